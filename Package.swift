@@ -1,0 +1,129 @@
+// swift-tools-version: 6.1
+// Samarinda.ai — the city of Samarinda's own AI platform.
+//
+// The architecture is the target list below (see ../shared/DESIGN.md):
+//
+//   C shims            CLua, CCurl, CSQLite — the Debian C libraries, plus the
+//                      C-only concerns (macros as functions, Lua allocator and hooks,
+//                      error trampolines, libcurl's variadic setopt).
+//   SamarindaCore      configuration, storage, principals/roles/classification,
+//                      and the audit *contract* every module writes to.
+//   SamarindaAudit     the tamper-evident audit trail (RFC 6962 Merkle tree, hash
+//                      chain, Ed25519-signed checkpoints, verify, export, report).
+//   SamarindaModels    model providers over libcurl, the router, PII redaction, budgets.
+//   SamarindaDocuments ingest, Indonesian analyzer, FTS5 search, access filtering.
+//   SamarindaPlugins   manifests, grants, the sandboxed Lua runtime, the host API.
+//   SamarindaRuntime   composes the modules into one running platform (open,
+//                      migrate, wire audit, close) for the server, console and CLI.
+//   SamarindaServer    the HTTP service (OpenAI- and MCP-compatible API).
+//   SamarindaConsole   the operator REPL.
+//   samarinda          the executable: argument parsing only.
+//
+// Audit, Models, Documents and Plugins depend only on the core: where one needs
+// another (a plugin searching documents, search asking for embeddings) it
+// declares a small protocol and SamarindaRuntime plugs the real service in.
+//
+// Data flows one way: request → principal & policy → plugin/tool or model →
+// storage → audit. A module may only import the modules listed as its dependencies.
+import PackageDescription
+
+// Swift 6 language mode (tools 6.1) gives strict concurrency checking everywhere.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "samarinda",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "samarinda", targets: ["samarinda"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // MARK: C shims over Debian's libraries
+        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "CLua", linkerSettings: [.linkedLibrary("lua5.4")]),
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+
+        // MARK: Core
+        .target(
+            name: "SamarindaCore",
+            dependencies: [
+                "CSQLite",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SamarindaAudit",
+            dependencies: [
+                "SamarindaCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SamarindaModels",
+            dependencies: ["SamarindaCore", "CCurl"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SamarindaDocuments",
+            dependencies: ["SamarindaCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SamarindaPlugins",
+            dependencies: ["SamarindaCore", "CLua"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SamarindaRuntime",
+            dependencies: ["SamarindaCore", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SamarindaServer",
+            dependencies: [
+                "SamarindaCore", "SamarindaRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SamarindaConsole",
+            dependencies: ["SamarindaCore", "SamarindaRuntime"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "samarinda",
+            dependencies: [
+                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaConsole",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests (one target per module; real SQLite files, real Lua states, real loopback HTTP)
+        .testTarget(name: "SamarindaCoreTests", dependencies: ["SamarindaCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaModelsTests", dependencies: ["SamarindaModels"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaDocumentsTests", dependencies: ["SamarindaDocuments"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SamarindaCLITests",
+            dependencies: ["samarinda", "SamarindaCore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,190 @@
+import TOMLKit
+
+// TOMLKit parses TOML (toml++ underneath) and reports syntax errors with a
+// line, but its Decodable path neither rejects unknown keys nor says where a
+// wrongly typed key sits. This reader walks the parsed tables by hand, so
+// every config and manifest error names file, key and line, and unknown keys
+// are errors, not silently ignored typos.
+
+/// Reads one TOML document, collecting errors instead of stopping at the first.
+public final class TOMLDocument {
+    public let file: String
+    let source: String
+    let lines: [Substring]
+    public private(set) var errors: [ConfigError] = []
+
+    /// Parses `text`; a syntax error is recorded with its line and leaves an empty root.
+    public init(file: String, text: String) {
+        self.file = file
+        self.source = text
+        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        do {
+            rootTable = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            rootTable = TOMLTable()
+            errors.append(ConfigError(file: file, key: "", line: error.source.begin.line,
+                                      message: "TOML syntax error: \(error.description)"))
+        } catch {
+            rootTable = TOMLTable()
+            errors.append(ConfigError(file: file, key: "", line: nil, message: "TOML syntax error: \(error)"))
+        }
+    }
+
+    private let rootTable: TOMLTable
+    public var root: TOMLSection { TOMLSection(document: self, table: rootTable, path: []) }
+
+    func fail(_ path: [String], _ message: String) {
+        errors.append(ConfigError(file: file, key: path.joined(separator: "."), line: line(of: path), message: message))
+    }
+
+    /// Best-effort line of a key: finds the table header of the key's parent, then the key inside it.
+    /// Array-of-tables elements are addressed as `name[index]`.
+    func line(of path: [String]) -> Int? {
+        guard let last = path.last else { return nil }
+        var parents: [String] = []
+        var arrayIndex: [String: Int] = [:]
+        for component in path.dropLast() {
+            if let open = component.firstIndex(of: "["), let idx = Int(component[component.index(after: open)...].dropLast()) {
+                let name = String(component[..<open])
+                parents.append(name)
+                arrayIndex[parents.joined(separator: ".")] = idx
+            } else {
+                parents.append(component)
+            }
+        }
+        let keyName = last.split(separator: "[").first.map(String.init) ?? last
+        var currentHeader: [String] = []
+        var arrayCounts: [String: Int] = [:]
+        var headerMatches = parents.isEmpty
+        for (n, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                let isArray = line.hasPrefix("[[")
+                let name = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t")).split(separator: "#").first
+                    .map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "[] \t")) } ?? ""
+                currentHeader = Self.splitKey(name)
+                let joined = currentHeader.joined(separator: ".")
+                if isArray { arrayCounts[joined, default: -1] += 1 }
+                headerMatches = currentHeader == parents && (arrayIndex[joined].map { $0 == arrayCounts[joined] } ?? true)
+                if !headerMatches, currentHeader == parents + [keyName] { return n + 1 }
+                continue
+            }
+            // A key in the root or in a dotted form (`a.b = ...`) matches too.
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            let keyPart = Self.splitKey(String(line[..<eq]).trimmingCharacters(in: .whitespaces))
+            if headerMatches, keyPart.first == keyName { return n + 1 }
+            if currentHeader + keyPart == parents + [keyName] { return n + 1 }
+        }
+        return nil
+    }
+
+    static func splitKey(_ key: String) -> [String] {
+        key.split(separator: ".").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'")) }
+    }
+}
+
+import Foundation
+
+/// A table inside a document. Reading a key marks it as known; `finish()` reports the rest as unknown.
+public final class TOMLSection {
+    unowned let document: TOMLDocument
+    let table: TOMLTable
+    public let path: [String]
+    private var known: Set<String> = []
+
+    init(document: TOMLDocument, table: TOMLTable, path: [String]) {
+        self.document = document
+        self.table = table
+        self.path = path
+    }
+
+    public var keys: [String] { table.keys }
+    public func has(_ key: String) -> Bool { table[key] != nil }
+
+    public func fail(_ key: String, _ message: String) { document.fail(path + [key], message) }
+
+    private func value(_ key: String) -> (any TOMLValueConvertible)? {
+        known.insert(key)
+        return table[key]
+    }
+
+    private func typeError(_ key: String, expected: String, got v: any TOMLValueConvertible) {
+        fail(key, "expected \(expected), found \(v.type)")
+    }
+
+    public func string(_ key: String) -> String? {
+        guard let v = value(key) else { return nil }
+        guard let s = v.string else { typeError(key, expected: "a string", got: v); return nil }
+        return s
+    }
+
+    public func int(_ key: String, range: ClosedRange<Int>? = nil) -> Int? {
+        guard let v = value(key) else { return nil }
+        guard let i = v.int else { typeError(key, expected: "an integer", got: v); return nil }
+        if let range, !range.contains(i) {
+            fail(key, "\(i) is out of range; allowed: \(range.lowerBound)…\(range.upperBound)")
+            return nil
+        }
+        return i
+    }
+
+    public func bool(_ key: String) -> Bool? {
+        guard let v = value(key) else { return nil }
+        guard let b = v.bool else { typeError(key, expected: "true or false", got: v); return nil }
+        return b
+    }
+
+    public func strings(_ key: String) -> [String]? {
+        guard let v = value(key) else { return nil }
+        guard let a = v.array else { typeError(key, expected: "an array of strings", got: v); return nil }
+        var out: [String] = []
+        for (i, item) in a.enumerated() {
+            guard let s = item.string else { fail("\(key)[\(i)]", "expected a string, found \(item.type)"); return nil }
+            out.append(s)
+        }
+        return out
+    }
+
+    /// A string that must be one of `allowed`.
+    public func oneOf(_ key: String, _ allowed: [String]) -> String? {
+        guard let s = string(key) else { return nil }
+        guard allowed.contains(s) else {
+            fail(key, "'\(s)' is not allowed; allowed: \(allowed.joined(separator: ", "))")
+            return nil
+        }
+        return s
+    }
+
+    public func classification(_ key: String) -> Classification? {
+        oneOf(key, Classification.allCases.map(\.name)).flatMap(Classification.init(name:))
+    }
+
+    public func section(_ key: String) -> TOMLSection? {
+        guard let v = value(key) else { return nil }
+        guard let t = v.table else { typeError(key, expected: "a table", got: v); return nil }
+        return TOMLSection(document: document, table: t, path: path + [key])
+    }
+
+    /// An array of tables (`[[key]]`).
+    public func sections(_ key: String) -> [TOMLSection]? {
+        guard let v = value(key) else { return nil }
+        guard let a = v.array else { typeError(key, expected: "an array of tables ([[\(key)]])", got: v); return nil }
+        var out: [TOMLSection] = []
+        for (i, item) in a.enumerated() {
+            guard let t = item.table else { fail("\(key)[\(i)]", "expected a table, found \(item.type)"); continue }
+            out.append(TOMLSection(document: document, table: t, path: path + ["\(key)[\(i)]"]))
+        }
+        return out
+    }
+
+    /// Marks `key` as known without reading it (for keys a caller reads through `raw`).
+    public func raw(_ key: String) -> (any TOMLValueConvertible)? { value(key) }
+
+    /// Reports every key that was never read, with the allowed keys of this table.
+    public func finish(allowed: [String]? = nil) {
+        for key in table.keys where !known.contains(key) {
+            let list = (allowed ?? known.sorted()).joined(separator: ", ")
+            fail(key, "unknown key; allowed here: \(list.isEmpty ? "(none)" : list)")
+        }
+    }
+}

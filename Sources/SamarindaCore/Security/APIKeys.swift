@@ -1,0 +1,187 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// An API key as listed (never the key itself).
+public struct APIKeyRecord: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var department: String
+    public var role: Role
+    public var clearance: Classification
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+
+    public var principal: Principal {
+        Principal(id: "key:\(id)", name: name, department: department, role: role, clearance: clearance, keyID: id)
+    }
+}
+
+/// Why a presented key was not accepted. The message never contains the key.
+public enum KeyVerificationError: Error, Equatable, CustomStringConvertible {
+    case malformed
+    case unknown
+    case revoked(id: String)
+
+    public var description: String {
+        switch self {
+        case .malformed: "the API key is malformed: expected 'smd_<id>_<secret>' as printed by 'samarinda keys create'"
+        case .unknown: "the API key is not valid: check it, or ask an administrator for a new one"
+        case .revoked(let id): "the API key \(id) has been revoked: ask an administrator for a new one"
+        }
+    }
+}
+
+public struct KeyStoreError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// API keys of principals. Keys look like `smd_<8 hex id>_<43 base64url chars>` (256 bits of
+/// entropy); only SHA-256 of the whole key is stored. A slow KDF is not needed for keys of this
+/// entropy (unlike passwords), and a fast hash keeps verification cheap on every request.
+public final class KeyStore: Sendable {
+    public static let prefix = "smd_"
+    public static let migrations = MigrationSet(module: "keys", migrations: [
+        Migration(version: 1, name: "api keys", sql: """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                department TEXT NOT NULL,
+                role TEXT NOT NULL,
+                clearance TEXT NOT NULL,
+                key_hash BLOB NOT NULL,
+                created_at REAL NOT NULL,
+                last_used_at REAL,
+                revoked_at REAL
+            ) STRICT;
+            """),
+    ])
+
+    private let database: Database
+    private let config: SamarindaConfig
+    private let audit: any AuditSink
+    /// When each key's `last_used_at` was last written; usage is recorded at most once a minute per key
+    /// so that verification stays read-only on the hot path.
+    private let lastUsedWrites = Mutex<[String: Date]>([:])
+
+    public init(database: Database, config: SamarindaConfig, audit: any AuditSink) {
+        self.database = database
+        self.config = config
+        self.audit = audit
+    }
+
+    /// Creates a key and returns it with its record. The key is shown once and never stored.
+    public func create(name: String, department: String, role: Role, clearance: Classification? = nil,
+                       by actor: Principal = .system) async throws -> (key: String, record: APIKeyRecord) {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 200 else {
+            throw KeyStoreError(message: "--name must be 1–200 characters, e.g. --name \"loket-disdukcapil\"")
+        }
+        guard config.department(department) != nil else {
+            throw KeyStoreError(message: "unknown department '\(department)'; known: \(config.departments.map(\.id).joined(separator: ", "))")
+        }
+        let roleClearance = config.role(role).clearance
+        let effective = clearance ?? roleClearance
+        var idBytes = [UInt8](repeating: 0, count: 4)
+        var secret = [UInt8](repeating: 0, count: 32)
+        fillRandom(&idBytes)
+        fillRandom(&secret)
+        let id = idBytes.map { String(format: "%02x", $0) }.joined()
+        let key = Self.prefix + id + "_" + Data(secret).base64URLEncoded
+        let now = Date()
+        try database.write { c in
+            try c.run("INSERT INTO api_keys (id, name, department, role, clearance, key_hash, created_at) VALUES (?,?,?,?,?,?,?)",
+                      [.text(id), .text(trimmed), .text(department), .text(role.rawValue), .text(effective.name),
+                       .blob(Array(SHA256.hash(data: Data(key.utf8)))), .real(now.timeIntervalSince1970)])
+        }
+        let record = APIKeyRecord(id: id, name: trimmed, department: department, role: role, clearance: effective, createdAt: now)
+        try await audit.record(AuditEvent(actor: AuditActor(actor), action: "key.create", target: "key:\(id)",
+                                          fields: ["name": trimmed, "department": department, "role": role.rawValue, "clearance": effective.name]))
+        return (key, record)
+    }
+
+    public func list() throws -> [APIKeyRecord] {
+        try database.read { c in
+            try c.query("SELECT id, name, department, role, clearance, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at, id") { s in
+                APIKeyRecord(id: s.text(0), name: s.text(1), department: s.text(2), role: Role(rawValue: s.text(3)) ?? .staff,
+                             clearance: Classification(name: s.text(4)) ?? .biasa,
+                             createdAt: Date(timeIntervalSince1970: s.double(5)),
+                             lastUsedAt: s.isNull(6) ? nil : Date(timeIntervalSince1970: s.double(6)),
+                             revokedAt: s.isNull(7) ? nil : Date(timeIntervalSince1970: s.double(7)))
+            }
+        }
+    }
+
+    /// Revokes a key; revoking an unknown key is an error, revoking a revoked one is a no-op.
+    public func revoke(id: String, by actor: Principal = .system) async throws {
+        let changed = try database.write { c -> Int in
+            guard try c.queryFirst("SELECT 1 FROM api_keys WHERE id = ?", [.text(id)], { _ in true }) != nil else {
+                throw KeyStoreError(message: "no API key with id '\(id)'; see 'samarinda keys list'")
+            }
+            return try c.run("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.real(Date().timeIntervalSince1970), .text(id)])
+        }
+        if changed > 0 {
+            try await audit.record(AuditEvent(actor: AuditActor(actor), action: "key.revoke", target: "key:\(id)"))
+        }
+    }
+
+    /// Verifies a presented key and returns its principal. The comparison of hashes is constant-time.
+    public func verify(_ presented: String) throws -> Principal {
+        guard presented.hasPrefix(Self.prefix), presented.utf8.count < 200 else { throw KeyVerificationError.malformed }
+        let parts = presented.dropFirst(Self.prefix.count).split(separator: "_", maxSplits: 1)
+        guard parts.count == 2, parts[0].count == 8, parts[0].allSatisfy(\.isHexDigit) else { throw KeyVerificationError.malformed }
+        let id = String(parts[0])
+        let row = try database.read { c in
+            try c.queryFirst("SELECT id, name, department, role, clearance, created_at, key_hash, revoked_at FROM api_keys WHERE id = ?", [.text(id)]) { s in
+                (APIKeyRecord(id: s.text(0), name: s.text(1), department: s.text(2), role: Role(rawValue: s.text(3)) ?? .staff,
+                              clearance: Classification(name: s.text(4)) ?? .biasa, createdAt: Date(timeIntervalSince1970: s.double(5))),
+                 s.blob(6), s.isNull(7) ? nil : s.double(7))
+            }
+        }
+        let presentedHash = Array(SHA256.hash(data: Data(presented.utf8)))
+        guard let (record, storedHash, revoked) = row else {
+            // Hash against a dummy so an unknown id costs the same as a wrong secret.
+            _ = constantTimeEquals(presentedHash, [UInt8](repeating: 0, count: 32))
+            throw KeyVerificationError.unknown
+        }
+        guard constantTimeEquals(presentedHash, storedHash) else { throw KeyVerificationError.unknown }
+        if revoked != nil { throw KeyVerificationError.revoked(id: id) }
+        noteUse(id: id)
+        return record.principal
+    }
+
+    private func noteUse(id: String) {
+        let now = Date()
+        let due = lastUsedWrites.withLock { writes -> Bool in
+            if let last = writes[id], now.timeIntervalSince(last) < 60 { return false }
+            writes[id] = now
+            return true
+        }
+        if due {
+            _ = try? database.write { c in try c.run("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [.real(now.timeIntervalSince1970), .text(id)]) }
+        }
+    }
+}
+
+/// Compares two byte strings in time that depends only on their length.
+public func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var diff: UInt8 = 0
+    for i in a.indices { diff |= a[i] ^ b[i] }
+    return diff == 0
+}
+
+/// Cryptographically secure random bytes: `SystemRandomNumberGenerator` reads the kernel CSPRNG (getrandom(2) on Linux).
+public func fillRandom(_ bytes: inout [UInt8]) {
+    var generator = SystemRandomNumberGenerator()
+    for i in bytes.indices { bytes[i] = UInt8.random(in: .min ... .max, using: &generator) }
+}
+
+extension Data {
+    /// Base64 URL-safe without padding (RFC 4648 §5).
+    public var base64URLEncoded: String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,34 @@
+/// A person or service acting on the platform: who they are, for which
+/// department, in which role, and the highest classification they may see.
+public struct Principal: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Stable identifier (`key:<id>` for API keys, `user:<name>` for web users, `operator` for the local console).
+    public var id: String
+    public var name: String
+    public var department: String
+    public var role: Role
+    public var clearance: Classification
+    /// The API key id this principal authenticated with, if any (never the key itself).
+    public var keyID: String?
+
+    public init(id: String, name: String, department: String, role: Role, clearance: Classification, keyID: String? = nil) {
+        self.id = id
+        self.name = name
+        self.department = department
+        self.role = role
+        self.clearance = clearance
+        self.keyID = keyID
+    }
+
+    /// The machine operator at the console: city-wide admin, full clearance.
+    public static func localOperator(name: String = "operator") -> Principal {
+        Principal(id: "operator:\(name)", name: name, department: "diskominfo", role: .admin, clearance: .sangatRahasia)
+    }
+
+    /// The core itself (plugin loads, migrations, checkpoints).
+    public static let system = Principal(id: "system", name: "system", department: "diskominfo", role: .admin, clearance: .sangatRahasia)
+
+    public var description: String { "\(name) (\(role.rawValue), \(department))" }
+
+    public var isAdmin: Bool { role == .admin }
+    public var isAuditor: Bool { role == .auditor }
+}

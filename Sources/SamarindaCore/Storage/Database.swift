@@ -1,0 +1,312 @@
+import CSQLite
+import Foundation
+
+// Why the raw SQLite C API behind this small wrapper, and not GRDB.swift:
+// - FTS5 with a custom tokenizer-free pipeline (we analyze Indonesian text in
+//   Swift and index the analyzed form) needs only plain SQL, which any wrapper
+//   gives; GRDB's FTS5 helpers need SQLITE_ENABLE_FTS5 defines that its Linux
+//   system-SQLite build does not set, while Debian's libsqlite3 has FTS5 built in.
+// - Concurrency: we want exactly "one serialized writer, many concurrent
+//   readers" over WAL, with prepared-statement caching on the hot paths
+//   (audit append, search). That is ~300 lines here; GRDB's DatabasePool gives
+//   the same model with far more surface and compile time than we use.
+// - One dependency less to build on the 2-core CI machines.
+
+/// The one SQLite database of the platform: one serialized writer connection
+/// and a pool of reader connections, all in WAL mode with foreign keys on.
+///
+/// Writes go through `write`, which holds the writer lock and runs the body in
+/// a `BEGIN IMMEDIATE` transaction; reads go through `read`, which borrows a
+/// reader connection so readers never wait for the writer (WAL: "readers do
+/// not block writers and a writer does not block readers").
+public final class Database: @unchecked Sendable {
+    public let path: String
+    private let options: Options
+    private let writer: Connection
+    private let writerLock = NSLock()
+    private let poolLock = NSLock()
+    private var idleReaders: [Connection] = []
+
+    public struct Options: Sendable {
+        public var busyTimeoutMillis: Int32
+        /// `FULL` makes every commit durable across power loss; `NORMAL` across process crashes only.
+        public var synchronousFull: Bool
+        public var maxIdleReaders: Int
+        public init(busyTimeoutMillis: Int32 = 5000, synchronousFull: Bool = true, maxIdleReaders: Int = 8) {
+            self.busyTimeoutMillis = busyTimeoutMillis
+            self.synchronousFull = synchronousFull
+            self.maxIdleReaders = maxIdleReaders
+        }
+    }
+
+    /// Opens (creating the file and its folder if needed) the database at `path`.
+    public init(path: String, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw StorageError(code: SQLITE_CANTOPEN, message: "cannot create the data folder '\(folder)': \(error.localizedDescription)")
+            }
+        }
+        writer = try Connection(path: path, readOnly: false, options: options)
+        try writer.execute("PRAGMA journal_mode = WAL")
+        try writer.execute("PRAGMA synchronous = \(options.synchronousFull ? "FULL" : "NORMAL")")
+    }
+
+    /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`), committing when it returns and rolling
+    /// back when it throws. Writes are serialized: one writer at a time.
+    public func write<T>(_ body: (Connection) throws -> T) throws -> T {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        try writer.execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body(writer)
+            try writer.execute("COMMIT")
+            return result
+        } catch {
+            try? writer.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs `body` on the writer connection outside any transaction (for PRAGMAs and VACUUM).
+    public func withWriter<T>(_ body: (Connection) throws -> T) throws -> T {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        return try body(writer)
+    }
+
+    /// Runs `body` on a reader connection inside a read transaction, so it sees one consistent snapshot.
+    public func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        let connection = try borrowReader()
+        defer { returnReader(connection) }
+        try connection.execute("BEGIN DEFERRED")
+        defer { try? connection.execute("COMMIT") }
+        return try body(connection)
+    }
+
+    private func borrowReader() throws -> Connection {
+        poolLock.lock()
+        if let c = idleReaders.popLast() {
+            poolLock.unlock()
+            return c
+        }
+        poolLock.unlock()
+        return try Connection(path: path, readOnly: true, options: options)
+    }
+
+    private func returnReader(_ connection: Connection) {
+        poolLock.lock()
+        defer { poolLock.unlock() }
+        if idleReaders.count < options.maxIdleReaders { idleReaders.append(connection) }
+    }
+
+    /// Applies the migrations of every module (see `Migrations.swift`).
+    public func migrate(_ sets: [MigrationSet]) throws {
+        try Migrator(database: self).migrate(sets)
+    }
+
+    /// `PRAGMA integrity_check` on a fresh connection: the list of problems, empty when the file is sound.
+    public func integrityProblems() throws -> [String] {
+        let rows = try withWriter { c in try c.query("PRAGMA integrity_check") { $0.text(0) } }
+        return rows == ["ok"] ? [] : rows
+    }
+}
+
+/// One SQLite connection. Not thread-safe: `Database` hands it to one caller at a time.
+public final class Connection {
+    let handle: OpaquePointer
+    private var cache: [String: Statement] = [:]
+
+    init(path: String, readOnly: Bool, options: Database.Options) throws {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw StorageError(code: rc, message: "cannot open database '\(path)': \(message)")
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, options.busyTimeoutMillis)
+        try execute("PRAGMA foreign_keys = ON")
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more SQL statements without parameters or results.
+    public func execute(_ sql: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if rc != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(errorMessage)
+            throw StorageError(code: rc, message: message, sql: sql)
+        }
+    }
+
+    /// A prepared statement for `sql`, cached on this connection and reset for reuse.
+    public func prepare(_ sql: String) throws -> Statement {
+        if let cached = cache[sql] {
+            cached.reset()
+            return cached
+        }
+        let statement = try Statement(connection: self, sql: sql)
+        cache[sql] = statement
+        return statement
+    }
+
+    /// Runs a statement that returns no rows (INSERT/UPDATE/DELETE) with positional arguments.
+    @discardableResult
+    public func run(_ sql: String, _ arguments: [SQLValue] = []) throws -> Int {
+        let s = try prepare(sql)
+        try s.bind(arguments)
+        while try s.step() {}
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// Runs a query and maps each row.
+    public func query<T>(_ sql: String, _ arguments: [SQLValue] = [], _ map: (Statement) throws -> T) throws -> [T] {
+        let s = try prepare(sql)
+        try s.bind(arguments)
+        var rows: [T] = []
+        while try s.step() { rows.append(try map(s)) }
+        return rows
+    }
+
+    /// Runs a query and maps the first row, if any.
+    public func queryFirst<T>(_ sql: String, _ arguments: [SQLValue] = [], _ map: (Statement) throws -> T) throws -> T? {
+        let s = try prepare(sql)
+        try s.bind(arguments)
+        defer { s.reset() }
+        return try s.step() ? map(s) : nil
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    var errorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+}
+
+/// A prepared statement. Columns are read by index, in the order of the SELECT list.
+public final class Statement {
+    private let handle: OpaquePointer
+    private unowned let connection: Connection
+    let sql: String
+
+    init(connection: Connection, sql: String) throws {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else {
+            throw StorageError(code: rc, message: connection.errorMessage, sql: sql)
+        }
+        self.handle = stmt
+        self.connection = connection
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    public func bind(_ values: [SQLValue]) throws {
+        for (offset, value) in values.enumerated() {
+            let i = Int32(offset + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite3_bind_null(handle, i)
+            case .integer(let v): rc = sqlite3_bind_int64(handle, i, v)
+            case .real(let v): rc = sqlite3_bind_double(handle, i, v)
+            case .text(let v): rc = csqlite_bind_text(handle, i, v, -1)
+            case .blob(let v):
+                rc = v.withUnsafeBytes { csqlite_bind_blob(handle, i, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count)) }
+            }
+            if rc != SQLITE_OK { throw StorageError(code: rc, message: connection.errorMessage, sql: sql) }
+        }
+    }
+
+    /// Advances to the next row; false when done.
+    public func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let message = connection.errorMessage
+            sqlite3_reset(handle)
+            throw StorageError(code: rc, message: message, sql: sql)
+        }
+    }
+
+    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    public func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+    public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    public func text(_ column: Int32) -> String {
+        guard let p = sqlite3_column_text(handle, column) else { return "" }
+        return String(cString: p)
+    }
+    public func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+    public func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let p = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: count))
+    }
+}
+
+/// A value bound to a statement parameter.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByNilLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(floatLiteral value: Double) { self = .real(value) }
+    public init(nilLiteral: ()) { self = .null }
+    public init(_ value: Int) { self = .integer(Int64(value)) }
+    public init(_ value: Int64) { self = .integer(value) }
+    public init(_ value: String) { self = .text(value) }
+    public init(_ value: String?) { self = value.map { .text($0) } ?? .null }
+    public init(_ value: Bool) { self = .integer(value ? 1 : 0) }
+    public init(_ value: Double) { self = .real(value) }
+    public init(_ value: [UInt8]) { self = .blob(value) }
+}
+
+/// An error from SQLite, with its result code and the statement that caused it.
+public struct StorageError: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+    public let sql: String?
+
+    public init(code: Int32, message: String, sql: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+    }
+
+    public var description: String {
+        var text = "storage error: \(message)"
+        if isReadOnly { text += " (the database file or its folder is read-only: check permissions)" }
+        if isFull { text += " (the disk is full: free space and retry; nothing was written)" }
+        return text
+    }
+
+    public var isReadOnly: Bool { code & 0xff == SQLITE_READONLY }
+    public var isFull: Bool { code & 0xff == SQLITE_FULL }
+    public var isConstraint: Bool { code & 0xff == SQLITE_CONSTRAINT }
+    public var isCorrupt: Bool { code & 0xff == SQLITE_CORRUPT || code & 0xff == SQLITE_NOTADB }
+}

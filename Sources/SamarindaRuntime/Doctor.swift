@@ -1,0 +1,83 @@
+import Foundation
+import SamarindaCore
+
+/// `samarinda doctor`: checks that this machine can run the platform and that its data is sound.
+public struct Doctor {
+    public struct Check: Sendable {
+        public enum Status: String, Sendable { case ok = "ok", warning = "warn", failed = "FAIL" }
+        public let name: String
+        public let status: Status
+        public let detail: String
+    }
+
+    public let config: SamarindaConfig
+    public init(config: SamarindaConfig) { self.config = config }
+
+    public func run() -> [Check] {
+        var checks: [Check] = []
+        checks.append(Check(name: "configuration", status: .ok, detail: config.sourcePath ?? "embedded defaults"))
+        checks.append(contentsOf: checkLibraries())
+        checks.append(contentsOf: checkDatabase())
+        checks.append(checkPluginsFolder())
+        return checks
+    }
+
+    func checkLibraries() -> [Check] {
+        // The shims link these at build time; a missing runtime library would stop the binary before
+        // reaching here, so this check names the Debian packages for the machine that builds it.
+        let libraries: [(String, String, [String])] = [
+            ("liblua5.4", "liblua5.4-dev", ["/usr/lib/x86_64-linux-gnu/liblua5.4.so.0", "/usr/lib/aarch64-linux-gnu/liblua5.4.so.0"]),
+            ("libcurl", "libcurl4-openssl-dev", ["/usr/lib/x86_64-linux-gnu/libcurl.so.4", "/usr/lib/aarch64-linux-gnu/libcurl.so.4"]),
+            ("libsqlite3", "libsqlite3-dev", ["/usr/lib/x86_64-linux-gnu/libsqlite3.so.0", "/usr/lib/aarch64-linux-gnu/libsqlite3.so.0"]),
+            ("pdftotext", "poppler-utils", ["/usr/bin/pdftotext"]),
+        ]
+        return libraries.map { name, package, paths in
+            paths.contains(where: FileManager.default.fileExists(atPath:))
+                ? Check(name: name, status: .ok, detail: "present")
+                : Check(name: name, status: name == "pdftotext" ? .warning : .failed,
+                        detail: "missing: install the Debian package \(package) (apt-get install \(package))")
+        }
+    }
+
+    func checkDatabase() -> [Check] {
+        let path = config.storage.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            return [Check(name: "database", status: .warning, detail: "\(path) does not exist yet; it is created on first start")]
+        }
+        do {
+            let db = try Database(path: path)
+            let problems = try db.integrityProblems()
+            var checks = [problems.isEmpty
+                ? Check(name: "database integrity", status: .ok, detail: "\(path): PRAGMA integrity_check ok")
+                : Check(name: "database integrity", status: .failed,
+                        detail: "\(path): \(problems.prefix(5).joined(separator: "; ")). Restore from a backup; do not serve from this file")]
+            let versions = try db.schemaVersions()
+            var pending: [String] = []
+            var newer: [String] = []
+            for set in Platform.migrationSets {
+                let v = versions[set.module] ?? 0
+                if v < set.latestVersion { pending.append("\(set.module) \(v)→\(set.latestVersion)") }
+                if v > set.latestVersion { newer.append("\(set.module) \(v) > \(set.latestVersion)") }
+            }
+            if !newer.isEmpty {
+                checks.append(Check(name: "migrations", status: .failed, detail: "database is newer than this binary (\(newer.joined(separator: ", "))): run the newer release"))
+            } else if !pending.isEmpty {
+                checks.append(Check(name: "migrations", status: .warning, detail: "pending, applied on next start: \(pending.joined(separator: ", "))"))
+            } else {
+                checks.append(Check(name: "migrations", status: .ok, detail: "up to date"))
+            }
+            return checks
+        } catch {
+            return [Check(name: "database integrity", status: .failed, detail: "\(path): \(error). Restore from a backup; do not serve from this file")]
+        }
+    }
+
+    func checkPluginsFolder() -> Check {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: config.plugins.dir, isDirectory: &isDir), isDir.boolValue else {
+            return Check(name: "plugins folder", status: .warning, detail: "\(config.plugins.dir) not found: no department plugins will load")
+        }
+        let count = (try? FileManager.default.contentsOfDirectory(atPath: config.plugins.dir).filter { !$0.hasPrefix(".") }.count) ?? 0
+        return Check(name: "plugins folder", status: .ok, detail: "\(config.plugins.dir): \(count) entries")
+    }
+}
