@@ -37,6 +37,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "samarinda", targets: ["samarinda"]),
+        .executable(name: "samarinda-bench", targets: ["SamarindaBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -109,6 +110,13 @@ let package = Package(
                 "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Benchmarks (Scripts/bench)
+        .executableTarget(
+            name: "SamarindaBench",
+            dependencies: ["SamarindaCore", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "SamarindaRuntime", "SamarindaServer"],
             swiftSettings: swiftSettings
         ),
 

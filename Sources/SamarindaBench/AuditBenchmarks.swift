@@ -1,0 +1,4 @@
+import SamarindaCore
+
+/// Benchmarks of SamarindaAudit (see Harness.swift).
+let auditBenchmarks: [Benchmark] = []

@@ -1,0 +1,4 @@
+import SamarindaCore
+
+/// Benchmarks of SamarindaDocuments (see Harness.swift).
+let documentBenchmarks: [Benchmark] = []

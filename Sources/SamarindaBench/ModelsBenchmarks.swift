@@ -1,0 +1,4 @@
+import SamarindaCore
+
+/// Benchmarks of SamarindaModels (see Harness.swift).
+let modelBenchmarks: [Benchmark] = []

@@ -1,0 +1,4 @@
+import SamarindaCore
+
+/// Benchmarks of SamarindaPlugins (see Harness.swift).
+let pluginBenchmarks: [Benchmark] = []

@@ -1,0 +1,4 @@
+import SamarindaCore
+
+/// Benchmarks of SamarindaServer (see Harness.swift).
+let serverBenchmarks: [Benchmark] = []
