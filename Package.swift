@@ -83,7 +83,11 @@ let package = Package(
         ),
         .target(
             name: "SamarindaPlugins",
-            dependencies: ["SamarindaCore", "CLua"],
+            dependencies: [
+                "SamarindaCore", "CLua",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -125,7 +129,7 @@ let package = Package(
         .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaModelsTests", dependencies: ["SamarindaModels"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaDocumentsTests", dependencies: ["SamarindaDocuments"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer"], swiftSettings: swiftSettings),
         .testTarget(
