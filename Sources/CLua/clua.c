@@ -412,8 +412,10 @@ static int sb_rep(lua_State *L) {
     if (n <= 0 || l + lsep == 0) { lua_pushliteral(L, ""); return 1; }
     clua_Sandbox *S = SB(L);
     size_t room = S->limit > S->used ? S->limit - S->used : 0;
-    if ((lua_Unsigned)n > room / (l + lsep) + 1)
-        return luaL_error(L, "string.rep: the result would exceed the plugin's memory limit");
+    if ((lua_Unsigned)n > room / (l + lsep) + 1) {
+        S->kill = CLUA_KILL_MEMORY; /* the same as running out while building it */
+        return raise_kill(L);
+    }
     size_t total = l * (size_t)n + lsep * (size_t)(n - 1);
     luaL_Buffer b;
     char *p = luaL_buffinitsize(L, &b, total);

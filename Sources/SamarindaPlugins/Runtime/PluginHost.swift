@@ -130,6 +130,7 @@ public final class PluginHost: Sendable {
     /// Reloads `id` when its folder's files changed since the last load.
     func reloadIfChanged(_ id: String, force: Bool) async {
         let folder = config.plugins.dir + "/" + id
+        guard FileManager.default.fileExists(atPath: folder) else { return }
         let now = clua_now_ns()
         let interval = Int64(config.plugins.watchIntervalMillis) * 1_000_000
         // Claim the check so concurrent callers do not reload the same plugin twice.

@@ -216,11 +216,12 @@ final class LuaSandbox {
             }
         case LUA_YIELD:
             var token: lua_Integer = 0
+            // Only the yielded values are popped: below them sits the frame of the waiting host function.
             if clua_host_request(co, nres, &token) != 0, let op = pending.removeValue(forKey: token) {
-                lua_settop(co, 0)
+                clua_pop(co, nres)
                 return .waiting(op)
             }
-            lua_settop(co, 0)
+            clua_pop(co, nres)
             return .failed(.pluginError("coroutine.yield was called outside a coroutine the plugin created", traceback: nil))
         default:
             let message = readError(co, -1)
