@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaPlugins
 
 /// The running platform: configuration, the database with every module's
 /// migrations applied, the audit trail, and the module services, wired once.
@@ -10,10 +11,13 @@ public final class Platform: Sendable {
     public let database: Database
     public let audit: any AuditSink
     public let keys: KeyStore
+    /// The plugin registry. Not started here: the server calls `plugins.start()` (load all, watch the
+    /// folder); CLI commands call `plugins.refresh()` once.
+    public let plugins: PluginHost
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [KeyStore.migrations]
+        [KeyStore.migrations, PluginKV.migrations]
     }
 
     private init(config: SamarindaConfig, database: Database, audit: any AuditSink) {
@@ -21,6 +25,8 @@ public final class Platform: Sendable {
         self.database = database
         self.audit = audit
         self.keys = KeyStore(database: database, config: config, audit: audit)
+        // TODO(lead): pass the real PluginHostServices (documents, model router, PII, HTTP) here.
+        self.plugins = PluginHost(config: config, services: UnavailablePluginServices(), audit: audit, database: database)
     }
 
     /// Opens the database (creating it on first run), applies migrations and starts the audit trail.

@@ -390,3 +390,14 @@ public final class PluginHost: Sendable {
         }
     }
 }
+
+extension PluginHost {
+    /// Every check of loading, for `samarinda plugin check DIR`, without starting a host: manifest,
+    /// schemas, capabilities against policy, entry file compiles and runs, handlers exist.
+    public static func check(folder: String, config: SamarindaConfig) async -> PluginStatus {
+        await build(folder: folder, config: config) { manifest, grants in
+            SandboxEnvironment(pluginID: manifest.id, pluginVersion: manifest.version.description, grants: grants, limits: manifest.limits,
+                               services: UnavailablePluginServices(), kv: nil, audit: MemoryAuditSink(), log: nil)
+        }.status
+    }
+}
