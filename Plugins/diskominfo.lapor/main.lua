@@ -135,14 +135,31 @@ end
 local SISTEM = "Anda petugas admin SP4N-LAPOR! Pemerintah Kota Samarinda. Ringkas pengaduan warga berikut "
   .. "dalam satu atau dua kalimat bahasa Indonesia yang netral. Jangan menambah fakta dan jangan menulis data pribadi."
 
-local function ringkas_ekstraktif(teks)
-  local kalimat = {}
-  for k in (teks .. " "):gmatch("(.-[.!?])%s+") do
-    kalimat[#kalimat + 1] = k
-    if #kalimat == 2 then break end
+-- Titik setelah singkatan ini bukan akhir kalimat ("Jl. Pramuka", "RT. 05").
+local SINGKATAN = {}
+for _, s in ipairs({ "jl", "jln", "gg", "no", "rt", "rw", "kel", "kec", "kab", "prov", "dr", "drg", "ir", "h", "hj",
+                     "bpk", "sdr", "yth", "tgl", "dll", "dsb", "st", "ds" }) do SINGKATAN[s] = true end
+
+local function kalimat_awal(teks, banyak)
+  local kalimat, awal, cari = {}, 1, 1
+  teks = teks .. " "
+  while #kalimat < banyak do
+    local s, e = teks:find("[.!?]+%s+", cari)
+    if not s then break end
+    local kata = teks:sub(awal, s - 1):match("(%w+)$")
+    if teks:sub(s, s) == "." and kata and SINGKATAN[kata:lower()] then
+      cari = e + 1
+    else
+      kalimat[#kalimat + 1] = teks:sub(awal, s):gsub("^%s+", "")
+      awal, cari = e + 1, e + 1
+    end
   end
   if #kalimat == 0 then kalimat[1] = teks end
-  return potong(table.concat(kalimat, " "), 300)
+  return table.concat(kalimat, " ")
+end
+
+local function ringkas_ekstraktif(teks)
+  return potong(kalimat_awal(teks, 2), 300)
 end
 
 local function ringkas(teks, boleh_ke_model, sebab_tidak)

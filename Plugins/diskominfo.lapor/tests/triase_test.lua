@@ -107,6 +107,11 @@ test("jumlah uang bukan data pribadi, NPWP disamarkan", function()
   assert_eq(j, { npwp = 1 })
 end)
 
+test("ringkasan ekstraktif tidak memotong kalimat di singkatan", function()
+  local r = call_tool("triase", { isi = "Lampu jalan di Jl. Pramuka Gg. 3 mati sejak Senin. Mohon diperbaiki. Terima kasih." })
+  assert_eq(r.ringkasan, "Lampu jalan di Jl. Pramuka Gg. 3 mati sejak Senin. Mohon diperbaiki.")
+end)
+
 test("lokasi ikut disamarkan", function()
   local r = call_tool("triase", { isi = JALAN, lokasi = "Jl. Pramuka, kontak 081234567890" })
   assert_eq(r.lokasi, "Jl. Pramuka, kontak [TELEPON]")
