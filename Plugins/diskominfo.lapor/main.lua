@@ -94,7 +94,6 @@ function M.samarkan_lokal(teks)
     -- Jumlah uang bergaya 1.500.000.000 bukan data pribadi.
     if deret:gsub("%.%d%d%d", ""):match("^%d%d?%d?$") then return deret end
     local angka = deret:gsub("%D", "")
-    local awal = deret:match("^%+?(%d*)") or ""
     if #angka == 16 then tambah("nik"); return "[NIK]" end
     if (#angka >= 10 and #angka <= 13) and (angka:sub(1, 2) == "08" or angka:sub(1, 3) == "628") then
       tambah("telepon"); return "[TELEPON]"

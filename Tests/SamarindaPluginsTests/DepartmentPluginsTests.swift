@@ -162,6 +162,38 @@ extension JSONValue {
         }
     }
 
+    // MARK: The kit
+
+    @Test func luaDefinitionsDescribeEveryHostFunction() throws {
+        let meta = try String(contentsOfFile: ShippedPlugins.folder + "/.meta/samarinda.lua", encoding: .utf8)
+        #expect(meta.hasPrefix("---@meta"))
+        for f in HostFunction.allCases {
+            switch f {
+            case .caller: #expect(meta.contains("---@field caller samarinda.Caller"))
+            case .print: #expect(meta.contains("function print(...)"))
+            default: #expect(meta.contains("function \(f.qualifiedName)("), "Plugins/.meta/samarinda.lua lacks \(f.qualifiedName)")
+            }
+        }
+        let testAPI = try String(contentsOfFile: ShippedPlugins.folder + "/.meta/plugin-test.lua", encoding: .utf8)
+        for name in ["test", "call_tool", "assert_eq", "assert_true", "assert_false", "assert_match", "assert_error"] {
+            #expect(testAPI.contains("function \(name)("), "plugin-test.lua lacks \(name)")
+            #expect(PluginTestRunner.prelude.contains("function \(name)("), "the test runner no longer defines \(name)")
+        }
+    }
+
+    @Test func everyPluginFolderAndTheScaffoldPointEditorsAtTheDefinitions() throws {
+        func library(_ path: String) throws -> [String] {
+            let json = try JSONValue.parse(String(contentsOfFile: path, encoding: .utf8))
+            return json["workspace"]?["library"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        }
+        for id in ShippedPlugins.ids {
+            #expect(try library(ShippedPlugins.folder + "/\(id)/.luarc.json") == ["../.meta"], "\(id)")
+        }
+        let dir = try TemporaryDirectory(prefix: "samarinda-scaffold")
+        let folder = try PluginScaffold.create(id: "bapenda.coba", in: dir.path, config: SamarindaConfig())
+        #expect(try library(folder + "/.luarc.json") == ["../.meta"])
+    }
+
     @Test func auditorsCallNoDepartmentTool() async throws {
         let city = try await ShippedPlugins()
         let calls: [(String, String, JSONValue)] = [

@@ -7,7 +7,11 @@ public enum PluginScaffold {
         public let description: String
     }
 
-    /// Creates `<directory>/<id>/` and returns its path.
+    /// The folder inside the plugins directory that holds the lua-language-server definitions of the
+    /// host API (`samarinda.lua`) and the test API (`plugin-test.lua`); the loader skips dot-folders.
+    public static let metaFolder = ".meta"
+
+    /// Creates `<directory>/<id>/` (plugin.toml, main.lua, tests/main_test.lua, .luarc.json) and returns its path.
     public static func create(id: String, in directory: String, config: SamarindaConfig) throws -> String {
         guard id.wholeMatch(of: PluginManifest.idPattern) != nil, let dot = id.firstIndex(of: ".") else {
             throw Failure(description: "'\(id)' must be <department>.<name> in lowercase, e.g. disdukcapil.syarat")
@@ -101,6 +105,21 @@ public enum PluginScaffold {
         end)
 
         """
+        // Editor support: lua-language-server completes and type-checks the `samarinda` host API from
+        // the ---@meta definitions kept beside the plugins (Plugins/.meta in the repository).
+        let luarc = """
+        {
+          "$schema": "https://raw.githubusercontent.com/LuaLS/vscode-lua/master/setting/schema.json",
+          "runtime": {
+            "version": "Lua 5.4",
+            "builtin": { "io": "disable", "debug": "disable", "package": "disable" }
+          },
+          "workspace": { "library": ["../\(metaFolder)"], "checkThirdParty": false },
+          "diagnostics": { "disable": ["lowercase-global"] }
+        }
+
+        """
+        try luarc.write(toFile: folder + "/.luarc.json", atomically: true, encoding: .utf8)
         try manifest.write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
         try main.write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
         try test.write(toFile: folder + "/tests/main_test.lua", atomically: true, encoding: .utf8)
