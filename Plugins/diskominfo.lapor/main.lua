@@ -35,6 +35,12 @@ local DINAS = {
       "pungli", "pungutan liar", "suap", "korupsi", "gratifikasi", "calo", "pemerasan" } },
   { id = "bpkad", nama = "Badan Pengelolaan Keuangan dan Aset Daerah", kata = {
       "aset daerah", "aset pemkot", "tanah pemkot", "pencairan dana", "honor" } },
+  -- Perangkat daerah yang belum memakai platform tetap diusulkan: disposisi
+  -- SP4N-LAPOR! ditujukan ke perangkat daerahnya, bukan ke akun platform.
+  { id = "dlh", nama = "Dinas Lingkungan Hidup", kata = {
+      "sampah", "tps", "limbah", "pencemaran", "polusi", "bau busuk", "kebersihan" } },
+  { id = "dishub", nama = "Dinas Perhubungan", kata = {
+      "parkir", "juru parkir", "lampu lalu lintas", "lampu merah", "angkot", "angkutan umum", "terminal" } },
 }
 -- Tidak cocok dengan aturan mana pun: admin LAPOR! mendisposisi sendiri.
 local DINAS_BAWAAN = { id = "diskominfo", nama = "Dinas Komunikasi dan Informatika (admin SP4N-LAPOR!, disposisi manual)" }
@@ -54,13 +60,18 @@ local INFORMASI = { "bagaimana cara", "apakah", "kapan", "berapa", "di mana", "d
 
 local function tampil(kata) return (kata:gsub("%%", "")) end
 
--- Kata kunci yang muncul dalam teks (sudah huruf kecil), sebagai teks tampilan.
+-- Kata kunci yang muncul dalam teks (sudah huruf kecil), sebagai teks
+-- tampilan, dan posisi kemunculan paling awal.
 local function cocok(kecil, daftar)
-  local hasil = {}
+  local hasil, awal = {}, math.huge
   for _, k in ipairs(daftar) do
-    if kecil:find("%f[%w]" .. k .. "%f[%W]") then hasil[#hasil + 1] = tampil(k) end
+    local pos = kecil:find("%f[%w]" .. k .. "%f[%W]")
+    if pos then
+      hasil[#hasil + 1] = tampil(k)
+      awal = math.min(awal, pos)
+    end
   end
-  return hasil
+  return hasil, awal
 end
 
 local function kutip(daftar)
@@ -176,14 +187,17 @@ end
 
 -- {====== Triase ======}
 
+-- Skor: banyaknya kata kunci yang cocok. Bila sama, yang disebut lebih dulu
+-- menang (pokok aduan biasanya ada di awal).
 local function usul_dinas(kecil)
-  local terbaik, skor_terbaik, kata_terbaik, lain = nil, 0, nil, {}
+  local terbaik, skor_terbaik, posisi_terbaik, kata_terbaik, lain = nil, 0, math.huge, nil, {}
   for _, d in ipairs(DINAS) do
-    local kata = cocok(kecil, d.kata)
+    local kata, posisi = cocok(kecil, d.kata)
     local skor = #kata
     if skor > 0 and d.didahulukan then skor = skor + 1000 end
     if skor > 0 then
-      if skor > skor_terbaik then
+      if skor > skor_terbaik or (skor == skor_terbaik and posisi < posisi_terbaik) then
+        posisi_terbaik = posisi
         if terbaik then lain[#lain + 1] = terbaik.id end
         terbaik, skor_terbaik, kata_terbaik = d, skor, kata
       else

@@ -41,6 +41,13 @@ test("pungli di sekolah: Inspektorat didahulukan, Disdik sebagai dinas lain", fu
   assert_eq(r.urgensi, "sedang")
 end)
 
+test("sampah menumpuk: Dinas Lingkungan Hidup walau menyebut murid", function()
+  local r = call_tool("triase", { isi = "Sampah menumpuk di TPS depan sekolah sudah seminggu, baunya mengganggu murid." })
+  assert_eq(r.dinas.id, "dlh")
+  assert_match(r.alasan_dinas, "'sampah', 'tps'")
+  assert_eq(r.dinas_lain, { "disdik" })
+end)
+
 test("tanpa kata kunci: disposisi manual, urgensi rendah", function()
   local r = call_tool("triase", { isi = "Saya ingin menyampaikan terima kasih atas pelayanan yang ramah kemarin." })
   assert_eq(r.dinas.id, "diskominfo")
