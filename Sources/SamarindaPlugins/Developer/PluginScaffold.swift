@@ -72,6 +72,7 @@ public enum PluginScaffold {
         -- \(id): a starting point. Plain Lua 5.4 in a sandbox: no io, os.execute,
         -- require or debug. The host API is the read-only table `samarinda`.
         -- Host calls that wait (documents, models, HTTP) look like ordinary calls.
+        -- The guide is docs/PLUGINS.md; editors complete `samarinda.` via .luarc.json.
 
         local M = {}
 
