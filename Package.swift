@@ -73,7 +73,10 @@ let package = Package(
         ),
         .target(
             name: "SamarindaModels",
-            dependencies: ["SamarindaCore", "CCurl"],
+            dependencies: [
+                "SamarindaCore", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
