@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaModels
 
 /// The running platform: configuration, the database with every module's
 /// migrations applied, the audit trail, and the module services, wired once.
@@ -10,10 +11,18 @@ public final class Platform: Sendable {
     public let database: Database
     public let audit: any AuditSink
     public let keys: KeyStore
+    /// Model access: token accounting and department budgets.
+    public let budget: BudgetLedger
+    /// The one way to reach language models (alias → provider chain, classification, redaction, retries, audit).
+    public let models: ModelRouter
+    /// Retrieval for `ask`; the documents module's retriever replaces the empty one when wired.
+    public let retriever: any PassageRetriever
+    /// Question → retrieval → answer with citations.
+    public var ask: AskService { AskService(router: models, retriever: retriever) }
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [KeyStore.migrations]
+        [KeyStore.migrations, BudgetLedger.migrations]
     }
 
     private init(config: SamarindaConfig, database: Database, audit: any AuditSink) {
@@ -21,6 +30,10 @@ public final class Platform: Sendable {
         self.database = database
         self.audit = audit
         self.keys = KeyStore(database: database, config: config, audit: audit)
+        self.budget = BudgetLedger(database: database, budgets: config.budgets)
+        try? budget.releaseStale()
+        self.models = ModelRouter(config: config, audit: audit, budget: budget)
+        self.retriever = NoPassageRetriever()
     }
 
     /// Opens the database (creating it on first run), applies migrations and starts the audit trail.

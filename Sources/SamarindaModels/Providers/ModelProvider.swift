@@ -30,7 +30,7 @@ public protocol ModelProvider: Sendable {
 
 extension ProviderConfig {
     /// The model name sent to the provider.
-    var wireModel: String { model.isEmpty ? name : model }
+    var wireModel: String { kind == .offline ? OfflineProvider.modelName : (model.isEmpty ? name : model) }
     var wireEmbeddingModel: String { embeddingModel.isEmpty ? wireModel : embeddingModel }
 
     /// `base_url` + `path`, without a doubled slash.
