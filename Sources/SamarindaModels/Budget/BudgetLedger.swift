@@ -74,10 +74,16 @@ public final class BudgetLedger: Sendable {
         self.now = now
     }
 
+    private static let calendar: Calendar = {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = cityTimeZone
+        return c
+    }()
+    // ISO8601DateFormatter is documented thread-safe (not marked Sendable); creating one per call is what costs.
+    nonisolated(unsafe) private static let timestamps = ISO8601DateFormatter()
+
     public func month(of date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = Self.cityTimeZone
-        let c = calendar.dateComponents([.year, .month], from: date)
+        let c = Self.calendar.dateComponents([.year, .month], from: date)
         return String(format: "%04d-%02d", c.year ?? 0, c.month ?? 0)
     }
 
@@ -107,7 +113,7 @@ public final class BudgetLedger: Sendable {
                 try c.run("""
                     INSERT INTO model_usage (created_at, month, request_id, principal, department, alias, state, reserved_tokens)
                     VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)
-                    """, [.text(ISO8601DateFormatter().string(from: now())), .text(month), SQLValue(requestID), .text(principal),
+                    """, [.text(Self.timestamps.string(from: now())), .text(month), SQLValue(requestID), .text(principal),
                           .text(department), .text(alias), SQLValue(tokens)])
                 return BudgetReservation(id: c.lastInsertRowID, department: department, tokens: tokens)
             }
@@ -139,7 +145,7 @@ public final class BudgetLedger: Sendable {
 
     /// Frees reservations left by a process that stopped mid-call (older than `age`).
     public func releaseStale(olderThan age: TimeInterval = 3600) throws {
-        let cutoff = ISO8601DateFormatter().string(from: now().addingTimeInterval(-age))
+        let cutoff = Self.timestamps.string(from: now().addingTimeInterval(-age))
         try database.write { c in
             try c.run("UPDATE model_usage SET state = 'released', reserved_tokens = 0 WHERE state = 'reserved' AND created_at < ?", [.text(cutoff)])
         }

@@ -18,12 +18,14 @@ public struct ProviderCall: Sendable {
 /// routing, retries, redaction, budgets and audit belong to `ModelRouter`.
 ///
 /// `stream` returns once the provider has accepted the request (HTTP status
-/// checked) and yields `delta`/`toolCall`/`usage`/`finish`; a fault after that
-/// is thrown from the stream with `beforeFirstByte == false`.
+/// checked) and yields `delta`/`toolCall`/`usage`/`finish` events in batches,
+/// one batch per piece that arrived from the network (one hand-off between
+/// tasks per network read, not per token); a fault after that is thrown from
+/// the stream with `beforeFirstByte == false`.
 public protocol ModelProvider: Sendable {
     var config: ProviderConfig { get }
     func chat(_ call: ProviderCall) async throws -> ChatResponse
-    func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error>
+    func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error>
     func embed(_ inputs: [String]) async throws -> EmbeddingResponse
     func listModels() async throws -> [ModelInfo]
 }

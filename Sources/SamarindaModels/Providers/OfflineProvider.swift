@@ -73,22 +73,24 @@ public struct OfflineProvider: ModelProvider {
                             provider: config.name, model: Self.modelName)
     }
 
-    public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+    public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
         let (text, reason) = limited(answer(question: call.request.lastUserText, passages: call.passages), call)
         let usage = usage(call, text)
         return AsyncThrowingStream { continuation in
             // Word-sized pieces, so clients see the same incremental shape as from a real model.
+            var batch: [ChatStreamEvent] = []
             var piece = ""
             for ch in text {
                 piece.append(ch)
                 if ch == " " || ch == "\n" {
-                    continuation.yield(.delta(piece))
+                    batch.append(.delta(piece))
                     piece = ""
                 }
             }
-            if !piece.isEmpty { continuation.yield(.delta(piece)) }
-            continuation.yield(.usage(usage))
-            continuation.yield(.finish(reason: reason))
+            if !piece.isEmpty { batch.append(.delta(piece)) }
+            batch.append(.usage(usage))
+            batch.append(.finish(reason: reason))
+            continuation.yield(batch)
             continuation.finish()
         }
     }

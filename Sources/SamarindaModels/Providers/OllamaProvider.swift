@@ -83,7 +83,7 @@ public struct OllamaProvider: ModelProvider {
                             usage: usage, provider: config.name, model: call.model)
     }
 
-    public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+    public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
         let response = try await http.stream(request("/api/chat", body: body(call, stream: true)))
         guard (200..<300).contains(response.status) else {
             let body = (try? await response.collect()) ?? Data()
@@ -95,29 +95,32 @@ public struct OllamaProvider: ModelProvider {
                 var lines = LineSplitter()
                 var done = false
                 var toolIndex = 0
+                var batch: [ChatStreamEvent] = []
                 func handle(_ line: String) throws {
                     guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
                     let a = try decodeJSON(WireAnswer.self, Data(line.utf8), provider: name, what: "stream line")
                     if let e = a.error { throw ModelError(.providerError, "provider '\(name)': \(e)", beforeFirstByte: false) }
-                    if let text = a.message?.content, !text.isEmpty { continuation.yield(.delta(text)) }
+                    if let text = a.message?.content, !text.isEmpty { batch.append(.delta(text)) }
                     for c in Self.toolCalls(a.message?.tool_calls) ?? [] {
-                        continuation.yield(.toolCall(ToolCallDelta(index: toolIndex, id: c.id, name: c.function.name, arguments: c.function.arguments)))
+                        batch.append(.toolCall(ToolCallDelta(index: toolIndex, id: c.id, name: c.function.name, arguments: c.function.arguments)))
                         toolIndex += 1
                     }
                     if a.done == true {
                         done = true
                         if a.prompt_eval_count != nil || a.eval_count != nil {
-                            continuation.yield(.usage(Usage(promptTokens: a.prompt_eval_count ?? 0, completionTokens: a.eval_count ?? 0)))
+                            batch.append(.usage(Usage(promptTokens: a.prompt_eval_count ?? 0, completionTokens: a.eval_count ?? 0)))
                         }
-                        continuation.yield(.finish(reason: toolIndex > 0 ? "tool_calls" : (a.done_reason == "length" ? "length" : "stop")))
+                        batch.append(.finish(reason: toolIndex > 0 ? "tool_calls" : (a.done_reason == "length" ? "length" : "stop")))
                     }
                 }
                 do {
                     for try await chunk in response.body {
                         for line in try lines.feed(chunk) { try handle(line) }
+                        if !batch.isEmpty { continuation.yield(batch); batch = [] }
                         if done { break }
                     }
                     if !done, let rest = lines.finish() { try handle(rest) }
+                    if !batch.isEmpty { continuation.yield(batch); batch = [] }
                     if !done {
                         throw ModelError(.streamInterrupted, "provider '\(name)' closed the stream before the answer was complete", beforeFirstByte: false)
                     }

@@ -43,7 +43,7 @@ public struct OpenAIProvider: ModelProvider {
         return answer
     }
 
-    public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+    public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
         let response = try await http.stream(request("/chat/completions", body: body(call, stream: true)))
         guard (200..<300).contains(response.status) else {
             let body = (try? await response.collect()) ?? Data()
@@ -57,29 +57,33 @@ public struct OpenAIProvider: ModelProvider {
                 var done = false
                 do {
                     outer: for try await chunk in response.body {
+                        var batch: [ChatStreamEvent] = []
+                        defer { if !batch.isEmpty { continuation.yield(batch) } }
                         for event in try parser.feed(chunk) {
                             if event.data == "[DONE]" { done = true; break outer }
                             let c = try decodeJSON(ChatStreamChunk.self, Data(event.data.utf8), provider: name, what: "stream chunk")
                             for e in events(of: c) {
                                 if case .finish = e { finished = true }
-                                continuation.yield(e)
+                                batch.append(e)
                             }
                         }
                     }
+                    var tail: [ChatStreamEvent] = []
                     if !done {
                         for event in parser.finish() where event.data != "[DONE]" {
                             let c = try decodeJSON(ChatStreamChunk.self, Data(event.data.utf8), provider: name, what: "stream chunk")
                             for e in events(of: c) {
                                 if case .finish = e { finished = true }
-                                continuation.yield(e)
+                                tail.append(e)
                             }
                         }
                     }
+                    if !tail.isEmpty { continuation.yield(tail) }
                     if !finished && !done {
                         throw ModelError(.streamInterrupted, "provider '\(name)' closed the stream before the answer was complete",
                                          beforeFirstByte: false)
                     }
-                    if !finished { continuation.yield(.finish(reason: "stop")) }
+                    if !finished { continuation.yield([.finish(reason: "stop")]) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)

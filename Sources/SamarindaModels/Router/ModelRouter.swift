@@ -409,7 +409,8 @@ public final class ModelRouter: Sendable {
                 try await acquire(limit) // hold a permit for the stream's lifetime
                 defer { limit?.release() }
                 do {
-                    for try await event in events {
+                    for try await batch in events {
+                        for event in batch {
                         switch event {
                         case .delta(let piece):
                             if !emitted { out.yield(.start(provider: candidate.name, model: candidate.call.model)); emitted = true }
@@ -432,6 +433,7 @@ public final class ModelRouter: Sendable {
                         case .usage(let u): usage = u
                         case .finish(let reason): finishReason = reason
                         case .start, .error: break
+                        }
                         }
                     }
                 } catch {
