@@ -227,7 +227,7 @@ extension SamarindaConfig {
         return config
     }
 
-    static func parseListen(_ value: String) -> (String, Int)? {
+    public static func parseListen(_ value: String) -> (String, Int)? {
         let host: String
         let portText: Substring
         if value.hasPrefix("[") {
