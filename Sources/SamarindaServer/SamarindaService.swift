@@ -5,30 +5,50 @@ import SamarindaCore
 import SamarindaRuntime
 
 /// `samarinda serve`: the platform as a long-lived HTTP service.
-public struct SamarindaService {
+public struct SamarindaService: Sendable {
     public let platform: Platform
+    public let metrics = ServerMetrics()
     public var logger: Logger
+
+    /// Paths reachable without an API key.
+    static let publicPaths: Set<String> = ["/healthz"]
 
     public init(platform: Platform, logger: Logger = Logger(label: "samarinda")) {
         self.platform = platform
         self.logger = logger
     }
 
-    /// Builds the application: routes, middleware and the server configuration.
-    public func makeApplication() -> some ApplicationProtocol {
-        let router = Router()
+    public func makeRouter() -> Router<ServerContext> {
+        ServerContext.configuredMaxUpload.value = platform.config.server.maxBodyBytes
+        let router = Router(context: ServerContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorShapeMiddleware())
+        router.add(middleware: AuthMiddleware(keys: platform.keys, audit: platform.audit, rateLimiter: RateLimiter(config: platform.config),
+                                              isPublic: { Self.publicPaths.contains($0) }))
         router.get("/healthz") { _, _ in
             HealthResponse(status: "ok", version: SamarindaVersion.current)
         }
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(platform.config.server.host, port: platform.config.server.port),
+        router.get("/metrics") { _, context in
+            try context.require(.admin, .service, .auditor)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        addModelRoutes(to: router)
+        return router
+    }
+
+    /// Builds the application: routes, middleware and the server configuration.
+    public func makeApplication(host: String? = nil, port: Int? = nil) -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(host ?? platform.config.server.host, port: port ?? platform.config.server.port),
                                  serverName: "samarinda/\(SamarindaVersion.current)"),
             logger: logger
         )
     }
 
-    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully and closes the platform
+    /// (which writes the final audit checkpoint).
     public func run() async throws {
         try await makeApplication().runService(gracefulShutdownSignals: [.sigterm, .sigint])
         try await platform.close()
@@ -38,4 +58,16 @@ public struct SamarindaService {
 struct HealthResponse: ResponseCodable {
     let status: String
     let version: String
+}
+
+extension ServerContext {
+    /// The principal, when its role is one of `roles`; else 403 naming who may.
+    @discardableResult
+    func require(_ roles: Role...) throws -> Principal {
+        let principal = try requirePrincipal()
+        guard roles.contains(principal.role) else {
+            throw APIError.forbidden("this route is for the roles \(roles.map(\.rawValue).joined(separator: ", ")); your key has role \(principal.role.rawValue)")
+        }
+        return principal
+    }
 }
