@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import SamarindaCore
 import SamarindaRuntime
 
@@ -38,19 +39,30 @@ public struct SamarindaService: Sendable {
     }
 
     /// Builds the application: routes, middleware and the server configuration.
-    public func makeApplication(host: String? = nil, port: Int? = nil) -> some ApplicationProtocol {
+    /// `onRunning` receives the bound port (useful with port 0).
+    public func makeApplication(host: String? = nil, port: Int? = nil,
+                                onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol & Service {
         Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(host ?? platform.config.server.host, port: port ?? platform.config.server.port),
                                  serverName: "samarinda/\(SamarindaVersion.current)"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
     }
 
-    /// Runs until SIGTERM or SIGINT, then shuts down gracefully and closes the platform
-    /// (which writes the final audit checkpoint).
-    public func run() async throws {
-        try await makeApplication().runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    /// Runs until SIGTERM or SIGINT: then stops accepting, lets in-flight requests finish for up to
+    /// `[server] shutdown_grace_ms`, and closes the platform (which writes the final audit checkpoint).
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        var configuration = ServiceGroupConfiguration(services: [makeApplication(onRunning: onRunning)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(platform.config.server.shutdownGraceMillis)
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch {
+            try await platform.close()
+            throw error
+        }
         try await platform.close()
     }
 }
