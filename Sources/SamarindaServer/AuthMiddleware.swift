@@ -10,12 +10,26 @@ struct AuthMiddleware: RouterMiddleware {
     let keys: KeyStore
     let audit: any AuditSink
     let rateLimiter: RateLimiter
+    let extensions: [any ServiceExtension]
     let isPublic: @Sendable (String) -> Bool
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
-        if isPublic(request.uri.path) { return try await next(request, context) }
         var context = context
-        let principal = try await authenticate(request, requestID: context.requestID)
+        if request.headers[.authorization] == nil {
+            for e in extensions {
+                if let principal = try await e.authenticate(request, context: context) {
+                    context.principal = principal
+                    break
+                }
+            }
+        }
+        if isPublic(request.uri.path) { return try await next(request, context) }
+        let principal: Principal
+        if let fromExtension = context.principal {
+            principal = fromExtension
+        } else {
+            principal = try await authenticate(request, requestID: context.requestID)
+        }
         context.principal = principal
         context.logger[metadataKey: "principal"] = .string(principal.id)
         if let retryAfter = rateLimiter.admit(key: principal.id, perMinute: rateLimiter.limit(for: principal.role)) {

@@ -10,12 +10,14 @@ public struct SamarindaService: Sendable {
     public let platform: Platform
     public let metrics = ServerMetrics()
     public var logger: Logger
+    public var extensions: [any ServiceExtension]
 
     /// Paths reachable without an API key.
     static let publicPaths: Set<String> = ["/healthz"]
 
-    public init(platform: Platform, logger: Logger = Logger(label: "samarinda")) {
+    public init(platform: Platform, extensions: [any ServiceExtension] = [], logger: Logger = Logger(label: "samarinda")) {
         self.platform = platform
+        self.extensions = extensions
         self.logger = logger
     }
 
@@ -24,8 +26,11 @@ public struct SamarindaService: Sendable {
         let router = Router(context: ServerContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorShapeMiddleware())
+        let extensions = self.extensions
         router.add(middleware: AuthMiddleware(keys: platform.keys, audit: platform.audit, rateLimiter: RateLimiter(config: platform.config),
-                                              isPublic: { Self.publicPaths.contains($0) }))
+                                              extensions: extensions,
+                                              isPublic: { path in Self.publicPaths.contains(path) || extensions.contains { $0.isPublic(path: path) } }))
+        for e in extensions { e.addRoutes(to: router) }
         router.get("/healthz") { _, _ in
             HealthResponse(status: "ok", version: SamarindaVersion.current)
         }
