@@ -3,7 +3,7 @@
 //
 // The architecture is the target list below (see ../shared/DESIGN.md):
 //
-//   C shims            CLua, CCurl, CSQLite — the Debian C libraries, plus the
+//   C shims            CLua, CCurl, CSQLite, CEditLine — the Debian C libraries, plus the
 //                      C-only concerns (macros as functions, Lua allocator and hooks,
 //                      error trampolines, libcurl's variadic setopt).
 //   SamarindaCore      configuration, storage, principals/roles/classification,
@@ -56,6 +56,7 @@ let package = Package(
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(name: "CLua", linkerSettings: [.linkedLibrary("lua5.4")]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),
 
         // MARK: Core
         .target(
@@ -111,7 +112,7 @@ let package = Package(
         ),
         .target(
             name: "SamarindaConsole",
-            dependencies: ["SamarindaCore", "SamarindaRuntime"],
+            dependencies: ["SamarindaCore", "SamarindaRuntime", "CEditLine"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
