@@ -50,7 +50,7 @@ public struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
     /// Parses the text form `<name>+<hex key ID>+<base64(0x01 ‖ key)>`.
     public init(parsing text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let parts = trimmed.split(separator: "+", omittingEmptySubsequences: false)
+        let parts = trimmed.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false) // base64 may contain "+"
         let usage = "expected the form NAME+KEYID+KEY as printed by 'samarinda audit key'"
         guard parts.count == 3, !parts[0].isEmpty else { throw AuditError(.invalidArgument, "the audit public key '\(trimmed)' is not a verifier key: \(usage)") }
         guard let id = unhex(String(parts[1])), id.count == 4 else { throw AuditError(.invalidArgument, "the key ID in '\(trimmed)' is not 8 hex digits: \(usage)") }
@@ -123,7 +123,7 @@ struct NoteSigner: Sendable {
     }
 
     init(fileText: String, path: String) throws {
-        let parts = fileText.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", omittingEmptySubsequences: false)
+        let parts = fileText.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
               let raw = Data(base64Encoded: String(parts[4])), raw.count == 33, raw.first == 0x01,
               let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw.dropFirst()) else {
