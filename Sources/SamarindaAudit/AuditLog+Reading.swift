@@ -42,7 +42,7 @@ extension AuditLog {
         var verifier = TrailVerifier(key: verifierKey)
         return try database.read { c in
             var notes = try c.query("SELECT tree_size, note FROM audit_checkpoints ORDER BY tree_size") { ($0.int(0), $0.text(1), "checkpoint table") }
-            if let text = try? String(contentsOfFile: checkpointFilePath, encoding: .utf8) {
+            if let text = try? String(contentsOfFile: checkpointFilePath, encoding: .utf8), !notes.contains(where: { $0.1 == text }) {
                 notes.append((-1, text, "checkpoint file \(checkpointFilePath)"))
             }
             verifier.addCheckpoints(notes)
