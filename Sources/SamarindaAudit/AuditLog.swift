@@ -272,12 +272,11 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
     static func loadHead(_ c: Connection, size: Int, chain: Hash) throws -> Head {
         var h = Head()
         h.chain = chain
-        if let (cpSize, note, frontierBytes) = try c.queryFirst(
-            "SELECT tree_size, note, frontier FROM audit_checkpoints WHERE tree_size <= ? ORDER BY tree_size DESC LIMIT 1",
-            [.integer(Int64(size))], { ($0.int(0), $0.text(1), $0.blob(2)) }),
+        if let (cpSize, frontierBytes) = try c.queryFirst(
+            "SELECT tree_size, frontier FROM audit_checkpoints WHERE tree_size <= ? ORDER BY tree_size DESC LIMIT 1",
+            [.integer(Int64(size))], { ($0.int(0), $0.blob(1)) }),
            let frontier = MerkleFrontier(size: cpSize, serialized: frontierBytes) {
             h.frontier = frontier
-            _ = note
         }
         h.frontier = try frontierAt(size, from: h.frontier, c)
         let latest = try c.queryFirst("SELECT tree_size, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1") { ($0.int(0), $0.text(1)) }
