@@ -118,9 +118,16 @@ let package = Package(
         .executableTarget(
             name: "samarinda",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaConsole",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaConsole", "SamarindaAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The child process of the audit crash test: appends until killed with SIGKILL.
+        .executableTarget(
+            name: "AuditCrashChild",
+            dependencies: ["SamarindaCore", "SamarindaAudit"],
             swiftSettings: swiftSettings
         ),
 
@@ -133,7 +140,7 @@ let package = Package(
 
         // MARK: Tests (one target per module; real SQLite files, real Lua states, real loopback HTTP)
         .testTarget(name: "SamarindaCoreTests", dependencies: ["SamarindaCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit", "AuditCrashChild"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaModelsTests", dependencies: ["SamarindaModels"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaDocumentsTests", dependencies: ["SamarindaDocuments"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins"], swiftSettings: swiftSettings),

@@ -18,6 +18,7 @@ struct Samarinda: AsyncParsableCommand {
             ServeCommand.self,
             KeysCommand.self,
             DoctorCommand.self,
+            AuditCommand.self,
             ConsoleCLI.self,
         ]
     )
