@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "SamarindaServer",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -112,7 +112,7 @@ let package = Package(
         ),
         .target(
             name: "SamarindaConsole",
-            dependencies: ["SamarindaCore", "SamarindaRuntime", "CEditLine"],
+            dependencies: ["SamarindaCore", "SamarindaRuntime", "SamarindaAudit", "CEditLine"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

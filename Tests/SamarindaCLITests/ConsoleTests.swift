@@ -96,7 +96,8 @@ import SamarindaCore
         #expect(try screen(session, until: "shown only now").contains("smd_"))
         _ = try sh(["send-keys", "-t", session, "quit", "Enter"])
         usleep(300_000)
-        let history = try String(contentsOfFile: cli.dir.path + "/data/console_history", encoding: .utf8)
+        // libedit's history format escapes spaces as \040.
+        let history = try String(contentsOfFile: cli.dir.path + "/data/console_history", encoding: .utf8).replacingOccurrences(of: "\\040", with: " ")
         #expect(history.contains("key create k1 dinkes staff"))
         let attributes = try FileManager.default.attributesOfItem(atPath: cli.dir.path + "/data/console_history")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)

@@ -91,8 +91,7 @@ struct SeenEvent {
 extension TestServer {
     /// The audit events written so far with this action.
     func auditEvents(action: String) async throws -> [SeenEvent] {
-        guard let sink = platform.audit as? MemoryAuditSink else { return [] }
-        return sink.events.filter { $0.action == action }.map {
+        try platform.auditLog.tail(limit: 10_000, action: action).map(\.event).map {
             SeenEvent(action: $0.action, keyID: $0.actor.keyID, outcome: $0.outcome.name, target: $0.target, fields: $0.fields, raw: "\($0)")
         }
     }
