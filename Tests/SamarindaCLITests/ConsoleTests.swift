@@ -109,3 +109,41 @@ import SamarindaCore
         #expect(try screen(second, until: "key create k1").contains("samarinda> key create k1 dinkes staff"))
     }
 }
+
+@Suite struct ConsoleAuditTests {
+    @Test func auditVerifyMatchesTheCLIVerdictAndExitCode() throws {
+        let cli = try CLI()
+        try cli.run(["keys", "create", "--name", "a", "--department", "dinkes", "--role", "staff"])
+        let console = try cli.run(["console", "-c", "audit verify"])
+        let direct = try cli.run(["audit", "verify"])
+        #expect(console.status == 0)
+        #expect(direct.status == 0)
+        #expect(console.stdout.contains("verified"), "\(console.stdout)")
+        // Tamper: rewrite one stored event behind the triggers' back, as an attacker with the file would.
+        let db = cli.dir.path + "/data/samarinda.db"
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = ["python3", "-c", """
+            import sqlite3; c = sqlite3.connect('\(db)')
+            c.execute('DROP TRIGGER IF EXISTS audit_events_no_update')
+            for (name,) in c.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall(): c.execute('DROP TRIGGER ' + name)
+            c.execute("UPDATE audit_events SET entry = CAST(replace(CAST(entry AS TEXT), 'key.create', 'key.revoke') AS BLOB) WHERE seq = 1")
+            c.commit()
+            """]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let brokenConsole = try cli.run(["console", "-c", "audit verify"])
+        let brokenDirect = try cli.run(["audit", "verify"])
+        #expect(brokenDirect.status == 1)
+        #expect(brokenConsole.status == brokenDirect.status)
+        #expect(brokenConsole.stdout.contains("seq 1") || brokenConsole.stdout.contains("#1"), "\(brokenConsole.stdout)")
+    }
+
+    @Test func operatorActionsAreAudited() throws {
+        let cli = try CLI()
+        try cli.run(["console", "-c", "keys"])
+        let tail = try cli.run(["console", "-c", "audit tail 5 --action console.command"])
+        #expect(tail.stdout.contains("console.command"))
+        #expect(tail.stdout.contains("keys"))
+    }
+}
