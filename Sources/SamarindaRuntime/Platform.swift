@@ -1,4 +1,5 @@
 import Foundation
+import SamarindaAudit
 import SamarindaCore
 import SamarindaModels
 
@@ -10,6 +11,8 @@ public final class Platform: Sendable {
     public let config: SamarindaConfig
     public let database: Database
     public let audit: any AuditSink
+    /// The audit trail itself (tail, verify, export, report), for the CLI, console and server.
+    public let auditLog: AuditLog
     public let keys: KeyStore
     /// Model access: token accounting and department budgets.
     public let budget: BudgetLedger
@@ -22,13 +25,14 @@ public final class Platform: Sendable {
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [KeyStore.migrations, BudgetLedger.migrations]
+        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations]
     }
 
-    private init(config: SamarindaConfig, database: Database, audit: any AuditSink) {
+    private init(config: SamarindaConfig, database: Database, auditLog: AuditLog) {
         self.config = config
         self.database = database
-        self.audit = audit
+        self.auditLog = auditLog
+        self.audit = auditLog
         self.keys = KeyStore(database: database, config: config, audit: audit)
         self.budget = BudgetLedger(database: database, budgets: config.budgets)
         try? budget.releaseStale()
@@ -41,9 +45,11 @@ public final class Platform: Sendable {
         let database = try Database(path: config.storage.path, options: .init(
             busyTimeoutMillis: Int32(config.storage.busyTimeoutMillis), synchronousFull: config.storage.synchronousFull))
         try database.migrate(migrationSets)
-        return Platform(config: config, database: database, audit: MemoryAuditSink())
+        return Platform(config: config, database: database, auditLog: try AuditLog(database: database, config: config))
     }
 
     /// Flushes and closes: writes the final audit checkpoint.
-    public func close() async throws {}
+    public func close() async throws {
+        try await auditLog.close()
+    }
 }
