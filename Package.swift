@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "SamarindaServer",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime", "SamarindaAudit",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaAudit", "SamarindaModels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -45,6 +45,7 @@ public struct SamarindaService: Sendable {
         addModelRoutes(to: router)
         addToolRoutes(to: router)
         addMCPRoutes(to: router)
+        addChatRoutes(to: router)
         addAuditRoutes(to: router)
         return router
     }
