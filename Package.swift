@@ -45,6 +45,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // MARK: C shims over Debian's libraries
@@ -78,7 +79,13 @@ let package = Package(
         ),
         .target(
             name: "SamarindaDocuments",
-            dependencies: ["SamarindaCore"],
+            dependencies: [
+                "SamarindaCore",
+                // .docx files are ZIP archives; ZIPFoundation reads them without shelling out to unzip.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                // SHA-256 of file contents (re-ingest detection) and of queries (audit digests).
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
