@@ -159,7 +159,7 @@ public struct IndonesianStemmer: Sendable {
                     }
                     return []
                 }
-                if [c("c"), c("d"), c("j"), c("s"), c("z")].contains(y) { return [("me", [from(4)])] }
+                if [c("c"), c("d"), c("j"), c("s"), c("z")].contains(y) { return [("me", [from(3)])] }
                 if isVowel(y) { return [("me", [[c("t")] + from(3), from(2)])] }  // menulis → tulis, menilai → nilai
                 return []
             }
@@ -196,7 +196,7 @@ public struct IndonesianStemmer: Sendable {
                     }
                     return []
                 }
-                if [c("c"), c("d"), c("j"), c("z")].contains(y) { return [("pe", [from(4)])] }
+                if [c("c"), c("d"), c("j"), c("z")].contains(y) { return [("pe", [from(3)])] }
                 if isVowel(y) { return [("pe", [[c("t")] + from(3), from(2)])] }
                 return []
             }
