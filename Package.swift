@@ -114,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "samarinda",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaConsole",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaConsole", "SamarindaDocuments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaDocuments
 
 /// The running platform: configuration, the database with every module's
 /// migrations applied, the audit trail, and the module services, wired once.
@@ -10,10 +11,11 @@ public final class Platform: Sendable {
     public let database: Database
     public let audit: any AuditSink
     public let keys: KeyStore
+    public let documents: DocumentStore
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [KeyStore.migrations]
+        [KeyStore.migrations, DocumentStore.migrations]
     }
 
     private init(config: SamarindaConfig, database: Database, audit: any AuditSink) {
@@ -21,6 +23,8 @@ public final class Platform: Sendable {
         self.database = database
         self.audit = audit
         self.keys = KeyStore(database: database, config: config, audit: audit)
+        // Embeddings: pass an `EmbeddingService` here once `documents.embedding_provider` is wired to a model provider.
+        self.documents = DocumentStore(database: database, config: config.documents, audit: audit)
     }
 
     /// Opens the database (creating it on first run), applies migrations and starts the audit trail.
@@ -28,7 +32,10 @@ public final class Platform: Sendable {
         let database = try Database(path: config.storage.path, options: .init(
             busyTimeoutMillis: Int32(config.storage.busyTimeoutMillis), synchronousFull: config.storage.synchronousFull))
         try database.migrate(migrationSets)
-        return Platform(config: config, database: database, audit: MemoryAuditSink())
+        let platform = Platform(config: config, database: database, audit: MemoryAuditSink())
+        // First start: ingest the starter corpus (documents.seed_dir) so `ask` has something to answer from.
+        try await platform.documents.seedIfNeeded(from: config.documents.seedDir)
+        return platform
     }
 
     /// Flushes and closes: writes the final audit checkpoint.
