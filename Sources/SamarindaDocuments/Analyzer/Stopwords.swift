@@ -7,7 +7,7 @@ public enum Stopwords {
     private static let text = """
     yang dan di ke dari untuk dengan pada dalam atau ini itu adalah ialah oleh akan sebagai tersebut juga ada \
     karena agar supaya bahwa jika apabila bila maka namun tetapi serta hingga sampai sejak antara terhadap tentang \
-    kepada bagi para sang si pun lah kah nya \
+    atas kepada bagi para sang si pun lah kah nya \
     saya aku kami kita anda kamu engkau dia ia mereka beliau \
     apa apakah siapa siapakah mana manakah dimana kemana darimana bagaimana bagaimanakah berapa berapakah kapan kapankah mengapa kenapa \
     sudah telah sedang masih akan dapat bisa harus boleh perlu mau ingin \

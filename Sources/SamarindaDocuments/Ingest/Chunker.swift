@@ -40,9 +40,11 @@ public struct Chunker: Sendable {
             switch block {
             case .heading(let level, let label, let text):
                 flush()
+                headingLine = text
+                // The document's own title heading is already in every citation: keep it out of section paths.
+                if path.isEmpty, level == 1, text == extracted.title { continue }
                 path.removeAll { $0.level >= level }
                 path.append((level, label))
-                headingLine = text
             case .paragraph(let text):
                 body.append(text)
             }

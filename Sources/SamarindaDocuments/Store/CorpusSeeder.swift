@@ -40,8 +40,9 @@ public struct CorpusManifest: Sendable {
             throw DocumentsError(.unreadable, "\(path): cannot read the collection manifest (\(error.localizedDescription))")
         }
         let doc = TOMLDocument(file: path, text: text)
+        let root = doc.root   // one section object: it remembers which keys were read
         var manifest = CorpusManifest(folder: folder, name: "", department: "", classification: .biasa, description: "", files: [:])
-        if let c = doc.root.section("collection") {
+        if let c = root.section("collection") {
             manifest.name = c.string("name") ?? ""
             manifest.department = c.string("department") ?? ""
             manifest.classification = c.classification("classification") ?? .biasa
@@ -50,9 +51,9 @@ public struct CorpusManifest: Sendable {
             if manifest.department.isEmpty { c.fail("department", "required: a department id or \"public\"") }
             c.finish()
         } else {
-            doc.root.fail("collection", "missing [collection] table with name and department")
+            root.fail("collection", "missing [collection] table with name and department")
         }
-        if let files = doc.root.section("files") {
+        if let files = root.section("files") {
             for key in files.keys.sorted() {
                 guard let f = files.section(key) else { continue }
                 if !FileManager.default.fileExists(atPath: folder + "/" + key) { files.fail(key, "no such file in \(folder)") }
@@ -62,7 +63,7 @@ public struct CorpusManifest: Sendable {
             }
             files.finish()
         }
-        doc.root.finish(allowed: ["collection", "files"])
+        root.finish(allowed: ["collection", "files"])
         if !doc.errors.isEmpty {
             throw DocumentsError(.invalidInput, "collection manifest errors:\n" + doc.errors.map { "  \($0)" }.joined(separator: "\n"))
         }
