@@ -77,7 +77,8 @@ public struct Chunker: Sendable {
             let n = unit.utf8.count
             if currentHasNew, currentBytes + n + 1 > budget {
                 chunks.append(prefix + current)
-                let tail = overlapTail(current)
+                // Overlap as much as fits beside the next unit, so no chunk exceeds the budget.
+                let tail = overlapTail(current, maxBytes: min(overlapChars, budget - n - 1))
                 current = tail
                 currentBytes = tail.utf8.count
                 currentHasNew = false
@@ -91,12 +92,12 @@ public struct Chunker: Sendable {
         return chunks
     }
 
-    /// The last `overlapChars` of a chunk, starting at a word boundary.
-    private func overlapTail(_ text: String) -> String {
-        guard overlapChars > 0 else { return "" }
+    /// The last `maxBytes` (at most) of a chunk, starting at a word boundary.
+    private func overlapTail(_ text: String, maxBytes: Int) -> String {
+        guard maxBytes > 0 else { return "" }
         let utf8 = text.utf8
-        guard utf8.count > overlapChars else { return text }
-        var start = utf8.index(utf8.endIndex, offsetBy: -overlapChars)
+        guard utf8.count > maxBytes else { return text }
+        var start = utf8.index(utf8.endIndex, offsetBy: -maxBytes)
         while start < utf8.endIndex, utf8[start] != 0x20, utf8[start] != 0x0A { start = utf8.index(after: start) }
         guard start < utf8.endIndex else { return "" }
         return String(text[start...]).trimmingCharacters(in: [" ", "\n"])
