@@ -36,6 +36,11 @@ public final class IndonesianAnalyzer: Sendable {
     /// words with other characters are decoded, NFKC-normalised and folded.
     public func tokens(_ text: String) -> [Token] {
         var out: [Token] = []
+        forEachToken(text) { out.append($0) }
+        return out
+    }
+
+    private func forEachToken(_ text: String, _ body: (Token) -> Void) {
         var utf8 = Array(text.utf8)
         utf8.append(0x20)
         var start = -1
@@ -50,7 +55,7 @@ public final class IndonesianAnalyzer: Sendable {
                     i += 1
                     continue
                 }
-                if start >= 0 { emit(utf8, start..<i, ascii: ascii, into: &out); start = -1 }
+                if start >= 0 { emit(utf8, start..<i, ascii: ascii, body); start = -1 }
                 i += 1
                 continue
             }
@@ -63,24 +68,23 @@ public final class IndonesianAnalyzer: Sendable {
                 if start < 0 { start = i }
                 ascii = false
             } else if start >= 0 {
-                emit(utf8, start..<i, ascii: ascii, into: &out)
+                emit(utf8, start..<i, ascii: ascii, body)
                 start = -1
             }
             i = end
         }
-        return out
     }
 
-    private func emit(_ bytes: [UInt8], _ range: Range<Int>, ascii: Bool, into out: inout [Token]) {
+    private func emit(_ bytes: [UInt8], _ range: Range<Int>, ascii: Bool, _ body: (Token) -> Void) {
         if ascii {
             var lowered = Array(bytes[range])
             for j in lowered.indices where lowered[j] >= 0x41 && lowered[j] <= 0x5A { lowered[j] |= 0x20 }
-            out.append(Token(range: range, folded: String(decoding: lowered, as: UTF8.self)))
+            body(Token(range: range, folded: String(decoding: lowered, as: UTF8.self)))
         } else {
             let folded = Self.fold(String(decoding: bytes[range], as: UTF8.self))
             // Folding may reveal separators (ligatures, full-width forms): keep only word characters.
             let cleaned = String(String.UnicodeScalarView(folded.unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }))
-            if !cleaned.isEmpty { out.append(Token(range: range, folded: cleaned)) }
+            if !cleaned.isEmpty { body(Token(range: range, folded: cleaned)) }
         }
     }
 
@@ -103,6 +107,13 @@ public final class IndonesianAnalyzer: Sendable {
 
     /// The analyzed form FTS5 indexes: terms separated by spaces.
     public func analyze(_ text: String) -> String {
-        terms(text).joined(separator: " ")
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        forEachToken(text) { token in
+            guard let term = term(forFolded: token.folded) else { return }
+            if !out.isEmpty { out.append(" ") }
+            out.append(term)
+        }
+        return out
     }
 }

@@ -17,19 +17,19 @@ enum DocxText {
         do {
             archive = try Archive(data: data, accessMode: .read)
         } catch {
-            throw DocumentsError(.unreadable, "\(fileName): not a valid .docx file (the ZIP container cannot be opened)")
+            throw DocumentsError(.unreadable, "not a valid .docx file (the ZIP container cannot be opened)")
         }
         guard let entry = archive["word/document.xml"] else {
-            throw DocumentsError(.unreadable, "\(fileName): not a Word document (word/document.xml is missing from the archive)")
+            throw DocumentsError(.unreadable, "not a Word document (word/document.xml is missing from the archive)")
         }
         guard entry.uncompressedSize <= UInt64(maxDocumentXMLBytes) else {
-            throw DocumentsError(.unreadable, "\(fileName): word/document.xml is larger than \(maxDocumentXMLBytes / 1_048_576) MiB uncompressed; split the document")
+            throw DocumentsError(.unreadable, "word/document.xml is larger than \(maxDocumentXMLBytes / 1_048_576) MiB uncompressed; split the document")
         }
         var xml = Data()
         do {
             _ = try archive.extract(entry, skipCRC32: false) { xml.append($0) }
         } catch {
-            throw DocumentsError(.unreadable, "\(fileName): word/document.xml cannot be decompressed (\(error))")
+            throw DocumentsError(.unreadable, "word/document.xml cannot be decompressed (\(error))")
         }
         let reader = DocumentXMLReader()
         let parser = XMLParser(data: xml)
@@ -38,7 +38,7 @@ enum DocxText {
         parser.shouldResolveExternalEntities = false
         guard parser.parse() else {
             let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML"
-            throw DocumentsError(.unreadable, "\(fileName): word/document.xml is not well-formed XML (line \(parser.lineNumber): \(reason))")
+            throw DocumentsError(.unreadable, "word/document.xml is not well-formed XML (line \(parser.lineNumber): \(reason))")
         }
         var title: String?
         var blocks: [ExtractedText.Block] = []

@@ -35,6 +35,9 @@ enum RegulationHeadings {
 
     /// The level and short label of a heading line ("Pasal 5" → (4, "Pasal 5")), or nil.
     static func match(_ line: String) -> (level: Int, label: String)? {
+        // Fast reject: most lines are prose, and headings start with B/b or P/p after optional spaces.
+        guard line.utf8.count <= 100, let f = line.utf8.first(where: { $0 != 0x20 && $0 != 0x09 }),
+              f == 0x42 || f == 0x62 || f == 0x50 || f == 0x70 else { return nil }
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         guard trimmed.utf8.count <= 80, let first = trimmed.split(separator: " ", maxSplits: 2).first else { return nil }
         let word = first.uppercased()
@@ -69,14 +72,17 @@ func blocksFromPlainText(_ text: String, markdown: Bool) -> ExtractedText {
 
     func flush() {
         if !paragraph.isEmpty {
-            let joined = paragraph.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n")
+            let joined = paragraph.map { fastTrim($0) }.joined(separator: "\n")
             if !joined.isEmpty { blocks.append(.paragraph(joined)) }
             paragraph.removeAll()
         }
     }
 
-    for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\u{0C}" }) {
-        let line = rawLine.trimmingCharacters(in: .whitespaces)
+    // Lines are split on UTF-8 bytes (LF, FF) rather than Characters: grapheme breaking is the slowest
+    // part of reading large plain text, and these separators never occur inside a multi-byte sequence.
+    for lineBytes in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).flatMap({ $0.split(separator: 0x0C, omittingEmptySubsequences: false) }) {
+        let rawLine = Substring(lineBytes)
+        let line = fastTrim(rawLine)
         if markdown, line.hasPrefix("```") { inFence.toggle(); paragraph.append(rawLine); continue }
         if inFence { paragraph.append(rawLine); continue }
         if line.isEmpty { flush(); continue }
@@ -112,4 +118,19 @@ func blocksFromPlainText(_ text: String, markdown: Bool) -> ExtractedText {
         }
     }
     return ExtractedText(title: title, blocks: blocks)
+}
+
+/// Trims ASCII spaces, tabs and CR (and, rarely, Unicode whitespace) from both ends.
+func fastTrim(_ s: Substring) -> String {
+    let utf8 = s.utf8
+    var start = utf8.startIndex
+    var end = utf8.endIndex
+    while start < end, [0x20, 0x09, 0x0D].contains(utf8[start]) { start = utf8.index(after: start) }
+    while end > start, [0x20, 0x09, 0x0D].contains(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+    let trimmed = Substring(utf8[start..<end])
+    if let first = trimmed.unicodeScalars.first, let last = trimmed.unicodeScalars.last,
+       first.properties.isWhitespace || last.properties.isWhitespace {
+        return trimmed.trimmingCharacters(in: .whitespaces)
+    }
+    return String(trimmed)
 }

@@ -14,7 +14,7 @@ enum PDFText {
 
     static func extract(path: String, fileName: String) throws -> ExtractedText {
         guard let tool = executable() else {
-            throw DocumentsError(.extractor, "\(fileName): cannot read PDF files because 'pdftotext' is not installed; install poppler-utils (Scripts/setup does) and retry")
+            throw DocumentsError(.extractor, "cannot read PDF files because 'pdftotext' is not installed; install poppler-utils (Scripts/setup does) and retry")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
@@ -27,7 +27,7 @@ enum PDFText {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
-            throw DocumentsError(.extractor, "\(fileName): cannot start pdftotext: \(error.localizedDescription)")
+            throw DocumentsError(.extractor, "cannot start pdftotext: \(error.localizedDescription)")
         }
         let deadline = DispatchTime.now() + timeoutSeconds
         let timer = DispatchSource.makeTimerSource()
@@ -40,16 +40,16 @@ enum PDFText {
         process.waitUntilExit()
         timer.cancel()
         if process.terminationReason == .uncaughtSignal {
-            throw DocumentsError(.extractor, "\(fileName): pdftotext did not finish within \(Int(timeoutSeconds)) s or crashed; the PDF may be damaged")
+            throw DocumentsError(.extractor, "pdftotext did not finish within \(Int(timeoutSeconds)) s or crashed; the PDF may be damaged")
         }
         guard process.terminationStatus == 0 else {
             let message = String(decoding: stderrData, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? "exit status \(process.terminationStatus)"
-            throw DocumentsError(.unreadable, "\(fileName): not a readable PDF (pdftotext: \(message))")
+            throw DocumentsError(.unreadable, "not a readable PDF (pdftotext: \(message))")
         }
         let text = String(decoding: stdoutData, as: UTF8.self)
         let extracted = blocksFromPlainText(text, markdown: false)
         if extracted.isEmpty {
-            throw DocumentsError(.empty, "\(fileName): the PDF has no text layer (a scan?); run OCR on it first, then ingest the result")
+            throw DocumentsError(.empty, "the PDF has no text layer (a scan?); run OCR on it first, then ingest the result")
         }
         return extracted
     }

@@ -72,7 +72,7 @@ extension DocumentStore {
         return try database.read { c in
             try c.query("""
                 SELECT doc_chunks_fts.rowid, bm25(doc_chunks_fts) AS score
-                FROM doc_chunks_fts CROSS JOIN doc_chunks c ON c.id = doc_chunks_fts.rowid
+                FROM doc_chunks_fts CROSS JOIN doc_chunk_access c ON c.chunk_id = doc_chunks_fts.rowid
                 WHERE doc_chunks_fts MATCH ? AND \(cond.sql)
                 ORDER BY score LIMIT ?
                 """, [.text(Self.matchExpression(terms))] + cond.arguments + [.integer(Int64(limit))]) { ($0.int64(0), $0.double(1)) }

@@ -58,6 +58,14 @@ public final class DocumentStore: Sendable {
                 classification INTEGER NOT NULL
             ) STRICT;
             CREATE INDEX doc_chunks_document ON doc_chunks(document_id, ordinal);
+            -- The access attributes of indexed chunks, in a narrow table of its own: the search filter looks
+            -- each FTS5 match up here, and 100,000 rows of three integers stay in the page cache where
+            -- the wide doc_chunks rows (with their text) would not.
+            CREATE TABLE doc_chunk_access (
+                chunk_id INTEGER PRIMARY KEY REFERENCES doc_chunks(id),
+                collection_id INTEGER NOT NULL,
+                classification INTEGER NOT NULL
+            ) STRICT;
             -- The analyzed text (stems, no stopwords) of current chunks only; rowid = doc_chunks.id.
             CREATE VIRTUAL TABLE doc_chunks_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
             CREATE TABLE doc_embeddings (
@@ -314,6 +322,8 @@ public final class DocumentStore: Sendable {
                               [.integer(id), .integer(Int64(n)), .text(chunk.section), .text(chunk.text), .integer(col.id), .integer(Int64(classification.rawValue))])
                     let chunkID = c.lastInsertRowID
                     try c.run("INSERT INTO doc_chunks_fts (rowid, terms) VALUES (?, ?)", [.integer(chunkID), .text(analyzed[n])])
+                    try c.run("INSERT INTO doc_chunk_access (chunk_id, collection_id, classification) VALUES (?,?,?)",
+                              [.integer(chunkID), .integer(col.id), .integer(Int64(classification.rawValue))])
                     if let vectors, let embedder {
                         try c.run("INSERT INTO doc_embeddings (chunk_id, model, vector) VALUES (?,?,?)",
                                   [.integer(chunkID), .text(embedder.modelName), .blob(VectorMath.blob(vectors[n]))])
@@ -374,6 +384,7 @@ public final class DocumentStore: Sendable {
     /// Takes a document version's chunks out of the search index (they stay in doc_chunks as history).
     func unindex(_ c: Connection, documentID: Int64) throws {
         try c.run("DELETE FROM doc_chunks_fts WHERE rowid IN (SELECT id FROM doc_chunks WHERE document_id = ?)", [.integer(documentID)])
+        try c.run("DELETE FROM doc_chunk_access WHERE chunk_id IN (SELECT id FROM doc_chunks WHERE document_id = ?)", [.integer(documentID)])
         try c.run("DELETE FROM doc_embeddings WHERE chunk_id IN (SELECT id FROM doc_chunks WHERE document_id = ?)", [.integer(documentID)])
     }
 

@@ -109,6 +109,11 @@ public struct IngestSummary: Sendable, Equatable {
     public var results: [IngestFileResult] = []
     public var seconds: Double = 0
 
+    public init(results: [IngestFileResult] = [], seconds: Double = 0) {
+        self.results = results
+        self.seconds = seconds
+    }
+
     public var files: Int { results.count }
     public var added: Int { results.filter { $0.outcome == .added }.count }
     public var replaced: Int { results.filter { if case .replaced = $0.outcome { true } else { false } }.count }
