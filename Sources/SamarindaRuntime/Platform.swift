@@ -1,6 +1,7 @@
 import Foundation
 import SamarindaAudit
 import SamarindaCore
+import SamarindaDocuments
 import SamarindaModels
 
 /// The running platform: configuration, the database with every module's
@@ -14,18 +15,20 @@ public final class Platform: Sendable {
     /// The audit trail itself (tail, verify, export, report), for the CLI, console and server.
     public let auditLog: AuditLog
     public let keys: KeyStore
+    /// The city's documents: ingest, Indonesian search, access by department and classification.
+    public let documents: DocumentStore
     /// Model access: token accounting and department budgets.
     public let budget: BudgetLedger
     /// The one way to reach language models (alias → provider chain, classification, redaction, retries, audit).
     public let models: ModelRouter
-    /// Retrieval for `ask`; the documents module's retriever replaces the empty one when wired.
+    /// Retrieval for `ask`: the access-filtered, audited document search.
     public let retriever: any PassageRetriever
     /// Question → retrieval → answer with citations.
     public var ask: AskService { AskService(router: models, retriever: retriever) }
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations]
+        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations]
     }
 
     private init(config: SamarindaConfig, database: Database, auditLog: AuditLog) {
@@ -34,10 +37,12 @@ public final class Platform: Sendable {
         self.auditLog = auditLog
         self.audit = auditLog
         self.keys = KeyStore(database: database, config: config, audit: audit)
+        // Embeddings: pass an `EmbeddingService` here once `documents.embedding_provider` is wired to a model provider.
+        self.documents = DocumentStore(database: database, config: config.documents, audit: audit)
         self.budget = BudgetLedger(database: database, budgets: config.budgets)
         try? budget.releaseStale()
         self.models = ModelRouter(config: config, audit: audit, budget: budget)
-        self.retriever = NoPassageRetriever()
+        self.retriever = documents
     }
 
     /// Opens the database (creating it on first run), applies migrations and starts the audit trail.
@@ -45,7 +50,10 @@ public final class Platform: Sendable {
         let database = try Database(path: config.storage.path, options: .init(
             busyTimeoutMillis: Int32(config.storage.busyTimeoutMillis), synchronousFull: config.storage.synchronousFull))
         try database.migrate(migrationSets)
-        return Platform(config: config, database: database, auditLog: try AuditLog(database: database, config: config))
+        let platform = Platform(config: config, database: database, auditLog: try AuditLog(database: database, config: config))
+        // First start: ingest the starter corpus (documents.seed_dir) so `ask` has something to answer from.
+        try await platform.documents.seedIfNeeded(from: config.documents.seedDir)
+        return platform
     }
 
     /// Flushes and closes: writes the final audit checkpoint.

@@ -18,6 +18,7 @@ struct Samarinda: AsyncParsableCommand {
             ServeCommand.self,
             KeysCommand.self,
             AskCommand.self,
+            DocsCommand.self,
             DoctorCommand.self,
             AuditCommand.self,
             ConsoleCLI.self,
