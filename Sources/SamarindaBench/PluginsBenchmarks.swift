@@ -42,7 +42,7 @@ let pluginBenchmarks: [Benchmark] = [
                 }
             }
         }
-        if tally.failures.withLock({ $0 }) > 0 { throw BenchFailure(message: "\(tally.failures.withLock { $0 }) calls failed") }
+        if tally.failures.withLock({ $0 }) > 0 { throw PluginBenchFailure(message: "\(tally.failures.withLock { $0 }) calls failed") }
         return [Measurement(name: "1,000 concurrent calls waiting 1 s each", value: t, unit: "s wall", goal: "≤ 2 s", met: t <= 2),
                 Measurement(name: "peak OS threads of the process during the run", value: Double(tally.peakThreads.withLock { $0 }), unit: "threads")]
     },
@@ -55,14 +55,14 @@ let pluginBenchmarks: [Benchmark] = [
     },
 ]
 
+private struct PluginBenchFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
 final class Tally: Sendable {
     let peakThreads = Mutex(threadCount())
     let failures = Mutex(0)
-}
-
-struct BenchFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
 
 /// OS threads of this process (Linux /proc).

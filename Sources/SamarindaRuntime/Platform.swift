@@ -1,4 +1,5 @@
 import Foundation
+import SamarindaAudit
 import SamarindaCore
 import SamarindaPlugins
 
@@ -10,6 +11,8 @@ public final class Platform: Sendable {
     public let config: SamarindaConfig
     public let database: Database
     public let audit: any AuditSink
+    /// The audit trail itself (tail, verify, export, report), for the CLI, console and server.
+    public let auditLog: AuditLog
     public let keys: KeyStore
     /// The plugin registry. Not started here: the server calls `plugins.start()` (load all, watch the
     /// folder); CLI commands call `plugins.refresh()` once.
@@ -17,13 +20,14 @@ public final class Platform: Sendable {
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [KeyStore.migrations, PluginKV.migrations]
+        [AuditLog.migrations, KeyStore.migrations, PluginKV.migrations]
     }
 
-    private init(config: SamarindaConfig, database: Database, audit: any AuditSink) {
+    private init(config: SamarindaConfig, database: Database, auditLog: AuditLog) {
         self.config = config
         self.database = database
-        self.audit = audit
+        self.auditLog = auditLog
+        self.audit = auditLog
         self.keys = KeyStore(database: database, config: config, audit: audit)
         // TODO(lead): pass the real PluginHostServices (documents, model router, PII, HTTP) here.
         self.plugins = PluginHost(config: config, services: UnavailablePluginServices(), audit: audit, database: database)
@@ -34,9 +38,11 @@ public final class Platform: Sendable {
         let database = try Database(path: config.storage.path, options: .init(
             busyTimeoutMillis: Int32(config.storage.busyTimeoutMillis), synchronousFull: config.storage.synchronousFull))
         try database.migrate(migrationSets)
-        return Platform(config: config, database: database, audit: MemoryAuditSink())
+        return Platform(config: config, database: database, auditLog: try AuditLog(database: database, config: config))
     }
 
     /// Flushes and closes: writes the final audit checkpoint.
-    public func close() async throws {}
+    public func close() async throws {
+        try await auditLog.close()
+    }
 }
