@@ -99,7 +99,11 @@ let package = Package(
         ),
         .target(
             name: "SamarindaPlugins",
-            dependencies: ["SamarindaCore", "CLua"],
+            dependencies: [
+                "SamarindaCore", "CLua",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -110,7 +114,7 @@ let package = Package(
         .target(
             name: "SamarindaServer",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime", "SamarindaAudit", "SamarindaModels",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,13 +126,14 @@ let package = Package(
         ),
         .target(
             name: "SamarindaConsole",
-            dependencies: ["SamarindaCore", "SamarindaRuntime", "SamarindaAudit", "CEditLine"],
+            dependencies: ["SamarindaCore", "SamarindaRuntime", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "CEditLine"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "samarinda",
             dependencies: [
                 "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaConsole", "SamarindaAudit", "SamarindaDocuments",
+                "SamarindaPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -157,7 +162,7 @@ let package = Package(
             dependencies: ["SamarindaDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer"], swiftSettings: swiftSettings),
         .testTarget(

@@ -3,6 +3,7 @@ import SamarindaAudit
 import SamarindaCore
 import SamarindaDocuments
 import SamarindaModels
+import SamarindaPlugins
 
 /// The running platform: configuration, the database with every module's
 /// migrations applied, the audit trail, and the module services, wired once.
@@ -25,10 +26,13 @@ public final class Platform: Sendable {
     public let retriever: any PassageRetriever
     /// Question → retrieval → answer with citations.
     public var ask: AskService { AskService(router: models, retriever: retriever) }
+    /// The plugin registry. Not started here: the server calls `plugins.start()` (load all, watch the
+    /// folder); CLI commands call `plugins.refresh()` once.
+    public let plugins: PluginHost
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations]
+        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations, PluginKV.migrations]
     }
 
     private init(config: SamarindaConfig, database: Database, auditLog: AuditLog) {
@@ -43,6 +47,10 @@ public final class Platform: Sendable {
         try? budget.releaseStale()
         self.models = ModelRouter(config: config, audit: audit, budget: budget)
         self.retriever = documents
+        // Plugins reach documents, models, PII redaction and HTTP only through these services,
+        // each call already checked against the plugin's grant by the host.
+        self.plugins = PluginHost(config: config, services: PlatformPluginServices(documents: documents, models: models),
+                                  audit: audit, database: database)
     }
 
     /// Opens the database (creating it on first run), applies migrations and starts the audit trail.

@@ -66,6 +66,9 @@ public struct SamarindaService: Sendable {
     /// Runs until SIGTERM or SIGINT: then stops accepting, lets in-flight requests finish for up to
     /// `[server] shutdown_grace_ms`, and closes the platform (which writes the final audit checkpoint).
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        // Load every plugin and watch the folder for changes while serving.
+        await platform.plugins.start()
+        defer { platform.plugins.stop() }
         var configuration = ServiceGroupConfiguration(services: [makeApplication(onRunning: onRunning)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .milliseconds(platform.config.server.shutdownGraceMillis)

@@ -22,6 +22,7 @@ struct Samarinda: AsyncParsableCommand {
             DoctorCommand.self,
             AuditCommand.self,
             ConsoleCLI.self,
+            PluginCommand.self,
         ]
     )
 
