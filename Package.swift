@@ -3,7 +3,7 @@
 //
 // The architecture is the target list below (see ../shared/DESIGN.md):
 //
-//   C shims            CLua, CCurl, CSQLite — the Debian C libraries, plus the
+//   C shims            CLua, CCurl, CSQLite, CEditLine — the Debian C libraries, plus the
 //                      C-only concerns (macros as functions, Lua allocator and hooks,
 //                      error trampolines, libcurl's variadic setopt).
 //   SamarindaCore      configuration, storage, principals/roles/classification,
@@ -45,12 +45,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // MARK: C shims over Debian's libraries
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(name: "CLua", linkerSettings: [.linkedLibrary("lua5.4")]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),
 
         // MARK: Core
         .target(
@@ -73,12 +80,21 @@ let package = Package(
         ),
         .target(
             name: "SamarindaModels",
-            dependencies: ["SamarindaCore", "CCurl"],
+            dependencies: [
+                "SamarindaCore", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SamarindaDocuments",
-            dependencies: ["SamarindaCore"],
+            dependencies: [
+                "SamarindaCore",
+                // .docx files are ZIP archives; ZIPFoundation reads them without shelling out to unzip.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                // SHA-256 of file contents (re-ingest detection) and of queries (audit digests).
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -98,22 +114,35 @@ let package = Package(
         .target(
             name: "SamarindaServer",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SamarindaConsole",
-            dependencies: ["SamarindaCore", "SamarindaRuntime"],
+            dependencies: ["SamarindaCore", "SamarindaRuntime", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "CEditLine"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "samarinda",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaConsole", "SamarindaPlugins",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaConsole", "SamarindaAudit", "SamarindaDocuments",
+                "SamarindaPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The child process of the audit crash test: appends until killed with SIGKILL.
+        .executableTarget(
+            name: "AuditCrashChild",
+            dependencies: ["SamarindaCore", "SamarindaAudit"],
             swiftSettings: swiftSettings
         ),
 
@@ -126,9 +155,13 @@ let package = Package(
 
         // MARK: Tests (one target per module; real SQLite files, real Lua states, real loopback HTTP)
         .testTarget(name: "SamarindaCoreTests", dependencies: ["SamarindaCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit", "AuditCrashChild"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaModelsTests", dependencies: ["SamarindaModels"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaDocumentsTests", dependencies: ["SamarindaDocuments"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SamarindaDocumentsTests",
+            dependencies: ["SamarindaDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer"], swiftSettings: swiftSettings),

@@ -1,36 +1,83 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import SamarindaCore
 import SamarindaRuntime
 
 /// `samarinda serve`: the platform as a long-lived HTTP service.
-public struct SamarindaService {
+public struct SamarindaService: Sendable {
     public let platform: Platform
+    public let metrics = ServerMetrics()
     public var logger: Logger
+    public var extensions: [any ServiceExtension]
+    /// The plugin tools, as the HTTP, OpenAI and MCP surfaces call them.
+    public var tools: any ToolProvider
 
-    public init(platform: Platform, logger: Logger = Logger(label: "samarinda")) {
+    /// Paths reachable without an API key.
+    static let publicPaths: Set<String> = ["/healthz"]
+
+    public init(platform: Platform, tools: (any ToolProvider)? = nil, extensions: [any ServiceExtension] = [], logger: Logger = Logger(label: "samarinda")) {
         self.platform = platform
+        self.tools = tools ?? PlatformTools(platform: platform)
+        self.extensions = extensions
         self.logger = logger
     }
 
-    /// Builds the application: routes, middleware and the server configuration.
-    public func makeApplication() -> some ApplicationProtocol {
-        let router = Router()
+    public func makeRouter() -> Router<ServerContext> {
+        ServerContext.configuredMaxUpload.value = platform.config.server.maxBodyBytes
+        let router = Router(context: ServerContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorShapeMiddleware())
+        let extensions = self.extensions
+        router.add(middleware: AuthMiddleware(keys: platform.keys, audit: platform.audit, rateLimiter: RateLimiter(config: platform.config),
+                                              extensions: extensions,
+                                              isPublic: { path in Self.publicPaths.contains(path) || extensions.contains { $0.isPublic(path: path) } }))
+        for e in extensions { e.addRoutes(to: router) }
         router.get("/healthz") { _, _ in
             HealthResponse(status: "ok", version: SamarindaVersion.current)
         }
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(platform.config.server.host, port: platform.config.server.port),
+        router.get("/metrics") { _, context in
+            try context.require(.admin, .service, .auditor)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        addModelRoutes(to: router)
+        addToolRoutes(to: router)
+        addMCPRoutes(to: router)
+        addChatRoutes(to: router)
+        addAuditRoutes(to: router)
+        return router
+    }
+
+    /// Builds the application: routes, middleware and the server configuration.
+    /// `onRunning` receives the bound port (useful with port 0).
+    public func makeApplication(host: String? = nil, port: Int? = nil,
+                                onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol & Service {
+        Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(host ?? platform.config.server.host, port: port ?? platform.config.server.port),
                                  serverName: "samarinda/\(SamarindaVersion.current)"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
     }
 
-    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
-    public func run() async throws {
-        try await makeApplication().runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    /// Runs until SIGTERM or SIGINT: then stops accepting, lets in-flight requests finish for up to
+    /// `[server] shutdown_grace_ms`, and closes the platform (which writes the final audit checkpoint).
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        // Load every plugin and watch the folder for changes while serving.
+        await platform.plugins.start()
+        defer { platform.plugins.stop() }
+        var configuration = ServiceGroupConfiguration(services: [makeApplication(onRunning: onRunning)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(platform.config.server.shutdownGraceMillis)
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch {
+            try await platform.close()
+            throw error
+        }
         try await platform.close()
     }
 }
@@ -38,4 +85,16 @@ public struct SamarindaService {
 struct HealthResponse: ResponseCodable {
     let status: String
     let version: String
+}
+
+extension ServerContext {
+    /// The principal, when its role is one of `roles`; else 403 naming who may.
+    @discardableResult
+    func require(_ roles: Role...) throws -> Principal {
+        let principal = try requirePrincipal()
+        guard roles.contains(principal.role) else {
+            throw APIError.forbidden("this route is for the roles \(roles.map(\.rawValue).joined(separator: ", ")); your key has role \(principal.role.rawValue)")
+        }
+        return principal
+    }
 }

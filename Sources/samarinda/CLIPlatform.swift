@@ -13,7 +13,10 @@ import Foundation
 enum CLIPlatform {
     /// Opens the platform for a CLI command, turning storage failures into one clear line and exit 1.
     static func open(_ options: ConfigOptions) async throws -> PlatformHandle {
-        let config = try options.load()
+        try await open(config: try options.load())
+    }
+
+    static func open(config: SamarindaConfig) async throws -> PlatformHandle {
         do {
             return PlatformHandle(platform: try await Platform.open(config: config))
         } catch {

@@ -17,10 +17,34 @@ struct Samarinda: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self,
             KeysCommand.self,
+            AskCommand.self,
+            DocsCommand.self,
             DoctorCommand.self,
+            AuditCommand.self,
+            ConsoleCLI.self,
             PluginCommand.self,
         ]
     )
+
+    /// Parses and runs, as `AsyncParsableCommand.main` does, except that usage errors
+    /// (unknown commands, bad arguments) exit with status 2 like other Unix tools, not 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code.rawValue == 64 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// `--config FILE`, shared by every command.

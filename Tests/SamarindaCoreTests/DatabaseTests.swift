@@ -3,10 +3,110 @@ import Testing
 @testable import SamarindaCore
 
 @Suite struct DatabaseTests {
-    @Test func migrationsRunOnANewFile() throws {
+    let sets = [MigrationSet(module: "notes", migrations: [
+        Migration(version: 1, name: "notes", sql: "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL)"),
+        Migration(version: 2, name: "note tags", sql: "ALTER TABLE notes ADD COLUMN tag TEXT"),
+    ])]
+
+    @Test func migrationsRunOnANewFileAndCreateItsFolder() throws {
         let dir = try TemporaryDirectory()
-        let db = try Database(path: dir.path + "/sub/samarinda.db")
-        try db.migrate([MigrationSet(module: "t", migrations: [Migration(version: 1, name: "a", sql: "CREATE TABLE a(x)")])])
-        #expect(try db.schemaVersions()["t"] == 1)
+        let db = try Database(path: dir.path + "/data/samarinda.db")
+        try db.migrate(sets)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/data/samarinda.db"))
+        #expect(try db.schemaVersions()["notes"] == 2)
+        try db.write { c in try c.run("INSERT INTO notes(body, tag) VALUES (?, ?)", ["a", "b"]) }
+        let mode = try db.withWriter { c in try c.queryFirst("PRAGMA journal_mode") { $0.text(0) } }
+        #expect(mode == "wal")
+        let fk = try db.read { c in try c.queryFirst("PRAGMA foreign_keys") { $0.int(0) } }
+        #expect(fk == 1)
     }
+
+    @Test func upToDateDatabaseIsLeftAlone() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/s.db"
+        try Database(path: path).migrate(sets)
+        let db = try Database(path: path)
+        try db.write { c in try c.run("INSERT INTO notes(body) VALUES ('kept')") }
+        try db.migrate(sets)
+        #expect(try db.read { c in try c.query("SELECT body FROM notes") { $0.text(0) } } == ["kept"])
+        #expect(try db.read { c in try c.queryFirst("SELECT COUNT(*) FROM schema_migrations") { $0.int(0) } } == 2)
+    }
+
+    @Test func refusesADatabaseNewerThanTheBinary() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/s.db"
+        try Database(path: path).migrate(sets)
+        let older = [MigrationSet(module: "notes", migrations: [sets[0].migrations[0]])]
+        #expect {
+            try Database(path: path).migrate(older)
+        } throws: { error in
+            let e = try #require(error as? SchemaTooNewError)
+            return e.databaseVersion == 2 && e.binaryVersion == 1 && e.description.contains("newer release")
+        }
+    }
+
+    @Test func failedMigrationLeavesNothingHalfApplied() throws {
+        let dir = try TemporaryDirectory()
+        let db = try Database(path: dir.path + "/s.db")
+        let broken = [MigrationSet(module: "x", migrations: [
+            Migration(version: 1, name: "ok", sql: "CREATE TABLE a(x)"),
+            Migration(version: 2, name: "broken", sql: "CREATE TABLE oops(")])]
+        #expect(throws: StorageError.self) { try db.migrate(broken) }
+        #expect(try db.schemaVersions()["x"] == nil)
+        #expect(try db.read { c in try c.queryFirst("SELECT COUNT(*) FROM sqlite_master WHERE name = 'a'") { $0.int(0) } } == 0)
+    }
+
+    @Test func writeRollsBackWhenTheBodyThrows() throws {
+        struct Boom: Error {}
+        let dir = try TemporaryDirectory()
+        let db = try Database(path: dir.path + "/s.db")
+        try db.migrate(sets)
+        #expect(throws: Boom.self) {
+            try db.write { c in
+                try c.run("INSERT INTO notes(body) VALUES ('lost')")
+                throw Boom()
+            }
+        }
+        #expect(try db.read { c in try c.queryFirst("SELECT COUNT(*) FROM notes") { $0.int(0) } } == 0)
+    }
+
+    @Test func readersRunConcurrentlyWithTheWriter() async throws {
+        let dir = try TemporaryDirectory()
+        let db = try Database(path: dir.path + "/s.db")
+        try db.migrate(sets)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<4 {
+                group.addTask { for j in 0..<50 { try db.write { c in try c.run("INSERT INTO notes(body) VALUES (?)", [.text("\(i)-\(j)")]) } } }
+                group.addTask { for _ in 0..<50 { _ = try db.read { c in try c.queryFirst("SELECT COUNT(*) FROM notes") { $0.int(0) } } } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try db.read { c in try c.queryFirst("SELECT COUNT(*) FROM notes") { $0.int(0) } } == 200)
+    }
+
+    @Test func corruptedFileIsReported() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/s.db"
+        do {
+            let db = try Database(path: path)
+            try db.migrate(sets)
+            try db.write { c in for i in 0..<500 { try c.run("INSERT INTO notes(body) VALUES (?)", [.text(String(repeating: "x", count: 200) + "\(i)")]) } }
+            try db.withWriter { c in try c.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
+        try corruptPages(of: path)
+        let result = Result { try Database(path: path).integrityProblems() }
+        switch result {
+        case .success(let problems): #expect(!problems.isEmpty)
+        case .failure(let error): #expect((error as? StorageError)?.isCorrupt == true)
+        }
+    }
+}
+
+/// Overwrites the middle of the file (past the header page) with garbage, as a failing disk would.
+func corruptPages(of path: String) throws {
+    let handle = try #require(FileHandle(forUpdatingAtPath: path))
+    let size = try handle.seekToEnd()
+    try handle.seek(toOffset: 4096 * 2)
+    handle.write(Data(repeating: 0xA5, count: Int(min(size - 8192, 4096 * 4))))
+    try handle.close()
 }

@@ -3,16 +3,18 @@ import Foundation
 extension SamarindaConfig {
     /// Where the configuration comes from: `--config FILE`, else `$SAMARINDA_CONFIG`, else
     /// `./samarinda.toml` if present, else the embedded defaults.
-    public static func resolvePath(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> (path: String?, required: Bool) {
-        if let explicit { return (explicit, true) }
-        if let env = environment["SAMARINDA_CONFIG"], !env.isEmpty { return (env, true) }
-        if FileManager.default.fileExists(atPath: "samarinda.toml") { return ("samarinda.toml", false) }
-        return (nil, false)
+    public static func resolvePath(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                   workingDirectory: String = FileManager.default.currentDirectoryPath) -> String? {
+        if let explicit { return explicit }
+        if let env = environment["SAMARINDA_CONFIG"], !env.isEmpty { return env }
+        let local = workingDirectory + "/samarinda.toml"
+        return FileManager.default.fileExists(atPath: local) ? (workingDirectory == FileManager.default.currentDirectoryPath ? "samarinda.toml" : local) : nil
     }
 
     /// Loads the configuration the way every command does (see `resolvePath`).
-    public static func load(explicitPath: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SamarindaConfig {
-        let (path, _) = resolvePath(explicit: explicitPath, environment: environment)
+    public static func load(explicitPath: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            workingDirectory: String = FileManager.default.currentDirectoryPath) throws -> SamarindaConfig {
+        let path = resolvePath(explicit: explicitPath, environment: environment, workingDirectory: workingDirectory)
         guard let path else { return .defaults }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigErrors([ConfigError(file: path, key: "", line: nil,
@@ -225,7 +227,7 @@ extension SamarindaConfig {
         return config
     }
 
-    static func parseListen(_ value: String) -> (String, Int)? {
+    public static func parseListen(_ value: String) -> (String, Int)? {
         let host: String
         let portText: Substring
         if value.hasPrefix("[") {

@@ -107,6 +107,7 @@ actor PluginWorker {
 enum HostWait {
     final class Gate: Sendable {
         let state = Mutex<CheckedContinuation<[JSONValue]?, Never>?>(nil)
+        let work = Mutex<Task<Void, Never>?>(nil)
         func resume(_ value: [JSONValue]?) -> Bool {
             guard let c = state.withLock({ s -> CheckedContinuation<[JSONValue]?, Never>? in defer { s = nil }; return s }) else { return false }
             c.resume(returning: value)
@@ -120,12 +121,13 @@ enum HostWait {
             gate.state.withLock { $0 = continuation }
             let timer = Task {
                 try? await Task.sleep(nanoseconds: UInt64(timeoutNanos))
-                _ = gate.resume(nil)
+                // Timed out: answer now, and cancel the operation instead of waiting for it.
+                if gate.resume(nil) { gate.work.withLock { $0?.cancel() } }
             }
-            Task {
+            gate.work.withLock { $0 = Task {
                 let answer = await operation()
                 if gate.resume(answer) { timer.cancel() }
-            }
+            } }
         }
     }
 }

@@ -7,10 +7,20 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the HTTP service (OpenAI- and MCP-compatible API) until SIGTERM or Ctrl-C.")
     @OptionGroup var options: ConfigOptions
+    @Option(help: ArgumentHelp("Address to listen on, overriding [server] listen.", valueName: "host:port")) var listen: String?
 
     func run() async throws {
-        let handle = try await CLIPlatform.open(options)
-        let config = handle.platform.config
+        var config = try options.load()
+        if let listen {
+            guard let (host, port) = SamarindaConfig.parseListen(listen) else {
+                printError("--listen '\(listen)' is not HOST:PORT, e.g. 127.0.0.1:8080")
+                throw ExitCode(2)
+            }
+            config.server.host = host
+            config.server.port = port
+        }
+        let handle = try await CLIPlatform.open(config: config)
+        config = handle.platform.config
         print("Samarinda.ai \(SamarindaVersion.current) listening on http://\(config.server.listen) (config: \(config.sourcePath ?? "embedded defaults"), data: \(config.storage.path))")
         try await SamarindaService(platform: handle.platform).run()
     }
