@@ -98,7 +98,7 @@ local LAYANAN = {
 -- {====== }
 
 local BATAS_CUPLIKAN = 400   -- karakter per kutipan
-local BATAS_KUTIPAN = 5      -- kutipan paling banyak
+local BATAS_KUTIPAN = 6      -- kutipan paling banyak
 
 -- Memotong teks di batas kata tanpa merusak karakter UTF-8.
 local function potong(teks, batas)
@@ -133,12 +133,64 @@ local function kalimat_pertama(teks)
   return potong(teks:match("^%s*(.-[.!?])%s") or teks, 200)
 end
 
+-- Jenis bagian dokumen menurut judul bagiannya (section).
+local JENIS_BAGIAN = {
+  { jenis = "langkah", kata = { "prosedur", "langkah", "alur", "tata cara", "mekanisme" } },
+  { jenis = "biaya", kata = { "biaya", "tarif" } },
+  { jenis = "lain", kata = { "dasar hukum", "catatan", "kontak", "layanan bantuan" } },
+}
+local function jenis_bagian(bagian)
+  local kecil = bagian:lower()
+  for _, j in ipairs(JENIS_BAGIAN) do
+    for _, k in ipairs(j.kata) do
+      if kecil:find(k, 1, true) then return j.jenis end
+    end
+  end
+  return "syarat"
+end
+
+-- Teks bagian tanpa baris judulnya sendiri.
+local function tanpa_judul(teks, bagian)
+  if bagian ~= "" and teks:sub(1, #bagian) == bagian then return teks:sub(#bagian + 1) end
+  return teks
+end
+
 -- Pencarian lewat satu fungsi, agar uji dapat menggantinya (plugin.cari = …).
 function M.cari(query)
   if not (samarinda.docs and samarinda.docs.search) then
     return nil, "akses dokumen Disdukcapil tidak diberikan kepada plugin ini"
   end
-  return samarinda.docs.search(query, { collections = { "disdukcapil" }, limit = 8 })
+  return samarinda.docs.search(query, { limit = 10 })
+end
+
+-- Bagian dokumen yang membahas layanan ini: yang judul dokumennya menyebut
+-- layanan (paling tepat); bila tidak ada, yang judul bagiannya menyebutnya.
+-- Teks yang sekadar menyebut kata "kematian" (mis. di standar KK) tidak cukup.
+local function bagian_relevan(hasil, layanan)
+  local judul, bagian = {}, {}
+  for _, p in ipairs(hasil or {}) do
+    if menyebut(p.title or "", layanan.kata_kunci) then
+      judul[#judul + 1] = p
+    elseif menyebut(p.section or "", layanan.kata_kunci) then
+      bagian[#bagian + 1] = p
+    end
+  end
+  local pilih = #judul > 0 and judul or bagian
+  -- Persyaratan dulu, lalu langkah, biaya, pengantar, lain-lain; dalam tiap
+  -- jenis tetap menurut urutan hasil pencarian.
+  local URUT = { syarat = 1, langkah = 2, biaya = 3, pengantar = 4, lain = 5 }
+  local function urutan(p)
+    local b = p.section or ""
+    return b == "" and URUT.pengantar or URUT[jenis_bagian(b)]
+  end
+  for i, p in ipairs(pilih) do p._urut = i end
+  table.sort(pilih, function(a, b)
+    local ua, ub = urutan(a), urutan(b)
+    if ua ~= ub then return ua < ub end
+    return a._urut < b._urut
+  end)
+  while #pilih > BATAS_KUTIPAN do table.remove(pilih) end
+  return pilih
 end
 
 function M.cek_syarat(args)
@@ -146,32 +198,59 @@ function M.cek_syarat(args)
   local query = "syarat " .. layanan.nama .. (args.pertanyaan and (" " .. args.pertanyaan) or "")
   local hasil, galat = M.cari(query)
 
-  -- Pakai hanya bagian dokumen yang memang membahas layanan ini.
-  local kutipan, syarat = {}, {}
-  for _, p in ipairs(hasil or {}) do
-    if #kutipan >= BATAS_KUTIPAN then break end
-    if menyebut((p.title or "") .. " " .. (p.text or ""), layanan.kata_kunci) then
-      local n = #kutipan + 1
-      kutipan[n] = { nomor = n, sumber = p.citation or p.title or "dokumen", judul = p.title or "", cuplikan = potong(p.text or "", BATAS_CUPLIKAN) }
-      local butir = butir_daftar(p.text or "")
-      if #butir == 0 then butir = { kalimat_pertama(p.text or "") } end
-      for _, b in ipairs(butir) do syarat[#syarat + 1] = b .. " [" .. n .. "]" end
+  -- Butir persyaratan, langkah dan biaya dari bagian-bagian dokumen, masing-
+  -- masing dengan nomor kutipannya.
+  local relevan = bagian_relevan(hasil, layanan)
+  local kutipan, syarat, langkah, biaya = {}, {}, {}, {}
+  for n, p in ipairs(relevan) do
+    local bagian, teks = p.section or "", p.text or ""
+    kutipan[n] = { nomor = n, sumber = p.citation or p.title or "dokumen", judul = p.title or "", cuplikan = potong(teks, BATAS_CUPLIKAN) }
+    local tanda = " [" .. n .. "]"
+    local jenis = jenis_bagian(bagian)
+    if jenis == "syarat" then
+      -- "Persyaratan Perubahan KK" → "Perubahan KK: …"; bagian lain ("Pindah Keluar") disebut utuh.
+      local keterangan = bagian:match("^[Pp]ersyaratan%s+(.+)$") or bagian:match("^[Ss]yarat%s+(.+)$")
+      if not keterangan and not bagian:lower():find("syarat", 1, true) and bagian ~= "" then keterangan = bagian end
+      for _, b in ipairs(butir_daftar(teks)) do
+        syarat[#syarat + 1] = (keterangan and (keterangan .. ": ") or "") .. b .. tanda
+      end
+    elseif jenis == "langkah" then
+      for _, b in ipairs(butir_daftar(teks)) do langkah[#langkah + 1] = b .. tanda end
+    elseif jenis == "biaya" then
+      biaya[#biaya + 1] = kalimat_pertama(tanpa_judul(teks, bagian)) .. tanda
+    end
+  end
+  -- Dokumen tanpa butir daftar: kutip kalimat pertama tiap bagian persyaratan
+  -- (atau, bila tak ada, tiap bagian).
+  if #relevan > 0 and #syarat == 0 then
+    for _, hanya_syarat in ipairs({ true, false }) do
+      for n, p in ipairs(relevan) do
+        local bagian = p.section or ""
+        if not hanya_syarat or (bagian ~= "" and jenis_bagian(bagian) == "syarat") then
+          syarat[#syarat + 1] = kalimat_pertama(tanpa_judul(p.text or "", bagian)) .. " [" .. n .. "]"
+        end
+      end
+      if #syarat > 0 then break end
     end
   end
 
   if #kutipan > 0 then
     local sumber = {}
     for _, k in ipairs(kutipan) do sumber[#sumber + 1] = "[" .. k.nomor .. "] " .. k.sumber end
+    local dari_dokumen = #langkah > 0
+    local jawaban = "Persyaratan " .. layanan.nama .. " menurut dokumen Disdukcapil Kota Samarinda: " .. table.concat(syarat, "; ") .. "."
+    if dari_dokumen then jawaban = jawaban .. " Langkah: " .. table.concat(langkah, "; ") .. "." end
+    if #biaya > 0 then jawaban = jawaban .. " Biaya: " .. table.concat(biaya, " ") end
     return {
       layanan = args.layanan,
       nama_layanan = layanan.nama,
       sumber = "dokumen",
       syarat = syarat,
-      langkah = layanan.langkah,
+      langkah = dari_dokumen and langkah or layanan.langkah,
       kutipan = kutipan,
-      jawaban = "Persyaratan " .. layanan.nama .. " menurut dokumen Disdukcapil Kota Samarinda: "
-        .. table.concat(syarat, "; ") .. ". Sumber: " .. table.concat(sumber, "; ") .. ".",
-      catatan = "Persyaratan diambil dari dokumen Disdukcapil (lihat kutipan); langkah adalah alur umum dari tabel standar.",
+      jawaban = jawaban .. " Sumber: " .. table.concat(sumber, "; ") .. ".",
+      catatan = dari_dokumen and "Persyaratan dan langkah diambil dari dokumen Disdukcapil (lihat kutipan)."
+        or "Persyaratan diambil dari dokumen Disdukcapil (lihat kutipan); langkah adalah alur umum dari tabel standar.",
     }
   end
 

@@ -10,7 +10,10 @@ local M = {}
 -- {====== PERSYARATAN ======}
 -- Daftar bawaan, disusun dari PP 16/2021 (bangunan gedung; PBG dan SLF diajukan
 -- lewat SIMBG) dan ketentuan Perizinan Berusaha Berbasis Risiko lewat OSS.
--- `kunci`: kata yang dicari dalam dokumen persyaratan yang dipublikasikan.
+-- `kunci`: kata yang dicari dalam dokumen persyaratan yang dipublikasikan;
+-- pada IZIN, kata yang harus ada di judul dokumen atau bagiannya agar dokumen
+-- itu dianggap membahas izin tersebut (standar KTP-el yang menyebut "KTP"
+-- bukan dasar persyaratan PBG).
 local DOKUMEN = {
   ktp = { nama = "KTP-el pemohon/pemilik", kunci = { "ktp", "kartu tanda penduduk", "nik" } },
   npwp = { nama = "NPWP (pribadi atau badan usaha)", kunci = { "npwp" } },
@@ -33,13 +36,14 @@ local DOKUMEN = {
 }
 
 local IZIN = {
-  pbg = { nama = "Persetujuan Bangunan Gedung (PBG)", saluran = "SIMBG",
+  pbg = { nama = "Persetujuan Bangunan Gedung (PBG)", saluran = "SIMBG", kunci = { "pbg", "persetujuan bangunan gedung" },
           syarat = { "ktp", "bukti_tanah", "kkpr", "rencana_arsitektur", "rencana_struktur", "rencana_mep", "dokumen_lingkungan" } },
-  slf = { nama = "Sertifikat Laik Fungsi (SLF)", saluran = "SIMBG",
+  slf = { nama = "Sertifikat Laik Fungsi (SLF)", saluran = "SIMBG", kunci = { "slf", "laik fungsi" },
           syarat = { "ktp", "pbg", "gambar_terbangun", "laporan_pemeriksaan", "pernyataan_kelaikan" } },
-  nib = { nama = "Nomor Induk Berusaha (NIB) melalui OSS", saluran = "OSS",
+  nib = { nama = "Nomor Induk Berusaha (NIB) melalui OSS", saluran = "OSS", kunci = { "nib", "oss", "perizinan berusaha" },
           syarat = { "ktp", "npwp", "kbli", "alamat_usaha" }, badan_usaha = { "akta_pendirian" } },
   ["sertifikat-standar"] = { nama = "Sertifikat Standar (usaha risiko menengah)", saluran = "OSS",
+          kunci = { "sertifikat standar", "perizinan berusaha", "oss" },
           syarat = { "nib", "kkpr", "pernyataan_standar", "pbg", "slf", "dokumen_lingkungan" } },
 }
 -- {====== }
@@ -55,7 +59,7 @@ end
 -- Pencarian lewat satu fungsi, agar uji dapat menggantinya (plugin.cari = …).
 function M.cari(query)
   if not (samarinda.docs and samarinda.docs.search) then return nil, "akses dokumen DPMPTSP tidak diberikan" end
-  return samarinda.docs.search(query, { collections = { "dpmptsp" }, limit = 8 })
+  return samarinda.docs.search(query, { limit = 8 })
 end
 
 local function susun_surat(izin, args, kurang)
@@ -105,15 +109,18 @@ function M.periksa_berkas(args)
   local hasil, galat = M.cari("persyaratan " .. izin.nama)
   local kutipan, dasar = {}, {}
   for _, p in ipairs(hasil or {}) do
-    local teks = (p.title or "") .. " " .. (p.text or "")
-    local dipakai = false
-    for _, kode in ipairs(syarat) do
-      if not dasar[kode] and menyebut(teks, DOKUMEN[kode].kunci) then
-        if not dipakai then
-          kutipan[#kutipan + 1] = { nomor = #kutipan + 1, sumber = p.citation or p.title or "dokumen", judul = p.title or "" }
-          dipakai = true
+    -- Hanya dokumen yang judul atau bagiannya menyebut izin ini.
+    if menyebut((p.title or "") .. " " .. (p.section or ""), izin.kunci) then
+      local teks = (p.title or "") .. " " .. (p.text or "")
+      local nomor = nil
+      for _, kode in ipairs(syarat) do
+        if not dasar[kode] and menyebut(teks, DOKUMEN[kode].kunci) then
+          if not nomor then
+            nomor = #kutipan + 1
+            kutipan[nomor] = { nomor = nomor, sumber = p.citation or p.title or "dokumen", judul = p.title or "" }
+          end
+          dasar[kode] = "[" .. nomor .. "] " .. kutipan[nomor].sumber
         end
-        dasar[kode] = "[" .. #kutipan .. "] " .. kutipan[#kutipan].sumber
       end
     end
   end

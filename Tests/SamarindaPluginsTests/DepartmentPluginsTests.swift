@@ -36,7 +36,7 @@ final class CityServices: PluginHostServices, @unchecked Sendable {
     static func withDocumentsAndModel() -> CityServices {
         CityServices(passages: [
             "disdukcapil": [Passage(documentID: 11, chunkID: 2, collection: "disdukcapil", title: "Standar Pelayanan Disdukcapil 2024",
-                                    section: "Akta Kelahiran", text: """
+                                    section: "Akta Kelahiran — Persyaratan", text: """
                                     Persyaratan penerbitan akta kelahiran:
                                     1. Surat keterangan lahir dari rumah sakit atau bidan
                                     2. Kartu Keluarga orang tua
@@ -216,9 +216,9 @@ extension JSONValue {
         let r = try await city.call("disdukcapil.syarat", "cek_syarat", ["layanan": "akta-kelahiran"], as: ShippedPlugins.staff("dinkes")).get()
         #expect(r["sumber"] == "dokumen")
         #expect(r["syarat"]?.arrayValue?.first == "Surat keterangan lahir dari rumah sakit atau bidan [1]")
-        #expect(r["kutipan"]?.arrayValue?.first?["sumber"] == "Standar Pelayanan Disdukcapil 2024 — Akta Kelahiran")
+        #expect(r["kutipan"]?.arrayValue?.first?["sumber"] == "Standar Pelayanan Disdukcapil 2024 — Akta Kelahiran — Persyaratan")
         let event = try #require(city.audit.events.last { $0.action == "tool.call" })
-        #expect(event.fields["capabilities_used"] == "docs.search:disdukcapil")
+        #expect(event.fields["capabilities_used"] == "docs.search:disdukcapil,docs.search:public")
     }
 
     @Test func syaratFallsBackToTheStandardTableWhenSearchFindsNothing() async throws {

@@ -43,6 +43,9 @@ end)
 test("dokumen yang tidak membahas layanannya diabaikan", function()
   dengan_dokumen({
     { title = "Jam layanan", citation = "Jam layanan", text = "Kantor buka pukul 08.00 sampai 15.00." },
+    -- menyebut "kematian" di teks saja: ini standar KK, bukan akta kematian
+    { title = "Standar Pelayanan KK", section = "Persyaratan Perubahan KK", citation = "KK",
+      text = "- Pengurangan anggota karena kematian: KK lama dan akta kematian." },
   }, function()
     local r = call_tool("cek_syarat", { layanan = "akta-kematian" })
     assert_eq(r.sumber, "tabel_bawaan")
@@ -56,6 +59,28 @@ test("teks tanpa butir daftar: kalimat pertama dikutip", function()
   }, function()
     local r = call_tool("cek_syarat", { layanan = "akta-kematian" })
     assert_eq(r.syarat, { "Pelaporan kematian dilakukan oleh keluarga paling lambat 30 hari. [1]" })
+  end)
+end)
+
+test("bagian dokumen dipilah: persyaratan, prosedur, biaya", function()
+  dengan_dokumen({
+    { title = "Standar Pelayanan Kartu Keluarga (KK)", section = "", citation = "KK, bagian #1",
+      text = "Kartu Keluarga adalah kartu identitas keluarga." },
+    { title = "Standar Pelayanan Kartu Keluarga (KK)", section = "Persyaratan Perubahan KK", citation = "KK — Persyaratan Perubahan KK",
+      text = "Persyaratan Perubahan KK\n- KK lama\n- Dokumen pendukung perubahan" },
+    { title = "Standar Pelayanan Kartu Keluarga (KK)", section = "Prosedur", citation = "KK — Prosedur",
+      text = "Prosedur\n1. Ajukan di loket\n2. Petugas memverifikasi" },
+    { title = "Standar Pelayanan Kartu Keluarga (KK)", section = "Biaya", citation = "KK — Biaya",
+      text = "Biaya\nPenerbitan KK tidak dipungut biaya. Tanpa calo." },
+  }, function()
+    local r = call_tool("cek_syarat", { layanan = "kk" })
+    -- diurutkan: persyaratan [1], prosedur [2], biaya [3], pengantar [4]
+    assert_eq(r.syarat, { "Perubahan KK: KK lama [1]", "Perubahan KK: Dokumen pendukung perubahan [1]" })
+    assert_eq(r.langkah, { "Ajukan di loket [2]", "Petugas memverifikasi [2]" })
+    assert_match(r.jawaban, "Biaya: Penerbitan KK tidak dipungut biaya%. %[3%]")
+    assert_eq(r.kutipan[4].sumber, "KK, bagian #1")
+    assert_match(r.catatan, "Persyaratan dan langkah diambil dari dokumen")
+    assert_eq(#r.kutipan, 4)
   end)
 end)
 

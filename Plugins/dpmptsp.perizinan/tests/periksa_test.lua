@@ -54,7 +54,9 @@ test("dasar persyaratan dari dokumen yang dipublikasikan", function()
     return {
       { title = "Standar Pelayanan PBG", citation = "Standar Pelayanan PBG §3",
         text = "Persyaratan: KTP pemohon, sertipikat tanah, KKPR, gambar arsitektur, struktur, dan MEP." },
-      { title = "Lingkungan", citation = "Perwali 12/2024 Pasal 5", text = "Wajib melampirkan SPPL atau UKL-UPL." },
+      { title = "Dokumen lingkungan untuk PBG", citation = "Perwali 12/2024 Pasal 5", text = "Wajib melampirkan SPPL atau UKL-UPL." },
+      -- tentang KTP-el, bukan PBG: tidak boleh menjadi dasar syarat "ktp"
+      { title = "Standar Pelayanan KTP-el", citation = "KTP-el — Persyaratan", text = "KTP-el baru memerlukan KK." },
     }
   end
   local ok, err = pcall(function()
