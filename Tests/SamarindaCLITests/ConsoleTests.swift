@@ -59,6 +59,9 @@ import SamarindaCore
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // The tmux server outlives this call: it must not inherit our other descriptors (pipes of
+        // other tests' subprocesses), or those would never see end-of-file.
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         let argv = ([tmux, "-S", socket] + args).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         guard posix_spawn(&pid, tmux, &actions, nil, argv, environ) == 0 else { throw CLIError(message: "cannot start tmux") }
@@ -107,6 +110,8 @@ import SamarindaCore
         _ = try screen(second, until: "samarinda>")
         _ = try sh(["send-keys", "-t", second, "Up", "Up"])
         #expect(try screen(second, until: "key create k1").contains("samarinda> key create k1 dinkes staff"))
+        _ = try sh(["send-keys", "-t", second, "C-u", "quit", "Enter"])
+        usleep(300_000)
     }
 }
 
