@@ -25,10 +25,10 @@ public struct SamarindaService: Sendable {
     }
 
     public func makeRouter() -> Router<ServerContext> {
-        ServerContext.configuredMaxUpload.value = platform.config.server.maxBodyBytes
         let router = Router(context: ServerContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorShapeMiddleware())
+        router.add(middleware: RequestLimitsMiddleware(maxBodyBytes: platform.config.server.maxBodyBytes))
         let extensions = self.extensions
         router.add(middleware: AuthMiddleware(keys: platform.keys, audit: platform.audit, rateLimiter: RateLimiter(config: platform.config),
                                               extensions: extensions,

@@ -61,7 +61,8 @@ import SamarindaCore
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         // The tmux server outlives this call: it must not inherit our other descriptors (pipes of
         // other tests' subprocesses), or those would never see end-of-file.
-        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap { Int32($0) } ?? []
+        for fd in open where fd > 2 && fcntl(fd, F_GETFD) != -1 { posix_spawn_file_actions_addclose(&actions, fd) }
         let argv = ([tmux, "-S", socket] + args).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         guard posix_spawn(&pid, tmux, &actions, nil, argv, environ) == 0 else { throw CLIError(message: "cannot start tmux") }
