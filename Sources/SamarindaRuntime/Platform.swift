@@ -10,10 +10,12 @@ public final class Platform: Sendable {
     public let database: Database
     public let audit: any AuditSink
     public let keys: KeyStore
+    /// Web users (staff web sign-in), mapped to principals like API keys.
+    public let users: UserStore
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [KeyStore.migrations]
+        [KeyStore.migrations, UserStore.migrations]
     }
 
     private init(config: SamarindaConfig, database: Database, audit: any AuditSink) {
@@ -21,6 +23,7 @@ public final class Platform: Sendable {
         self.database = database
         self.audit = audit
         self.keys = KeyStore(database: database, config: config, audit: audit)
+        self.users = UserStore(database: database, config: config, audit: audit)
     }
 
     /// Opens the database (creating it on first run), applies migrations and starts the audit trail.
