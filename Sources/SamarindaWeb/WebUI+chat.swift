@@ -38,8 +38,9 @@ extension WebUI {
 
     func levelOptions(_ choices: [LevelChoice], selected: Classification, t: [String: String]) -> [[String: Any]] {
         choices.map { c in
-            ["value": c.level.name, "label": levelLabel(c.level, t), "selected": c.level == selected,
-             "disabled": c.problem != nil, "problem": c.problem as Any]
+            let option: [String: Any?] = ["value": c.level.name, "label": levelLabel(c.level, t), "selected": c.level == selected,
+             "disabled": c.problem != nil, "problem": c.problem]
+            return option.compactMapValues { $0 }
         }
     }
 
@@ -125,7 +126,7 @@ extension WebUI {
             "unavailable": choices.filter { $0.problem != nil }.map { ["label": levelLabel($0.level, p.t), "problem": $0.problem ?? ""] },
             "has_unavailable": choices.contains { $0.problem != nil },
             "privacy": privacyNote(p),
-            "error": error as Any,
+            "error": error,
         ], status: status)
     }
 
@@ -134,15 +135,16 @@ extension WebUI {
         let choices = levelChoices(for: p.principal, t: p.t)
         let choice = choices.first { $0.level == conversation.classification }
         let messages = try conversations.messages(of: conversation).map { m -> [String: Any] in
-            [
+            let fields: [String: Any?] = [
                 "role": m.role.rawValue, "is_user": m.role == .user, "content": m.content,
-                "provider": m.provider as Any, "classification": m.classification.map { levelLabel($0, p.t) } as Any,
+                "provider": m.provider, "classification": m.classification.map { levelLabel($0, p.t) },
                 "citations": m.citations.map { c in
                     ["n": c.n, "title": c.title, "section": c.section ?? "", "snippet": c.snippet ?? "",
                      "href": Self.passageLink(document: c.documentID, chunk: c.chunkID)]
                 },
                 "has_citations": !m.citations.isEmpty,
             ]
+            return fields.compactMapValues { $0 }
         }
         return render(p, "conversation", [
             "title": conversation.title.isEmpty ? (p.t["chat_untitled"] ?? "") : conversation.title,
@@ -150,10 +152,10 @@ extension WebUI {
                              "level_label": levelLabel(conversation.classification, p.t), "model": choice?.model ?? ""],
             "messages": messages,
             "levels": levelOptions(choices, selected: conversation.classification, t: p.t),
-            "level_problem": choice?.problem as Any,
+            "level_problem": choice?.problem,
             "can_ask": choice?.problem == nil,
             "privacy": privacyNote(p),
-            "error": error as Any,
+            "error": error,
         ], status: status, active: "chat")
     }
 

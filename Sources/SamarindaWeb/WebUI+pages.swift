@@ -104,8 +104,9 @@ extension WebUI {
     }
 
     /// Renders a page with the layout's common data: the principal, navigation, CSRF token, strings.
-    func render(_ p: PageRequest, _ template: String, _ data: [String: Any], status: HTTPResponse.Status = .ok, active: String? = nil) -> Response {
-        var context = data
+    func render(_ p: PageRequest, _ template: String, _ data: [String: Any?], status: HTTPResponse.Status = .ok, active: String? = nil) -> Response {
+        // Mustache shows a Swift nil as the text "nil" and treats it as true: absent values are left out.
+        var context = data.compactMapValues { $0 }
         let role = p.principal.role
         context["signed_in"] = true
         context["csrf"] = p.session.csrfToken

@@ -45,15 +45,16 @@ extension WebUI {
         var notice: String?
         if request.uri.queryParameters.get("signed_out") != nil { notice = t["signin_signed_out"] }
         if request.uri.queryParameters.get("expired") != nil { notice = t["signin_expired"] }
-        let html = views.render("signin", [
+        let data: [String: Any?] = [
             "title": t["signin_title"] ?? "",
             "signin_token": token,
             "username": username,
-            "error": message as Any,
-            "notice": notice as Any,
+            "error": message,
+            "notice": notice,
             "next": Self.localPath(request.uri.queryParameters.get("next")) ?? "",
             "back": "/signin",
-        ], lang: lang)
+        ]
+        let html = views.render("signin", data.compactMapValues { $0 }, lang: lang)
         var headers = HTTPFields()
         headers[.setCookie] = Self.cookieHeader(name: Self.preSessionCookie, value: token, maxAge: 1800, request: request)
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }

@@ -80,7 +80,7 @@ struct WebViews: Sendable {
 
     /// The interface strings the page's script needs, as JSON safe to place inside a `<script type="application/json">`.
     func scriptStrings(_ lang: String) -> String {
-        let table = t(lang).filter { $0.key.hasPrefix("js_") }
+        let table = t(lang).filter { $0.key.hasPrefix("js_") || $0.key.hasPrefix("level_") }
         let data = (try? JSONSerialization.data(withJSONObject: table, options: [.sortedKeys])) ?? Data("{}".utf8)
         // `<` as \u003c: the JSON can never close the script element it sits in.
         return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c")
