@@ -3,7 +3,7 @@
 //
 // The architecture is the target list below (see ../shared/DESIGN.md):
 //
-//   C shims            CLua, CCurl, CSQLite — the Debian C libraries, plus the
+//   C shims            CLua, CCurl, CSQLite, CEditLine — the Debian C libraries, plus the
 //                      C-only concerns (macros as functions, Lua allocator and hooks,
 //                      error trampolines, libcurl's variadic setopt).
 //   SamarindaCore      configuration, storage, principals/roles/classification,
@@ -49,13 +49,16 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: C shims over Debian's libraries
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(name: "CLua", linkerSettings: [.linkedLibrary("lua5.4")]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),
 
         // MARK: Core
         .target(
@@ -105,6 +108,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -122,7 +128,7 @@ let package = Package(
         ),
         .target(
             name: "SamarindaConsole",
-            dependencies: ["SamarindaCore", "SamarindaRuntime"],
+            dependencies: ["SamarindaCore", "SamarindaRuntime", "CEditLine"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

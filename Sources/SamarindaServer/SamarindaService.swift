@@ -11,12 +11,15 @@ public struct SamarindaService: Sendable {
     public let metrics = ServerMetrics()
     public var logger: Logger
     public var extensions: [any ServiceExtension]
+    /// The plugin tools, as the HTTP, OpenAI and MCP surfaces call them.
+    public var tools: any ToolProvider
 
     /// Paths reachable without an API key.
     static let publicPaths: Set<String> = ["/healthz"]
 
-    public init(platform: Platform, extensions: [any ServiceExtension] = [], logger: Logger = Logger(label: "samarinda")) {
+    public init(platform: Platform, tools: (any ToolProvider)? = nil, extensions: [any ServiceExtension] = [], logger: Logger = Logger(label: "samarinda")) {
         self.platform = platform
+        self.tools = tools ?? PlatformTools(platform: platform)
         self.extensions = extensions
         self.logger = logger
     }
@@ -40,6 +43,8 @@ public struct SamarindaService: Sendable {
                             body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         addModelRoutes(to: router)
+        addToolRoutes(to: router)
+        addMCPRoutes(to: router)
         return router
     }
 

@@ -19,6 +19,7 @@ struct Samarinda: AsyncParsableCommand {
             KeysCommand.self,
             UsersCommand.self,
             DoctorCommand.self,
+            ConsoleCLI.self,
         ]
     )
 

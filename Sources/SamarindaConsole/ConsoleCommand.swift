@@ -1,0 +1,41 @@
+import Foundation
+import SamarindaCore
+
+/// One console command: its name, a one-line summary, the full help, how it completes its
+/// arguments, and what it does.
+public struct ConsoleCommand: Sendable {
+    public let name: String
+    public let usage: String
+    public let summary: String
+    public let help: String
+    let complete: @Sendable (Console, _ argumentIndex: Int, _ words: [String]) async -> [String]
+    let run: @Sendable (Console, ConsoleArguments) async throws -> Console.Result
+
+    init(name: String, usage: String, summary: String, help: String = "",
+         complete: @escaping @Sendable (Console, Int, [String]) async -> [String] = { _, _, _ in [] },
+         run: @escaping @Sendable (Console, ConsoleArguments) async throws -> Console.Result) {
+        self.name = name
+        self.usage = usage
+        self.summary = summary
+        self.help = help
+        self.complete = complete
+        self.run = run
+    }
+
+    /// Every command, in the order `help` lists them.
+    static var all: [ConsoleCommand] {
+        [.keys, .key, .config, .help, .quit]
+    }
+}
+
+extension Console {
+    /// The local platform, or a clear error in remote mode for commands that need the data folder.
+    func requireLocal(_ what: String) throws -> SamarindaRuntime.Platform {
+        guard let p = backend.platform else {
+            throw ConsoleError("'\(what)' works on the local data folder only; run the console on the server machine without --url")
+        }
+        return p
+    }
+}
+
+import SamarindaRuntime

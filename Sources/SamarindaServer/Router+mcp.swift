@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import MCP
+import SamarindaCore
+
+extension SamarindaService {
+    /// MCP over streamable HTTP at `/mcp`, authenticated like every other route. Each HTTP request
+    /// gets its own MCP server bound to the caller's principal (the SDK's stateless transport), so a
+    /// tool list or call can only ever see what that caller may use.
+    func addMCPRoutes(to router: Router<ServerContext>) {
+        let tools = self.tools
+        router.post("/mcp") { request, context in
+            let principal = try context.requirePrincipal()
+            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let body = try await readBody(request, context)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            let requestID = context.requestID
+            let server = Server(name: "samarinda", version: SamarindaVersion.current,
+                                capabilities: .init(tools: .init(listChanged: false)))
+            await server.withMethodHandler(ListTools.self) { _ in
+                let list = await tools.tools(for: principal)
+                return .init(tools: list.map { t in
+                    Tool(name: t.name, description: t.description,
+                         inputSchema: (try? JSONDecoder().decode(Value.self, from: t.inputSchema)) ?? .object([:]),
+                         annotations: .init(title: t.name, readOnlyHint: t.readOnly, destructiveHint: !t.readOnly, idempotentHint: t.readOnly, openWorldHint: false))
+                })
+            }
+            await server.withMethodHandler(CallTool.self) { params in
+                let parts = params.name.split(separator: ".")
+                guard parts.count == 3 else {
+                    return .init(content: [.text("unknown tool '\(params.name)': tools are named <department>.<plugin>.<tool>; see tools/list")], isError: true)
+                }
+                let arguments = try JSONEncoder().encode(params.arguments ?? [:])
+                switch await tools.call(plugin: "\(parts[0]).\(parts[1])", tool: String(parts[2]), arguments: arguments, as: principal, requestID: requestID) {
+                case .success(let output, _):
+                    let structured = try? JSONDecoder().decode(Value.self, from: output)
+                    return .init(content: [.text(String(decoding: output, as: UTF8.self))], structuredContent: structured, isError: false)
+                case .failure(_, let code, let message):
+                    return .init(content: [.text("\(code): \(message)")], isError: true)
+                }
+            }
+            let transport = StatelessHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: [
+                AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator(),
+            ]))
+            try await server.start(transport: transport)
+            let reply = await transport.handleRequest(MCP.HTTPRequest(method: "POST", headers: headers, body: body, path: "/mcp"))
+            await server.stop()
+            var fields: HTTPFields = [:]
+            for (name, value) in reply.headers {
+                if let n = HTTPField.Name(name) { fields[n] = value }
+            }
+            return Response(status: .init(code: reply.statusCode), headers: fields,
+                            body: .init(byteBuffer: ByteBuffer(bytes: reply.bodyData ?? Data())))
+        }
+        router.get("/mcp") { _, _ -> Response in
+            // No server-initiated messages: the stateless transport has no SSE stream to offer.
+            throw APIError(status: .methodNotAllowed, type: "invalid_request_error", code: "method_not_allowed",
+                           message: "this MCP endpoint is stateless: POST JSON-RPC messages to /mcp")
+        }
+    }
+}

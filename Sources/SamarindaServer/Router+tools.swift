@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SamarindaCore
+
+extension SamarindaService {
+    /// `GET /v1/tools` and `POST /v1/tools/{plugin}/{tool}`: the caller's plugin tools, JSON in, JSON out.
+    func addToolRoutes(to router: Router<ServerContext>) {
+        let tools = self.tools
+        let metrics = self.metrics
+        router.get("/v1/tools") { _, context in
+            let principal = try context.requirePrincipal()
+            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let list = await tools.tools(for: principal)
+            let items: [[String: Any]] = list.map { t in
+                var item: [String: Any] = [
+                    "name": t.name, "plugin": t.plugin, "tool": t.tool, "description": t.description,
+                    "read_only": t.readOnly, "classification": t.classification.name,
+                    "input_schema": (try? JSONSerialization.jsonObject(with: t.inputSchema)) ?? [:],
+                ]
+                if let o = t.outputSchema { item["output_schema"] = (try? JSONSerialization.jsonObject(with: o)) ?? [:] }
+                return item
+            }
+            return try jsonResponse(["object": "list", "data": items])
+        }
+        router.post("/v1/tools/{plugin}/{tool}") { request, context in
+            let principal = try context.requirePrincipal()
+            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let plugin = try context.parameters.require("plugin")
+            let tool = try context.parameters.require("tool")
+            var body = try await readBody(request, context)
+            if body.isEmpty { body = Data("{}".utf8) }
+            guard (try? JSONSerialization.jsonObject(with: body)) != nil else {
+                throw APIError.badRequest("invalid_json", "the body must be a JSON object of the tool's arguments, e.g. {\"layanan\": \"ktp-el\"}")
+            }
+            let outcome = await tools.call(plugin: plugin, tool: tool, arguments: body, as: principal, requestID: context.requestID)
+            switch outcome {
+            case .success(let output, let classification):
+                metrics.toolCall(plugin: plugin, tool: tool, outcome: "ok")
+                var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+                headers[HTTPField.Name("X-Samarinda-Classification")!] = classification.name
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: output)))
+            case .failure(let status, let code, let message):
+                metrics.toolCall(plugin: plugin, tool: tool, outcome: code)
+                throw APIError(status: .init(code: status), type: status == 403 ? "permission_error" : status == 404 ? "not_found_error" : status >= 500 ? "server_error" : "invalid_request_error",
+                               code: code, message: message)
+            }
+        }
+    }
+}
+
+/// Reads the whole request body up to `[server] max_body_bytes`, answering 413 beyond it.
+func readBody(_ request: Request, _ context: ServerContext) async throws -> Data {
+    do {
+        var buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
+    } catch is NIOTooManyBytesError {
+        throw APIError(status: .contentTooLarge, type: "invalid_request_error", code: "body_too_large",
+                       message: "the request body is larger than the server accepts (\(context.maxUploadSize) bytes, [server] max_body_bytes); send a smaller body")
+    }
+}
+
+/// A JSON response from Foundation objects (for shapes that are easier to build than to declare).
+func jsonResponse(_ object: Any, status: HTTPResponse.Status = .ok) throws -> Response {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
