@@ -40,7 +40,7 @@ extension WebUI {
         choices.map { c in
             let option: [String: Any?] = ["value": c.level.name, "label": levelLabel(c.level, t), "selected": c.level == selected,
              "disabled": c.problem != nil, "problem": c.problem]
-            return option.compactMapValues { $0 }
+            return option.compactMapValues(present)
         }
     }
 
@@ -144,7 +144,7 @@ extension WebUI {
                 },
                 "has_citations": !m.citations.isEmpty,
             ]
-            return fields.compactMapValues { $0 }
+            return fields.compactMapValues(present)
         }
         return render(p, "conversation", [
             "title": conversation.title.isEmpty ? (p.t["chat_untitled"] ?? "") : conversation.title,

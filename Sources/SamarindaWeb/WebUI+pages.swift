@@ -42,6 +42,7 @@ extension WebUI {
             return Response(status: .ok, headers: [.contentType: asset.type, .cacheControl: "no-cache", .xContentTypeOptions: "nosniff"],
                             body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
         }
+        router.get("/favicon.ico") { _, _ in Response.seeOther("/static/favicon.svg") }
         router.get("/tools") { request, context in
             try self.page(request, context, access: .notAuditor, active: "tools") { p in
                 self.render(p, "tools", ["title": p.t["tools_title"] ?? ""])
@@ -106,7 +107,7 @@ extension WebUI {
     /// Renders a page with the layout's common data: the principal, navigation, CSRF token, strings.
     func render(_ p: PageRequest, _ template: String, _ data: [String: Any?], status: HTTPResponse.Status = .ok, active: String? = nil) -> Response {
         // Mustache shows a Swift nil as the text "nil" and treats it as true: absent values are left out.
-        var context = data.compactMapValues { $0 }
+        var context = data.compactMapValues(present)
         let role = p.principal.role
         context["signed_in"] = true
         context["csrf"] = p.session.csrfToken
@@ -119,6 +120,14 @@ extension WebUI {
         context["back"] = p.request.uri.path + (p.request.uri.query.map { "?\($0)" } ?? "")
         context["js_strings"] = views.scriptStrings(p.lang)
         return Response.page(views.render(template, context, lang: p.lang), status: status)
+    }
+
+    /// A value that is really there: Mustache shows an optional as "nil" even inside an `Any`.
+    func present(_ value: Any?) -> Any? {
+        guard let value else { return nil }
+        let mirror = Mirror(reflecting: value)
+        guard mirror.displayStyle == .optional else { return value }
+        return mirror.children.first.flatMap { present($0.value) }
     }
 
     func levelLabel(_ level: Classification, _ t: [String: String]) -> String {

@@ -54,7 +54,7 @@ extension WebUI {
             "next": Self.localPath(request.uri.queryParameters.get("next")) ?? "",
             "back": "/signin",
         ]
-        let html = views.render("signin", data.compactMapValues { $0 }, lang: lang)
+        let html = views.render("signin", data.compactMapValues(present), lang: lang)
         var headers = HTTPFields()
         headers[.setCookie] = Self.cookieHeader(name: Self.preSessionCookie, value: token, maxAge: 1800, request: request)
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }

@@ -33,7 +33,7 @@ public struct WebUI: ServiceExtension {
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
     /// Prefixes of the web's own pages. Everything else (the API) is authenticated by the service.
-    static let pagePrefixes = ["/signin", "/signout", "/lang", "/static", "/chat", "/tools", "/documents", "/audit", "/web"]
+    static let pagePrefixes = ["/favicon.ico", "/signin", "/signout", "/lang", "/static", "/chat", "/tools", "/documents", "/audit", "/web"]
 
     public init(platform: Platform, options: Options = Options()) async throws {
         self.platform = platform

@@ -323,6 +323,12 @@ class Suite:
         navs = [a.text for a in d.find_elements(By.CSS_SELECTOR, ".nav a")]
         assert navs == ["Jejak audit"], f"the auditor sees only the audit view, got {navs}"
         self.shot("audit")
+        assert d.find_elements(By.ID, "audit-filters") and d.find_elements(By.ID, "report-form"), "filters and report form must be there"
+
+    def test_auditor_view_shows_verdict_trail_and_report(self):
+        d = self.driver
+        self.sign_in("indra")
+        self.wait(lambda d: d.find_element(By.ID, "verify-result").text != "Memuat…")
         missing = [p for p in ("/v1/audit", "/v1/audit/verify", "/v1/audit/report?month=2026-01") if self.endpoint_missing("GET", p)]
         if missing:
             raise Skip("the audit page opens, but these endpoints are not on this server yet: " + ", ".join(missing))
@@ -353,6 +359,7 @@ class Suite:
             self.test_tool_through_generated_form,
             self.test_document_upload_as_dept_admin,
             self.test_auditor_view,
+            self.test_auditor_view_shows_verdict_trail_and_report,
         ]
         try:
             self.start_server()

@@ -33,9 +33,12 @@ final class WebTestServer: @unchecked Sendable {
         let config = try SamarindaConfig.parse(text, file: "test.toml")
         platform = try await Platform.open(config: config)
         web = try await WebUI(platform: platform, options: options)
+        // Same table and code path as platform.users, with a cheap scrypt cost: verification reads the
+        // cost from each stored hash, so sign-ins of these users stay fast.
+        let users = UserStore(database: platform.database, config: config, audit: platform.audit, hasher: .fastForTests)
         for (name, department, role) in [("siti", "dinkes", Role.staff), ("budi", "dinkes", .staff), ("dina", "bapenda", .deptAdmin),
                                          ("indra", "inspektorat", .auditor)] {
-            _ = try await platform.users.create(name: name, department: department, role: role, password: Self.password)
+            _ = try await users.create(name: name, department: department, role: role, password: Self.password)
         }
         let service = SamarindaService(platform: platform, extensions: [web])
         let ready = AsyncStream<Int>.makeStream()

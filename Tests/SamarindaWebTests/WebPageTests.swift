@@ -28,6 +28,7 @@ struct WebPageTests {
         let page = try await browser.request("GET", path)
         #expect(page.status == 200)
         let html = page.text
+        #expect(!html.contains(">nil<"), "an absent value must not show as 'nil'")
         #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"))
         #expect(!html.contains("<script>alert"))
         #expect(!html.contains("<script>steal"))

@@ -504,7 +504,8 @@
       var d = r.data && r.data.document ? Object.assign({}, r.data.document, { chunks: r.data.chunks || r.data.document.chunks }) : (r.data || {});
       document.getElementById('doc-heading').textContent = pick(d, 'title', 'source_name') || id;
       document.title = (pick(d, 'title') || id) + ' · Samarinda.ai';
-      var meta = [pick(d, 'collection'), pick(d, 'department'), pick(d, 'classification') && levelLabel(d.classification)].filter(Boolean).join(' · ');
+      var parts = [pick(d, 'collection'), pick(d, 'department'), pick(d, 'classification') && levelLabel(d.classification)].filter(Boolean);
+      var meta = parts.filter(function (x, i) { return parts.indexOf(x) === i; }).join(' · ');
       document.getElementById('doc-meta').textContent = meta;
       setStatus(status, '');
       var chunks = listOf(d, ['chunks', 'passages']);
