@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -118,7 +118,8 @@ class Suite:
         self.driver.set_page_load_timeout(30)
 
     def wait(self, condition, seconds=20):
-        return WebDriverWait(self.driver, seconds).until(condition)
+        # The pages re-render lists as data arrives: an element found a moment ago may be gone.
+        return WebDriverWait(self.driver, seconds, ignored_exceptions=[StaleElementReferenceException]).until(condition)
 
     def shot(self, name):
         self.driver.save_screenshot(os.path.join(self.shots, name + ".png"))
@@ -415,4 +416,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--root", required=True)
-    sys.exit(Suite(parser.parse_args()).run())
+    args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)
+    sys.exit(Suite(args).run())
