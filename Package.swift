@@ -52,6 +52,7 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // MARK: C shims over Debian's libraries
@@ -83,17 +84,30 @@ let package = Package(
         ),
         .target(
             name: "SamarindaModels",
-            dependencies: ["SamarindaCore", "CCurl"],
+            dependencies: [
+                "SamarindaCore", "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SamarindaDocuments",
-            dependencies: ["SamarindaCore"],
+            dependencies: [
+                "SamarindaCore",
+                // .docx files are ZIP archives; ZIPFoundation reads them without shelling out to unzip.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                // SHA-256 of file contents (re-ingest detection) and of queries (audit digests).
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SamarindaPlugins",
-            dependencies: ["SamarindaCore", "CLua"],
+            dependencies: [
+                "SamarindaCore", "CLua",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -104,7 +118,7 @@ let package = Package(
         .target(
             name: "SamarindaServer",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -128,15 +142,23 @@ let package = Package(
         ),
         .target(
             name: "SamarindaConsole",
-            dependencies: ["SamarindaCore", "SamarindaRuntime", "CEditLine"],
+            dependencies: ["SamarindaCore", "SamarindaRuntime", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "CEditLine"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "samarinda",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaWeb", "SamarindaConsole",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaWeb", "SamarindaConsole", "SamarindaAudit", "SamarindaDocuments",
+                "SamarindaPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The child process of the audit crash test: appends until killed with SIGKILL.
+        .executableTarget(
+            name: "AuditCrashChild",
+            dependencies: ["SamarindaCore", "SamarindaAudit"],
             swiftSettings: swiftSettings
         ),
 
@@ -149,13 +171,17 @@ let package = Package(
 
         // MARK: Tests (one target per module; real SQLite files, real Lua states, real loopback HTTP)
         .testTarget(name: "SamarindaCoreTests", dependencies: ["SamarindaCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit", "AuditCrashChild"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaModelsTests", dependencies: ["SamarindaModels"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaDocumentsTests", dependencies: ["SamarindaDocuments"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SamarindaDocumentsTests",
+            dependencies: ["SamarindaDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaWebTests", dependencies: ["SamarindaWeb", "SamarindaServer", "SamarindaRuntime", "SamarindaCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaWebTests", dependencies: ["SamarindaWeb", "SamarindaServer", "SamarindaRuntime", "SamarindaAudit", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SamarindaCLITests",
             dependencies: ["samarinda", "SamarindaCore"],

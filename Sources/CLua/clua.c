@@ -1,1 +1,1173 @@
+/*
+** The Lua sandbox shim of Samarinda.ai.
+**
+** Everything here is C because it may raise Lua errors (longjmp), and no
+** longjmp may ever cross a Swift frame. The Swift side only calls functions
+** that never raise; Swift host functions return a status that the trampoline
+** below turns into lua_error or lua_yieldk.
+**
+** The sandbox rules (see shared/DESIGN.md, learned from Redis, MediaWiki
+** LuaSandbox, Luau and OpenResty):
+**   - allowlisted libraries only, text chunks only;
+**   - memory limit in the allocator, CPU and wall-clock limits in a count
+**     hook; a kill stays set for the rest of the call and is raised again by
+**     every wrapped pcall/xpcall/coroutine.resume, so it cannot be swallowed;
+**   - xpcall's handler runs as ordinary (hooked) code, __gc is refused;
+**   - C loops that hooks cannot interrupt (string.rep, pattern matching,
+**     table.move/insert/remove) are bounded or count steps themselves.
+*/
 #include "clua.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static clua_Dispatch g_dispatch = NULL;
+static char host_yield_marker;   /* address is the marker of a host request */
+static char roots_key;           /* registry: call coroutines owned by the host */
+static char inhost_key;          /* registry (weak keys): threads suspended in a host call */
+
+void clua_set_dispatch(clua_Dispatch dispatch) { g_dispatch = dispatch; }
+
+int64_t clua_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+clua_Sandbox *clua_sandbox(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return (clua_Sandbox *)ud;
+}
+#define SB(L) clua_sandbox(L)
+
+/* {====== Allocator ======} */
+
+/* With ptr == NULL, osize is a type tag, not a size: only a real block has an
+   old size. Only growth is refused: Lua assumes shrinking never fails. While
+   a host function runs (in_host) nothing is refused, because a failing
+   allocation there would longjmp over Swift; the trampoline checks the total
+   afterwards instead. */
+static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    clua_Sandbox *S = (clua_Sandbox *)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        S->used -= old;
+        return NULL;
+    }
+    if (nsize > old && S->enforce && !S->in_host && S->used + (nsize - old) > S->limit)
+        return NULL; /* Lua runs an emergency GC and retries before raising LUA_ERRMEM */
+    void *p = realloc(ptr, nsize);
+    if (p == NULL) return NULL;
+    S->used = S->used - old + nsize;
+    if (S->used > S->peak) S->peak = S->used;
+    return p;
+}
+
+/* {====== Kills ======} */
+
+static const char *kill_message(int kill) {
+    switch (kill) {
+    case CLUA_KILL_CPU: return "samarinda: CPU limit exceeded";
+    case CLUA_KILL_MEMORY: return "samarinda: memory limit exceeded";
+    case CLUA_KILL_TIMEOUT: return "samarinda: wall-clock timeout";
+    default: return "samarinda: call stopped";
+    }
+}
+
+static int raise_kill(lua_State *L) {
+    clua_Sandbox *S = SB(L);
+    S->in_host++; /* the message must be allocatable even at the memory limit */
+    lua_pushstring(L, kill_message(S->kill));
+    S->in_host--;
+    return lua_error(L);
+}
+
+/* Sets the kill when a deadline passed, and raises it while it is set. */
+static void check_deadline(lua_State *L) {
+    clua_Sandbox *S = SB(L);
+    if (!S->kill && (S->cpu_deadline || S->wall_deadline)) {
+        int64_t now = clua_now_ns();
+        if (S->wall_deadline && now >= S->wall_deadline) S->kill = CLUA_KILL_TIMEOUT;
+        else if (S->cpu_deadline && now >= S->cpu_deadline) S->kill = CLUA_KILL_CPU;
+    }
+    if (S->kill) raise_kill(L);
+}
+
+/* Fires every 1000 VM instructions in every thread of the state (coroutines
+   inherit it from the thread that creates them). */
+static void count_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    check_deadline(L);
+}
+
+/* For C loops that hooks do not interrupt. */
+static void tick(lua_State *L, unsigned weight) {
+    clua_Sandbox *S = SB(L);
+    S->steps += weight;
+    if (S->steps >= 4096) {
+        S->steps = 0;
+        check_deadline(L);
+    }
+}
+
+/* After anything that catches errors: a memory error ends the call, and a kill is raised again. */
+static void after_protected(lua_State *L, int status) {
+    clua_Sandbox *S = SB(L);
+    if (status == LUA_ERRMEM && !S->kill) S->kill = CLUA_KILL_MEMORY;
+    if (S->kill) raise_kill(L);
+}
+
+/* {====== Host-owned threads ======} */
+
+static int flagged(lua_State *L, void *key, int idx) {
+    idx = lua_absindex(L, idx);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+    lua_pushvalue(L, idx);
+    int set = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return set;
+}
+
+static void set_flag(lua_State *L, void *key, int on) {
+    clua_Sandbox *S = SB(L);
+    S->in_host++;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+    lua_pushthread(L);
+    if (on) lua_pushboolean(L, 1); else lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    S->in_host--;
+}
+
+/* A plugin must not resume (or close) a call coroutine, or a thread waiting
+   for a host answer: that would feed it forged host results. */
+static void refuse_host_owned(lua_State *L, int idx) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &roots_key);
+    int root = lua_rawgetp(L, -1, lua_tothread(L, idx)) != LUA_TNIL;
+    lua_pop(L, 2);
+    if (root || flagged(L, &inhost_key, idx))
+        luaL_error(L, "cannot resume a coroutine owned by the host");
+}
+
+/* {====== Host function trampoline ======} */
+
+static int host_continue(lua_State *L, int status, lua_KContext base) {
+    (void)status;
+    set_flag(L, &inhost_key, 0);
+    if (SB(L)->kill) raise_kill(L);
+    return lua_gettop(L) - (int)base;
+}
+
+static int host_call(lua_State *L, int fnid) {
+    clua_Sandbox *S = SB(L);
+    if (g_dispatch == NULL) return luaL_error(L, "samarinda: host functions are not available");
+    S->in_host++;
+    int r = g_dispatch(L, S->host, fnid);
+    S->in_host--;
+    if (S->enforce && S->used > S->limit && !S->kill) S->kill = CLUA_KILL_MEMORY;
+    if (S->kill) return raise_kill(L);
+    if (r >= 0) return r;
+    if (r == CLUA_HOST_YIELD) {
+        /* The dispatcher checked lua_isyieldable and left a request token on top. */
+        lua_pushlightuserdata(L, &host_yield_marker);
+        lua_insert(L, -2);
+        set_flag(L, &inhost_key, 1);
+        return lua_yieldk(L, 2, (lua_KContext)(lua_gettop(L) - 2), host_continue);
+    }
+    return lua_error(L);
+}
+
+static int host_trampoline(lua_State *L) {
+    return host_call(L, (int)lua_tointeger(L, lua_upvalueindex(1)));
+}
+
+/* {====== Base library wrappers ======} */
+
+static int finish_pcall(lua_State *L, int status, lua_KContext extra) {
+    after_protected(L, status);
+    if (status != LUA_OK && status != LUA_YIELD) {
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;
+    }
+    return lua_gettop(L) - (int)extra;
+}
+
+static int sb_pcall(lua_State *L) {
+    luaL_checkany(L, 1);
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    int status = lua_pcallk(L, lua_gettop(L) - 2, LUA_MULTRET, 0, 0, finish_pcall);
+    return finish_pcall(L, status, 0);
+}
+
+static int finish_xpcall_handler(lua_State *L, int status, lua_KContext extra) {
+    (void)status; (void)extra;
+    if (SB(L)->kill) raise_kill(L);
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+}
+
+static int finish_xpcall(lua_State *L, int status, lua_KContext extra) {
+    after_protected(L, status);
+    if (status != LUA_OK && status != LUA_YIELD) {
+        /* Stock Lua runs the handler while unwinding, where a runaway handler
+           is hard to stop; here it runs afterwards as ordinary hooked code.
+           Stack: f, handler, true, err. */
+        lua_pushvalue(L, 2);
+        lua_insert(L, -2);
+        lua_callk(L, 1, 1, 0, finish_xpcall_handler);
+        return finish_xpcall_handler(L, LUA_OK, 0);
+    }
+    return lua_gettop(L) - (int)extra;
+}
+
+static int sb_xpcall(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2); /* f, handler, true, f, args... */
+    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 0, 2, finish_xpcall);
+    return finish_xpcall(L, status, 2);
+}
+
+/* __gc finalizers run with hooks off (an endless one could never be
+   stopped), so a metatable with __gc is refused. Lua marks an object for
+   finalization only when its metatable has __gc at setmetatable time. */
+static int sb_setmetatable(lua_State *L) {
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        int has = lua_rawget(L, 2) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (has) return luaL_error(L, "setmetatable: __gc finalizers are not allowed in plugins");
+    }
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+/* Text chunks only: bytecode can break the VM's invariants. */
+static int sb_load(lua_State *L) {
+    size_t len;
+    if (lua_type(L, 1) != LUA_TSTRING)
+        return luaL_error(L, "load: only source code strings are accepted in plugins");
+    const char *s = lua_tolstring(L, 1, &len);
+    const char *chunkname = luaL_optstring(L, 2, "=(load)");
+    int env = !lua_isnone(L, 4) ? 4 : 0;
+    int status = luaL_loadbufferx(L, s, len, chunkname, "t");
+    after_protected(L, status);
+    if (status == LUA_OK) {
+        if (env) {
+            lua_pushvalue(L, env);
+            if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+        }
+        return 1;
+    }
+    lua_pushnil(L);
+    lua_insert(L, -2);
+    return 2;
+}
+
+static int sb_collectgarbage(lua_State *L) {
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "count") != 0)
+        return luaL_error(L, "collectgarbage: only \"count\" is allowed in plugins");
+    int k = lua_gc(L, LUA_GCCOUNT, 0);
+    int b = lua_gc(L, LUA_GCCOUNTB, 0);
+    lua_pushnumber(L, (lua_Number)k + ((lua_Number)b / 1024));
+    return 1;
+}
+
+/* print goes to the plugin's log, never to the process's stdout. */
+static int sb_print(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        luaL_tolstring(L, i, NULL);
+        if (i > 1) luaL_addchar(&b, '\t');
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    lua_replace(L, 1);
+    lua_settop(L, 1);
+    return host_call(L, (int)lua_tointeger(L, lua_upvalueindex(1)));
+}
+
+/* {====== Coroutines ======} */
+
+/* Resumes co with narg values from L's top. Returns the number of results
+   moved to L, or -1 with the error value on top. */
+static int resume_into(lua_State *L, lua_State *co, int narg) {
+    if (co == L) { lua_pushliteral(L, "cannot resume non-suspended coroutine"); return -1; }
+    int status = lua_status(co);
+    if (status == LUA_OK) {
+        lua_Debug ar;
+        if (lua_getstack(co, 0, &ar)) { lua_pushliteral(L, "cannot resume non-suspended coroutine"); return -1; }
+        if (lua_gettop(co) == 0) { lua_pushliteral(L, "cannot resume dead coroutine"); return -1; }
+    } else if (status != LUA_YIELD) {
+        lua_pushliteral(L, "cannot resume dead coroutine");
+        return -1;
+    }
+    if (!lua_checkstack(co, narg)) { lua_pushliteral(L, "too many arguments to resume"); return -1; }
+    lua_xmove(L, co, narg);
+    int nres = 0;
+    status = lua_resume(co, L, narg, &nres);
+    if (status == LUA_ERRMEM && !SB(L)->kill) SB(L)->kill = CLUA_KILL_MEMORY;
+    if (SB(L)->kill) {
+        lua_settop(co, 0);
+        raise_kill(L);
+    }
+    if (status == LUA_OK || status == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            lua_pushliteral(L, "too many results to resume");
+            return -1;
+        }
+        lua_xmove(co, L, nres);
+        return nres;
+    }
+    lua_xmove(co, L, 1);
+    return -1;
+}
+
+static int resume_continue(lua_State *L, int status, lua_KContext ctx);
+
+/* A host request made inside a plugin's own coroutine is passed up to the
+   driver (yielding this thread too), and its answer is passed back down. */
+static int resume_step(lua_State *L, lua_State *co, int narg, int is_wrap) {
+    int r = resume_into(L, co, narg);
+    if (r < 0) {
+        if (is_wrap) return lua_error(L);
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (r >= 1 && lua_touserdata(L, -r) == &host_yield_marker)
+        return lua_yieldk(L, r, (lua_KContext)is_wrap, resume_continue);
+    if (is_wrap) return r;
+    lua_pushboolean(L, 1);
+    lua_insert(L, -(r + 1));
+    return r + 1;
+}
+
+static int resume_continue(lua_State *L, int status, lua_KContext ctx) {
+    (void)status;
+    int is_wrap = (int)ctx;
+    if (SB(L)->kill) raise_kill(L);
+    lua_State *co = is_wrap ? lua_tothread(L, lua_upvalueindex(1)) : lua_tothread(L, 1);
+    return resume_step(L, co, lua_gettop(L) - (is_wrap ? 0 : 1), is_wrap);
+}
+
+static int sb_resume(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co, 1, "coroutine");
+    refuse_host_owned(L, 1);
+    return resume_step(L, co, lua_gettop(L) - 1, 0);
+}
+
+static int sb_wrap_call(lua_State *L) {
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    refuse_host_owned(L, lua_upvalueindex(1));
+    return resume_step(L, co, lua_gettop(L), 1);
+}
+
+static int sb_wrap(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_pushcclosure(L, sb_wrap_call, 1);
+    return 1;
+}
+
+static int sb_coclose(lua_State *L) {
+    luaL_argexpected(L, lua_tothread(L, 1), 1, "coroutine");
+    refuse_host_owned(L, 1);
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    if (SB(L)->kill) raise_kill(L);
+    return lua_gettop(L);
+}
+
+/* {====== Bounded string and table functions ======} */
+
+static int sb_rep(lua_State *L) {
+    size_t l, lsep;
+    const char *s = luaL_checklstring(L, 1, &l);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    const char *sep = luaL_optlstring(L, 3, "", &lsep);
+    /* Stock string.rep loops n times even when the result is empty, and
+       allocates before any limit check can tell the plugin why. */
+    if (n <= 0 || l + lsep == 0) { lua_pushliteral(L, ""); return 1; }
+    clua_Sandbox *S = SB(L);
+    size_t room = S->limit > S->used ? S->limit - S->used : 0;
+    if ((lua_Unsigned)n > room / (l + lsep) + 1) {
+        S->kill = CLUA_KILL_MEMORY; /* the same as running out while building it */
+        return raise_kill(L);
+    }
+    size_t total = l * (size_t)n + lsep * (size_t)(n - 1);
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, total);
+    for (lua_Integer i = 0; i < n; i++) {
+        memcpy(p, s, l); p += l;
+        if (lsep > 0 && i + 1 < n) { memcpy(p, sep, lsep); p += lsep; }
+    }
+    luaL_pushresultsize(&b, total);
+    return 1;
+}
+
+static int sb_tinsert(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer e = luaL_len(L, 1) + 1; /* first empty slot */
+    lua_Integer pos;
+    switch (lua_gettop(L)) {
+    case 2: pos = e; break;
+    case 3:
+        pos = luaL_checkinteger(L, 2);
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
+        for (lua_Integer i = e; i > pos; i--) {
+            tick(L, 1);
+            lua_geti(L, 1, i - 1);
+            lua_seti(L, 1, i);
+        }
+        break;
+    default: return luaL_error(L, "wrong number of arguments to 'insert'");
+    }
+    lua_seti(L, 1, pos);
+    return 0;
+}
+
+static int sb_tremove(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer size = luaL_len(L, 1);
+    lua_Integer pos = luaL_optinteger(L, 2, size);
+    if (pos != size)
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
+    lua_geti(L, 1, pos);
+    for (; pos < size; pos++) {
+        tick(L, 1);
+        lua_geti(L, 1, pos + 1);
+        lua_seti(L, 1, pos);
+    }
+    lua_pushnil(L);
+    lua_seti(L, 1, pos);
+    return 1;
+}
+
+static int sb_tmove(lua_State *L) {
+    lua_Integer f = luaL_checkinteger(L, 2);
+    lua_Integer e = luaL_checkinteger(L, 3);
+    lua_Integer t = luaL_checkinteger(L, 4);
+    int tt = !lua_isnoneornil(L, 5) ? 5 : 1;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, tt, LUA_TTABLE);
+    if (e >= f) {
+        luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+        lua_Integer n = e - f + 1;
+        luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
+        if (t > e || t <= f || (tt != 1 && !lua_compare(L, 1, tt, LUA_OPEQ))) {
+            for (lua_Integer i = 0; i < n; i++) {
+                tick(L, 1);
+                lua_geti(L, 1, f + i);
+                lua_seti(L, tt, t + i);
+            }
+        } else {
+            for (lua_Integer i = n - 1; i >= 0; i--) {
+                tick(L, 1);
+                lua_geti(L, 1, f + i);
+                lua_seti(L, tt, t + i);
+            }
+        }
+    }
+    lua_pushvalue(L, tt);
+    return 1;
+}
+
+/* {====== Pattern matching ======}
+** A reimplementation of Lua 5.4's pattern language (same syntax and
+** results) whose matcher counts its steps: stock string.find/match/gsub
+** backtrack inside C where no hook can stop them, so `("a"):rep(5e4):find(
+** ".-.-.-.-b")` would hold a thread for hours. Every 4096 steps the call's
+** deadlines are checked.
+*/
+
+#define MAXCAPTURES 32
+#define MAXMATCHDEPTH 200
+#define CAP_UNFINISHED (-1)
+#define CAP_POSITION (-2)
+#define ESC '%'
+#define SPECIALS "^$*+?.([%-"
+
+typedef struct {
+    const char *src_init, *src_end, *p_end;
+    lua_State *L;
+    int depth;
+    int level;
+    struct { const char *init; ptrdiff_t len; } capture[MAXCAPTURES];
+} Matcher;
+
+static const char *do_match(Matcher *m, const char *s, const char *p);
+
+static int class_matches(int c, int cl) {
+    int res;
+    switch (tolower(cl)) {
+    case 'a': res = isalpha(c); break;
+    case 'c': res = iscntrl(c); break;
+    case 'd': res = isdigit(c); break;
+    case 'g': res = isgraph(c); break;
+    case 'l': res = islower(c); break;
+    case 'p': res = ispunct(c); break;
+    case 's': res = isspace(c); break;
+    case 'u': res = isupper(c); break;
+    case 'w': res = isalnum(c); break;
+    case 'x': res = isxdigit(c); break;
+    default: return cl == c;
+    }
+    if (isupper(cl)) res = !res;
+    return res;
+}
+
+/* p points at '[', end at the closing ']'. */
+static int set_matches(int c, const char *p, const char *end) {
+    int found = 1;
+    if (*(p + 1) == '^') { found = 0; p++; }
+    while (++p < end) {
+        if (*p == ESC) {
+            p++;
+            if (class_matches(c, (unsigned char)*p)) return found;
+        } else if (*(p + 1) == '-' && p + 2 < end) {
+            p += 2;
+            if ((unsigned char)*(p - 2) <= c && c <= (unsigned char)*p) return found;
+        } else if ((unsigned char)*p == c) {
+            return found;
+        }
+    }
+    return !found;
+}
+
+/* The end of the single-character class starting at p. */
+static const char *class_end(Matcher *m, const char *p) {
+    char c = *p++;
+    if (c == ESC) {
+        if (p == m->p_end) luaL_error(m->L, "malformed pattern (ends with '%%')");
+        return p + 1;
+    }
+    if (c == '[') {
+        if (*p == '^') p++;
+        do {
+            if (p == m->p_end) luaL_error(m->L, "malformed pattern (missing ']')");
+            if (*(p++) == ESC && p < m->p_end) p++;
+        } while (*p != ']');
+        return p + 1;
+    }
+    return p;
+}
+
+static int single_matches(Matcher *m, const char *s, const char *p, const char *ep) {
+    if (s >= m->src_end) return 0;
+    int c = (unsigned char)*s;
+    switch (*p) {
+    case '.': return 1;
+    case ESC: return class_matches(c, (unsigned char)*(p + 1));
+    case '[': return set_matches(c, p, ep - 1);
+    default: return (unsigned char)*p == c;
+    }
+}
+
+static const char *match_balance(Matcher *m, const char *s, const char *p) {
+    if (p >= m->p_end - 1) luaL_error(m->L, "malformed pattern (missing arguments to '%%b')");
+    if (s >= m->src_end || *s != *p) return NULL;
+    int open = *p, close = *(p + 1), depth = 1;
+    while (++s < m->src_end) {
+        tick(m->L, 1);
+        if (*s == close) { if (--depth == 0) return s + 1; }
+        else if (*s == open) depth++;
+    }
+    return NULL;
+}
+
+static const char *max_expand(Matcher *m, const char *s, const char *p, const char *ep) {
+    ptrdiff_t i = 0;
+    while (single_matches(m, s + i, p, ep)) { i++; tick(m->L, 1); }
+    while (i >= 0) {
+        const char *res = do_match(m, s + i, ep + 1);
+        if (res) return res;
+        i--;
+    }
+    return NULL;
+}
+
+static const char *min_expand(Matcher *m, const char *s, const char *p, const char *ep) {
+    for (;;) {
+        const char *res = do_match(m, s, ep + 1);
+        if (res) return res;
+        if (!single_matches(m, s, p, ep)) return NULL;
+        s++;
+    }
+}
+
+static const char *start_capture(Matcher *m, const char *s, const char *p, ptrdiff_t what) {
+    if (m->level >= MAXCAPTURES) luaL_error(m->L, "too many captures");
+    m->capture[m->level].init = s;
+    m->capture[m->level].len = what;
+    m->level++;
+    const char *res = do_match(m, s, p);
+    if (res == NULL) m->level--;
+    return res;
+}
+
+static const char *end_capture(Matcher *m, const char *s, const char *p) {
+    int l = -1;
+    for (int i = m->level - 1; i >= 0; i--)
+        if (m->capture[i].len == CAP_UNFINISHED) { l = i; break; }
+    if (l < 0) luaL_error(m->L, "invalid pattern capture");
+    m->capture[l].len = s - m->capture[l].init;
+    const char *res = do_match(m, s, p);
+    if (res == NULL) m->capture[l].len = CAP_UNFINISHED;
+    return res;
+}
+
+static int capture_index(Matcher *m, int c) {
+    int l = c - '1';
+    if (l < 0 || l >= m->level || m->capture[l].len == CAP_UNFINISHED)
+        return luaL_error(m->L, "invalid capture index %%%d", l + 1);
+    return l;
+}
+
+static const char *match_capture(Matcher *m, const char *s, int c) {
+    int l = capture_index(m, c);
+    size_t len = (size_t)m->capture[l].len;
+    if ((size_t)(m->src_end - s) >= len && memcmp(m->capture[l].init, s, len) == 0) return s + len;
+    return NULL;
+}
+
+static const char *do_match(Matcher *m, const char *s, const char *p) {
+    if (m->depth-- == 0) luaL_error(m->L, "pattern too complex");
+    tick(m->L, 1);
+    for (;;) {
+        if (p == m->p_end) break;
+        if (*p == '(') {
+            s = (*(p + 1) == ')') ? start_capture(m, s, p + 2, CAP_POSITION)
+                                  : start_capture(m, s, p + 1, CAP_UNFINISHED);
+            break;
+        }
+        if (*p == ')') { s = end_capture(m, s, p + 1); break; }
+        if (*p == '$' && p + 1 == m->p_end) { s = (s == m->src_end) ? s : NULL; break; }
+        if (*p == ESC && *(p + 1) == 'b') {
+            s = match_balance(m, s, p + 2);
+            if (s) { p += 4; continue; }
+            break;
+        }
+        if (*p == ESC && *(p + 1) == 'f') {
+            p += 2;
+            if (*p != '[') luaL_error(m->L, "missing '[' after '%%f' in pattern");
+            const char *ep = class_end(m, p);
+            int prev = (s == m->src_init) ? '\0' : (unsigned char)*(s - 1);
+            int cur = (s < m->src_end) ? (unsigned char)*s : '\0';
+            if (!set_matches(prev, p, ep - 1) && set_matches(cur, p, ep - 1)) { p = ep; continue; }
+            s = NULL;
+            break;
+        }
+        if (*p == ESC && isdigit((unsigned char)*(p + 1))) {
+            s = match_capture(m, s, (unsigned char)*(p + 1));
+            if (s) { p += 2; continue; }
+            break;
+        }
+        const char *ep = class_end(m, p);
+        if (!single_matches(m, s, p, ep)) {
+            if (*ep == '*' || *ep == '?' || *ep == '-') { p = ep + 1; continue; }
+            s = NULL;
+            break;
+        }
+        if (*ep == '?') {
+            const char *res = do_match(m, s + 1, ep + 1);
+            if (res) { s = res; break; }
+            p = ep + 1;
+            continue;
+        }
+        if (*ep == '+') { s = max_expand(m, s + 1, p, ep); break; }
+        if (*ep == '*') { s = max_expand(m, s, p, ep); break; }
+        if (*ep == '-') { s = min_expand(m, s, p, ep); break; }
+        s++;
+        p = ep;
+        tick(m->L, 1);
+    }
+    m->depth++;
+    return s;
+}
+
+static void push_capture(Matcher *m, int i, const char *s, const char *e) {
+    if (i >= m->level) {
+        if (i != 0) luaL_error(m->L, "invalid capture index %%%d", i + 1);
+        lua_pushlstring(m->L, s, (size_t)(e - s));
+        return;
+    }
+    ptrdiff_t l = m->capture[i].len;
+    if (l == CAP_UNFINISHED) luaL_error(m->L, "unfinished capture");
+    if (l == CAP_POSITION) lua_pushinteger(m->L, (m->capture[i].init - m->src_init) + 1);
+    else lua_pushlstring(m->L, m->capture[i].init, (size_t)l);
+}
+
+static int push_captures(Matcher *m, const char *s, const char *e, int whole_if_none) {
+    int n = (m->level == 0 && whole_if_none) ? 1 : m->level;
+    luaL_checkstack(m->L, n, "too many captures");
+    for (int i = 0; i < n; i++) push_capture(m, i, s, e);
+    return n;
+}
+
+static void matcher_init(Matcher *m, lua_State *L, const char *s, size_t ls, const char *p, size_t lp) {
+    m->L = L;
+    m->src_init = s;
+    m->src_end = s + ls;
+    m->p_end = p + lp;
+    m->depth = MAXMATCHDEPTH;
+    m->level = 0;
+}
+
+static void matcher_reset(Matcher *m) {
+    m->level = 0;
+    m->depth = MAXMATCHDEPTH;
+}
+
+static size_t start_offset(lua_Integer pos, size_t len) {
+    if (pos > 0) return (size_t)pos;
+    if (pos == 0) return 1;
+    if (pos < -(lua_Integer)len) return 1;
+    return len + (size_t)pos + 1;
+}
+
+static const char *plain_find(lua_State *L, const char *s, size_t ls, const char *p, size_t lp) {
+    if (lp == 0) return s;
+    if (lp > ls) return NULL;
+    const char *end = s + (ls - lp) + 1;
+    for (const char *q = s; q < end; q++) {
+        tick(L, 1 + (unsigned)(lp / 64));
+        q = memchr(q, *p, (size_t)(end - q));
+        if (q == NULL) return NULL;
+        if (memcmp(q, p, lp) == 0) return q;
+    }
+    return NULL;
+}
+
+static int find_aux(lua_State *L, int find) {
+    size_t ls, lp;
+    const char *s = luaL_checklstring(L, 1, &ls);
+    const char *p = luaL_checklstring(L, 2, &lp);
+    size_t init = start_offset(luaL_optinteger(L, 3, 1), ls) - 1;
+    if (init > ls) { lua_pushnil(L); return 1; }
+    if (find && (lua_toboolean(L, 4) || strpbrk(p, SPECIALS) == NULL)) {
+        const char *hit = plain_find(L, s + init, ls - init, p, lp);
+        if (hit) {
+            lua_pushinteger(L, (hit - s) + 1);
+            lua_pushinteger(L, (hit - s) + (lua_Integer)lp);
+            return 2;
+        }
+        lua_pushnil(L);
+        return 1;
+    }
+    Matcher m;
+    const char *s1 = s + init;
+    int anchor = (*p == '^');
+    if (anchor) { p++; lp--; }
+    matcher_init(&m, L, s, ls, p, lp);
+    do {
+        matcher_reset(&m);
+        const char *e = do_match(&m, s1, p);
+        if (e) {
+            if (find) {
+                lua_pushinteger(L, (s1 - s) + 1);
+                lua_pushinteger(L, e - s);
+                return push_captures(&m, NULL, NULL, 0) + 2;
+            }
+            return push_captures(&m, s1, e, 1);
+        }
+    } while (s1++ < m.src_end && !anchor);
+    lua_pushnil(L);
+    return 1;
+}
+
+static int sb_find(lua_State *L) { return find_aux(L, 1); }
+static int sb_match(lua_State *L) { return find_aux(L, 0); }
+
+/* gmatch iterator upvalues: subject, pattern, next offset, last match end (-1: none). */
+static int gmatch_next(lua_State *L) {
+    size_t ls, lp;
+    const char *s = lua_tolstring(L, lua_upvalueindex(1), &ls);
+    const char *p = lua_tolstring(L, lua_upvalueindex(2), &lp);
+    lua_Integer pos = lua_tointeger(L, lua_upvalueindex(3));
+    lua_Integer last = lua_tointeger(L, lua_upvalueindex(4));
+    Matcher m;
+    matcher_init(&m, L, s, ls, p, lp);
+    for (const char *src = s + pos; src <= m.src_end; src++) {
+        matcher_reset(&m);
+        const char *e = do_match(&m, src, p);
+        if (e != NULL && (last < 0 || e != s + last)) {
+            lua_pushinteger(L, e - s);
+            lua_copy(L, -1, lua_upvalueindex(3));
+            lua_replace(L, lua_upvalueindex(4));
+            return push_captures(&m, src, e, 1);
+        }
+    }
+    return 0;
+}
+
+static int sb_gmatch(lua_State *L) {
+    size_t ls;
+    luaL_checklstring(L, 1, &ls);
+    luaL_checkstring(L, 2);
+    size_t init = start_offset(luaL_optinteger(L, 3, 1), ls) - 1;
+    if (init > ls) init = ls + 1;
+    lua_settop(L, 2);
+    lua_pushinteger(L, (lua_Integer)init);
+    lua_pushinteger(L, -1);
+    lua_pushcclosure(L, gmatch_next, 4);
+    return 1;
+}
+
+static void add_replacement_string(Matcher *m, luaL_Buffer *b, const char *s, const char *e) {
+    size_t l;
+    lua_State *L = m->L;
+    const char *news = lua_tolstring(L, 3, &l);
+    const char *end = news + l;
+    for (const char *p = news; p < end; p++) {
+        if (*p != ESC) { luaL_addchar(b, *p); continue; }
+        p++;
+        if (p >= end || *p == ESC) { luaL_addchar(b, ESC); continue; }
+        if (*p == '0') { luaL_addlstring(b, s, (size_t)(e - s)); continue; }
+        if (isdigit((unsigned char)*p)) {
+            push_capture(m, *p - '1', s, e);
+            luaL_tolstring(L, -1, NULL);
+            lua_remove(L, -2);
+            luaL_addvalue(b);
+            continue;
+        }
+        luaL_error(L, "invalid use of '%c' in replacement string", ESC);
+    }
+}
+
+static void add_replacement(Matcher *m, luaL_Buffer *b, const char *s, const char *e, int tr) {
+    lua_State *L = m->L;
+    if (tr == LUA_TFUNCTION) {
+        lua_pushvalue(L, 3);
+        int n = push_captures(m, s, e, 1);
+        lua_call(L, n, 1);
+    } else if (tr == LUA_TTABLE) {
+        push_capture(m, 0, s, e);
+        lua_gettable(L, 3);
+    } else {
+        add_replacement_string(m, b, s, e);
+        return;
+    }
+    if (!lua_toboolean(L, -1)) {
+        lua_pop(L, 1);
+        luaL_addlstring(b, s, (size_t)(e - s));
+    } else if (!lua_isstring(L, -1)) {
+        luaL_error(L, "invalid replacement value (a %s)", luaL_typename(L, -1));
+    } else {
+        luaL_addvalue(b);
+    }
+}
+
+static int sb_gsub(lua_State *L) {
+    size_t ls, lp;
+    const char *src = luaL_checklstring(L, 1, &ls);
+    const char *p = luaL_checklstring(L, 2, &lp);
+    const char *lastmatch = NULL;
+    int tr = lua_type(L, 3);
+    lua_Integer max_n = luaL_optinteger(L, 4, (lua_Integer)ls + 1);
+    int anchor = (*p == '^');
+    lua_Integer n = 0;
+    luaL_argexpected(L, tr == LUA_TNUMBER || tr == LUA_TSTRING || tr == LUA_TFUNCTION || tr == LUA_TTABLE, 3,
+                     "string/function/table");
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    if (anchor) { p++; lp--; }
+    Matcher m;
+    matcher_init(&m, L, src, ls, p, lp);
+    while (n < max_n) {
+        matcher_reset(&m);
+        const char *e = do_match(&m, src, p);
+        if (e != NULL && e != lastmatch) {
+            n++;
+            add_replacement(&m, &b, src, e, tr);
+            src = lastmatch = e;
+        } else if (src < m.src_end) {
+            luaL_addchar(&b, *src++);
+        } else {
+            break;
+        }
+        tick(L, 1);
+        if (anchor) break;
+    }
+    luaL_addlstring(&b, src, (size_t)(m.src_end - src));
+    luaL_pushresult(&b);
+    lua_pushinteger(L, n);
+    return 2;
+}
+
+/* {====== Opening the sandbox ======} */
+
+static int panic(lua_State *L) {
+    /* Only reachable through a bug in this shim: an error outside any protected call. */
+    const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(not a string)";
+    fprintf(stderr, "samarinda: unprotected Lua error in the plugin sandbox: %s\n", msg);
+    abort();
+}
+
+static void set_cfunction(lua_State *L, int table, const char *name, lua_CFunction f) {
+    lua_pushcfunction(L, f);
+    lua_setfield(L, table, name);
+}
+
+/* Replaces table[name] with a closure that keeps the original as upvalue 1. */
+static void wrap_field(lua_State *L, int table, const char *name, lua_CFunction f) {
+    lua_getfield(L, table, name);
+    lua_pushcclosure(L, f, 1);
+    lua_setfield(L, table, name);
+}
+
+static void open_lib(lua_State *L, const char *name, lua_CFunction open) {
+    luaL_requiref(L, name, open, 1);
+    lua_pop(L, 1);
+}
+
+lua_State *clua_open(size_t memory_limit, void *host) {
+    clua_Sandbox *S = calloc(1, sizeof *S);
+    if (S == NULL) return NULL;
+    S->limit = memory_limit;
+    S->host = host;
+    lua_State *L = lua_newstate(sandbox_alloc, S);
+    if (L == NULL) { free(S); return NULL; }
+    lua_atpanic(L, panic);
+
+    /* The allowlist, as data: these libraries, then the removals below. */
+    open_lib(L, LUA_GNAME, luaopen_base);
+    open_lib(L, LUA_STRLIBNAME, luaopen_string);
+    open_lib(L, LUA_TABLIBNAME, luaopen_table);
+    open_lib(L, LUA_MATHLIBNAME, luaopen_math);
+    open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8);
+    open_lib(L, LUA_COLIBNAME, luaopen_coroutine);
+    open_lib(L, LUA_OSLIBNAME, luaopen_os);
+
+    lua_pushglobaltable(L);
+    int g = lua_gettop(L);
+    static const char *const removed_globals[] = {"dofile", "loadfile", "require", "package", "debug", "io", NULL};
+    for (int i = 0; removed_globals[i]; i++) { lua_pushnil(L); lua_setfield(L, g, removed_globals[i]); }
+    set_cfunction(L, g, "pcall", sb_pcall);
+    set_cfunction(L, g, "xpcall", sb_xpcall);
+    set_cfunction(L, g, "load", sb_load);
+    set_cfunction(L, g, "collectgarbage", sb_collectgarbage);
+    wrap_field(L, g, "setmetatable", sb_setmetatable);
+
+    /* os: only the clock and calendar. */
+    lua_getfield(L, g, "os");
+    int os_full = lua_gettop(L);
+    lua_createtable(L, 0, 3);
+    static const char *const os_allowed[] = {"time", "date", "clock", NULL};
+    for (int i = 0; os_allowed[i]; i++) {
+        lua_getfield(L, os_full, os_allowed[i]);
+        lua_setfield(L, -2, os_allowed[i]);
+    }
+    lua_setfield(L, g, "os");
+    lua_pop(L, 1);
+
+    lua_getfield(L, g, "string");
+    int str = lua_gettop(L);
+    lua_pushnil(L); lua_setfield(L, str, "dump");
+    set_cfunction(L, str, "rep", sb_rep);
+    set_cfunction(L, str, "find", sb_find);
+    set_cfunction(L, str, "match", sb_match);
+    set_cfunction(L, str, "gmatch", sb_gmatch);
+    set_cfunction(L, str, "gsub", sb_gsub);
+    lua_pop(L, 1);
+    /* The string metatable is shared by every string of the state: lock it so
+       `getmetatable("")` cannot reach it. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushliteral(L, "the string metatable is protected");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+
+    lua_getfield(L, g, "table");
+    int tab = lua_gettop(L);
+    set_cfunction(L, tab, "insert", sb_tinsert);
+    set_cfunction(L, tab, "remove", sb_tremove);
+    set_cfunction(L, tab, "move", sb_tmove);
+    lua_pop(L, 1);
+
+    lua_getfield(L, g, "coroutine");
+    int co = lua_gettop(L);
+    set_cfunction(L, co, "resume", sb_resume);
+    set_cfunction(L, co, "wrap", sb_wrap);
+    wrap_field(L, co, "close", sb_coclose);
+    lua_pop(L, 1);
+    lua_pop(L, 1); /* globals */
+
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &roots_key);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &inhost_key);
+
+    /* Threads created later (calls, plugin coroutines) inherit the hook. */
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1000);
+    lua_gc(L, LUA_GCGEN, 0, 0);
+    return L;
+}
+
+void clua_close(lua_State *L) {
+    clua_Sandbox *S = SB(L);
+    S->enforce = 0;
+    lua_close(L);
+    free(S);
+}
+
+int clua_load_text(lua_State *L, const char *buf, size_t len, const char *chunkname) {
+    return luaL_loadbufferx(L, buf, len, chunkname, "t");
+}
+
+/* {====== The read-only host table ======} */
+
+static char host_table_key;
+
+static int readonly_newindex(lua_State *L) {
+    return luaL_error(L, "the samarinda table is read-only");
+}
+
+/* samarinda.caller is answered per call by the host; other keys come from the table. */
+static int host_index(lua_State *L) {
+    if (lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "caller") == 0) {
+        lua_settop(L, 0);
+        return host_call(L, (int)lua_tointeger(L, lua_upvalueindex(2)));
+    }
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+}
+
+/* A userdata proxy: rawset cannot write to it, and its metatable is locked. */
+static void push_readonly_proxy(lua_State *L, int table, lua_CFunction index, int caller_fnid) {
+    table = lua_absindex(L, table);
+    lua_newuserdatauv(L, 0, 0);
+    lua_createtable(L, 0, 4);
+    if (index) {
+        lua_pushvalue(L, table);
+        lua_pushinteger(L, caller_fnid);
+        lua_pushcclosure(L, index, 2);
+    } else {
+        lua_pushvalue(L, table);
+    }
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, readonly_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushliteral(L, "the samarinda table is read-only");
+    lua_setfield(L, -2, "__metatable");
+    lua_pushliteral(L, "samarinda");
+    lua_setfield(L, -2, "__name");
+    lua_setmetatable(L, -2);
+}
+
+void clua_host_begin(lua_State *L, int caller_fnid, int print_fnid) {
+    lua_newtable(L);
+    lua_pushinteger(L, caller_fnid);
+    lua_setfield(L, -2, "\1caller");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &host_table_key);
+    lua_pushglobaltable(L);
+    lua_pushinteger(L, print_fnid);
+    lua_pushcclosure(L, sb_print, 1);
+    lua_setfield(L, -2, "print");
+    lua_pop(L, 1);
+}
+
+void clua_host_add(lua_State *L, const char *group, const char *name, int fnid) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &host_table_key);
+    if (group) {
+        if (lua_getfield(L, -1, group) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+            lua_pushvalue(L, -1);
+            lua_setfield(L, -3, group);
+        }
+    }
+    lua_pushinteger(L, fnid);
+    lua_pushcclosure(L, host_trampoline, 1);
+    lua_setfield(L, -2, name);
+    lua_pop(L, group ? 2 : 1);
+}
+
+void clua_host_freeze(lua_State *L) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &host_table_key);
+    int top = lua_gettop(L);
+    lua_getfield(L, top, "\1caller");
+    int caller_fnid = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    lua_setfield(L, top, "\1caller");
+    /* Replace each group table with its read-only proxy. */
+    lua_newtable(L);
+    int frozen = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, top) != 0) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            push_readonly_proxy(L, -1, NULL, 0);
+            lua_pushvalue(L, -3);
+            lua_insert(L, -2);
+            lua_rawset(L, frozen);
+            lua_pop(L, 1);
+        } else {
+            lua_pushvalue(L, -2);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, frozen);
+            lua_pop(L, 1);
+        }
+    }
+    push_readonly_proxy(L, frozen, host_index, caller_fnid);
+    lua_setglobal(L, "samarinda");
+    lua_settop(L, top - 1);
+}
+
+/* {====== Calls ======} */
+
+lua_State *clua_call_begin(lua_State *L) {
+    lua_State *co = lua_newthread(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &roots_key);
+    lua_pushvalue(L, -2);
+    lua_rawsetp(L, -2, co);
+    lua_pop(L, 2);
+    return co;
+}
+
+void clua_call_end(lua_State *L, lua_State *co) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &roots_key);
+    lua_pushnil(L);
+    lua_rawsetp(L, -2, co);
+    lua_pop(L, 1);
+}
+
+int clua_host_request(lua_State *co, int nres, lua_Integer *token) {
+    if (nres != 2 || lua_touserdata(co, -2) != &host_yield_marker) return 0;
+    *token = lua_tointeger(co, -1);
+    return 1;
+}
+
+int clua_push_function_field(lua_State *L, int table_index, const char *name) {
+    table_index = lua_absindex(L, table_index);
+    lua_pushstring(L, name);
+    if (lua_rawget(L, table_index) == LUA_TFUNCTION) return 1;
+    lua_pop(L, 1);
+    return 0;
+}

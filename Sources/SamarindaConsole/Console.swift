@@ -1,4 +1,5 @@
 import Foundation
+import SamarindaAudit
 import SamarindaCore
 import SamarindaRuntime
 
@@ -51,7 +52,22 @@ public final class Console: @unchecked Sendable {
             return .failure(style.error("unknown command '\(name)'.\(suggestion) Type 'help' for the list."))
         }
         let rest = trimmed.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
-        return await run(command, arguments: ConsoleArguments(words: Array(words.dropFirst()), rest: rest))
+        let started = ContinuousClock.now
+        let result = await run(command, arguments: ConsoleArguments(words: Array(words.dropFirst()), rest: rest))
+        await auditCommand(name, line: trimmed, result: result, started: started)
+        return result
+    }
+
+    /// Every operator action is audited like any other: the command name and a digest of the line
+    /// (the line itself may hold a question or arguments with personal data).
+    private func auditCommand(_ name: String, line: String, result: Result, started: ContinuousClock.Instant) async {
+        guard case .local(let platform) = backend, name != "help", name != "quit" else { return }
+        let elapsed = ContinuousClock.now - started
+        let event = AuditEvent(actor: AuditActor(principal), action: "console.command", target: name,
+                               outcome: result.failed ? .error(code: "command_failed") : .ok,
+                               durationMicros: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000,
+                               fields: ["line": AuditContent.value(line, department: principal.department, config: platform.config)])
+        try? await platform.audit.record(event)
     }
 
     private func run(_ command: ConsoleCommand, arguments: ConsoleArguments) async -> Result {

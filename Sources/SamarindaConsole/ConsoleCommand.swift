@@ -24,7 +24,7 @@ public struct ConsoleCommand: Sendable {
 
     /// Every command, in the order `help` lists them.
     static var all: [ConsoleCommand] {
-        [.keys, .key, .config, .help, .quit]
+        [.keys, .key, .audit, .config, .help, .quit]
     }
 }
 

@@ -54,7 +54,8 @@ extension Console {
             // Completion runs synchronously inside readline: snapshot the candidates it may need.
             let snapshot = await completionSnapshot()
             LineEditor.provider = { line, word in snapshot.candidates(line: line, word: word) }
-            guard let line = editor.readLine(prompt: style.paint("samarinda> ", "36")) else { print(""); break }
+            // No colour in the prompt: libedit would count the escape bytes as visible columns.
+            guard let line = editor.readLine(prompt: "samarinda> ") else { print(""); break }
             let result = await execute(line)
             if !result.output.isEmpty { print(style.fit(result.output, hint: "use a narrower command or '-c' and a pipe to see it all")) }
             status = result.failed ? 1 : 0
@@ -87,7 +88,7 @@ extension Console {
         for name in commandOrder {
             guard let c = commands[name] else { continue }
             var perIndex: [[String]] = []
-            for i in 0..<3 {
+            for i in 0..<6 {
                 // Sub-command-dependent candidates: ask with each first word the command offers.
                 let firsts = i == 0 ? [] : await c.complete(self, 0, [])
                 var words = Set(await c.complete(self, i, []))

@@ -1,5 +1,9 @@
 import Foundation
+import SamarindaAudit
 import SamarindaCore
+import SamarindaDocuments
+import SamarindaModels
+import SamarindaPlugins
 
 /// The running platform: configuration, the database with every module's
 /// migrations applied, the audit trail, and the module services, wired once.
@@ -9,21 +13,47 @@ public final class Platform: Sendable {
     public let config: SamarindaConfig
     public let database: Database
     public let audit: any AuditSink
+    /// The audit trail itself (tail, verify, export, report), for the CLI, console and server.
+    public let auditLog: AuditLog
     public let keys: KeyStore
     /// Web users (staff web sign-in), mapped to principals like API keys.
     public let users: UserStore
+    /// The city's documents: ingest, Indonesian search, access by department and classification.
+    public let documents: DocumentStore
+    /// Model access: token accounting and department budgets.
+    public let budget: BudgetLedger
+    /// The one way to reach language models (alias → provider chain, classification, redaction, retries, audit).
+    public let models: ModelRouter
+    /// Retrieval for `ask`: the access-filtered, audited document search.
+    public let retriever: any PassageRetriever
+    /// Question → retrieval → answer with citations.
+    public var ask: AskService { AskService(router: models, retriever: retriever) }
+    /// The plugin registry. Not started here: the server calls `plugins.start()` (load all, watch the
+    /// folder); CLI commands call `plugins.refresh()` once.
+    public let plugins: PluginHost
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [KeyStore.migrations, UserStore.migrations]
+        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations, PluginKV.migrations, UserStore.migrations]
     }
 
-    private init(config: SamarindaConfig, database: Database, audit: any AuditSink) {
+    private init(config: SamarindaConfig, database: Database, auditLog: AuditLog) {
         self.config = config
         self.database = database
-        self.audit = audit
+        self.auditLog = auditLog
+        self.audit = auditLog
         self.keys = KeyStore(database: database, config: config, audit: audit)
         self.users = UserStore(database: database, config: config, audit: audit)
+        // Embeddings: pass an `EmbeddingService` here once `documents.embedding_provider` is wired to a model provider.
+        self.documents = DocumentStore(database: database, config: config.documents, audit: audit)
+        self.budget = BudgetLedger(database: database, budgets: config.budgets)
+        try? budget.releaseStale()
+        self.models = ModelRouter(config: config, audit: audit, budget: budget)
+        self.retriever = documents
+        // Plugins reach documents, models, PII redaction and HTTP only through these services,
+        // each call already checked against the plugin's grant by the host.
+        self.plugins = PluginHost(config: config, services: PlatformPluginServices(documents: documents, models: models),
+                                  audit: audit, database: database)
     }
 
     /// Opens the database (creating it on first run), applies migrations and starts the audit trail.
@@ -31,9 +61,14 @@ public final class Platform: Sendable {
         let database = try Database(path: config.storage.path, options: .init(
             busyTimeoutMillis: Int32(config.storage.busyTimeoutMillis), synchronousFull: config.storage.synchronousFull))
         try database.migrate(migrationSets)
-        return Platform(config: config, database: database, audit: MemoryAuditSink())
+        let platform = Platform(config: config, database: database, auditLog: try AuditLog(database: database, config: config))
+        // First start: ingest the starter corpus (documents.seed_dir) so `ask` has something to answer from.
+        try await platform.documents.seedIfNeeded(from: config.documents.seedDir)
+        return platform
     }
 
     /// Flushes and closes: writes the final audit checkpoint.
-    public func close() async throws {}
+    public func close() async throws {
+        try await auditLog.close()
+    }
 }

@@ -25,10 +25,10 @@ public struct SamarindaService: Sendable {
     }
 
     public func makeRouter() -> Router<ServerContext> {
-        ServerContext.configuredMaxUpload.value = platform.config.server.maxBodyBytes
         let router = Router(context: ServerContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorShapeMiddleware())
+        router.add(middleware: RequestLimitsMiddleware(maxBodyBytes: platform.config.server.maxBodyBytes))
         let extensions = self.extensions
         router.add(middleware: AuthMiddleware(keys: platform.keys, audit: platform.audit, rateLimiter: RateLimiter(config: platform.config),
                                               extensions: extensions,
@@ -45,6 +45,8 @@ public struct SamarindaService: Sendable {
         addModelRoutes(to: router)
         addToolRoutes(to: router)
         addMCPRoutes(to: router)
+        addChatRoutes(to: router)
+        addAuditRoutes(to: router)
         return router
     }
 
@@ -64,6 +66,9 @@ public struct SamarindaService: Sendable {
     /// Runs until SIGTERM or SIGINT: then stops accepting, lets in-flight requests finish for up to
     /// `[server] shutdown_grace_ms`, and closes the platform (which writes the final audit checkpoint).
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        // Load every plugin and watch the folder for changes while serving.
+        await platform.plugins.start()
+        defer { platform.plugins.stop() }
         var configuration = ServiceGroupConfiguration(services: [makeApplication(onRunning: onRunning)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .milliseconds(platform.config.server.shutdownGraceMillis)

@@ -15,7 +15,7 @@ public struct ServerContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         requestID = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16).description
-        maxUploadSize = ServerContext.configuredMaxUpload.value
+        maxUploadSize = 16 * 1024 * 1024  // replaced per service by RequestLimitsMiddleware
         principal = nil
         remoteAddress = source.channel.remoteAddress?.ipAddress
         logger[metadataKey: "request_id"] = .string(requestID)
@@ -27,17 +27,17 @@ public struct ServerContext: RequestContext {
         return principal
     }
 
-    // Hummingbird builds contexts from the source only, so the configured limit is read from here.
-    static let configuredMaxUpload = ConfiguredValue(16 * 1024 * 1024)
 }
 
-/// A process-wide setting written once at start-up.
-final class ConfiguredValue: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Int
-    init(_ value: Int) { stored = value }
-    var value: Int {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
+/// Applies the service's `[server] max_body_bytes` to each request (Hummingbird builds a context
+/// from the connection alone, so the configured limit is set here, per service, not globally).
+struct RequestLimitsMiddleware: RouterMiddleware {
+    typealias Context = ServerContext
+    let maxBodyBytes: Int
+
+    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.maxUploadSize = maxBodyBytes
+        return try await next(request, context)
     }
 }

@@ -18,8 +18,12 @@ struct Samarinda: AsyncParsableCommand {
             ServeCommand.self,
             KeysCommand.self,
             UsersCommand.self,
+            AskCommand.self,
+            DocsCommand.self,
             DoctorCommand.self,
+            AuditCommand.self,
             ConsoleCLI.self,
+            PluginCommand.self,
         ]
     )
 

@@ -35,6 +35,7 @@ final class TestServer: @unchecked Sendable {
                                          ("auditor", "inspektorat", .auditor), ("service-dinkes", "dinkes", .service)] {
             keys[name] = try await platform.keys.create(name: name, department: department, role: role).key
         }
+        await platform.plugins.start()
         let ready = AsyncStream<Int>.makeStream()
         let app = service.makeApplication(host: "127.0.0.1", port: 0) { port in ready.continuation.yield(port) }
         task = Task { try await app.runService() }
@@ -44,6 +45,7 @@ final class TestServer: @unchecked Sendable {
     func stop() async {
         task?.cancel()
         _ = try? await task?.value
+        platform.plugins.stop()
         try? await platform.close()
     }
 
@@ -91,8 +93,7 @@ struct SeenEvent {
 extension TestServer {
     /// The audit events written so far with this action.
     func auditEvents(action: String) async throws -> [SeenEvent] {
-        guard let sink = platform.audit as? MemoryAuditSink else { return [] }
-        return sink.events.filter { $0.action == action }.map {
+        try platform.auditLog.tail(limit: 10_000, action: action).map(\.event).map {
             SeenEvent(action: $0.action, keyID: $0.actor.keyID, outcome: $0.outcome.name, target: $0.target, fields: $0.fields, raw: "\($0)")
         }
     }

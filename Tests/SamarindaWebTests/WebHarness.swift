@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import SamarindaCore
 import Testing
+import SamarindaAudit
 import SamarindaRuntime
 import SamarindaServer
 @testable import SamarindaWeb
@@ -55,8 +56,9 @@ final class WebTestServer: @unchecked Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    /// The audit events with this action, oldest first, as the trail stored them.
     func events(_ action: String) -> [AuditEvent] {
-        (platform.audit as? MemoryAuditSink)?.events.filter { $0.action == action } ?? []
+        ((try? platform.auditLog.tail(limit: 10_000, action: action)) ?? []).map(\.event)
     }
 }
 

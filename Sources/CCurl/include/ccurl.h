@@ -1,4 +1,37 @@
 #ifndef CCURL_H
 #define CCURL_H
 #include <curl/curl.h>
+#include <stddef.h>
+
+/* {====== Typed setters ======}
+ * curl_easy_setopt, curl_multi_setopt and curl_easy_getinfo are variadic C
+ * functions, which Swift cannot call. Each wrapper below fixes one option to
+ * its documented argument type, so a wrong type is a compile error instead of
+ * undefined behaviour at run time. */
+
+typedef size_t (*ccurl_data_callback)(char *data, size_t size, size_t count, void *userdata);
+
+CURLcode ccurl_set_url(CURL *h, const char *url);
+CURLcode ccurl_set_method(CURL *h, const char *method); /* CUSTOMREQUEST; NULL resets */
+CURLcode ccurl_set_nobody(CURL *h, int on);             /* HEAD */
+CURLcode ccurl_set_httpget(CURL *h);
+CURLcode ccurl_set_body(CURL *h, const char *data, long length); /* copied: COPYPOSTFIELDS */
+CURLcode ccurl_set_headers(CURL *h, struct curl_slist *list);
+CURLcode ccurl_set_timeout_ms(CURL *h, long ms);
+CURLcode ccurl_set_connect_timeout_ms(CURL *h, long ms);
+CURLcode ccurl_set_write_callback(CURL *h, ccurl_data_callback cb, void *userdata);
+CURLcode ccurl_set_header_callback(CURL *h, ccurl_data_callback cb, void *userdata);
+CURLcode ccurl_set_private(CURL *h, void *pointer);
+CURLcode ccurl_set_common(CURL *h); /* NOSIGNAL, no redirects, http/https only, accept-encoding, TCP keep-alive */
+CURLcode ccurl_set_error_buffer(CURL *h, char *buffer);  /* CURL_ERROR_SIZE bytes */
+CURLcode ccurl_set_max_filesize(CURL *h, long long bytes);
+
+long ccurl_get_response_code(CURL *h);
+void *ccurl_get_private(CURL *h);
+
+CURLMcode ccurl_multi_set_max_host_connections(CURLM *m, long n);
+
+/* A finished transfer, read from curl_multi_info_read (whose union Swift reads awkwardly). */
+int ccurl_multi_next_done(CURLM *m, CURL **easy, CURLcode *result);
+
 #endif

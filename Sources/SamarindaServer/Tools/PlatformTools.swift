@@ -1,12 +1,49 @@
 import Foundation
 import SamarindaCore
+import SamarindaPlugins
 import SamarindaRuntime
 
-/// The platform's plugin host as a `ToolProvider`. (Interim until the plugin host lands on main.)
+/// The platform's plugin host as the service's `ToolProvider`: one path into the sandbox for
+/// `/v1/tools`, OpenAI function calling and MCP. The host checks the schema, `allowed`, the
+/// classification against the caller's clearance, the limits, and audits every call.
 struct PlatformTools: ToolProvider {
     let platform: Platform
-    func tools(for principal: Principal) async -> [ToolDescriptor] { [] }
+
+    func tools(for principal: Principal) async -> [ToolDescriptor] {
+        platform.plugins.tools(for: principal).map { t in
+            ToolDescriptor(plugin: t.plugin, tool: t.tool, description: t.description,
+                           inputSchema: Data(t.inputSchema.jsonText.utf8), outputSchema: t.outputSchema.map { Data($0.jsonText.utf8) },
+                           readOnly: t.readOnly, classification: t.classification)
+        }
+    }
+
     func call(plugin: String, tool: String, arguments: Data, as principal: Principal, requestID: String) async -> ToolOutcome {
-        .failure(status: 404, code: "not_found", message: "no plugin '\(plugin)' is loaded; see GET /v1/tools")
+        let json: SamarindaPlugins.JSONValue
+        do {
+            json = try JSONDecoder().decode(SamarindaPlugins.JSONValue.self, from: arguments)
+        } catch {
+            return .failure(status: 400, code: "invalid_arguments", message: "the arguments are not valid JSON")
+        }
+        do {
+            let output = try await platform.plugins.invoke(plugin: plugin, tool: tool, arguments: json, as: principal, requestID: requestID)
+            let level = platform.plugins.tools(for: principal).first { $0.plugin == plugin && $0.tool == tool }?.classification ?? .biasa
+            return .success(output: Data(output.jsonText.utf8), classification: level)
+        } catch {
+            let visible = error.visible(to: principal)
+            var message = visible.message
+            if case .pluginError(_, let traceback?) = visible { message += "\n" + traceback }
+            return .failure(status: Self.status(for: visible), code: visible.code, message: message)
+        }
+    }
+
+    static func status(for error: PluginError) -> Int {
+        switch error {
+        case .invalidArguments: 400
+        case .forbidden: 403
+        case .notFound: 404
+        case .limitExceeded: 422
+        case .timeout: 504
+        case .pluginError: 500
+        }
     }
 }

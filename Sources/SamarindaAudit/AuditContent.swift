@@ -1,0 +1,51 @@
+import Crypto
+import SamarindaCore
+
+/// How content (prompts, answers, tool arguments) enters an audit event: as a
+/// SHA-256 digest by default, in full only for departments that opted in
+/// (`[audit] full_content_departments` in samarinda.toml). A digest still lets an
+/// auditor holding the text prove it is the one that was used.
+public enum AuditContent {
+    /// `sha256:<64 hex digits>` of the UTF-8 text.
+    public static func digest(_ text: String) -> String {
+        "sha256:" + hex(sha256(Array(text.utf8)))
+    }
+
+    /// The text itself when `department` stores full content, else its digest.
+    public static func value(_ text: String, department: String, config: SamarindaConfig) -> String {
+        config.audit.fullContentDepartments.contains(department) ? text : digest(text)
+    }
+}
+
+func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count * 2)
+    for b in bytes {
+        out.append(digits[Int(b >> 4)])
+        out.append(digits[Int(b & 0x0f)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+func unhex(_ text: String) -> [UInt8]? {
+    let chars = Array(text.utf8)
+    guard chars.count % 2 == 0 else { return nil }
+    func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: c - 48
+        case 97...102: c - 87
+        case 65...70: c - 55
+        default: nil
+        }
+    }
+    var out: [UInt8] = []
+    out.reserveCapacity(chars.count / 2)
+    var i = 0
+    while i < chars.count {
+        guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+        out.append(hi << 4 | lo)
+        i += 2
+    }
+    return out
+}

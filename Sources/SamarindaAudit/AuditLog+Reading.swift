@@ -1,0 +1,90 @@
+import Foundation
+import SamarindaCore
+
+extension AuditLog {
+    /// The latest events matching the filters, oldest first (at most `limit`).
+    /// `afterSeq` returns only events after that sequence number (for `tail -f`).
+    public func tail(limit: Int = 50, department: String? = nil, action: String? = nil, outcome: String? = nil,
+                     since: Date? = nil, afterSeq: Int64? = nil) throws -> [AuditRecord] {
+        var conditions: [String] = []
+        var arguments: [SQLValue] = []
+        if let department { conditions.append("department = ?"); arguments.append(.text(department)) }
+        if let action { conditions.append("action = ?"); arguments.append(.text(action)) }
+        if let outcome { conditions.append("outcome = ?"); arguments.append(.text(outcome)) }
+        if let since { conditions.append("ts >= ?"); arguments.append(.integer(AuditEntry.micros(since))) }
+        if let afterSeq { conditions.append("seq > ?"); arguments.append(.integer(afterSeq)) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        // -f wants the oldest new events first; a plain tail wants the newest `limit`.
+        let order = afterSeq == nil ? "DESC" : "ASC"
+        arguments.append(.integer(Int64(max(0, limit))))
+        let entries = try database.read { c in
+            try c.query("SELECT entry FROM audit_events \(whereClause) ORDER BY seq \(order) LIMIT ?", arguments) { $0.blob(0) }
+        }
+        let records = try entries.map(AuditEntry.decode)
+        return afterSeq == nil ? records.reversed() : records
+    }
+
+    /// The number of events in the trail.
+    public func count() throws -> Int64 {
+        try database.read { c in try c.queryFirst("SELECT COALESCE(MAX(seq), 0) FROM audit_events") { $0.int64(0) } ?? 0 }
+    }
+
+    /// Every stored checkpoint, oldest first.
+    public func checkpoints() throws -> [Checkpoint] {
+        try database.read { c in
+            try c.query("SELECT note FROM audit_checkpoints ORDER BY tree_size") { $0.text(0) }
+        }.compactMap { try? Checkpoint.parseUnverified(note: $0) }
+    }
+
+    /// Recomputes every leaf, the chain, each checkpoint's root and signature (also the
+    /// copy of the latest checkpoint kept beside the signing key), and reports the first problem.
+    public func verify() throws -> AuditVerdict {
+        var verifier = TrailVerifier(key: verifierKey)
+        return try database.read { c in
+            var notes = try c.query("SELECT tree_size, note FROM audit_checkpoints ORDER BY tree_size") { ($0.int(0), $0.text(1), "checkpoint table") }
+            if let text = try? String(contentsOfFile: checkpointFilePath, encoding: .utf8), !notes.contains(where: { $0.1 == text }) {
+                notes.append((-1, text, "checkpoint file \(checkpointFilePath)"))
+            }
+            verifier.addCheckpoints(notes)
+            let s = try c.prepare("SELECT seq, entry, chain, ts, department, action, outcome FROM audit_events ORDER BY seq")
+            while try s.step() {
+                verifier.add(seq: s.int64(0), entry: s.blob(1), storedChain: s.blob(2),
+                             columns: .init(ts: s.int64(3), department: s.text(4), action: s.text(5), outcome: s.text(6)))
+                if verifier.failed && !verifier.stillSearching { break }
+            }
+            return verifier.finish()
+        }
+    }
+
+    /// Verifies an export file against a verifier key (C2SP form) — needs nothing from this machine.
+    public func verify(exportFile: String, publicKey: String? = nil) throws -> AuditVerdict {
+        try Self.verify(exportFile: exportFile, publicKey: publicKey ?? self.publicKey)
+    }
+
+    /// Verifies an export file with only the public key, as an auditor does off the machine.
+    public static func verify(exportFile: String, publicKey: String) throws -> AuditVerdict {
+        let key = try NoteVerifierKey(parsing: publicKey)
+        guard let data = FileManager.default.contents(atPath: exportFile) else {
+            throw AuditError(.invalidArgument, "cannot read the export file '\(exportFile)': check the path")
+        }
+        return try AuditExport.verify(data: data, key: key, path: exportFile)
+    }
+
+    /// The verifier key of the signing key on this machine, without creating one.
+    public static func localPublicKey(config: SamarindaConfig) throws -> String {
+        let path = keyPath(config: config)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw AuditError(.signingKey, "no audit signing key at '\(path)': it is created when the platform first starts. Pass the public key with --key.")
+        }
+        return try NoteSigner(fileText: text, path: path).verifier.description
+    }
+
+    /// Writes a checkpoint of the whole trail, then every event from the first one at or after
+    /// `since` (all when nil) as JSON lines, with the checkpoints and the tree state just before
+    /// the first exported event, so the file verifies on its own with the public key.
+    @discardableResult
+    public func export(since: Date? = nil, to path: String) async throws -> AuditExport.Summary {
+        try await checkpoint()
+        return try AuditExport.write(log: self, since: since, to: path)
+    }
+}

@@ -1,0 +1,310 @@
+import Foundation
+import SamarindaCore
+
+/// The tamper-evident audit trail: every event is canonically encoded, hashed
+/// into an RFC 6962 Merkle tree and a hash chain, and stored append-only in the
+/// platform's SQLite file; Ed25519-signed checkpoints are written every
+/// `[audit] checkpoint_every` events and on `close()`.
+///
+/// `record` returns only once the event is committed (durable). Appends are
+/// group-committed: callers enqueue and suspend; one writer thread drains the
+/// queue, writes everything queued in one transaction, and resumes all of them
+/// after the commit. Under load the batches grow by themselves (what arrives
+/// during one commit forms the next), so the cost of the fsync is shared.
+///
+/// Several processes may write the same file (the server and a CLI command):
+/// each batch checks, inside its write transaction, that the trail's head is the
+/// one this process last wrote, and reloads it otherwise.
+public final class AuditLog: AuditSink, @unchecked Sendable {
+    // @unchecked: `pending`/`closed` are guarded by `condition`; `head` is touched
+    // only by the writer thread; everything else is immutable.
+    public let database: Database
+    public let config: SamarindaConfig
+    let signer: NoteSigner
+    /// Where the latest signed checkpoint is also kept, outside the database, so that
+    /// truncating both audit tables is still caught.
+    let checkpointFilePath: String
+
+    private let condition = NSCondition()
+    private var pending: [Request] = []
+    private var closed = false
+    private var head: Head?
+
+    private enum Request {
+        case append(AuditEvent, CheckedContinuation<Int64, any Error>)
+        case checkpoint(CheckedContinuation<Checkpoint, any Error>)
+        case close(CheckedContinuation<Checkpoint, any Error>)
+    }
+
+    /// The trail's head as this process last wrote it.
+    struct Head {
+        var frontier = MerkleFrontier()
+        var chain: Hash = AuditLog.chainSeed
+        var lastCheckpointSize = -1
+        var lastCheckpoint: Checkpoint?
+        var size: Int64 { Int64(frontier.size) }
+    }
+
+    /// The chain value before the first event.
+    static let chainSeed: Hash = Array(repeating: 0, count: 32)
+
+    static func chainHash(_ previous: Hash, _ leaf: Hash) -> Hash { sha256(previous, leaf) }
+
+    /// The audit tables. Triggers refuse UPDATE and DELETE: against accidents and
+    /// careless tools. The hashes and signatures are the real protection.
+    public static let migrations = MigrationSet(module: "audit", migrations: [
+        Migration(version: 1, name: "append-only audit trail", sql: """
+            CREATE TABLE audit_events (
+                seq INTEGER PRIMARY KEY,         -- 1, 2, 3…: leaf index + 1
+                ts INTEGER NOT NULL,             -- event time, µs since 1970 (copied from entry, for filtering)
+                department TEXT NOT NULL,        -- copied from entry, for filtering
+                action TEXT NOT NULL,            -- copied from entry, for filtering
+                outcome TEXT NOT NULL,           -- copied from entry, for filtering
+                entry BLOB NOT NULL,             -- canonical encoding: the bytes that are hashed
+                chain BLOB NOT NULL              -- SHA-256(previous chain ‖ leaf hash)
+            ) STRICT;
+            CREATE INDEX audit_events_by_department ON audit_events (department, seq);
+            CREATE INDEX audit_events_by_action ON audit_events (action, seq);
+            CREATE INDEX audit_events_by_time ON audit_events (ts);
+            CREATE TABLE audit_checkpoints (
+                tree_size INTEGER PRIMARY KEY,
+                note TEXT NOT NULL,              -- the C2SP signed note
+                frontier BLOB NOT NULL,          -- right edge of the tree at tree_size, to resume appending
+                created_at INTEGER NOT NULL      -- µs since 1970
+            ) STRICT;
+            CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: audit events cannot be changed'); END;
+            CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: audit events cannot be deleted'); END;
+            CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: checkpoints cannot be changed'); END;
+            CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: checkpoints cannot be deleted'); END;
+            """),
+    ])
+
+    /// The signing key's path: `[audit] key_path`, else `<data folder>/audit-signing.key`.
+    public static func keyPath(config: SamarindaConfig) -> String {
+        config.audit.keyPath.isEmpty ? config.dataDirectory + "/audit-signing.key" : config.audit.keyPath
+    }
+
+    /// Opens the trail in `database` (applying its migrations if needed), loading the
+    /// signing key or creating it on first start, and starts the writer thread.
+    public init(database: Database, config: SamarindaConfig) throws {
+        self.database = database
+        self.config = config
+        let keyPath = Self.keyPath(config: config)
+        self.signer = try NoteSigner.loadOrCreate(path: keyPath, name: config.audit.origin)
+        self.checkpointFilePath = ((keyPath as NSString).deletingLastPathComponent.isEmpty ? "." : (keyPath as NSString).deletingLastPathComponent)
+            + "/audit-checkpoint.latest"
+        try database.migrate([Self.migrations])
+        let thread = Thread { [self] in writerLoop() }
+        thread.name = "samarinda-audit-writer"
+        thread.start()
+    }
+
+    /// The verifier key of this trail (C2SP form), as printed by `samarinda audit key`.
+    public var publicKey: String { signer.verifier.description }
+    public var verifierKey: NoteVerifierKey { signer.verifier }
+
+    // {====== Appending ======}
+
+    public func record(_ event: AuditEvent) async throws {
+        _ = try await append(event)
+    }
+
+    /// Appends an event and returns its sequence number once it is durable.
+    @discardableResult
+    public func append(_ event: AuditEvent) async throws -> Int64 {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(.append(event, continuation))
+        }
+    }
+
+    /// Writes a signed checkpoint of the whole trail now (or returns the latest, if nothing was appended since).
+    @discardableResult
+    public func checkpoint() async throws -> Checkpoint {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(.checkpoint(continuation))
+        }
+    }
+
+    /// Commits what is queued, writes the final checkpoint and stops the writer.
+    /// Later appends fail with `AuditError(.closed)`. Calling it again returns at once.
+    @discardableResult
+    public func close() async throws -> Checkpoint? {
+        if isClosed { return nil }
+        return try await withCheckedThrowingContinuation { continuation in
+            enqueue(.close(continuation))
+        }
+    }
+
+    private var isClosed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed
+    }
+
+    private func enqueue(_ request: Request) {
+        condition.lock()
+        if closed {
+            condition.unlock()
+            let error = AuditError(.closed, "the audit trail is closed (the platform is shutting down); the action was not recorded and must not be reported as done")
+            switch request {
+            case .append(_, let c): c.resume(throwing: error)
+            case .checkpoint(let c), .close(let c): c.resume(throwing: error)
+            }
+            return
+        }
+        if case .close = request { closed = true }
+        pending.append(request)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func writerLoop() {
+        var lastBatch = 0
+        let linger = Double(config.audit.groupCommitMillis) / 1000
+        while true {
+            condition.lock()
+            while pending.isEmpty { condition.wait() }
+            // Linger only when appenders are evidently concurrent (the last batch had company):
+            // a lone caller never waits, a busy server shares more fsyncs.
+            if linger > 0, lastBatch > 1, pending.count < lastBatch, !closed {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: linger))
+            }
+            let batch = pending
+            pending = []
+            condition.unlock()
+            lastBatch = batch.count
+            if process(batch) { return }
+        }
+    }
+
+    /// Writes one batch in one transaction and resumes its callers. True when the batch closed the trail.
+    private func process(_ batch: [Request]) -> Bool {
+        var events: [AuditEvent] = []
+        var wantsCheckpoint = false
+        var closing = false
+        for request in batch {
+            switch request {
+            case .append(let event, _): events.append(event)
+            case .checkpoint: wantsCheckpoint = true
+            case .close: closing = true
+            }
+        }
+        let every = max(1, config.audit.checkpointEvery)
+        var seqs: [Int64] = []
+        var written: Checkpoint?
+        var newHead: Head
+        do {
+            (newHead, seqs, written) = try database.write { c -> (Head, [Int64], Checkpoint?) in
+                var h = try currentHead(c)
+                var seqs: [Int64] = []
+                seqs.reserveCapacity(events.count)
+                let insert = "INSERT INTO audit_events (seq, ts, department, action, outcome, entry, chain) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                for event in events {
+                    let seq = h.size + 1
+                    let entry = AuditEntry.encode(event, seq: seq)
+                    let leaf = Merkle.leafHash(entry)
+                    let chain = Self.chainHash(h.chain, leaf)
+                    try c.run(insert, [.integer(seq), .integer(AuditEntry.micros(event.timestamp)), .text(event.actor.department),
+                                       .text(event.action), .text(event.outcome.name), .blob(entry), .blob(chain)])
+                    h.frontier.append(leaf)
+                    h.chain = chain
+                    seqs.append(seq)
+                }
+                let size = h.frontier.size
+                let due = size / every > max(h.lastCheckpointSize, 0) / every
+                var written: Checkpoint?
+                if size > h.lastCheckpointSize, due || wantsCheckpoint || closing {
+                    let checkpoint = try signer.sign(origin: config.audit.origin, treeSize: size, rootHash: h.frontier.root)
+                    try c.run("INSERT INTO audit_checkpoints (tree_size, note, frontier, created_at) VALUES (?, ?, ?, ?)",
+                              [.integer(Int64(size)), .text(checkpoint.note), .blob(h.frontier.serialized), .integer(AuditEntry.micros(Date()))])
+                    h.lastCheckpointSize = size
+                    h.lastCheckpoint = checkpoint
+                    written = checkpoint
+                }
+                return (h, seqs, written)
+            }
+        } catch {
+            // Nothing of the batch was committed; reload the head from the file next time.
+            head = nil
+            let failure = (error as? AuditError) ?? AuditError(.storage, "the audit trail could not be written, so the action was not recorded: \(error)")
+            for request in batch {
+                switch request {
+                case .append(_, let c): c.resume(throwing: failure)
+                case .checkpoint(let c), .close(let c): c.resume(throwing: failure)
+                }
+            }
+            return closing
+        }
+        head = newHead
+        if let written { saveCheckpointFile(written) }
+        var next = 0
+        for request in batch {
+            switch request {
+            case .append(_, let c):
+                c.resume(returning: seqs[next])
+                next += 1
+            case .checkpoint(let c), .close(let c):
+                if let latest = newHead.lastCheckpoint {
+                    c.resume(returning: latest)
+                } else {
+                    c.resume(throwing: AuditError(.storage, "no checkpoint could be written"))
+                }
+            }
+        }
+        return closing
+    }
+
+    /// The head as stored, reusing the cached one when no other process wrote since.
+    private func currentHead(_ c: Connection) throws -> Head {
+        let last = try c.queryFirst("SELECT seq, chain FROM audit_events ORDER BY seq DESC LIMIT 1") { ($0.int64(0), $0.blob(1)) }
+        let lastCheckpointSize = try c.queryFirst("SELECT MAX(tree_size) FROM audit_checkpoints") { $0.isNull(0) ? -1 : $0.int(0) } ?? -1
+        if let head, head.size == (last?.0 ?? 0), head.chain == (last?.1 ?? Self.chainSeed), head.lastCheckpointSize == lastCheckpointSize {
+            return head
+        }
+        return try Self.loadHead(c, size: Int(last?.0 ?? 0), chain: last?.1 ?? Self.chainSeed)
+    }
+
+    /// Rebuilds the head: the frontier of the latest checkpoint at or below `size`, then the leaves after it.
+    static func loadHead(_ c: Connection, size: Int, chain: Hash) throws -> Head {
+        var h = Head()
+        h.chain = chain
+        if let (cpSize, frontierBytes) = try c.queryFirst(
+            "SELECT tree_size, frontier FROM audit_checkpoints WHERE tree_size <= ? ORDER BY tree_size DESC LIMIT 1",
+            [.integer(Int64(size))], { ($0.int(0), $0.blob(1)) }),
+           let frontier = MerkleFrontier(size: cpSize, serialized: frontierBytes) {
+            h.frontier = frontier
+        }
+        h.frontier = try frontierAt(size, from: h.frontier, c)
+        let latest = try c.queryFirst("SELECT tree_size, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1") { ($0.int(0), $0.text(1)) }
+        h.lastCheckpointSize = latest?.0 ?? -1
+        if let latest, let cp = try? Checkpoint.parseUnverified(note: latest.1) { h.lastCheckpoint = cp }
+        return h
+    }
+
+    /// Extends `start` with the leaves after it, up to `size`.
+    static func frontierAt(_ size: Int, from start: MerkleFrontier, _ c: Connection) throws -> MerkleFrontier {
+        var frontier = start
+        guard frontier.size < size else { return frontier }
+        let s = try c.prepare("SELECT entry FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq")
+        try s.bind([.integer(Int64(frontier.size)), .integer(Int64(size))])
+        while try s.step() { frontier.append(Merkle.leafHash(s.blob(0))) }
+        return frontier
+    }
+
+    private func saveCheckpointFile(_ checkpoint: Checkpoint) {
+        // Best effort: the database holds the checkpoint already; this copy only widens what an attacker must find.
+        try? Data(checkpoint.note.utf8).write(to: URL(fileURLWithPath: checkpointFilePath), options: .atomic)
+    }
+}
+
+extension Checkpoint {
+    /// Reads a note's body without checking its signature (for resuming our own head only).
+    static func parseUnverified(note: String) throws -> Checkpoint {
+        guard let split = note.range(of: "\n\n", options: .backwards) else { throw AuditError(.malformed, "not a signed note") }
+        return try parse(body: String(note[..<split.lowerBound]) + "\n", note: note)
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+
+// {====== Verification ======}
+//
+// One engine for both the local database and an export file: it is fed the
+// events in sequence-number order and the checkpoints, recomputes every leaf
+// hash, the chain and the Merkle root at each checkpoint size, checks each
+// checkpoint's signature, and stops at the first problem. Roots recomputed from
+// the same leaves at every checkpoint size also prove that consecutive
+// checkpoints are consistent (each tree extends the previous one).
+
+struct TrailVerifier {
+    let key: NoteVerifierKey
+    private var frontier: MerkleFrontier
+    private var chain: Hash
+    private var checkpoints: [Pending] = []
+    private var nextCheckpoint = 0
+    private var misplaced: (seq: Int64, claimed: Int64)?
+    var verdict = AuditVerdict()
+    /// The first size the given data can check (after an export's prefix).
+    private let startSize: Int
+
+    private struct Pending {
+        let size: Int
+        let source: String
+        let check: NoteVerifierKey.Check
+        let checkpoint: Checkpoint?
+    }
+
+    init(key: NoteVerifierKey, frontier: MerkleFrontier = MerkleFrontier(), chain: Hash = AuditLog.chainSeed) {
+        self.key = key
+        self.frontier = frontier
+        self.chain = chain
+        self.startSize = frontier.size
+        verdict.key = key.description
+        verdict.treeSize = frontier.size
+    }
+
+    var failed: Bool { verdict.problem != nil }
+    /// True while a misplaced event is still being looked for, to tell reordering from deletion.
+    var stillSearching: Bool { misplaced != nil }
+
+    /// Adds checkpoint notes (from the table, the checkpoint file or an export) before the events are fed.
+    mutating func addCheckpoints(_ notes: [(claimedSize: Int, note: String, source: String)]) {
+        for (claimedSize, note, source) in notes {
+            let check = key.check(note: note)
+            var checkpoint: Checkpoint?
+            var size = claimedSize
+            if case .valid(let body) = check, let parsed = try? Checkpoint.parse(body: body, note: note) {
+                checkpoint = parsed
+                size = parsed.treeSize
+            }
+            checkpoints.append(Pending(size: size, source: source, check: check, checkpoint: checkpoint))
+        }
+        checkpoints.sort { $0.size < $1.size }
+        checkpointsReached()
+    }
+
+    private var firstUnsigned: Int64 { Int64(verdict.signedSize) + 1 }
+
+    private mutating func fail(_ seq: Int64, _ kind: AuditVerdict.Tampering, _ detail: String) {
+        if verdict.problem == nil { verdict.problem = .init(seq: seq, kind: kind, detail: detail) }
+    }
+
+    /// Feeds the next event. `columns` are the filter columns stored beside the entry, when there are any.
+    mutating func add(seq: Int64, entry: [UInt8], storedChain: Hash, columns: Columns? = nil) {
+        if failed {
+            // Only still looking for the event that belongs at the misplaced position.
+            if let m = misplaced, AuditEntry.claimedSeq(entry) == m.seq {
+                verdict.problem = .init(seq: m.seq, kind: .reordered,
+                                        detail: "seq \(m.seq) holds the event written as seq \(m.claimed), and the event written as seq \(m.seq) sits at seq \(seq).")
+                misplaced = nil
+            }
+            return
+        }
+        let expected = Int64(frontier.size) + 1
+        guard seq == expected else {
+            fail(expected, .deleted, seq > expected ? "events \(expected)…\(seq - 1) are missing: the trail jumps from seq \(expected - 1) to seq \(seq)." : "seq \(seq) appears twice.")
+            return
+        }
+        guard let claimed = AuditEntry.claimedSeq(entry) else {
+            fail(seq, .edited, "the entry at seq \(seq) is not a valid audit entry.")
+            return
+        }
+        if claimed != seq {
+            if claimed > seq {
+                // Either seq..claimed-1 were deleted and the rest renumbered, or events were swapped: decided later.
+                fail(seq, .deleted, "the event at seq \(seq) was written as seq \(claimed): events \(seq)…\(claimed - 1) were deleted and the rest renumbered.")
+                misplaced = (seq, claimed)
+            } else {
+                fail(seq, .reordered, "the event at seq \(seq) was written as seq \(claimed).")
+            }
+            return
+        }
+        if let columns, !columns.match(entry) {
+            fail(seq, .edited, "the filter columns (time, department, action or outcome) of seq \(seq) were changed and no longer match its entry.")
+            return
+        }
+        let leaf = Merkle.leafHash(entry)
+        let next = AuditLog.chainHash(chain, leaf)
+        guard next == storedChain else {
+            fail(seq, .edited, "seq \(seq) does not match its chain hash: its content or its hash was changed.")
+            return
+        }
+        frontier.append(leaf)
+        chain = next
+        verdict.eventsChecked += 1
+        checkpointsReached()
+    }
+
+    /// Checks every checkpoint whose size the tree has reached.
+    private mutating func checkpointsReached() {
+        while !failed, nextCheckpoint < checkpoints.count, checkpoints[nextCheckpoint].size <= frontier.size {
+            let pending = checkpoints[nextCheckpoint]
+            nextCheckpoint += 1
+            guard checkSignature(pending) else { return }
+            if pending.size < startSize { continue } // before an export's prefix: its leaves are not in the file
+            if pending.size < frontier.size { continue } // only possible when given out of order; sorted, so never
+            if pending.checkpoint!.rootHash != frontier.root {
+                fail(firstUnsigned, .rewritten,
+                     "the checkpoint for tree size \(pending.size) (\(pending.source)) was signed over a root the events \(firstUnsigned)…\(pending.size) no longer produce: they were changed and their hashes recomputed, but the change could not be signed.")
+                return
+            }
+            verdict.checkpointsChecked += 1
+            verdict.signedSize = max(verdict.signedSize, pending.size)
+        }
+    }
+
+    private mutating func checkSignature(_ pending: Pending) -> Bool {
+        switch pending.check {
+        case .valid where pending.checkpoint != nil: return true
+        case .valid, .malformed:
+            fail(firstUnsigned, .badSignature, "the checkpoint for tree size \(pending.size) (\(pending.source)) is malformed.")
+        case .badSignature:
+            fail(firstUnsigned, .badSignature, "the checkpoint for tree size \(pending.size) (\(pending.source)) carries a signature from the audit key that does not verify: the checkpoint was altered.")
+        case .unknownKey(let signers):
+            fail(firstUnsigned, .unknownKey, "the checkpoint for tree size \(pending.size) (\(pending.source)) is signed by \(signers.isEmpty ? "no one" : signers.joined(separator: ", ")), not by the audit key \(key.name)+\(hex(key.keyID)).")
+        }
+        return false
+    }
+
+    /// Ends the stream: checkpoints beyond the last event mean the tail was cut off.
+    mutating func finish() -> AuditVerdict {
+        verdict.treeSize = frontier.size
+        verdict.rootHash = frontier.root
+        if failed { return verdict }
+        while nextCheckpoint < checkpoints.count {
+            let pending = checkpoints[nextCheckpoint]
+            nextCheckpoint += 1
+            guard checkSignature(pending) else { break }
+            fail(Int64(frontier.size) + 1, .truncated,
+                 "the checkpoint for tree size \(pending.size) (\(pending.source)) is signed, but the trail ends at seq \(frontier.size): events \(frontier.size + 1)…\(pending.size) were removed.")
+            break
+        }
+        return verdict
+    }
+
+    /// The filter columns stored beside an entry, compared byte for byte with what the entry says.
+    struct Columns {
+        let ts: Int64
+        let department: String
+        let action: String
+        let outcome: String
+
+        func match(_ entry: [UInt8]) -> Bool {
+            // Layout (see AuditEntry): version, seq, ts, principal, department, role, key?, action, target, classification, outcome.
+            guard entry.count >= 17 else { return false }
+            var ts: UInt64 = 0
+            for i in 9..<17 { ts = ts << 8 | UInt64(entry[i]) }
+            guard Int64(bitPattern: ts) == self.ts else { return false }
+            var offset = 17
+            func next() -> ArraySlice<UInt8>? {
+                guard entry.count - offset >= 4 else { return nil }
+                let n = Int(entry[offset]) << 24 | Int(entry[offset + 1]) << 16 | Int(entry[offset + 2]) << 8 | Int(entry[offset + 3])
+                guard entry.count - offset - 4 >= n else { return nil }
+                defer { offset += 4 + n }
+                return entry[(offset + 4)..<(offset + 4 + n)]
+            }
+            guard next() != nil, let department = next(), next() != nil, offset < entry.count else { return false }
+            let hasKey = entry[offset]
+            offset += 1
+            if hasKey == 1 { guard next() != nil else { return false } }
+            guard let action = next(), next() != nil, next() != nil, let outcome = next() else { return false }
+            return self.department.utf8.elementsEqual(department) && self.action.utf8.elementsEqual(action) && self.outcome.utf8.elementsEqual(outcome)
+        }
+    }
+}

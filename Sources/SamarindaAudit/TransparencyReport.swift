@@ -1,0 +1,150 @@
+import Foundation
+import SamarindaCore
+
+/// The monthly transparency report: per department, plain counts read from the
+/// audit trail (never content, never who): tool calls, model calls by provider
+/// and classification, tokens, denials and redactions by type. Rendered as
+/// Markdown (to publish) and JSON (to process).
+public struct TransparencyReport: Sendable, Equatable, Codable {
+    public struct Department: Sendable, Equatable, Codable {
+        public var department: String
+        public var name: String
+        public var events = 0
+        public var toolCalls = 0
+        public var modelCalls = 0
+        /// provider → classification → calls
+        public var modelCallsByProvider: [String: [String: Int]] = [:]
+        public var tokensIn = 0
+        public var tokensOut = 0
+        public var denials = 0
+        public var errors = 0
+        /// redaction type (NIK, TELEPON, …) → count
+        public var redactions: [String: Int] = [:]
+
+        enum CodingKeys: String, CodingKey {
+            case department, name, events, toolCalls = "tool_calls", modelCalls = "model_calls"
+            case modelCallsByProvider = "model_calls_by_provider", tokensIn = "tokens_in", tokensOut = "tokens_out"
+            case denials, errors, redactions
+        }
+    }
+
+    /// `YYYY-MM`.
+    public var month: String
+    /// Month boundaries are in the city's time zone, WITA (UTC+08:00).
+    public var timeZone = "WITA (UTC+08:00)"
+    public var departments: [Department]
+    public var totals: Department
+
+    enum CodingKeys: String, CodingKey { case month, timeZone = "time_zone", departments, totals }
+
+    /// The time span of a `YYYY-MM` month in WITA.
+    static func span(month: String) throws -> (start: Date, end: Date) {
+        let parts = month.split(separator: "-")
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]), let m = Int(parts[1]), (1...12).contains(m), year >= 2000 else {
+            throw AuditError(.invalidArgument, "the month '\(month)' is not YYYY-MM, e.g. 2026-11")
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
+        let start = calendar.date(from: DateComponents(year: year, month: m, day: 1))!
+        let end = calendar.date(byAdding: .month, value: 1, to: start)!
+        return (start, end)
+    }
+
+    mutating func add(_ event: AuditEvent, to d: inout Department) {
+        d.events += 1
+        switch event.action {
+        case "tool.call": d.toolCalls += 1
+        case "model.call":
+            d.modelCalls += 1
+            let provider = event.fields["provider"] ?? (event.target.split(separator: "/").first.map(String.init) ?? "unknown")
+            d.modelCallsByProvider[provider, default: [:]][event.classification.name, default: 0] += 1
+            d.tokensIn += Int(event.fields["tokens_in"] ?? "") ?? 0
+            d.tokensOut += Int(event.fields["tokens_out"] ?? "") ?? 0
+        default: break
+        }
+        if case .denied = event.outcome { d.denials += 1 }
+        if case .error = event.outcome { d.errors += 1 }
+        // "NIK=2,TELEPON=1"
+        for pair in (event.fields["redactions"] ?? "").split(separator: ",") {
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            let type = kv[0].trimmingCharacters(in: .whitespaces)
+            guard !type.isEmpty else { continue }
+            d.redactions[type, default: 0] += kv.count == 2 ? Int(kv[1].trimmingCharacters(in: .whitespaces)) ?? 1 : 1
+        }
+    }
+
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    public var markdown: String {
+        func n(_ v: Int) -> String {
+            let f = NumberFormatter()
+            f.numberStyle = .decimal
+            f.locale = Locale(identifier: "id_ID")
+            f.groupingSeparator = "."
+            f.usesGroupingSeparator = true
+            return f.string(from: NSNumber(value: v)) ?? String(v)
+        }
+        var md = "# Laporan Transparansi Samarinda.ai — \(month)\n\n"
+        md += "Ringkasan penggunaan platform AI Pemerintah Kota Samarinda per perangkat daerah, dihitung dari jejak audit yang ditandatangani. "
+        md += "Angka saja: tanpa isi permintaan, tanpa data pribadi. Batas bulan menurut \(timeZone).\n\n"
+        md += "| Perangkat daerah | Panggilan alat | Panggilan model | Token masuk | Token keluar | Ditolak | Galat | Data pribadi disamarkan |\n"
+        md += "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        for d in departments + [totals] {
+            let label = d.department == "*" ? "**Total**" : "\(d.name) (`\(d.department)`)"
+            md += "| \(label) | \(n(d.toolCalls)) | \(n(d.modelCalls)) | \(n(d.tokensIn)) | \(n(d.tokensOut)) | \(n(d.denials)) | \(n(d.errors)) | \(n(d.redactions.values.reduce(0, +))) |\n"
+        }
+        md += "\n## Panggilan model menurut penyedia dan klasifikasi\n\n"
+        let classes = Classification.allCases.map(\.name)
+        md += "| Perangkat daerah | Penyedia | " + classes.joined(separator: " | ") + " |\n|---|---|" + classes.map { _ in "---:" }.joined(separator: "|") + "|\n"
+        var any = false
+        for d in departments + [totals] {
+            for provider in d.modelCallsByProvider.keys.sorted() {
+                any = true
+                let label = d.department == "*" ? "**Total**" : "`\(d.department)`"
+                md += "| \(label) | \(provider) | " + classes.map { n(d.modelCallsByProvider[provider]?[$0] ?? 0) }.joined(separator: " | ") + " |\n"
+            }
+        }
+        if !any { md += "| — | — | " + classes.map { _ in "0" }.joined(separator: " | ") + " |\n" }
+        md += "\n## Data pribadi yang disamarkan sebelum dikirim ke penyedia eksternal\n\n"
+        let types = totals.redactions.keys.sorted()
+        if types.isEmpty {
+            md += "Tidak ada penyamaran bulan ini.\n"
+        } else {
+            md += "| Perangkat daerah | " + types.joined(separator: " | ") + " |\n|---|" + types.map { _ in "---:" }.joined(separator: "|") + "|\n"
+            for d in departments + [totals] where !d.redactions.isEmpty {
+                let label = d.department == "*" ? "**Total**" : "`\(d.department)`"
+                md += "| \(label) | " + types.map { n(d.redactions[$0] ?? 0) }.joined(separator: " | ") + " |\n"
+            }
+        }
+        return md
+    }
+}
+
+extension AuditLog {
+    /// The transparency report for a month (`YYYY-MM`, WITA), from the events stored for it.
+    public func report(month: String) throws -> TransparencyReport {
+        let (start, end) = try TransparencyReport.span(month: month)
+        let entries = try database.read { c in
+            try c.query("SELECT entry FROM audit_events WHERE ts >= ? AND ts < ? ORDER BY seq",
+                        [.integer(AuditEntry.micros(start)), .integer(AuditEntry.micros(end))]) { $0.blob(0) }
+        }
+        var report = TransparencyReport(month: month, departments: [], totals: .init(department: "*", name: "Total"))
+        var byDepartment: [String: TransparencyReport.Department] = [:]
+        for entry in entries {
+            let event = try AuditEntry.decode(entry).event
+            let id = event.actor.department.isEmpty ? "(tanpa perangkat daerah)" : event.actor.department
+            var d = byDepartment[id] ?? .init(department: id, name: config.department(id)?.name ?? id)
+            report.add(event, to: &d)
+            byDepartment[id] = d
+            var totals = report.totals
+            report.add(event, to: &totals)
+            report.totals = totals
+        }
+        report.departments = byDepartment.values.sorted { $0.department < $1.department }
+        return report
+    }
+}

@@ -1,0 +1,29 @@
+/// The one error type of the documents module. Messages say what was wrong and how to fix it.
+public struct DocumentsError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// The file's extension is not one we ingest.
+        case unsupportedFormat = "unsupported_format"
+        /// The file exists but could not be read or parsed.
+        case unreadable
+        /// The file holds no text (an empty file, a scanned PDF without a text layer).
+        case empty
+        /// No such document or collection.
+        case notFound = "not_found"
+        /// The principal may not do this (an auditor searching documents, staff ingesting for another department).
+        case accessDenied = "access_denied"
+        /// An argument was wrong (unknown collection name format, empty query).
+        case invalidInput = "invalid_input"
+        /// A helper program (pdftotext) is missing or failed.
+        case extractor
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}

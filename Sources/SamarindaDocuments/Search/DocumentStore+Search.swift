@@ -1,0 +1,168 @@
+import Crypto
+import Foundation
+import SamarindaCore
+
+extension DocumentStore {
+    /// Finds the chunks `principal` may see that best match `query`, best first.
+    ///
+    /// The query goes through the same Indonesian analyzer as the documents, so "mengajukan
+    /// permohonan" finds "pengajuan ... dimohon". Ranking is FTS5's BM25 over the analyzed text;
+    /// with an embedding service, the cosine top-k is fused with it by reciprocal rank fusion.
+    /// The access filter (collections, classification) sits in the SQL of both. `grant` narrows
+    /// a plugin's search to what it was granted, intersected with the caller's rights.
+    /// Every call writes one `docs.search` audit event naming the chunks returned.
+    public func search(query: String, principal: Principal, collections: [String]? = nil, limit: Int = 10,
+                       grant: DocumentGrant? = nil, requestID: String? = nil) async throws -> [SearchHit] {
+        let started = ContinuousClock.now
+        let queryDigest = SHA256.hash(data: Data(query.utf8)).map { String(format: "%02x", $0) }.joined()
+        var fields = ["query_sha256": queryDigest]
+        if let grant { fields["grant"] = grant.holder }
+        if let collections, !collections.isEmpty { fields["collections"] = collections.joined(separator: ",") }
+
+        let scope: AccessScope
+        do {
+            guard query.utf8.count <= 4096 else {
+                throw DocumentsError(.invalidInput, "the query is longer than 4096 bytes; ask a shorter question")
+            }
+            scope = try accessScope(for: principal, grant: grant, requested: collections)
+        } catch let e as DocumentsError {
+            try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.search", target: collections?.joined(separator: ",") ?? "*",
+                                              outcome: e.kind == .accessDenied ? .denied(code: e.kind.rawValue) : .error(code: e.kind.rawValue),
+                                              durationMicros: micros(since: started), fields: fields, requestID: requestID))
+            throw e
+        }
+        let k = max(1, min(limit, 100))
+        let terms = Array(NSOrderedSet(array: analyzer.terms(query)).compactMap { $0 as? String }.prefix(32))
+
+        var hits: [SearchHit] = []
+        if !scope.isEmpty, !terms.isEmpty || embedder != nil {
+            let lexical = terms.isEmpty ? [] : try bm25(terms: terms, scope: scope, limit: embedder == nil ? k : k * 4)
+            var ranked: [(id: Int64, score: Double)] = lexical.map { ($0.id, -$0.bm25) }
+            if let embedder {
+                do {
+                    let dense = try await denseTopK(query: query, embedder: embedder, scope: scope, limit: k * 4)
+                    ranked = Self.reciprocalRankFusion([lexical.map(\.id), dense.map(\.id)])
+                } catch {
+                    // Keyword results still answer; the failure is visible in the audit trail.
+                    fields["embeddings"] = "unavailable: \(error)"
+                }
+            }
+            hits = try hydrate(Array(ranked.prefix(k)), terms: Set(terms), scope: scope)
+        }
+
+        fields["chunks"] = hits.map { String($0.chunkID) }.joined(separator: ",")
+        fields["documents"] = Array(NSOrderedSet(array: hits.map(\.documentID))).compactMap { ($0 as? Int64).map(String.init) }.joined(separator: ",")
+        fields["results"] = String(hits.count)
+        try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.search", target: collections?.joined(separator: ",") ?? "*",
+                                          classification: hits.map(\.classification).max() ?? .biasa,
+                                          durationMicros: micros(since: started), fields: fields, requestID: requestID))
+        return hits
+    }
+
+    /// The FTS5 query for analyzed terms: any term may match, BM25 rewards chunks matching more
+    /// and rarer ones. Terms are quoted, so nothing a user types is read as FTS5 syntax.
+    static func matchExpression(_ terms: [String]) -> String {
+        terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+    }
+
+    /// BM25 top-k (FTS5's bm25() is lower-is-better) among the chunks the scope allows.
+    func bm25(terms: [String], scope: AccessScope, limit: Int) throws -> [(id: Int64, bm25: Double)] {
+        let cond = scope.condition(alias: "c")
+        // CROSS JOIN keeps FTS5 as the outer loop: the index finds matches, the filter checks each by rowid.
+        return try database.read { c in
+            try c.query("""
+                SELECT doc_chunks_fts.rowid, bm25(doc_chunks_fts) AS score
+                FROM doc_chunks_fts CROSS JOIN doc_chunk_access c ON c.chunk_id = doc_chunks_fts.rowid
+                WHERE doc_chunks_fts MATCH ? AND \(cond.sql)
+                ORDER BY score LIMIT ?
+                """, [.text(Self.matchExpression(terms))] + cond.arguments + [.integer(Int64(limit))]) { ($0.int64(0), $0.double(1)) }
+        }
+    }
+
+    /// Cosine top-k over the stored vectors of chunks the scope allows (brute force: the city's corpus is small).
+    func denseTopK(query: String, embedder: any EmbeddingService, scope: AccessScope, limit: Int) async throws -> [(id: Int64, cosine: Float)] {
+        guard let q = try await embedder.embed([query]).first else { return [] }
+        let unit = VectorMath.normalized(q)
+        let cond = scope.condition(alias: "c")
+        let rows = try database.read { c in
+            try c.query("""
+                SELECT e.chunk_id, e.vector FROM doc_embeddings e JOIN doc_chunks c ON c.id = e.chunk_id
+                WHERE e.model = ? AND \(cond.sql)
+                """, [.text(embedder.modelName)] + cond.arguments) { ($0.int64(0), $0.blob(1)) }
+        }
+        return rows.map { ($0.0, VectorMath.dot(unit, VectorMath.vector($0.1))) }
+            .filter { $0.1.isFinite }
+            .sorted { $0.1 > $1.1 }
+            .prefix(limit).map { (id: $0.0, cosine: $0.1) }
+    }
+
+    /// Reciprocal rank fusion (Cormack, Clarke & Büttcher 2009): score = Σ 1 / (60 + rank).
+    static func reciprocalRankFusion(_ lists: [[Int64]], k: Double = 60) -> [(id: Int64, score: Double)] {
+        var scores: [Int64: Double] = [:]
+        for list in lists {
+            for (rank, id) in list.enumerated() { scores[id, default: 0] += 1 / (k + Double(rank + 1)) }
+        }
+        return scores.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// Loads titles, sections and text of ranked chunks, re-checking the scope in SQL.
+    func hydrate(_ ranked: [(id: Int64, score: Double)], terms: Set<String>, scope: AccessScope) throws -> [SearchHit] {
+        guard !ranked.isEmpty else { return [] }
+        let cond = scope.condition(alias: "c")
+        let ids = "[" + ranked.map { String($0.id) }.joined(separator: ",") + "]"
+        let rows = try database.read { c in
+            try c.query("""
+                SELECT c.id, c.document_id, col.name, d.title, c.section, c.text, c.classification
+                FROM doc_chunks c JOIN doc_documents d ON d.id = c.document_id JOIN doc_collections col ON col.id = c.collection_id
+                WHERE c.id IN (SELECT value FROM json_each(?)) AND d.status = 'current' AND \(cond.sql)
+                """, [.text(ids)] + cond.arguments) { s in
+                (s.int64(0), s.int64(1), s.text(2), s.text(3), s.text(4), s.text(5), Classification(rawValue: s.int(6)) ?? .sangatRahasia)
+            }
+        }
+        let byID = Dictionary(rows.map { ($0.0, $0) }, uniquingKeysWith: { a, _ in a })
+        return ranked.compactMap { r in
+            guard let row = byID[r.id] else { return nil }
+            return SearchHit(documentID: row.1, chunkID: row.0, collection: row.2, title: row.3, section: row.4,
+                             snippet: snippet(row.5, terms: terms), text: row.5, classification: row.6, score: r.score)
+        }
+    }
+
+    /// The window of about `width` bytes of `text` holding the most matched words, matches wrapped in `**`.
+    public func snippet(_ text: String, terms: Set<String>, width: Int = 240) -> String {
+        let tokens = analyzer.tokens(text)
+        let matched = tokens.filter { t in analyzer.term(forFolded: t.folded).map(terms.contains) ?? false }
+        let utf8 = Array(text.utf8)
+        var start = 0
+        if let first = matched.first {
+            // Slide a window over the matches and keep the one that covers the most.
+            var best = (count: 0, start: first.range.lowerBound)
+            var j = 0
+            for i in matched.indices {
+                while j < matched.count, matched[j].range.upperBound - matched[i].range.lowerBound <= width { j += 1 }
+                if j - i > best.count { best = (j - i, matched[i].range.lowerBound) }
+            }
+            start = max(0, best.start - width / 6)
+        }
+        // Align to word boundaries so no word or UTF-8 sequence is cut.
+        while start > 0, start < utf8.count, utf8[start - 1] != 0x20, utf8[start - 1] != 0x0A { start -= 1 }
+        var end = min(utf8.count, start + width)
+        while end < utf8.count, utf8[end] != 0x20, utf8[end] != 0x0A { end += 1 }
+        var out: [UInt8] = start > 0 ? Array("…".utf8) : []
+        var cursor = start
+        for m in matched where m.range.lowerBound >= start && m.range.upperBound <= end {
+            out += utf8[cursor..<m.range.lowerBound]
+            out += Array("**".utf8) + utf8[m.range] + Array("**".utf8)
+            cursor = m.range.upperBound
+        }
+        out += utf8[cursor..<end]
+        if end < utf8.count { out += Array("…".utf8) }
+        return String(decoding: out, as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+    }
+}
+
+extension DocumentStore: PassageRetriever {
+    /// Passages for `ask` and for chat retrieval: the same access-filtered, audited search.
+    public func retrieve(question: String, for principal: Principal, limit: Int) async throws -> [Passage] {
+        try await search(query: question, principal: principal, limit: limit).map(\.passage)
+    }
+}

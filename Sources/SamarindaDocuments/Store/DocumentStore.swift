@@ -1,0 +1,484 @@
+import Crypto
+import Foundation
+import SamarindaCore
+
+/// The city's documents: collections, documents with their version history, chunks, and the
+/// FTS5 index over the analyzed text of every current chunk. Every read is filtered in SQL by
+/// what the asking principal may see; every search, fetch, ingest and removal is audited.
+public final class DocumentStore: Sendable {
+    public let database: Database
+    public let config: DocumentsConfig
+    public let audit: any AuditSink
+    public let analyzer: IndonesianAnalyzer
+    public let embedder: (any EmbeddingService)?
+    let chunker: Chunker
+    /// Largest file accepted; bigger ones are skipped with a reason.
+    public static let maxFileBytes = 200 * 1024 * 1024
+
+    public static let migrations = MigrationSet(module: "documents", migrations: [
+        Migration(version: 1, name: "collections, documents, chunks, fts5 index, embeddings", sql: """
+            CREATE TABLE doc_collections (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                department TEXT NOT NULL,
+                description TEXT NOT NULL DEFAULT '',
+                created_at REAL NOT NULL,
+                created_by TEXT NOT NULL
+            ) STRICT;
+            CREATE TABLE doc_documents (
+                id INTEGER PRIMARY KEY,
+                collection_id INTEGER NOT NULL REFERENCES doc_collections(id),
+                source_name TEXT NOT NULL,
+                title TEXT NOT NULL,
+                format TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                bytes INTEGER NOT NULL,
+                classification INTEGER NOT NULL,
+                ingested_by TEXT NOT NULL,
+                ingested_at REAL NOT NULL,
+                tags TEXT NOT NULL DEFAULT '[]',
+                doc_date TEXT,
+                doc_number TEXT,
+                version INTEGER NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('current', 'superseded', 'removed')),
+                replaced_by INTEGER REFERENCES doc_documents(id),
+                removed_at REAL,
+                removed_by TEXT
+            ) STRICT;
+            -- One current version per source file in a collection; older ones stay as history.
+            CREATE UNIQUE INDEX doc_documents_current ON doc_documents(collection_id, source_name) WHERE status = 'current';
+            CREATE TABLE doc_chunks (
+                id INTEGER PRIMARY KEY,
+                document_id INTEGER NOT NULL REFERENCES doc_documents(id),
+                ordinal INTEGER NOT NULL,
+                section TEXT NOT NULL,
+                text TEXT NOT NULL,
+                -- Copied from the document so the access filter needs no join on the hot path.
+                collection_id INTEGER NOT NULL,
+                classification INTEGER NOT NULL
+            ) STRICT;
+            CREATE INDEX doc_chunks_document ON doc_chunks(document_id, ordinal);
+            -- The access attributes of indexed chunks, in a narrow table of its own: the search filter looks
+            -- each FTS5 match up here, and 100,000 rows of three integers stay in the page cache where
+            -- the wide doc_chunks rows (with their text) would not.
+            CREATE TABLE doc_chunk_access (
+                chunk_id INTEGER PRIMARY KEY REFERENCES doc_chunks(id),
+                collection_id INTEGER NOT NULL,
+                classification INTEGER NOT NULL
+            ) STRICT;
+            -- The analyzed text (stems, no stopwords) of current chunks only; rowid = doc_chunks.id.
+            CREATE VIRTUAL TABLE doc_chunks_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
+            CREATE TABLE doc_embeddings (
+                chunk_id INTEGER PRIMARY KEY REFERENCES doc_chunks(id),
+                model TEXT NOT NULL,
+                vector BLOB NOT NULL
+            ) STRICT;
+            CREATE TABLE doc_state (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            ) STRICT;
+            """),
+    ])
+
+    public init(database: Database, config: DocumentsConfig, audit: any AuditSink,
+                analyzer: IndonesianAnalyzer = IndonesianAnalyzer(), embedder: (any EmbeddingService)? = nil) {
+        self.database = database
+        self.config = config
+        self.audit = audit
+        self.analyzer = analyzer
+        self.embedder = embedder
+        self.chunker = Chunker(chunkChars: config.chunkChars, overlapChars: config.overlapChars)
+    }
+
+    // MARK: - Collections
+
+    /// Collection names are lowercase words with hyphens, like department ids.
+    static func validateCollectionName(_ name: String) throws {
+        guard !name.isEmpty, name.count <= 64,
+              name.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" || $0 == "_" }) else {
+            throw DocumentsError(.invalidInput, "invalid collection name '\(name)': use lowercase letters, digits and hyphens, e.g. 'layanan-disdukcapil'")
+        }
+    }
+
+    /// Creates a collection if it does not exist; returns its id and department.
+    func ensureCollection(_ c: Connection, name: String, department: String?, description: String, by principal: Principal) throws -> (id: Int64, department: String) {
+        if let existing = try c.queryFirst("SELECT id, department FROM doc_collections WHERE name = ?", [.text(name)], { ($0.int64(0), $0.text(1)) }) {
+            if let department, department != existing.1 {
+                throw DocumentsError(.invalidInput, "collection '\(name)' belongs to '\(existing.1)', not '\(department)'; omit --department or choose another collection")
+            }
+            return existing
+        }
+        guard let department else {
+            throw DocumentsError(.invalidInput, "collection '\(name)' does not exist yet: pass --department DEPT (or --department public) to create it")
+        }
+        try c.run("INSERT INTO doc_collections (name, department, description, created_at, created_by) VALUES (?,?,?,?,?)",
+                  [.text(name), .text(department), .text(description), .real(Date().timeIntervalSince1970), .text(principal.id)])
+        return (c.lastInsertRowID, department)
+    }
+
+    /// The collections `principal` may read, with their current document counts (counting only documents they may see).
+    public func collections(for principal: Principal) throws -> [DocumentCollection] {
+        let scope = try accessScope(for: principal, grant: nil, requested: nil)
+        let cond = scope.condition(alias: "d")
+        return try database.read { c in
+            try c.query("""
+                SELECT col.id, col.name, col.department, col.description,
+                       (SELECT count(*) FROM doc_documents d WHERE d.collection_id = col.id AND d.status = 'current' AND \(cond.sql))
+                FROM doc_collections col ORDER BY col.name
+                """, cond.arguments) { s in
+                DocumentCollection(id: s.int64(0), name: s.text(1), department: s.text(2), description: s.text(3), documentCount: s.int(4))
+            }.filter { scope.collectionIDs?.contains($0.id) ?? true }
+        }
+    }
+
+    // MARK: - Access
+
+    /// What `principal` (through `grant`, if any) may read, narrowed to `requested` collection names.
+    /// An unknown collection and one the principal may not see give the same error, so names do not leak.
+    func accessScope(for principal: Principal, grant: DocumentGrant?, requested: [String]?) throws -> AccessScope {
+        if principal.isAuditor {
+            throw DocumentsError(.accessDenied, "auditors read the audit trail only, not documents")
+        }
+        var maxClass = principal.clearance
+        if let cap = grant?.maxClassification { maxClass = min(maxClass, cap) }
+        let all = try database.read { c in
+            try c.query("SELECT id, name, department FROM doc_collections") { ($0.int64(0), $0.text(1), $0.text(2)) }
+        }
+        var visible = Set<Int64>()
+        var visibleNames: [String: Int64] = [:]
+        for (id, name, department) in all
+        where AccessPolicy.mayRead(principal: principal, collection: name, department: department, shares: config.shares)
+            && (grant.map { AccessPolicy.grantAllows($0, department: department) } ?? true) {
+            visible.insert(id)
+            visibleNames[name] = id
+        }
+        var ids: Set<Int64>? = (principal.isAdmin && grant == nil) ? nil : visible
+        if let requested, !requested.isEmpty {
+            var chosen = Set<Int64>()
+            for name in requested {
+                guard let id = visibleNames[name] else {
+                    throw DocumentsError(.notFound, "no collection named '\(name)' that you may read; see 'samarinda docs list'")
+                }
+                chosen.insert(id)
+            }
+            ids = chosen
+        }
+        return AccessScope(collectionIDs: ids, maxClassification: maxClass)
+    }
+
+    // MARK: - Ingest
+
+    /// Ingests files and folders (recursively) into `collection`. Each file is one transaction; a file
+    /// that cannot be read is reported in the summary with its reason and the batch goes on.
+    public func ingest(paths: [String], collection: String, classification: Classification, department: String? = nil,
+                       title: String? = nil, metadata: DocumentMetadata = DocumentMetadata(), by principal: Principal,
+                       progress: (@Sendable (IngestProgress) -> Void)? = nil) async throws -> IngestSummary {
+        let start = ContinuousClock.now
+        var files: [(path: String, name: String)] = []
+        var summary = IngestSummary()
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                summary.results.append(IngestFileResult(file: path, outcome: .skipped(reason: "no such file or folder"), chunks: 0, bytes: 0, warnings: []))
+                continue
+            }
+            if isDirectory.boolValue {
+                files += Self.documentFiles(in: path)
+            } else {
+                files.append((path, (path as NSString).lastPathComponent))
+            }
+        }
+        for (n, file) in files.enumerated() {
+            progress?(IngestProgress(done: n, total: files.count, file: file.name))
+            let result = await ingestFile(path: file.path, sourceName: file.name, collection: collection, classification: classification,
+                                          department: department, title: files.count == 1 ? title : nil, metadata: metadata, by: principal)
+            summary.results.append(result)
+        }
+        progress?(IngestProgress(done: files.count, total: files.count, file: ""))
+        let d = ContinuousClock.now - start
+        summary.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return summary
+    }
+
+    /// Supported files under a folder (recursively, hidden files and manifests left out), named by their relative path.
+    static func documentFiles(in folder: String) -> [(path: String, name: String)] {
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
+        var out: [(String, String)] = []
+        while let relative = walker.nextObject() as? String {
+            let last = (relative as NSString).lastPathComponent
+            if last.hasPrefix(".") { continue }
+            let full = folder + "/" + relative
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            if DocumentFormat(fileName: last) != nil { out.append((full, relative)) }
+        }
+        return out.sorted { $0.1 < $1.1 }
+    }
+
+    /// Ingests one file; never throws: failures become a `.skipped` result with the reason.
+    public func ingestFile(path: String, sourceName: String, collection: String, classification: Classification,
+                           department: String? = nil, title: String? = nil, metadata: DocumentMetadata = DocumentMetadata(),
+                           by principal: Principal) async -> IngestFileResult {
+        let data: Data
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            if let size = attributes[.size] as? Int, size > Self.maxFileBytes {
+                return .init(file: sourceName, outcome: .skipped(reason: "larger than \(Self.maxFileBytes / 1_048_576) MiB; split it"), chunks: 0, bytes: 0, warnings: [])
+            }
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            return .init(file: sourceName, outcome: .skipped(reason: "cannot read the file: \(error.localizedDescription)"), chunks: 0, bytes: 0, warnings: [])
+        }
+        return await ingest(data: data, sourceName: sourceName, filePath: path, collection: collection, classification: classification,
+                            department: department, title: title, metadata: metadata, by: principal)
+    }
+
+    /// Ingests a document given as bytes (for `POST /v1/documents`); `sourceName` decides the format by its extension.
+    public func ingest(data: Data, sourceName: String, collection: String, classification: Classification,
+                       department: String? = nil, title: String? = nil, metadata: DocumentMetadata = DocumentMetadata(),
+                       by principal: Principal) async -> IngestFileResult {
+        await ingest(data: data, sourceName: sourceName, filePath: nil, collection: collection, classification: classification,
+                     department: department, title: title, metadata: metadata, by: principal)
+    }
+
+    private func ingest(data: Data, sourceName: String, filePath: String?, collection: String, classification: Classification,
+                        department: String?, title: String?, metadata: DocumentMetadata, by principal: Principal) async -> IngestFileResult {
+        let started = ContinuousClock.now
+        func skipped(_ reason: String) -> IngestFileResult {
+            .init(file: sourceName, outcome: .skipped(reason: reason), chunks: 0, bytes: data.count, warnings: [])
+        }
+        do {
+            try Self.validateCollectionName(collection)
+            if let department { try validateDepartment(department) }
+            guard classification <= principal.clearance else {
+                throw DocumentsError(.accessDenied, "you may not ingest '\(classification.name)' documents: your clearance is '\(principal.clearance.name)'")
+            }
+            // Check the right to write before any parsing work.
+            let owner = try database.read { c in
+                try c.queryFirst("SELECT department FROM doc_collections WHERE name = ?", [.text(collection)]) { $0.text(0) }
+            } ?? department ?? ""
+            if !owner.isEmpty, !AccessPolicy.mayWrite(principal: principal, department: owner) {
+                throw DocumentsError(.accessDenied, "\(principal.role.rawValue) of '\(principal.department)' may not add documents to collection '\(collection)' of '\(owner)'")
+            }
+            guard let format = DocumentFormat(fileName: sourceName) else {
+                throw DocumentsError(.unsupportedFormat, "unsupported format; supported: \(DocumentFormat.supportedExtensions)")
+            }
+            let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+
+            // Unchanged bytes: a no-op, without even extracting.
+            let existing = try database.read { c in
+                try c.queryFirst("""
+                    SELECT d.id, d.content_hash, d.version FROM doc_documents d JOIN doc_collections col ON col.id = d.collection_id
+                    WHERE col.name = ? AND d.source_name = ? AND d.status = 'current'
+                    """, [.text(collection), .text(sourceName)]) { ($0.int64(0), $0.text(1), $0.int(2)) }
+            }
+            if let existing, existing.1 == hash {
+                return .init(file: sourceName, documentID: existing.0, outcome: .unchanged, chunks: 0, bytes: data.count, warnings: [])
+            }
+
+            let extracted = try extract(data: data, format: format, sourceName: sourceName, filePath: filePath)
+            if extracted.isEmpty { throw DocumentsError(.empty, "the file holds no text") }
+            let chunks = chunker.chunks(extracted)
+            let analyzed = chunks.map { analyzer.analyze($0.text) }
+            let docTitle = (title?.isEmpty == false ? title : nil) ?? extracted.title.map { String($0.prefix(200)) }
+                ?? ((sourceName as NSString).lastPathComponent as NSString).deletingPathExtension
+
+            var warnings: [String] = []
+            var vectors: [[Float]]?
+            if let embedder, !chunks.isEmpty {
+                do {
+                    let v = try await embedder.embed(chunks.map(\.text))
+                    if v.count == chunks.count { vectors = v.map(VectorMath.normalized) } else {
+                        warnings.append("embeddings skipped: the provider returned \(v.count) vectors for \(chunks.count) chunks")
+                    }
+                } catch {
+                    warnings.append("embeddings skipped (keyword search still works): \(error)")
+                }
+            }
+
+            let tagsJSON = String(decoding: try JSONEncoder().encode(metadata.tags), as: UTF8.self)
+            let now = Date().timeIntervalSince1970
+            let (documentID, previous, version) = try database.write { c -> (Int64, Int64?, Int) in
+                let col = try ensureCollection(c, name: collection, department: department, description: "", by: principal)
+                // Re-read inside the write lock: another ingest of the same file may have won the race.
+                let current = try c.queryFirst("SELECT id, content_hash, version FROM doc_documents WHERE collection_id = ? AND source_name = ? AND status = 'current'",
+                                               [.integer(col.id), .text(sourceName)]) { ($0.int64(0), $0.text(1), $0.int(2)) }
+                if let current, current.1 == hash { return (current.0, current.0, -1) }
+                if let current {
+                    try c.run("UPDATE doc_documents SET status = 'superseded' WHERE id = ?", [.integer(current.0)])
+                    try unindex(c, documentID: current.0)
+                }
+                try c.run("""
+                    INSERT INTO doc_documents (collection_id, source_name, title, format, content_hash, bytes, classification, ingested_by,
+                        ingested_at, tags, doc_date, doc_number, version, status)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?, 'current')
+                    """, [.integer(col.id), .text(sourceName), .text(docTitle), .text(format.rawValue), .text(hash), .integer(Int64(data.count)),
+                          .integer(Int64(classification.rawValue)), .text(principal.id), .real(now), .text(tagsJSON),
+                          SQLValue(metadata.date), SQLValue(metadata.number), .integer(Int64((current?.2 ?? 0) + 1))])
+                let id = c.lastInsertRowID
+                if let current { try c.run("UPDATE doc_documents SET replaced_by = ? WHERE id = ?", [.integer(id), .integer(current.0)]) }
+                for (n, chunk) in chunks.enumerated() {
+                    try c.run("INSERT INTO doc_chunks (document_id, ordinal, section, text, collection_id, classification) VALUES (?,?,?,?,?,?)",
+                              [.integer(id), .integer(Int64(n)), .text(chunk.section), .text(chunk.text), .integer(col.id), .integer(Int64(classification.rawValue))])
+                    let chunkID = c.lastInsertRowID
+                    try c.run("INSERT INTO doc_chunks_fts (rowid, terms) VALUES (?, ?)", [.integer(chunkID), .text(analyzed[n])])
+                    try c.run("INSERT INTO doc_chunk_access (chunk_id, collection_id, classification) VALUES (?,?,?)",
+                              [.integer(chunkID), .integer(col.id), .integer(Int64(classification.rawValue))])
+                    if let vectors, let embedder {
+                        try c.run("INSERT INTO doc_embeddings (chunk_id, model, vector) VALUES (?,?,?)",
+                                  [.integer(chunkID), .text(embedder.modelName), .blob(VectorMath.blob(vectors[n]))])
+                    }
+                }
+                return (id, current?.0, (current?.2 ?? 0) + 1)
+            }
+            if version < 0 {
+                return .init(file: sourceName, documentID: documentID, outcome: .unchanged, chunks: 0, bytes: data.count, warnings: [])
+            }
+            var fields = ["collection": collection, "source": sourceName, "sha256": hash, "chunks": String(chunks.count),
+                          "bytes": String(data.count), "version": String(version)]
+            if let previous { fields["replaces"] = String(previous) }
+            try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.ingest", target: "document:\(documentID)",
+                                              classification: classification, durationMicros: micros(since: started), fields: fields))
+            return .init(file: sourceName, documentID: documentID, outcome: previous.map { .replaced(previousID: $0) } ?? .added,
+                         chunks: chunks.count, bytes: data.count, warnings: warnings)
+        } catch let e as DocumentsError {
+            if e.kind == .accessDenied {
+                try? await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.ingest", target: "collection:\(collection)",
+                                                   classification: classification, outcome: .denied(code: e.kind.rawValue),
+                                                   fields: ["source": sourceName, "reason": e.message]))
+            }
+            return skipped(e.message)
+        } catch {
+            return skipped("\(error)")
+        }
+    }
+
+    func validateDepartment(_ department: String) throws {
+        guard department == DocumentCollection.publicDepartment || SamarindaConfig.isValidDepartmentID(department) else {
+            throw DocumentsError(.invalidInput, "invalid department '\(department)': use a department id such as 'disdukcapil', or 'public'")
+        }
+    }
+
+    func extract(data: Data, format: DocumentFormat, sourceName: String, filePath: String?) throws -> ExtractedText {
+        switch format {
+        case .text, .markdown, .html:
+            guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .windowsCP1252) else {
+                throw DocumentsError(.unreadable, "not valid UTF-8 text; save it as UTF-8 and retry")
+            }
+            if text.utf8.contains(0) { throw DocumentsError(.unreadable, "binary content in a text file; is the extension right?") }
+            switch format {
+            case .html: return HTMLText.extract(text)
+            default: return blocksFromPlainText(text, markdown: format == .markdown)
+            }
+        case .docx:
+            return try DocxText.extract(data, fileName: sourceName)
+        case .pdf:
+            if let filePath { return try PDFText.extract(path: filePath, fileName: sourceName) }
+            let scratch = try TemporaryDirectory(prefix: "samarinda-pdf")
+            let path = scratch.path + "/input.pdf"
+            try data.write(to: URL(fileURLWithPath: path))
+            return try PDFText.extract(path: path, fileName: sourceName)
+        }
+    }
+
+    /// Takes a document version's chunks out of the search index (they stay in doc_chunks as history).
+    func unindex(_ c: Connection, documentID: Int64) throws {
+        try c.run("DELETE FROM doc_chunks_fts WHERE rowid IN (SELECT id FROM doc_chunks WHERE document_id = ?)", [.integer(documentID)])
+        try c.run("DELETE FROM doc_chunk_access WHERE chunk_id IN (SELECT id FROM doc_chunks WHERE document_id = ?)", [.integer(documentID)])
+        try c.run("DELETE FROM doc_embeddings WHERE chunk_id IN (SELECT id FROM doc_chunks WHERE document_id = ?)", [.integer(documentID)])
+    }
+
+    // MARK: - List, show, remove
+
+    static let documentColumns = """
+        d.id, col.name, col.department, d.title, d.source_name, d.format, d.content_hash, d.bytes, d.classification, d.ingested_by,
+        d.ingested_at, d.tags, d.doc_date, d.doc_number, d.version, d.status, d.replaced_by,
+        (SELECT count(*) FROM doc_chunks ch WHERE ch.document_id = d.id)
+        """
+
+    static func documentRecord(_ s: Statement) -> DocumentRecord {
+        let tags = (try? JSONDecoder().decode([String].self, from: Data(s.text(11).utf8))) ?? []
+        return DocumentRecord(id: s.int64(0), collection: s.text(1), department: s.text(2), title: s.text(3), sourceName: s.text(4),
+                              format: s.text(5), contentHash: s.text(6), bytes: s.int(7),
+                              classification: Classification(rawValue: s.int(8)) ?? .sangatRahasia, ingestedBy: s.text(9),
+                              ingestedAt: Date(timeIntervalSince1970: s.double(10)),
+                              metadata: DocumentMetadata(tags: tags, date: s.optionalText(12), number: s.optionalText(13)),
+                              version: s.int(14), status: s.text(15), replacedBy: s.isNull(16) ? nil : s.int64(16), chunkCount: s.int(17))
+    }
+
+    /// Current documents `principal` may see, optionally in some collections only.
+    public func list(for principal: Principal, collections: [String]? = nil) throws -> [DocumentRecord] {
+        let scope = try accessScope(for: principal, grant: nil, requested: collections)
+        if scope.isEmpty { return [] }
+        let cond = scope.condition(alias: "d")
+        return try database.read { c in
+            try c.query("""
+                SELECT \(Self.documentColumns) FROM doc_documents d JOIN doc_collections col ON col.id = d.collection_id
+                WHERE d.status = 'current' AND \(cond.sql) ORDER BY col.name, d.title
+                """, cond.arguments, Self.documentRecord)
+        }
+    }
+
+    /// One document (any version) with its chunks, if `principal` may see it. A document the
+    /// principal may not see is reported exactly like one that does not exist. Audited as `docs.get`.
+    public func document(id: Int64, for principal: Principal, grant: DocumentGrant? = nil) async throws -> (record: DocumentRecord, chunks: [StoredChunk], history: [DocumentRecord]) {
+        let started = ContinuousClock.now
+        let scope = try accessScope(for: principal, grant: grant, requested: nil)
+        let cond = scope.condition(alias: "d")
+        let found = try database.read { c -> (DocumentRecord, [StoredChunk], [DocumentRecord])? in
+            guard let record = try c.queryFirst("""
+                SELECT \(Self.documentColumns) FROM doc_documents d JOIN doc_collections col ON col.id = d.collection_id
+                WHERE d.id = ? AND d.status != 'removed' AND \(cond.sql)
+                """, [.integer(id)] + cond.arguments, Self.documentRecord) else { return nil }
+            let chunks = try c.query("SELECT id, ordinal, section, text FROM doc_chunks WHERE document_id = ? ORDER BY ordinal", [.integer(id)]) {
+                StoredChunk(id: $0.int64(0), ordinal: $0.int(1), section: $0.text(2), text: $0.text(3))
+            }
+            let history = try c.query("""
+                SELECT \(Self.documentColumns) FROM doc_documents d JOIN doc_collections col ON col.id = d.collection_id
+                WHERE col.name = ? AND d.source_name = ? AND d.id != ? AND \(cond.sql) ORDER BY d.version DESC
+                """, [.text(record.collection), .text(record.sourceName), .integer(id)] + cond.arguments, Self.documentRecord)
+            return (record, chunks, history)
+        }
+        var fields: [String: String] = [:]
+        if let grant { fields["grant"] = grant.holder }
+        guard let found else {
+            try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
+                                              outcome: .denied(code: "not_found"), durationMicros: micros(since: started), fields: fields))
+            throw DocumentsError(.notFound, "no document \(id) that you may read; see 'samarinda docs list'")
+        }
+        fields["chunks"] = found.1.map { String($0.id) }.joined(separator: ",")
+        try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
+                                          classification: found.0.classification, durationMicros: micros(since: started), fields: fields))
+        return found
+    }
+
+    /// Removes a document: its chunks, index entries and embeddings are deleted; the document row stays
+    /// as a tombstone (who removed what, when, and its hash). Audited as `docs.remove`.
+    public func remove(id: Int64, by principal: Principal) async throws {
+        let record = try await document(id: id, for: principal).record
+        guard AccessPolicy.mayWrite(principal: principal, department: record.department) else {
+            try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.remove", target: "document:\(id)",
+                                              classification: record.classification, outcome: .denied(code: "access_denied")))
+            throw DocumentsError(.accessDenied, "\(principal.role.rawValue) of '\(principal.department)' may not remove documents of '\(record.department)'")
+        }
+        _ = try database.write { c in
+            let ids = try c.query("SELECT id FROM doc_documents WHERE collection_id = (SELECT id FROM doc_collections WHERE name = ?) AND source_name = ? AND status != 'removed'",
+                                  [.text(record.collection), .text(record.sourceName)]) { $0.int64(0) }
+            // Removing a document removes every stored version of the same source file: its content is gone.
+            for doc in ids {
+                try unindex(c, documentID: doc)
+                try c.run("DELETE FROM doc_chunks WHERE document_id = ?", [.integer(doc)])
+                try c.run("UPDATE doc_documents SET status = 'removed', removed_at = ?, removed_by = ? WHERE id = ?",
+                          [.real(Date().timeIntervalSince1970), .text(principal.id), .integer(doc)])
+            }
+        }
+        try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.remove", target: "document:\(id)",
+                                          classification: record.classification,
+                                          fields: ["collection": record.collection, "source": record.sourceName, "sha256": record.contentHash]))
+    }
+}
+
+func micros(since start: ContinuousClock.Instant) -> Int64 {
+    let d = ContinuousClock.now - start
+    return d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
+}

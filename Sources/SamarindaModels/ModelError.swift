@@ -1,0 +1,76 @@
+import Foundation
+
+/// The one error type of the model layer: HTTP transport, providers, routing,
+/// redaction and budgets. `code` is stable (it appears in API errors and the
+/// audit trail); `message` says what went wrong and how to fix it.
+public struct ModelError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, Equatable {
+        // Policy: the request is refused before anything is sent.
+        case classificationDenied = "classification_denied"
+        case budgetExceeded = "budget_exceeded"
+        case redactionFailed = "redaction_failed"
+        case invalidRequest = "invalid_request"
+        case unknownModel = "unknown_model"
+        // Transport and provider faults.
+        case connectFailed = "connect_failed"
+        case timeout = "timeout"
+        case responseTooLarge = "response_too_large"
+        case malformedResponse = "malformed_response"
+        case providerError = "provider_error"
+        case rateLimited = "rate_limited"
+        case providerUnavailable = "provider_unavailable"
+        case streamInterrupted = "stream_interrupted"
+        case transport = "transport_error"
+        case cancelled = "cancelled"
+        case storage = "storage_error"
+    }
+
+    public var code: Code
+    public var message: String
+    /// HTTP status from the provider, when the fault was an HTTP answer.
+    public var status: Int?
+    /// Seconds the provider asked us to wait (429/503 `Retry-After`).
+    public var retryAfter: Double?
+    /// True when no response byte had arrived: the request may be retried without duplicating output.
+    public var beforeFirstByte: Bool
+
+    public init(_ code: Code, _ message: String, status: Int? = nil, retryAfter: Double? = nil, beforeFirstByte: Bool = true) {
+        self.code = code
+        self.message = message
+        self.status = status
+        self.retryAfter = retryAfter
+        self.beforeFirstByte = beforeFirstByte
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    /// Faults worth retrying on the same provider and then falling back from:
+    /// connect errors, 429, 5xx, and timeouts before the first byte.
+    public var isTransient: Bool {
+        switch code {
+        case .connectFailed, .rateLimited, .providerUnavailable: return true
+        case .timeout: return beforeFirstByte
+        case .providerError: return (status ?? 0) >= 500
+        case .transport: return beforeFirstByte
+        default: return false
+        }
+    }
+
+    /// Policy refusals: audited as `denied`, not `error`.
+    public var isDenial: Bool { [.classificationDenied, .budgetExceeded, .redactionFailed].contains(code) }
+
+    /// The HTTP status the service should answer with.
+    public var httpStatus: Int {
+        switch code {
+        case .classificationDenied: 403
+        case .budgetExceeded, .rateLimited: 429
+        case .redactionFailed: 422
+        case .invalidRequest: 400
+        case .unknownModel: 404
+        case .timeout: 504
+        case .cancelled: 499
+        case .storage: 500
+        default: 502
+        }
+    }
+}

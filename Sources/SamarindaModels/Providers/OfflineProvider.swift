@@ -1,0 +1,107 @@
+import Foundation
+import SamarindaCore
+
+/// The embedded provider: no network, no weights. It answers extractively from
+/// the passages it is given — the sentences that share the most (rarer) terms
+/// with the question, each with its citation — and says plainly that it is
+/// the offline extractive mode, so no one mistakes it for a language model.
+public struct OfflineProvider: ModelProvider {
+    public let config: ProviderConfig
+    /// The model name reported in responses and the audit trail.
+    public static let modelName = "extractive"
+    public static let modeNotice = "Mode luring (ekstraktif): jawaban ini disusun dari kutipan dokumen kota, bukan oleh model bahasa."
+    let maxSentences: Int
+
+    public init(config: ProviderConfig = .offlineDefault, maxSentences: Int = 3) {
+        self.config = config
+        self.maxSentences = maxSentences
+    }
+
+    /// The answer text for a question over passages (deterministic).
+    public func answer(question: String, passages: [Passage]) -> String {
+        guard !passages.isEmpty else {
+            return Self.modeNotice + "\n\nTidak ditemukan dokumen yang relevan untuk pertanyaan ini, jadi belum ada jawaban. "
+                + "Coba gunakan kata kunci lain, atau hubungi perangkat daerah terkait."
+        }
+        let questionTerms = Set(TextAnalysis.terms(question))
+        // Candidate sentences with their passage index (citation number - 1).
+        var candidates: [(passage: Int, order: Int, text: String, terms: Set<String>)] = []
+        for (p, passage) in passages.enumerated() {
+            for (i, s) in TextAnalysis.sentences(passage.text).enumerated() {
+                candidates.append((p, i, s, Set(TextAnalysis.terms(s))))
+            }
+        }
+        // Inverse sentence frequency: a term found in few sentences says more.
+        var df: [String: Int] = [:]
+        for c in candidates { for t in c.terms where questionTerms.contains(t) { df[t, default: 0] += 1 } }
+        let n = Double(max(candidates.count, 1))
+        var scored: [(score: Double, passage: Int, order: Int, text: String)] = []
+        for c in candidates {
+            var score = 0.0
+            for t in c.terms where questionTerms.contains(t) { score += 1 + log(n / Double(df[t] ?? 1)) }
+            // A small bonus for the passage's retrieval rank keeps ties stable and sensible.
+            if score > 0 { scored.append((score + passages[c.passage].score * 1e-6, c.passage, c.order, c.text)) }
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.passage, $0.order) < ($1.passage, $1.order) }
+        let chosen = scored.prefix(maxSentences).sorted { ($0.passage, $0.order) < ($1.passage, $1.order) }
+        guard !chosen.isEmpty else {
+            return Self.modeNotice + "\n\nDokumen yang ditemukan tidak memuat kalimat yang cocok dengan pertanyaan ini. Dokumen terkait:\n"
+                + passages.enumerated().map { "[\($0.offset + 1)] \($0.element.citationLabel)" }.joined(separator: "\n")
+        }
+        var cited: [Int] = []
+        var lines: [String] = []
+        for c in chosen {
+            lines.append("\(c.text) [\(c.passage + 1)]")
+            if !cited.contains(c.passage) { cited.append(c.passage) }
+        }
+        let sources = cited.sorted().map { "[\($0 + 1)] \(passages[$0].citationLabel)" }
+        return Self.modeNotice + "\n\n" + lines.joined(separator: "\n") + "\n\nSumber:\n" + sources.joined(separator: "\n")
+    }
+
+    private func usage(_ call: ProviderCall, _ text: String) -> Usage {
+        Usage(promptTokens: TextAnalysis.estimateTokens(call.request.messages), completionTokens: TextAnalysis.estimateTokens(text))
+    }
+
+    private func limited(_ text: String, _ call: ProviderCall) -> (String, String) {
+        guard let max = call.request.maxTokens, max > 0, TextAnalysis.estimateTokens(text) > max else { return (text, "stop") }
+        return (String(text.prefix(max * 4)), "length")
+    }
+
+    public func chat(_ call: ProviderCall) async throws -> ChatResponse {
+        let (text, reason) = limited(answer(question: call.request.lastUserText, passages: call.passages), call)
+        return ChatResponse(message: .assistant(text), finishReason: reason, usage: usage(call, text),
+                            provider: config.name, model: Self.modelName)
+    }
+
+    public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
+        let (text, reason) = limited(answer(question: call.request.lastUserText, passages: call.passages), call)
+        let usage = usage(call, text)
+        return AsyncThrowingStream { continuation in
+            // Word-sized pieces, so clients see the same incremental shape as from a real model.
+            var batch: [ChatStreamEvent] = []
+            var piece = ""
+            for ch in text {
+                piece.append(ch)
+                if ch == " " || ch == "\n" {
+                    batch.append(.delta(piece))
+                    piece = ""
+                }
+            }
+            if !piece.isEmpty { batch.append(.delta(piece)) }
+            batch.append(.usage(usage))
+            batch.append(.finish(reason: reason))
+            continuation.yield(batch)
+            continuation.finish()
+        }
+    }
+
+    public func embed(_ inputs: [String]) async throws -> EmbeddingResponse {
+        EmbeddingResponse(vectors: inputs.map(LocalEmbedding.embed),
+                          usage: Usage(promptTokens: inputs.reduce(0) { $0 + TextAnalysis.estimateTokens($1) }, completionTokens: 0),
+                          provider: config.name, model: "hashed-bag-of-words-\(LocalEmbedding.dimensions)")
+    }
+
+    public func listModels() async throws -> [ModelInfo] {
+        [ModelInfo(id: Self.modelName, ownedBy: config.name)]
+    }
+}

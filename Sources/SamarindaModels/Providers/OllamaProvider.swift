@@ -1,0 +1,159 @@
+import Foundation
+import SamarindaCore
+
+/// Ollama's native API (`/api/chat`, `/api/embed`, `/api/tags`); `base_url` is the server root,
+/// e.g. `http://127.0.0.1:11434`. Streams are newline-delimited JSON.
+public struct OllamaProvider: ModelProvider {
+    public let config: ProviderConfig
+    let http: HTTPClient
+    let maxResponseBytes: Int
+
+    public init(config: ProviderConfig, http: HTTPClient = .shared, maxResponseBytes: Int = 8 * 1024 * 1024) {
+        self.config = config
+        self.http = http
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    private struct WireToolCall: Codable {
+        struct Function: Codable { var name: String; var arguments: JSONValue? }
+        var function: Function
+    }
+    private struct WireMessage: Codable {
+        var role: String
+        var content: String
+        var tool_calls: [WireToolCall]?
+    }
+    private struct WireRequest: Encodable {
+        var model: String
+        var messages: [WireMessage]
+        var stream: Bool
+        var tools: [ToolDefinition]?
+        var options: [String: Double]?
+    }
+    private struct WireAnswer: Decodable {
+        var message: WireMessage?
+        var done: Bool?
+        var done_reason: String?
+        var prompt_eval_count: Int?
+        var eval_count: Int?
+        var error: String?
+    }
+
+    private func body(_ call: ProviderCall, stream: Bool) throws -> Data {
+        let messages = call.request.messages.map { m in
+            WireMessage(role: m.role == .developer ? "system" : m.role.rawValue, content: m.content ?? "",
+                        tool_calls: m.toolCalls?.map { WireToolCall(function: .init(
+                            name: $0.function.name,
+                            arguments: (try? JSONDecoder().decode(JSONValue.self, from: Data($0.function.arguments.utf8))) ?? .object([:]))) })
+        }
+        var options: [String: Double] = [:]
+        if let t = call.request.temperature { options["temperature"] = t }
+        if let n = call.request.maxTokens { options["num_predict"] = Double(n) }
+        return try JSONEncoder().encode(WireRequest(model: call.model, messages: messages, stream: stream,
+                                                    tools: call.request.tools, options: options.isEmpty ? nil : options))
+    }
+
+    private func request(_ path: String, body: Data?) -> HTTPRequest {
+        HTTPRequest(method: body == nil ? "GET" : "POST", url: config.url(path),
+                    headers: (body == nil ? [] : [HTTPHeader("Content-Type", "application/json")]) + config.authHeaders(),
+                    body: body, timeoutMillis: config.timeoutMillis, connectTimeoutMillis: config.connectTimeoutMillis,
+                    firstByteTimeoutMillis: config.timeoutMillis, maxResponseBytes: maxResponseBytes)
+    }
+
+    private static func toolCalls(_ wire: [WireToolCall]?) -> [ToolCall]? {
+        guard let wire, !wire.isEmpty else { return nil }
+        return wire.enumerated().map { i, c in
+            let args = c.function.arguments.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return ToolCall(id: "call_\(i)_" + randomID(bytes: 4), name: c.function.name, arguments: args)
+        }
+    }
+
+    public func chat(_ call: ProviderCall) async throws -> ChatResponse {
+        let response = try await http.send(request("/api/chat", body: body(call, stream: false)))
+        guard (200..<300).contains(response.status) else {
+            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
+        }
+        let a = try decodeJSON(WireAnswer.self, response.body, provider: config.name, what: "chat answer")
+        if let e = a.error { throw ModelError(.providerError, "provider '\(config.name)': \(e)") }
+        guard let m = a.message else { throw ModelError(.malformedResponse, "provider '\(config.name)' answered without a message") }
+        let calls = Self.toolCalls(m.tool_calls)
+        let usage = (a.prompt_eval_count != nil || a.eval_count != nil) ? Usage(promptTokens: a.prompt_eval_count ?? 0, completionTokens: a.eval_count ?? 0) : nil
+        return ChatResponse(message: ChatMessage(role: .assistant, content: m.content, toolCalls: calls),
+                            finishReason: calls != nil ? "tool_calls" : (a.done_reason == "length" ? "length" : "stop"),
+                            usage: usage, provider: config.name, model: call.model)
+    }
+
+    public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
+        let response = try await http.stream(request("/api/chat", body: body(call, stream: true)))
+        guard (200..<300).contains(response.status) else {
+            let body = (try? await response.collect()) ?? Data()
+            throw providerFailure(config.name, status: response.status, headers: response.headers, body: body)
+        }
+        let name = config.name
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var lines = LineSplitter()
+                var done = false
+                var toolIndex = 0
+                var batch: [ChatStreamEvent] = []
+                func handle(_ line: String) throws {
+                    guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+                    let a = try decodeJSON(WireAnswer.self, Data(line.utf8), provider: name, what: "stream line")
+                    if let e = a.error { throw ModelError(.providerError, "provider '\(name)': \(e)", beforeFirstByte: false) }
+                    if let text = a.message?.content, !text.isEmpty { batch.append(.delta(text)) }
+                    for c in Self.toolCalls(a.message?.tool_calls) ?? [] {
+                        batch.append(.toolCall(ToolCallDelta(index: toolIndex, id: c.id, name: c.function.name, arguments: c.function.arguments)))
+                        toolIndex += 1
+                    }
+                    if a.done == true {
+                        done = true
+                        if a.prompt_eval_count != nil || a.eval_count != nil {
+                            batch.append(.usage(Usage(promptTokens: a.prompt_eval_count ?? 0, completionTokens: a.eval_count ?? 0)))
+                        }
+                        batch.append(.finish(reason: toolIndex > 0 ? "tool_calls" : (a.done_reason == "length" ? "length" : "stop")))
+                    }
+                }
+                do {
+                    for try await chunk in response.body {
+                        for line in try lines.feed(chunk) { try handle(line) }
+                        if !batch.isEmpty { continuation.yield(batch); batch = [] }
+                        if done { break }
+                    }
+                    if !done, let rest = lines.finish() { try handle(rest) }
+                    if !batch.isEmpty { continuation.yield(batch); batch = [] }
+                    if !done {
+                        throw ModelError(.streamInterrupted, "provider '\(name)' closed the stream before the answer was complete", beforeFirstByte: false)
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func embed(_ inputs: [String]) async throws -> EmbeddingResponse {
+        struct Body: Encodable { var model: String; var input: [String] }
+        struct Answer: Decodable { var embeddings: [[Float]]; var prompt_eval_count: Int? }
+        let response = try await http.send(request("/api/embed", body: JSONEncoder().encode(Body(model: config.wireEmbeddingModel, input: inputs))))
+        guard (200..<300).contains(response.status) else {
+            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
+        }
+        let a = try decodeJSON(Answer.self, response.body, provider: config.name, what: "embeddings response")
+        guard a.embeddings.count == inputs.count else {
+            throw ModelError(.malformedResponse, "provider '\(config.name)' returned \(a.embeddings.count) embeddings for \(inputs.count) inputs")
+        }
+        return EmbeddingResponse(vectors: a.embeddings, usage: a.prompt_eval_count.map { Usage(promptTokens: $0, completionTokens: 0) },
+                                 provider: config.name, model: config.wireEmbeddingModel)
+    }
+
+    public func listModels() async throws -> [ModelInfo] {
+        struct Answer: Decodable { struct M: Decodable { var name: String }; var models: [M] }
+        let response = try await http.send(request("/api/tags", body: nil))
+        guard (200..<300).contains(response.status) else {
+            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
+        }
+        return try decodeJSON(Answer.self, response.body, provider: config.name, what: "model list").models.map { ModelInfo(id: $0.name, ownedBy: config.name) }
+    }
+}

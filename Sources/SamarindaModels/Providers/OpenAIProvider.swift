@@ -1,0 +1,137 @@
+import Foundation
+import SamarindaCore
+
+/// Any OpenAI-compatible server: vLLM, llama.cpp `llama-server`, Ollama's `/v1`,
+/// or a paid API. `base_url` ends with the version (`http://127.0.0.1:8081/v1`).
+public struct OpenAIProvider: ModelProvider {
+    public let config: ProviderConfig
+    let http: HTTPClient
+    let maxResponseBytes: Int
+
+    public init(config: ProviderConfig, http: HTTPClient = .shared, maxResponseBytes: Int = 8 * 1024 * 1024) {
+        self.config = config
+        self.http = http
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    func body(_ call: ProviderCall, stream: Bool) throws -> Data {
+        var r = call.request
+        r.model = call.model
+        r.classification = nil // our field; not the provider's business
+        r.stream = stream ? true : nil
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any] ?? [:]
+        // Ask for usage in the final chunk; servers that do not know the option ignore it.
+        if stream { json["stream_options"] = ["include_usage": true] }
+        return try JSONSerialization.data(withJSONObject: json)
+    }
+
+    func request(_ path: String, body: Data?) -> HTTPRequest {
+        HTTPRequest(method: body == nil ? "GET" : "POST", url: config.url(path),
+                    headers: (body == nil ? [] : [HTTPHeader("Content-Type", "application/json")]) + config.authHeaders(),
+                    body: body, timeoutMillis: config.timeoutMillis, connectTimeoutMillis: config.connectTimeoutMillis,
+                    firstByteTimeoutMillis: config.timeoutMillis, maxResponseBytes: maxResponseBytes)
+    }
+
+    public func chat(_ call: ProviderCall) async throws -> ChatResponse {
+        let response = try await http.send(request("/chat/completions", body: body(call, stream: false)))
+        guard (200..<300).contains(response.status) else {
+            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
+        }
+        var answer = try decodeJSON(ChatResponse.self, response.body, provider: config.name, what: "chat completion")
+        answer.provider = config.name
+        if answer.model.isEmpty { answer.model = call.model }
+        return answer
+    }
+
+    public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
+        let response = try await http.stream(request("/chat/completions", body: body(call, stream: true)))
+        guard (200..<300).contains(response.status) else {
+            let body = (try? await response.collect()) ?? Data()
+            throw providerFailure(config.name, status: response.status, headers: response.headers, body: body)
+        }
+        let name = config.name
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var parser = ServerSentEventParser()
+                var finished = false
+                var done = false
+                do {
+                    outer: for try await chunk in response.body {
+                        var batch: [ChatStreamEvent] = []
+                        defer { if !batch.isEmpty { continuation.yield(batch) } }
+                        for event in try parser.feed(chunk) {
+                            if event.data == "[DONE]" { done = true; break outer }
+                            let c = try decodeJSON(ChatStreamChunk.self, Data(event.data.utf8), provider: name, what: "stream chunk")
+                            for e in events(of: c) {
+                                if case .finish = e { finished = true }
+                                batch.append(e)
+                            }
+                        }
+                    }
+                    var tail: [ChatStreamEvent] = []
+                    if !done {
+                        for event in parser.finish() where event.data != "[DONE]" {
+                            let c = try decodeJSON(ChatStreamChunk.self, Data(event.data.utf8), provider: name, what: "stream chunk")
+                            for e in events(of: c) {
+                                if case .finish = e { finished = true }
+                                tail.append(e)
+                            }
+                        }
+                    }
+                    if !tail.isEmpty { continuation.yield(tail) }
+                    if !finished && !done {
+                        throw ModelError(.streamInterrupted, "provider '\(name)' closed the stream before the answer was complete",
+                                         beforeFirstByte: false)
+                    }
+                    if !finished { continuation.yield([.finish(reason: "stop")]) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func embed(_ inputs: [String]) async throws -> EmbeddingResponse {
+        struct Body: Encodable { var model: String; var input: [String] }
+        struct Answer: Decodable {
+            struct Item: Decodable { var index: Int?; var embedding: [Float] }
+            var data: [Item]
+            var usage: Usage?
+            var model: String?
+        }
+        let data = try JSONEncoder().encode(Body(model: config.wireEmbeddingModel, input: inputs))
+        let response = try await http.send(request("/embeddings", body: data))
+        guard (200..<300).contains(response.status) else {
+            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
+        }
+        let answer = try decodeJSON(Answer.self, response.body, provider: config.name, what: "embeddings response")
+        guard answer.data.count == inputs.count else {
+            throw ModelError(.malformedResponse, "provider '\(config.name)' returned \(answer.data.count) embeddings for \(inputs.count) inputs")
+        }
+        let ordered = answer.data.enumerated().sorted { ($0.element.index ?? $0.offset) < ($1.element.index ?? $1.offset) }.map(\.element.embedding)
+        return EmbeddingResponse(vectors: ordered, usage: answer.usage, provider: config.name, model: answer.model ?? config.wireEmbeddingModel)
+    }
+
+    public func listModels() async throws -> [ModelInfo] {
+        struct Answer: Decodable { var data: [ModelInfo] }
+        let response = try await http.send(request("/models", body: nil))
+        guard (200..<300).contains(response.status) else {
+            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
+        }
+        return try decodeJSON(Answer.self, response.body, provider: config.name, what: "model list").data
+    }
+}
+
+/// Our events for one OpenAI chunk (only the first choice is used).
+func events(of chunk: ChatStreamChunk) -> [ChatStreamEvent] {
+    var out: [ChatStreamEvent] = []
+    if let choice = chunk.choices.first {
+        if let text = choice.delta.content, !text.isEmpty { out.append(.delta(text)) }
+        for call in choice.delta.toolCalls ?? [] { out.append(.toolCall(call)) }
+        if let reason = choice.finishReason { out.append(.finish(reason: reason)) }
+    }
+    if let usage = chunk.usage { out.append(.usage(usage)) }
+    return out
+}

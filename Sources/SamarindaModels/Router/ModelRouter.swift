@@ -1,0 +1,590 @@
+import Crypto
+import Foundation
+import SamarindaCore
+
+/// Who is calling and with what data in context. The router raises the
+/// request's classification to the highest of the passages and tool outputs.
+public struct ModelCallContext: Sendable {
+    public var principal: Principal
+    /// Passages the answer may use (the offline provider answers from them; the caller puts them in the prompt for others).
+    public var passages: [Passage]
+    /// Classifications of tool outputs present in the messages.
+    public var toolOutputClassifications: [Classification]
+    public var requestID: String?
+    /// The plugin making the call, if any (recorded in the audit trail).
+    public var plugin: String?
+
+    public init(principal: Principal, passages: [Passage] = [], toolOutputClassifications: [Classification] = [],
+                requestID: String? = nil, plugin: String? = nil) {
+        self.principal = principal
+        self.passages = passages
+        self.toolOutputClassifications = toolOutputClassifications
+        self.requestID = requestID
+        self.plugin = plugin
+    }
+}
+
+/// Tunables of retrying and health; the defaults suit production.
+public struct RouterOptions: Sendable {
+    /// First backoff; each retry doubles it, with full jitter, up to `backoffMaxMillis`.
+    public var backoffBaseMillis = 250
+    public var backoffMaxMillis = 4000
+    /// A `Retry-After` longer than this is not waited for: the next provider is tried instead.
+    public var maxRetryAfterSeconds = 20.0
+    /// Consecutive faults after which a provider is skipped for `breakerCooldownMillis`.
+    public var breakerThreshold = 3
+    public var breakerCooldownMillis = 30_000
+    /// Output tokens reserved against the budget when a request sets no `max_tokens`.
+    public var defaultMaxTokens = 1024
+    /// Largest response body accepted from a provider.
+    public var maxResponseBytes = 8 * 1024 * 1024
+    public init() {}
+}
+
+/// A provider's state as operators see it (`doctor`, `/metrics`).
+public struct ProviderHealth: Sendable, Equatable {
+    public var name: String
+    public var kind: String
+    public var enabled: Bool
+    public var external: Bool
+    public var maxClassification: Classification
+    public var circuitOpen: Bool
+    public var consecutiveFailures: Int
+    public var lastError: String?
+    public var inFlight: Int
+}
+
+/// The one way the core reaches language models. For each call it resolves
+/// the alias to its provider chain, decides the data level, refuses what no
+/// provider may see (`classification_denied`, never a silent downgrade),
+/// reserves budget, redacts personal data for external providers, retries
+/// transient faults with jittered backoff, falls back along the chain, skips
+/// providers whose circuit is open, restores placeholders in the answer, and
+/// writes exactly one `model.call` audit event.
+public final class ModelRouter: Sendable {
+    public let config: SamarindaConfig
+    let audit: any AuditSink
+    public let budget: BudgetLedger?
+    let options: RouterOptions
+    let redactor: PIIRedactor
+    let providers: [String: any ModelProvider]
+    let limits: [String: AsyncSemaphore]
+    let breaker: CircuitBreaker
+
+    public init(config: SamarindaConfig, audit: any AuditSink, budget: BudgetLedger?, options: RouterOptions = RouterOptions(),
+                redactor: PIIRedactor = PIIRedactor(), http: HTTPClient = .shared) {
+        self.config = config
+        self.audit = audit
+        self.budget = budget
+        self.options = options
+        self.redactor = redactor
+        var providers: [String: any ModelProvider] = [:]
+        var limits: [String: AsyncSemaphore] = [:]
+        for p in config.providers {
+            switch p.kind {
+            case .offline: providers[p.name] = OfflineProvider(config: p)
+            case .openai: providers[p.name] = OpenAIProvider(config: p, http: http, maxResponseBytes: options.maxResponseBytes)
+            case .ollama: providers[p.name] = OllamaProvider(config: p, http: http, maxResponseBytes: options.maxResponseBytes)
+            }
+            limits[p.name] = AsyncSemaphore(p.maxConcurrency)
+        }
+        self.providers = providers
+        self.limits = limits
+        self.breaker = CircuitBreaker(threshold: options.breakerThreshold, cooldown: .milliseconds(options.breakerCooldownMillis))
+    }
+
+    // MARK: Public API
+
+    /// A complete answer.
+    public func chat(_ request: ChatRequest, context: ModelCallContext) async throws -> ChatResponse {
+        let started = ContinuousClock.now
+        var record = CallRecord(request: request, context: context, operation: "chat")
+        do {
+            let plan = try await prepare(request, context: context, record: &record)
+            defer { plan.release() }
+            var lastError: ModelError?
+            for candidate in plan.candidates {
+                do {
+                    var answer = try await attempt(candidate, record: &record) { call in
+                        try await candidate.provider.chat(call)
+                    }
+                    answer = restore(answer, session: candidate.session)
+                    let usage = answer.usage ?? Usage(promptTokens: TextAnalysis.estimateTokens(candidate.call.request.messages),
+                                                      completionTokens: TextAnalysis.estimateTokens(answer.message.content ?? ""))
+                    answer.usage = usage
+                    try plan.settle(provider: candidate.name, model: answer.model, usage: usage)
+                    record.finish(provider: candidate.name, model: answer.model, usage: usage, answer: answer.message.content ?? "")
+                    await write(record, outcome: .ok, started: started)
+                    return answer
+                } catch let e as ModelError where e.code != .cancelled && !e.isDenial {
+                    lastError = e
+                    continue
+                }
+            }
+            throw exhausted(plan, lastError)
+        } catch {
+            let e = modelError(error)
+            await write(record, outcome: e.isDenial ? .denied(code: e.code.rawValue) : .error(code: e.code.rawValue), started: started, error: e)
+            throw e
+        }
+    }
+
+    /// A streamed answer. Events arrive as the provider produces them; the stream ends with `.finish`
+    /// or `.error` (routing refusals, every provider failing, or a provider breaking off mid-answer).
+    /// Stopping iteration cancels the provider call.
+    public func stream(_ request: ChatRequest, context: ModelCallContext) -> AsyncStream<ChatStreamEvent> {
+        let (stream, continuation) = AsyncStream<ChatStreamEvent>.makeStream(bufferingPolicy: .unbounded)
+        let task = Task {
+            await self.runStream(request, context: context, continuation)
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// Embeddings through the alias chain (same classification, redaction, budget and audit rules).
+    public func embed(_ request: EmbeddingRequest, context: ModelCallContext) async throws -> EmbeddingResponse {
+        let started = ContinuousClock.now
+        let chat = ChatRequest(model: request.model, messages: request.input.map(ChatMessage.user), maxTokens: 0,
+                               classification: request.classification)
+        var record = CallRecord(request: chat, context: context, operation: "embed")
+        do {
+            let plan = try await prepare(chat, context: context, record: &record, outputTokens: 0)
+            defer { plan.release() }
+            var lastError: ModelError?
+            for candidate in plan.candidates {
+                do {
+                    let inputs = candidate.call.request.messages.map { $0.content ?? "" }
+                    var answer = try await attempt(candidate, record: &record) { _ in try await candidate.provider.embed(inputs) }
+                    let usage = answer.usage ?? Usage(promptTokens: inputs.reduce(0) { $0 + TextAnalysis.estimateTokens($1) }, completionTokens: 0)
+                    answer.usage = usage
+                    try plan.settle(provider: candidate.name, model: answer.model, usage: usage)
+                    record.finish(provider: candidate.name, model: answer.model, usage: usage, answer: "")
+                    await write(record, outcome: .ok, started: started)
+                    return answer
+                } catch let e as ModelError where e.code != .cancelled && !e.isDenial {
+                    lastError = e
+                    continue
+                }
+            }
+            throw exhausted(plan, lastError)
+        } catch {
+            let e = modelError(error)
+            await write(record, outcome: e.isDenial ? .denied(code: e.code.rawValue) : .error(code: e.code.rawValue), started: started, error: e)
+            throw e
+        }
+    }
+
+    /// The model aliases callers may name (`GET /v1/models`).
+    public func models() -> [ModelInfo] {
+        config.models.map { ModelInfo(id: $0.name, ownedBy: "samarinda") }
+    }
+
+    /// The highest classification an alias can serve (for clients choosing an alias).
+    public func maxClassification(alias: String) -> Classification? {
+        chain(alias)?.compactMap { providers[$0]?.config }.filter(\.enabled).map(\.maxClassification).max()
+    }
+
+    public func health() -> [ProviderHealth] {
+        config.providers.map { p in
+            let s = breaker.snapshot(p.name)
+            return ProviderHealth(name: p.name, kind: p.kind.rawValue, enabled: p.enabled, external: p.external,
+                                  maxClassification: p.maxClassification, circuitOpen: s.open, consecutiveFailures: s.failures,
+                                  lastError: s.lastError, inFlight: p.maxConcurrency - (limits[p.name]?.availablePermits ?? p.maxConcurrency))
+        }
+    }
+
+    /// The data level of a request: the highest of the caller's statement, the passages and the tool outputs.
+    public static func classification(of request: ChatRequest, context: ModelCallContext) -> Classification {
+        ([request.classification ?? .biasa] + context.passages.map(\.classification) + context.toolOutputClassifications).max() ?? .biasa
+    }
+
+    // MARK: Planning
+
+    struct Candidate: Sendable {
+        var name: String
+        var provider: any ModelProvider
+        var call: ProviderCall
+        var session: PIIRedactionSession?
+    }
+
+    /// Used by one call's task only.
+    final class Plan: @unchecked Sendable {
+        var candidates: [Candidate] = []
+        var skipped: [String] = []
+        let reservation: BudgetReservation?
+        let ledger: BudgetLedger?
+        private var settled = false
+
+        init(reservation: BudgetReservation?, ledger: BudgetLedger?) {
+            self.reservation = reservation
+            self.ledger = ledger
+        }
+
+        func settle(provider: String, model: String, usage: Usage) throws {
+            guard let reservation, let ledger, !settled else { return }
+            settled = true
+            try ledger.settle(reservation, provider: provider, model: model, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens)
+        }
+
+        /// Frees the reservation if the call did not settle it (refused, failed, cancelled).
+        func release() {
+            guard !settled else { return }
+            settled = true
+            if let reservation { ledger?.release(reservation) }
+        }
+    }
+
+    private func chain(_ alias: String) -> [String]? {
+        if let a = config.models.first(where: { $0.name == alias }) { return a.providers }
+        if config.provider(alias) != nil { return [alias] }
+        return nil
+    }
+
+    private func prepare(_ request: ChatRequest, context: ModelCallContext, record: inout CallRecord, outputTokens: Int? = nil) async throws -> Plan {
+        guard !request.messages.isEmpty else { throw ModelError(.invalidRequest, "the request has no messages") }
+        guard let chain = chain(request.model) else {
+            throw ModelError(.unknownModel, "unknown model '\(request.model)'; available: \(config.models.map(\.name).joined(separator: ", "))")
+        }
+        let level = Self.classification(of: request, context: context)
+        record.classification = level
+        let enabled = chain.compactMap { providers[$0] }.filter { $0.config.enabled }
+        guard !enabled.isEmpty else {
+            throw ModelError(.providerUnavailable, "every provider of '\(request.model)' (\(chain.joined(separator: ", "))) is disabled in samarinda.toml")
+        }
+        let cleared = enabled.filter { $0.config.maxClassification >= level }
+        guard !cleared.isEmpty else {
+            let allowed = enabled.map { "\($0.config.name) (up to \($0.config.maxClassification.name))" }.joined(separator: ", ")
+            let better = config.models.first { a in a.providers.contains { providers[$0]?.config.enabled == true && (providers[$0]?.config.maxClassification ?? .biasa) >= level } }
+            throw ModelError(.classificationDenied, "this request is classified '\(level.name)', but the providers of '\(request.model)' may only receive: \(allowed). Nothing was sent."
+                             + (better.map { " Use the model '\($0.name)' for \(level.name) data." } ?? " No configured model may receive \(level.name) data."))
+        }
+        // Budget: reserve the worst case before anything is sent.
+        var reservation: BudgetReservation?
+        if let budget {
+            let tokens = TextAnalysis.estimateTokens(request.messages) + (outputTokens ?? request.maxTokens ?? options.defaultMaxTokens)
+            reservation = try budget.reserve(department: context.principal.department, principal: context.principal.id,
+                                             alias: request.model, tokens: tokens, requestID: context.requestID)
+        }
+        let plan = Plan(reservation: reservation, ledger: budget)
+        do {
+            for p in cleared {
+                guard breaker.allows(p.config.name) else {
+                    plan.skipped.append("\(p.config.name): circuit open after repeated faults")
+                    continue
+                }
+                var call = ProviderCall(request: request, model: p.config.wireModel, passages: context.passages)
+                var session: PIIRedactionSession?
+                if p.config.external {
+                    var s = PIIRedactionSession(redactor: redactor)
+                    call.request.messages = try call.request.messages.map { m in
+                        var m = m
+                        if let c = m.content { m.content = try s.redact(c) }
+                        m.toolCalls = try m.toolCalls?.map { t in
+                            var t = t
+                            t.function.arguments = try s.redact(t.function.arguments)
+                            return t
+                        }
+                        return m
+                    }
+                    // Passages are the city's documents: they go only where the prompt goes, redacted too.
+                    call.passages = try call.passages.map { var q = $0; q.text = try s.redact(q.text); return q }
+                    session = s
+                }
+                plan.candidates.append(Candidate(name: p.config.name, provider: p, call: call, session: session))
+            }
+        } catch {
+            plan.release()
+            throw error
+        }
+        if plan.candidates.isEmpty {
+            plan.release()
+            throw ModelError(.providerUnavailable, "no provider of '\(request.model)' is available: " + plan.skipped.joined(separator: "; "))
+        }
+        return plan
+    }
+
+    private func exhausted(_ plan: Plan, _ last: ModelError?) -> ModelError {
+        var e = ModelError(.providerUnavailable, "every provider allowed for this request failed"
+                           + (last.map { "; last: \($0.message)" } ?? "")
+                           + (plan.skipped.isEmpty ? "" : "; skipped: " + plan.skipped.joined(separator: "; ")))
+        e.status = last?.status
+        return e
+    }
+
+    // MARK: Calling one provider with retries
+
+    /// Calls one provider, retrying transient faults with backoff; records health.
+    private func attempt<T>(_ c: Candidate, record: inout CallRecord, _ body: (ProviderCall) async throws -> T) async throws -> T {
+        let limit = limits[c.name]
+        try await acquire(limit)
+        defer { limit?.release() }
+        record.redactions = c.session?.countsSummary ?? ""
+        var tries = 0
+        while true {
+            tries += 1
+            record.attempts += 1
+            record.tried(c.name)
+            do {
+                let result = try await body(c.call)
+                breaker.recordSuccess(c.name)
+                return result
+            } catch {
+                let e = modelError(error)
+                if e.code == .cancelled { throw e }
+                if e.isTransient || e.code == .malformedResponse || e.code == .streamInterrupted || e.code == .responseTooLarge {
+                    breaker.recordFailure(c.name, e.message)
+                }
+                guard e.isTransient, tries <= c.provider.config.retries, breaker.allows(c.name) else { throw e }
+                guard let delay = backoff(tries, e) else { throw e }
+                try await sleep(delay)
+            }
+        }
+    }
+
+    private func acquire(_ limit: AsyncSemaphore?) async throws {
+        do {
+            try await limit?.acquire()
+        } catch {
+            throw ModelError(.cancelled, "the caller went away")
+        }
+    }
+
+    private func sleep(_ d: Duration) async throws {
+        do {
+            try await Task.sleep(for: d)
+        } catch {
+            throw ModelError(.cancelled, "the caller went away")
+        }
+    }
+
+    /// Jittered exponential backoff, or the provider's `Retry-After`; nil when that is longer than we wait.
+    func backoff(_ attempt: Int, _ e: ModelError) -> Duration? {
+        if let after = e.retryAfter {
+            guard after <= options.maxRetryAfterSeconds else { return nil }
+            return .milliseconds(Int(after * 1000))
+        }
+        let cap = min(options.backoffMaxMillis, options.backoffBaseMillis << min(attempt - 1, 16))
+        return .milliseconds(Int.random(in: (cap / 2)...max(cap / 2, cap)))
+    }
+
+    private func restore(_ answer: ChatResponse, session: PIIRedactionSession?) -> ChatResponse {
+        guard let session, !session.isEmpty else { return answer }
+        var a = answer
+        a.message.content = a.message.content.map(session.restore)
+        a.message.toolCalls = a.message.toolCalls?.map { t in
+            var t = t
+            t.function.arguments = session.restore(t.function.arguments)
+            return t
+        }
+        return a
+    }
+
+    // MARK: Streaming
+
+    private func runStream(_ request: ChatRequest, context: ModelCallContext, _ out: AsyncStream<ChatStreamEvent>.Continuation) async {
+        let started = ContinuousClock.now
+        var record = CallRecord(request: request, context: context, operation: "stream")
+        let plan: Plan
+        do {
+            plan = try await prepare(request, context: context, record: &record)
+        } catch {
+            let e = modelError(error)
+            await write(record, outcome: e.isDenial ? .denied(code: e.code.rawValue) : .error(code: e.code.rawValue), started: started, error: e)
+            out.yield(.error(e))
+            return
+        }
+        defer { plan.release() }
+        var lastError: ModelError?
+        for candidate in plan.candidates {
+            var emitted = false
+            var text = ""
+            var usage: Usage?
+            var finishReason = "stop"
+            var restorer = candidate.session.map { PlaceholderRestorer(mapping: $0.mapping) }
+            var toolRestorers: [Int: PlaceholderRestorer] = [:]
+            do {
+                let events = try await attempt(candidate, record: &record) { call in try await candidate.provider.stream(call) }
+                let limit = limits[candidate.name]
+                try await acquire(limit) // hold a permit for the stream's lifetime
+                defer { limit?.release() }
+                do {
+                    for try await batch in events {
+                        for event in batch {
+                        switch event {
+                        case .delta(let piece):
+                            if !emitted { out.yield(.start(provider: candidate.name, model: candidate.call.model)); emitted = true }
+                            var restored = piece
+                            if var r = restorer {
+                                restored = r.feed(piece)
+                                restorer = r
+                            }
+                            text += restored
+                            if !restored.isEmpty { out.yield(.delta(restored)) }
+                        case .toolCall(var d):
+                            if !emitted { out.yield(.start(provider: candidate.name, model: candidate.call.model)); emitted = true }
+                            if let session = candidate.session, let args = d.function?.arguments {
+                                var r = toolRestorers[d.index] ?? PlaceholderRestorer(mapping: session.mapping)
+                                d.function?.arguments = r.feed(args)
+                                toolRestorers[d.index] = r
+                            }
+                            text += d.function?.arguments ?? ""
+                            out.yield(.toolCall(d))
+                        case .usage(let u): usage = u
+                        case .finish(let reason): finishReason = reason
+                        case .start, .error: break
+                        }
+                        }
+                    }
+                } catch {
+                    throw StreamFault(error: modelError(error), emitted: emitted)
+                }
+                if !emitted { out.yield(.start(provider: candidate.name, model: candidate.call.model)) }
+                if var r = restorer {
+                    let tail = r.flush()
+                    if !tail.isEmpty { text += tail; out.yield(.delta(tail)) }
+                }
+                for (index, var r) in toolRestorers {
+                    let tail = r.flush()
+                    if !tail.isEmpty { out.yield(.toolCall(ToolCallDelta(index: index, arguments: tail))) }
+                }
+                breaker.recordSuccess(candidate.name)
+                let used = usage ?? Usage(promptTokens: TextAnalysis.estimateTokens(candidate.call.request.messages),
+                                          completionTokens: TextAnalysis.estimateTokens(text))
+                do {
+                    try plan.settle(provider: candidate.name, model: candidate.call.model, usage: used)
+                } catch {
+                    let e = modelError(error)
+                    record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
+                    await write(record, outcome: .error(code: e.code.rawValue), started: started, error: e)
+                    out.yield(.error(e))
+                    return
+                }
+                out.yield(.usage(used))
+                out.yield(.finish(reason: finishReason))
+                record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
+                await write(record, outcome: .ok, started: started)
+                return
+            } catch let fault as StreamFault {
+                // Broke off. Before any output a transient fault may still go to the next provider;
+                // after output has reached the caller, the answer cannot be continued elsewhere.
+                var e = fault.error
+                if e.code != .cancelled { breaker.recordFailure(candidate.name, e.message) }
+                if !fault.emitted && e.code != .cancelled {
+                    lastError = e
+                    continue
+                }
+                if e.code != .cancelled {
+                    e = ModelError(.streamInterrupted, "the answer from provider '\(candidate.name)' broke off mid-way and is incomplete: \(e.message)",
+                                   status: e.status, beforeFirstByte: false)
+                }
+                let used = Usage(promptTokens: TextAnalysis.estimateTokens(candidate.call.request.messages), completionTokens: TextAnalysis.estimateTokens(text))
+                try? plan.settle(provider: candidate.name, model: candidate.call.model, usage: used)
+                record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
+                await write(record, outcome: .error(code: e.code.rawValue), started: started, error: e)
+                out.yield(.error(e))
+                return
+            } catch {
+                let e = modelError(error)
+                if e.code == .cancelled || e.isDenial {
+                    await write(record, outcome: .error(code: e.code.rawValue), started: started, error: e)
+                    out.yield(.error(e))
+                    return
+                }
+                lastError = e
+            }
+        }
+        let e = exhausted(plan, lastError)
+        await write(record, outcome: .error(code: e.code.rawValue), started: started, error: e)
+        out.yield(.error(e))
+    }
+
+    private struct StreamFault: Error {
+        var error: ModelError
+        var emitted: Bool
+    }
+
+    // MARK: Audit
+
+    struct CallRecord: Sendable {
+        var alias: String
+        var operation: String
+        var actor: AuditActor
+        var department: String
+        var requestID: String?
+        var plugin: String?
+        var classification: Classification = .biasa
+        var promptDigest: String
+        var promptJSON: Data
+        var provider = ""
+        var model = ""
+        var usage: Usage?
+        var answerDigest: String?
+        var attempts = 0
+        var providersTried: [String] = []
+        var redactions = ""
+
+        init(request: ChatRequest, context: ModelCallContext, operation: String) {
+            alias = request.model
+            self.operation = operation
+            actor = AuditActor(context.principal)
+            department = context.principal.department
+            requestID = context.requestID
+            plugin = context.plugin
+            let prompt = (try? JSONEncoder().encode(request.messages)) ?? Data()
+            promptDigest = sha256(prompt)
+            promptJSON = prompt
+        }
+
+        mutating func tried(_ name: String) {
+            if providersTried.last != name { providersTried.append(name) }
+        }
+
+        mutating func finish(provider: String, model: String, usage: Usage, answer: String) {
+            self.provider = provider
+            self.model = model
+            self.usage = usage
+            answerDigest = sha256(Data(answer.utf8))
+        }
+    }
+
+    private func write(_ r: CallRecord, outcome: AuditEvent.Outcome, started: ContinuousClock.Instant, error: ModelError? = nil) async {
+        let elapsed = ContinuousClock.now - started
+        var fields: [String: String] = [
+            "alias": r.alias,
+            "operation": r.operation,
+            "provider": r.provider,
+            "model": r.model,
+            "tokens_in": String(r.usage?.promptTokens ?? 0),
+            "tokens_out": String(r.usage?.completionTokens ?? 0),
+            "redactions": r.redactions,
+            "prompt": r.promptDigest,
+            "attempts": String(r.attempts),
+            "providers_tried": r.providersTried.joined(separator: ","),
+        ]
+        if let a = r.answerDigest { fields["answer"] = a }
+        if let p = r.plugin { fields["plugin"] = p }
+        // Full content only for departments that opted in; everyone else gets digests.
+        if config.audit.fullContentDepartments.contains(r.department) { fields["prompt_text"] = String(decoding: r.promptJSON, as: UTF8.self) }
+        if let error { fields["error"] = String(error.message.prefix(500)) }
+        let event = AuditEvent(actor: r.actor, action: "model.call",
+                               target: r.provider.isEmpty ? r.alias : "\(r.provider)/\(r.model)",
+                               classification: r.classification, outcome: outcome,
+                               durationMicros: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000,
+                               fields: fields, requestID: r.requestID)
+        // The answer has already been computed; a failing audit sink must not make it vanish silently,
+        // but it must be visible: the sink itself reports (and the audit module fails closed upstream).
+        try? await audit.record(event)
+    }
+}
+
+func modelError(_ error: any Error) -> ModelError {
+    if let e = error as? ModelError { return e }
+    if error is CancellationError { return ModelError(.cancelled, "the caller went away") }
+    return ModelError(.transport, "\(error)")
+}
+
+/// `sha256:` + hex, the form content takes in the audit trail.
+public func sha256(_ data: Data) -> String {
+    "sha256:" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+}

@@ -1,0 +1,149 @@
+import Foundation
+import SamarindaCore
+import Synchronization
+
+/// The result of `samarinda plugin test DIR`.
+public struct PluginTestReport: Sendable {
+    public struct Case: Sendable {
+        public let file: String
+        public let name: String
+        public let passed: Bool
+        public let message: String?
+    }
+    public var cases: [Case] = []
+    /// Problems that stopped the run before tests could run (manifest, entry file).
+    public var setupErrors: [String] = []
+    public var output: [String] = []
+    public var passed: Int { cases.filter(\.passed).count }
+    public var failed: Int { cases.filter { !$0.passed }.count + setupErrors.count }
+    public var summary: String { "\(passed) passed, \(failed) failed" }
+}
+
+/// Runs a plugin's own Lua tests (`tests/*.lua`) inside the same sandbox the plugin runs in, with
+/// a small assertion API:
+///
+///     test("name", function() ... end)
+///     assert_eq(actual, expected [, message])      -- deep comparison of tables
+///     assert_true(value [, message]) / assert_false(value [, message])
+///     assert_match(text, lua_pattern [, message])
+///     assert_error(function, [pattern])            -- the function must raise (matching pattern)
+///     call_tool("tool_name", args)                 -- the tool's handler, as the host calls it
+///     plugin                                       -- the table the entry file returned
+///
+/// Each test runs as its own call under the plugin's limits, as a staff member of the plugin's
+/// department, with the services given (the platform's, or stand-ins).
+public enum PluginTestRunner {
+    static let prelude = #"""
+    local tests = {}
+    local function show(v, depth)
+      depth = depth or 0
+      if type(v) == "string" then return string.format("%q", v) end
+      if type(v) ~= "table" or depth > 3 then return tostring(v) end
+      local parts, n = {}, 0
+      for k, x in pairs(v) do
+        n = n + 1
+        if n > 20 then parts[#parts + 1] = "..."; break end
+        parts[#parts + 1] = "[" .. show(k, depth + 1) .. "] = " .. show(x, depth + 1)
+      end
+      return "{" .. table.concat(parts, ", ") .. "}"
+    end
+    local function equal(a, b, depth)
+      if a == b then return true end
+      if type(a) ~= "table" or type(b) ~= "table" or depth > 50 then return false end
+      for k, v in pairs(a) do if not equal(v, b[k], depth + 1) then return false end end
+      for k in pairs(b) do if a[k] == nil then return false end end
+      return true
+    end
+    local function fail(message, default)
+      error((message and (message .. ": ") or "") .. default, 3)
+    end
+    function test(name, fn)
+      if type(name) ~= "string" or type(fn) ~= "function" then error("usage: test(\"name\", function() ... end)", 2) end
+      tests[#tests + 1] = { name = name, fn = fn, file = __samarinda_current_file }
+    end
+    function assert_eq(actual, expected, message)
+      if not equal(actual, expected, 0) then fail(message, "expected " .. show(expected) .. ", got " .. show(actual)) end
+    end
+    function assert_true(v, message) if not v then fail(message, "expected a true value, got " .. show(v)) end end
+    function assert_false(v, message) if v then fail(message, "expected false or nil, got " .. show(v)) end end
+    function assert_match(s, pattern, message)
+      if type(s) ~= "string" or not string.find(s, pattern) then fail(message, show(s) .. " does not match " .. show(pattern)) end
+    end
+    function assert_error(fn, pattern, message)
+      local ok, err = pcall(fn)
+      if ok then fail(message, "expected an error, but the function returned normally") end
+      if pattern and not string.find(tostring(err), pattern) then fail(message, "error " .. show(tostring(err)) .. " does not match " .. show(pattern)) end
+    end
+    function call_tool(name, args)
+      local handler = __samarinda_handlers[name]
+      if not handler then error("no tool named " .. tostring(name), 2) end
+      return plugin[handler](args)
+    end
+    function __samarinda_count() return #tests end
+    function __samarinda_run(i)
+      local t = tests[i]
+      local ok, err = pcall(t.fn)
+      local message = nil
+      if not ok then message = type(err) == "string" and err or ("error object: " .. tostring(err)) end
+      return { name = t.name, file = t.file, ok = ok, message = message }
+    end
+    """#
+
+    public static func run(folder: String, config: SamarindaConfig, services: any PluginHostServices = UnavailablePluginServices(),
+                           database: Database? = nil, audit: any AuditSink = MemoryAuditSink()) async -> PluginTestReport {
+        var report = PluginTestReport()
+        let output = Mutex<[String]>([])
+        let kv = database.map { PluginKV(database: $0) }
+        let built = await PluginHost.build(folder: folder, config: config) { manifest, grants in
+            SandboxEnvironment(pluginID: manifest.id, pluginVersion: manifest.version.description, grants: grants, limits: manifest.limits,
+                               services: services, kv: kv, audit: audit, log: { line in
+                                   output.withLock { $0.append("[\(line.level)] \(line.message)") }
+                               })
+        }
+        guard let plugin = built.plugin else {
+            report.setupErrors = built.status.errors.isEmpty ? ["the plugin is disabled in the configuration"] : built.status.errors
+            return report
+        }
+        let manifest = plugin.manifest
+        let worker = plugin.worker
+        let principal = Principal(id: "test:\(manifest.id)", name: "plugin test", department: manifest.department, role: .staff,
+                                  clearance: manifest.tools.map(\.classification).max() ?? .biasa)
+        let context = PluginCallContext(principal: principal, pluginID: manifest.id, pluginVersion: manifest.version.description,
+                                        tool: "test", requestID: nil, classification: principal.clearance)
+        await worker.exposeModule(as: "plugin")
+        let handlers = manifest.tools.map { "[\(JSONValue.string($0.name).jsonText)] = \(JSONValue.string($0.handler).jsonText)" }.joined(separator: ", ")
+        _ = await worker.run(source: "__samarinda_handlers = { \(handlers) }\n" + prelude, chunkName: "test-prelude", context: nil)
+
+        let testsDir = folder + "/tests"
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: testsDir)) ?? []).filter { $0.hasSuffix(".lua") }.sorted()
+        if files.isEmpty { report.setupErrors.append("\(testsDir): no tests found; add tests/*.lua files that call test(\"name\", function() ... end)") }
+        for file in files {
+            guard let source = try? String(contentsOfFile: testsDir + "/" + file, encoding: .utf8) else {
+                report.cases.append(.init(file: file, name: "(load)", passed: false, message: "cannot read the file"))
+                continue
+            }
+            let loaded = await worker.run(source: "__samarinda_current_file = \(JSONValue.string(file).jsonText)\n" + source,
+                                          chunkName: "tests/\(file)", context: context)
+            if case .failure(let e) = loaded.result {
+                report.cases.append(.init(file: file, name: "(load)", passed: false, message: e.message))
+            }
+        }
+        let count = Int((await worker.run(source: "return __samarinda_count()", chunkName: "test", context: nil)).result.successValue?.numberValue ?? 0)
+        for i in 1...max(count, 1) where count > 0 {
+            let outcome = await worker.run(source: "return __samarinda_run(\(i))", chunkName: "test", context: context)
+            switch outcome.result {
+            case .success(let v):
+                report.cases.append(.init(file: v["file"]?.stringValue ?? "", name: v["name"]?.stringValue ?? "test \(i)",
+                                          passed: v["ok"]?.boolValue ?? false, message: v["message"]?.stringValue))
+            case .failure(let e):
+                report.cases.append(.init(file: "", name: "test \(i)", passed: false, message: e.description))
+            }
+        }
+        report.output = output.withLock { $0 }
+        return report
+    }
+}
+
+extension Result {
+    var successValue: Success? { if case .success(let v) = self { return v }; return nil }
+}

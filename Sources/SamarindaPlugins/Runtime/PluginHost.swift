@@ -1,0 +1,410 @@
+import CLua
+import Crypto
+import Foundation
+import SamarindaCore
+import Synchronization
+
+/// A plugin as `plugin list` and the console show it.
+public struct PluginStatus: Sendable {
+    public enum State: String, Sendable { case loaded, failed, disabled }
+    public let id: String
+    public let folder: String
+    public let state: State
+    public let version: String?
+    public let department: String?
+    public let tools: [String]
+    public let grants: PluginGrants?
+    /// Why it did not load (each names file, key and line where it can).
+    public let errors: [String]
+    public let warnings: [String]
+    /// Bytes the loaded Lua state holds when idle.
+    public let idleMemoryBytes: Int
+}
+
+/// A tool a principal may call, for `/v1/tools`, MCP and the chat API's function tools.
+public struct PluginToolInfo: Sendable {
+    public let plugin: String
+    public let pluginVersion: String
+    public let tool: String
+    /// `<plugin>.<tool>`, e.g. `disdukcapil.syarat.cek_syarat`.
+    public var qualifiedName: String { "\(plugin).\(tool)" }
+    public let description: String
+    public let classification: Classification
+    public let readOnly: Bool
+    public let inputSchema: JSONValue
+    public let outputSchema: JSONValue?
+}
+
+/// What the operator console's `lua` mode gets back from a snippet.
+public struct ConsoleEvaluation: Sendable {
+    public let value: JSONValue?
+    public let error: PluginError?
+    /// `print` and `samarinda.log.*` lines, in order.
+    public let output: [String]
+}
+
+final class LoadedPlugin: Sendable {
+    let manifest: PluginManifest
+    let grants: PluginGrants
+    let worker: PluginWorker
+    let folder: String
+    let idleMemory: Int
+    init(manifest: PluginManifest, grants: PluginGrants, worker: PluginWorker, folder: String, idleMemory: Int) {
+        self.manifest = manifest
+        self.grants = grants
+        self.worker = worker
+        self.folder = folder
+        self.idleMemory = idleMemory
+    }
+}
+
+/// The plugin registry and the one way into plugins: discovers the folders in
+/// `[plugins] dir`, loads each into its own sandbox, reloads a plugin when its
+/// files change (the new state is swapped in only if it loads cleanly; calls in
+/// flight finish on the old one), and invokes tools with policy, schemas,
+/// limits and one audit event per call.
+public final class PluginHost: Sendable {
+    public let config: SamarindaConfig
+    let services: any PluginHostServices
+    let audit: any AuditSink
+    let kv: PluginKV?
+    let log: PluginLogHandler?
+
+    struct Slot {
+        var plugin: LoadedPlugin?
+        var status: PluginStatus
+        var fingerprint: String
+        var lastChecked: Int64
+    }
+    private let slots = Mutex<[String: Slot]>([:])
+    private let watcher = Mutex<Task<Void, Never>?>(nil)
+
+    public init(config: SamarindaConfig, services: any PluginHostServices, audit: any AuditSink,
+                database: Database?, log: PluginLogHandler? = nil) {
+        self.config = config
+        self.services = services
+        self.audit = audit
+        self.kv = database.map { PluginKV(database: $0) }
+        self.log = log
+    }
+
+    /// Loads every plugin and, when `[plugins] watch` is on, starts watching the folder.
+    public func start() async {
+        await refresh()
+        guard config.plugins.watch else { return }
+        let interval = UInt64(max(config.plugins.watchIntervalMillis, 50)) * 1_000_000
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: interval)
+                guard let self else { return }
+                await self.refresh()
+            }
+        }
+        watcher.withLock { $0?.cancel(); $0 = task }
+    }
+
+    public func stop() {
+        watcher.withLock { $0?.cancel(); $0 = nil }
+    }
+
+    public var pluginsDirectory: String { config.plugins.dir }
+
+    // MARK: Discovery and reload
+
+    /// Rescans the plugins folder: loads new plugins, reloads changed ones, unloads removed ones.
+    public func refresh() async {
+        let dir = config.plugins.dir
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+            .filter { !$0.hasPrefix(".") && !$0.hasPrefix("_") }
+            .filter { var isDir: ObjCBool = false; return FileManager.default.fileExists(atPath: dir + "/" + $0, isDirectory: &isDir) && isDir.boolValue }
+            .sorted()
+        let known = slots.withLock { Set($0.keys) }
+        for removed in known.subtracting(names) {
+            slots.withLock { _ = $0.removeValue(forKey: removed) }
+            try? await audit.record(AuditEvent(actor: AuditActor(.system), action: "plugin.unload", target: removed,
+                                               fields: ["reason": "folder removed"]))
+        }
+        for name in names { await reloadIfChanged(name, force: false) }
+    }
+
+    /// Reloads `id` when its folder's files changed since the last load.
+    func reloadIfChanged(_ id: String, force: Bool) async {
+        let folder = config.plugins.dir + "/" + id
+        guard FileManager.default.fileExists(atPath: folder) else { return }
+        let now = clua_now_ns()
+        let interval = Int64(config.plugins.watchIntervalMillis) * 1_000_000
+        // Claim the check so concurrent callers do not reload the same plugin twice.
+        let due = slots.withLock { s -> Bool in
+            if let slot = s[id], !force, now - slot.lastChecked < interval { return false }
+            s[id]?.lastChecked = now
+            return true
+        }
+        guard due else { return }
+        let print = Self.fingerprint(folder)
+        if let slot = slots.withLock({ $0[id] }), slot.fingerprint == print { return }
+        let (plugin, status) = await load(folder: folder, id: id)
+        slots.withLock { s in
+            if let plugin {
+                s[id] = Slot(plugin: plugin, status: status, fingerprint: print, lastChecked: now)
+            } else if var old = s[id], old.plugin != nil {
+                // A broken edit: keep serving the last good version, report the errors.
+                old.fingerprint = print
+                old.status = PluginStatus(id: id, folder: folder, state: .loaded, version: old.status.version, department: old.status.department,
+                                          tools: old.status.tools, grants: old.status.grants,
+                                          errors: ["the edited version does not load; still serving \(old.status.version ?? "the previous version")"] + status.errors,
+                                          warnings: old.status.warnings, idleMemoryBytes: old.status.idleMemoryBytes)
+                s[id] = old
+            } else {
+                s[id] = Slot(plugin: nil, status: status, fingerprint: print, lastChecked: now)
+            }
+        }
+    }
+
+    /// Files, sizes and modification times (ns) under `folder`: changes when any file does.
+    static func fingerprint(_ folder: String) -> String {
+        var parts: [String] = []
+        let files = FileManager.default.enumerator(atPath: folder)
+        while let rel = files?.nextObject() as? String {
+            var st = stat()
+            guard stat(folder + "/" + rel, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            parts.append("\(rel):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)")
+        }
+        return parts.sorted().joined(separator: "|")
+    }
+
+    func environment(for manifest: PluginManifest, grants: PluginGrants) -> SandboxEnvironment {
+        SandboxEnvironment(pluginID: manifest.id, pluginVersion: manifest.version.description, grants: grants, limits: manifest.limits,
+                           services: services, kv: kv, audit: audit, log: log)
+    }
+
+    /// Loads one plugin folder; audits the outcome (`plugin.load`).
+    func load(folder: String, id: String) async -> (LoadedPlugin?, PluginStatus) {
+        let result = await Self.build(folder: folder, config: config) { self.environment(for: $0, grants: $1) }
+        let status = result.status
+        var fields: [String: String] = ["folder": folder]
+        if let g = status.grants {
+            fields["requested"] = g.requested.joined(separator: ",")
+            fields["granted"] = g.granted.joined(separator: ",")
+            fields["denied"] = g.denied.joined(separator: ",")
+        }
+        if let v = status.version { fields["version"] = v }
+        if !status.errors.isEmpty { fields["errors"] = String(status.errors.joined(separator: "\n").prefix(4000)) }
+        let outcome: AuditEvent.Outcome = status.state == .loaded ? .ok : status.state == .disabled ? .denied(code: "disabled") : .error(code: "load_failed")
+        try? await audit.record(AuditEvent(actor: AuditActor(.system), action: "plugin.load", target: id, outcome: outcome, fields: fields))
+        return (result.plugin, status)
+    }
+
+    struct BuildResult {
+        let plugin: LoadedPlugin?
+        let status: PluginStatus
+    }
+
+    /// Manifest, grants, sandbox, entry chunk, handlers: every check `plugin check` runs.
+    static func build(folder: String, config: SamarindaConfig,
+                      environment: (PluginManifest, PluginGrants) -> SandboxEnvironment) async -> BuildResult {
+        let id = (folder as NSString).lastPathComponent
+        func failed(_ errors: [String], _ manifest: PluginManifest? = nil, _ grants: PluginGrants? = nil) -> BuildResult {
+            BuildResult(plugin: nil, status: PluginStatus(id: id, folder: folder, state: .failed, version: manifest?.version.description,
+                                                         department: manifest?.department, tools: manifest?.tools.map(\.name) ?? [],
+                                                         grants: grants, errors: errors, warnings: manifest?.warnings ?? [], idleMemoryBytes: 0))
+        }
+        let manifest: PluginManifest
+        switch PluginManifest.load(folder: folder, config: config) {
+        case .failure(let errors): return failed(errors.errors.map(\.description))
+        case .success(let m): manifest = m
+        }
+        let grants = PluginGrants(pluginID: manifest.id, department: manifest.department, requested: manifest.capabilities, config: config)
+        var warnings = manifest.warnings
+        if !grants.denied.isEmpty {
+            warnings.append("asks for \(grants.denied.joined(separator: ", ")) but the operator policy does not grant it; loaded without")
+        }
+        if config.plugins.disabled.contains(manifest.id) {
+            return BuildResult(plugin: nil, status: PluginStatus(id: id, folder: folder, state: .disabled, version: manifest.version.description,
+                                                                department: manifest.department, tools: manifest.tools.map(\.name), grants: grants,
+                                                                errors: [], warnings: warnings, idleMemoryBytes: 0))
+        }
+        let entryPath = folder + "/" + manifest.entry
+        guard let source = try? String(contentsOfFile: entryPath, encoding: .utf8) else {
+            return failed(["\(entryPath): cannot read the entry file"], manifest, grants)
+        }
+        let worker: PluginWorker
+        do {
+            worker = try PluginWorker(environment: environment(manifest, grants), source: source, chunkName: "\(manifest.id)/\(manifest.entry)")
+        } catch {
+            return failed(["\(entryPath): \(error.message)"], manifest, grants)
+        }
+        var errors: [String] = []
+        for (i, tool) in manifest.tools.enumerated() where !(await worker.hasFunction(tool.handler)) {
+            errors.append("\(folder)/plugin.toml: tools[\(i)].handler: '\(tool.handler)' is not a function exported by \(manifest.entry); return it in the table at the end of \(manifest.entry)")
+        }
+        if !errors.isEmpty { return failed(errors, manifest, grants) }
+        let memory = await worker.settledMemory()
+        let plugin = LoadedPlugin(manifest: manifest, grants: grants, worker: worker, folder: folder, idleMemory: memory)
+        return BuildResult(plugin: plugin, status: PluginStatus(id: id, folder: folder, state: .loaded, version: manifest.version.description,
+                                                               department: manifest.department, tools: manifest.tools.map(\.name), grants: grants,
+                                                               errors: [], warnings: warnings, idleMemoryBytes: memory))
+    }
+
+    /// Every plugin found, loaded or not.
+    public func status() -> [PluginStatus] {
+        slots.withLock { $0.values.map(\.status) }.sorted { $0.id < $1.id }
+    }
+
+    // MARK: Policy
+
+    /// Whether `principal` may call `tool`: auditors call no tools; admins call any; others need
+    /// their department in `allowed`; everyone needs clearance for the tool's classification.
+    static func denial(_ principal: Principal, _ tool: ToolManifest, _ plugin: String) -> String? {
+        if principal.isAuditor { return "auditors read the audit trail and do not call tools" }
+        if !principal.isAdmin, !tool.allows(department: principal.department) {
+            return "tool \(plugin).\(tool.name) is not open to department \(principal.department); it allows: \(tool.allowed.joined(separator: ", "))"
+        }
+        if principal.clearance < tool.classification {
+            return "tool \(plugin).\(tool.name) returns data classified \(tool.classification.name); your clearance is \(principal.clearance.name)"
+        }
+        return nil
+    }
+
+    /// The tools `principal` may call, with their schemas.
+    public func tools(for principal: Principal) -> [PluginToolInfo] {
+        let loaded = slots.withLock { $0.values.compactMap(\.plugin) }
+        return loaded.flatMap { p in
+            p.manifest.tools.filter { Self.denial(principal, $0, p.manifest.id) == nil }.map { t in
+                PluginToolInfo(plugin: p.manifest.id, pluginVersion: p.manifest.version.description, tool: t.name, description: t.description,
+                               classification: t.classification, readOnly: t.readOnly, inputSchema: t.inputSchema.source,
+                               outputSchema: t.outputSchema?.source)
+            }
+        }.sorted { $0.qualifiedName < $1.qualifiedName }
+    }
+
+    // MARK: Invocation
+
+    /// Invokes `<plugin>.<tool>` for `principal`: input schema → policy → sandbox under limits →
+    /// output schema → JSON. Every invocation, allowed or denied, writes one `tool.call` audit event.
+    public func invoke(plugin id: String, tool name: String, arguments: JSONValue, as principal: Principal,
+                       requestID: String? = nil) async throws(PluginError) -> JSONValue {
+        let clock = ContinuousClock.now
+        if config.plugins.watch { await reloadIfChanged(id, force: false) }
+        let plugin = slots.withLock { $0[id]?.plugin }
+        let tool = plugin?.manifest.tool(name)
+        var outcome = SandboxOutcome(result: .failure(.notFound("")), capabilitiesUsed: [], capabilitiesDenied: [])
+        if plugin == nil {
+            outcome = .init(result: .failure(.notFound("no plugin '\(id)' is loaded; see 'samarinda plugin list'")), capabilitiesUsed: [], capabilitiesDenied: [])
+        } else if tool == nil {
+            outcome = .init(result: .failure(.notFound("plugin \(id) has no tool '\(name)'; it has: \(plugin!.manifest.tools.map(\.name).joined(separator: ", "))")), capabilitiesUsed: [], capabilitiesDenied: [])
+        } else if let reason = Self.denial(principal, tool!, id) {
+            outcome = .init(result: .failure(.forbidden(reason)), capabilitiesUsed: [], capabilitiesDenied: [])
+        } else if case let problems = tool!.inputSchema.validate(arguments), !problems.isEmpty {
+            outcome = .init(result: .failure(.invalidArguments("arguments do not match the input schema of \(id).\(name): " + problems.joined(separator: "; "))), capabilitiesUsed: [], capabilitiesDenied: [])
+        } else {
+            let plugin = plugin!, tool = tool!
+            let context = PluginCallContext(principal: principal, pluginID: id, pluginVersion: plugin.manifest.version.description, tool: name,
+                                            requestID: requestID, classification: min(tool.classification, principal.clearance))
+            outcome = await plugin.worker.call(handler: tool.handler, arguments: [arguments], context: context)
+            if case .success(let value) = outcome.result, let schema = tool.outputSchema {
+                let normalized = schema.normalizingEmptyTables(value)
+                let problems = schema.validate(normalized)
+                outcome = .init(result: problems.isEmpty ? .success(normalized)
+                                    : .failure(.pluginError("the tool's output does not match its output schema: " + problems.joined(separator: "; "), traceback: nil)),
+                                capabilitiesUsed: outcome.capabilitiesUsed, capabilitiesDenied: outcome.capabilitiesDenied)
+            }
+        }
+
+        let elapsed = ContinuousClock.now - clock
+        var fields: [String: String] = [
+            "plugin": id, "tool": name,
+            "capabilities_used": outcome.capabilitiesUsed.joined(separator: ","),
+            "arguments_sha256": Self.digest(arguments.jsonText),
+        ]
+        if let plugin { fields["plugin_version"] = plugin.manifest.version.description }
+        if let tool { fields["read_only"] = tool.readOnly ? "true" : "false" }
+        if !outcome.capabilitiesDenied.isEmpty { fields["capabilities_denied"] = outcome.capabilitiesDenied.joined(separator: ",") }
+        if config.audit.fullContentDepartments.contains(principal.department) { fields["arguments"] = String(arguments.jsonText.prefix(65536)) }
+        let auditOutcome: AuditEvent.Outcome
+        switch outcome.result {
+        case .success: auditOutcome = .ok
+        case .failure(let e):
+            fields["error"] = String(e.message.prefix(1000))
+            if case .limitExceeded(let which, _) = e { fields["limit"] = which.rawValue }
+            switch e {
+            case .forbidden, .notFound, .invalidArguments: auditOutcome = .denied(code: e.code)
+            default: auditOutcome = .error(code: e.code)
+            }
+        }
+        let event = AuditEvent(actor: AuditActor(principal), action: "tool.call", target: "\(id).\(name)",
+                               classification: tool?.classification ?? .biasa, outcome: auditOutcome,
+                               durationMicros: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000,
+                               fields: fields, requestID: requestID)
+        do {
+            try await audit.record(event)
+        } catch {
+            // An action is reported done only after its audit event is.
+            throw PluginError.pluginError("the audit trail could not record this call, so its result is withheld: \(error)", traceback: nil)
+        }
+        switch outcome.result {
+        case .success(let v): return v
+        case .failure(let e): throw e.visible(to: principal)
+        }
+    }
+
+    /// `plugin.tool` split at the last dot.
+    public static func split(_ qualified: String) -> (plugin: String, tool: String)? {
+        guard let dot = qualified.lastIndex(of: "."), qualified[..<dot].contains(".") else { return nil }
+        return (String(qualified[..<dot]), String(qualified[qualified.index(after: dot)...]))
+    }
+
+    static func digest(_ text: String) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(text.utf8)) {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: Console
+
+    /// Evaluates a Lua snippet in a fresh sandbox acting as `principal`, with the host API a plugin
+    /// of the principal's department gets by default (no kv: a snippet has no plugin to own keys).
+    /// Audited as `console.lua`.
+    public func evaluate(_ source: String, as principal: Principal, requestID: String? = nil) async -> ConsoleEvaluation {
+        let lines = Mutex<[String]>([])
+        let requested = Capability.departmentDefaults(principal.department).subtracting(["kv"]).sorted()
+        let grants = PluginGrants(pluginID: "console", department: principal.department, requested: requested, config: SamarindaConfig())
+        let environment = SandboxEnvironment(pluginID: "console", pluginVersion: SamarindaVersion.current, grants: grants, limits: PluginLimits(),
+                                             services: services, kv: nil, audit: audit, log: { line in
+                                                 lines.withLock { $0.append(line.level == "info" ? line.message : "[\(line.level)] \(line.message)") }
+                                             })
+        let outcome: SandboxOutcome
+        do {
+            let worker = try PluginWorker(environment: environment, source: "return {}", chunkName: "console")
+            let context = PluginCallContext(principal: principal, pluginID: "console", pluginVersion: SamarindaVersion.current, tool: "lua",
+                                            requestID: requestID, classification: principal.clearance)
+            outcome = await worker.run(source: source, chunkName: "console", context: context, expression: true)
+        } catch {
+            outcome = SandboxOutcome(result: .failure(error), capabilitiesUsed: [], capabilitiesDenied: [])
+        }
+        var fields = ["source_sha256": Self.digest(source), "capabilities_used": outcome.capabilitiesUsed.joined(separator: ",")]
+        if case .failure(let e) = outcome.result { fields["error"] = String(e.message.prefix(1000)) }
+        try? await audit.record(AuditEvent(actor: AuditActor(principal), action: "console.lua", target: "lua",
+                                           outcome: { if case .failure(let e) = outcome.result { return .error(code: e.code) }; return .ok }(),
+                                           fields: fields, requestID: requestID))
+        switch outcome.result {
+        case .success(let v): return ConsoleEvaluation(value: v, error: nil, output: lines.withLock { $0 })
+        case .failure(let e): return ConsoleEvaluation(value: nil, error: e, output: lines.withLock { $0 })
+        }
+    }
+}
+
+extension PluginHost {
+    /// Every check of loading, for `samarinda plugin check DIR`, without starting a host: manifest,
+    /// schemas, capabilities against policy, entry file compiles and runs, handlers exist.
+    public static func check(folder: String, config: SamarindaConfig) async -> PluginStatus {
+        await build(folder: folder, config: config) { manifest, grants in
+            SandboxEnvironment(pluginID: manifest.id, pluginVersion: manifest.version.description, grants: grants, limits: manifest.limits,
+                               services: UnavailablePluginServices(), kv: nil, audit: MemoryAuditSink(), log: nil)
+        }.status
+    }
+}

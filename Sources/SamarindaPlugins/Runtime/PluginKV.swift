@@ -1,0 +1,63 @@
+import Foundation
+import SamarindaCore
+
+/// Each plugin's private key/value store (`samarinda.kv.*`), in the platform database.
+/// A plugin sees only its own keys: the plugin id is part of every statement, never taken from Lua.
+public final class PluginKV: Sendable {
+    public static let migrations = MigrationSet(module: "plugins", migrations: [
+        Migration(version: 1, name: "plugin key/value store", sql: """
+            CREATE TABLE plugin_kv (
+                plugin TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                updated_at REAL NOT NULL,
+                PRIMARY KEY (plugin, key)
+            ) STRICT, WITHOUT ROWID;
+            """),
+    ])
+
+    /// Bounds so one plugin cannot fill the city's database.
+    public static let maxKeyBytes = 256
+    public static let maxValueBytes = 1 << 20
+    public static let maxKeysPerPlugin = 100_000
+
+    private let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func get(plugin: String, key: String) throws -> JSONValue? {
+        let text = try database.read { c in
+            try c.queryFirst("SELECT value FROM plugin_kv WHERE plugin = ? AND key = ?", [.text(plugin), .text(key)]) { $0.text(0) }
+        }
+        return try text.map { try JSONValue.parse($0) }
+    }
+
+    public func set(plugin: String, key: String, value: JSONValue) throws {
+        let text = value.jsonText
+        guard text.utf8.count <= Self.maxValueBytes else { throw PluginError.limitExceeded(.output, "kv value is larger than \(Self.maxValueBytes) bytes") }
+        try database.write { c in
+            let exists = try c.queryFirst("SELECT 1 FROM plugin_kv WHERE plugin = ? AND key = ?", [.text(plugin), .text(key)]) { _ in true } ?? false
+            if !exists {
+                let count = try c.queryFirst("SELECT COUNT(*) FROM plugin_kv WHERE plugin = ?", [.text(plugin)]) { $0.int(0) } ?? 0
+                if count >= Self.maxKeysPerPlugin { throw PluginError.limitExceeded(.output, "the plugin already stores \(Self.maxKeysPerPlugin) keys") }
+            }
+            try c.run("INSERT INTO plugin_kv (plugin, key, value, updated_at) VALUES (?,?,?,?) ON CONFLICT (plugin, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                      [.text(plugin), .text(key), .text(text), .real(Date().timeIntervalSince1970)])
+        }
+    }
+
+    @discardableResult
+    public func delete(plugin: String, key: String) throws -> Bool {
+        try database.write { c in try c.run("DELETE FROM plugin_kv WHERE plugin = ? AND key = ?", [.text(plugin), .text(key)]) > 0 }
+    }
+
+    /// Keys starting with `prefix`, sorted, at most `limit`.
+    public func keys(plugin: String, prefix: String, limit: Int) throws -> [String] {
+        try database.read { c in
+            try c.query("SELECT key FROM plugin_kv WHERE plugin = ? AND substr(key, 1, length(?)) = ? ORDER BY key LIMIT ?",
+                        [.text(plugin), .text(prefix), .text(prefix), .integer(Int64(limit))]) { $0.text(0) }
+        }
+    }
+}

@@ -1,0 +1,338 @@
+import CLua
+import Foundation
+import SamarindaCore
+
+// The host API given to plugins: the `samarinda` table. A function is put in
+// the table only when its capability was granted, and every call checks the
+// grant again here, so a plugin that reaches a function some other way still
+// gets nothing. Host calls that wait (documents, models, HTTP, PII, audit)
+// yield the plugin's coroutine; failures return `nil, message`.
+
+enum HostFunction: Int32, CaseIterable {
+    case caller = 1, print
+    case logDebug, logInfo, logWarn, logError
+    case jsonEncode, jsonDecode
+    case docsSearch, docsGet
+    case modelGenerate, modelChat
+    case kvGet, kvSet, kvDelete, kvKeys
+    case httpGet, httpPost, httpRequest
+    case piiRedact
+    case auditNote
+
+    var group: String? {
+        switch self {
+        case .caller, .print: nil
+        case .logDebug, .logInfo, .logWarn, .logError: "log"
+        case .jsonEncode, .jsonDecode: "json"
+        case .docsSearch, .docsGet: "docs"
+        case .modelGenerate, .modelChat: "model"
+        case .kvGet, .kvSet, .kvDelete, .kvKeys: "kv"
+        case .httpGet, .httpPost, .httpRequest: "http"
+        case .piiRedact: "pii"
+        case .auditNote: "audit"
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .caller: "caller"
+        case .print: "print"
+        case .logDebug: "debug"
+        case .logInfo: "info"
+        case .logWarn: "warn"
+        case .logError: "error"
+        case .jsonEncode: "encode"
+        case .jsonDecode: "decode"
+        case .docsSearch: "search"
+        case .docsGet: "get"
+        case .modelGenerate: "generate"
+        case .modelChat: "chat"
+        case .kvGet: "get"
+        case .kvSet: "set"
+        case .kvDelete: "delete"
+        case .kvKeys: "keys"
+        case .httpGet: "get"
+        case .httpPost: "post"
+        case .httpRequest: "request"
+        case .piiRedact: "redact"
+        case .auditNote: "note"
+        }
+    }
+
+    var qualifiedName: String { "samarinda." + (group.map { $0 + "." } ?? "") + name }
+
+    /// Whether the function is put in the plugin's `samarinda` table.
+    func isAvailable(_ grants: PluginGrants) -> Bool {
+        switch self {
+        case .caller, .print, .logDebug, .logInfo, .logWarn, .logError, .jsonEncode, .jsonDecode: true
+        case .docsSearch, .docsGet: !grants.documentScopes.isEmpty
+        case .modelGenerate: grants.has("model.generate")
+        case .modelChat: grants.has("model.chat")
+        case .kvGet, .kvSet, .kvDelete, .kvKeys: grants.has("kv")
+        case .httpGet, .httpPost, .httpRequest: grants.granted.contains { $0.hasPrefix("http:") }
+        case .piiRedact: grants.has("pii.redact")
+        case .auditNote: grants.has("audit.note")
+        }
+    }
+}
+
+extension LuaSandbox {
+    /// Checks `capability` for the running call, recording its use (or the attempt) for the audit event.
+    private func granted(_ capability: String) -> Bool {
+        if environment.grants.has(capability) {
+            current?.capabilitiesUsed.insert(capability)
+            return true
+        }
+        current?.capabilitiesDenied.insert(capability)
+        return false
+    }
+
+    private func notGranted(_ L: OpaquePointer, _ capability: String) -> Int32 {
+        fail(L, "\(capability) is not granted to plugin \(environment.pluginID); ask the operator to add it under [plugins.grants.\"\(environment.pluginID)\"] in samarinda.toml")
+    }
+
+    private func stringArg(_ L: OpaquePointer, _ i: Int32) -> String? {
+        lua_type(L, i) == LUA_TSTRING ? string(L, i) : nil
+    }
+
+    private func optionsArg(_ L: OpaquePointer, _ i: Int32) -> JSONValue?? {
+        switch lua_type(L, i) {
+        case LUA_TNONE, LUA_TNIL: return .some(nil)
+        case LUA_TTABLE: return (try? toJSON(L, i)).map { .some($0) } ?? nil
+        default: return nil
+        }
+    }
+
+    func perform(_ f: HostFunction, _ L: OpaquePointer) -> Int32 {
+        let fname = f.qualifiedName
+        switch f {
+        case .caller:
+            guard let p = current?.context?.principal else { lua_pushnil(L); return 1 }
+            pushJSON(L, ["id": .string(p.id), "name": .string(p.name), "department": .string(p.department),
+                         "role": .string(p.role.rawValue), "clearance": .string(p.clearance.name)])
+            return 1
+
+        case .print, .logDebug, .logInfo, .logWarn, .logError:
+            let message: String
+            if let s = stringArg(L, 1) { message = s } else { message = (try? toJSON(L, 1).jsonText) ?? "(unprintable)" }
+            let level = f == .print ? "info" : f.name
+            environment.log?(PluginLogLine(pluginID: environment.pluginID, level: level, message: String(message.prefix(8192)),
+                                           requestID: current?.context?.requestID))
+            return 0
+
+        case .jsonEncode:
+            do { pushJSON(L, .string(try toJSON(L, 1).jsonText)); return 1 } catch { return fail(L, "json.encode: \(error.message)") }
+
+        case .jsonDecode:
+            guard let text = stringArg(L, 1) else { return raise(L, "bad argument #1 to '\(fname)' (string expected)") }
+            guard let value = try? JSONValue.parse(text) else { return fail(L, "json.decode: not valid JSON") }
+            pushJSON(L, value)
+            return 1
+
+        case .kvGet, .kvSet, .kvDelete, .kvKeys:
+            return performKV(f, L)
+
+        default:
+            break
+        }
+
+        // Everything below waits on a service on behalf of a caller.
+        guard let context = current?.context else {
+            return fail(L, "\(fname) is not available while the plugin loads; call it from a tool handler")
+        }
+        let services = environment.services
+        let remainingMillis = max(0, Int((current!.wallDeadline - clua_now_ns()) / 1_000_000))
+
+        switch f {
+        case .docsSearch:
+            guard let query = stringArg(L, 1) else { return raise(L, "bad argument #1 to '\(fname)' (query string expected)") }
+            guard let options = optionsArg(L, 2) else { return raise(L, "bad argument #2 to '\(fname)' (options table expected)") }
+            let scopes = environment.grants.documentScopes
+            var wanted = scopes
+            if let list = options?["collections"]?.arrayValue {
+                wanted = list.compactMap(\.stringValue)
+            }
+            for scope in wanted where !granted("docs.search:\(scope)") { return notGranted(L, "docs.search:\(scope)") }
+            let limit = min(max(Int(options?["limit"]?.numberValue ?? 5), 1), 50)
+            let request = PluginSearchRequest(context: context, query: query, departments: wanted, limit: limit)
+            return wait(L, fname) {
+                do {
+                    let passages = try await services.searchDocuments(request)
+                        .filter { $0.classification <= context.classification }
+                    return [.array(passages.map { p in
+                        ["document_id": .number(Double(p.documentID)), "chunk_id": .number(Double(p.chunkID)),
+                         "collection": .string(p.collection), "title": .string(p.title), "section": .string(p.section),
+                         "text": .string(p.text), "classification": .string(p.classification.name), "score": .number(p.score),
+                         "citation": .string(p.citationLabel)]
+                    })]
+                } catch {
+                    return [.null, .string("docs.search failed: \(error)")]
+                }
+            }
+
+        case .docsGet:
+            guard lua_type(L, 1) == LUA_TNUMBER, lua_isinteger(L, 1) != 0 else { return raise(L, "bad argument #1 to '\(fname)' (document id expected)") }
+            let id = Int64(clua_tointeger(L, 1))
+            let scopes = environment.grants.documentScopes
+            for scope in scopes { _ = granted("docs.search:\(scope)") }
+            let request = PluginDocumentRequest(context: context, documentID: id, departments: scopes)
+            return wait(L, fname) {
+                do {
+                    guard let d = try await services.document(request), d.classification <= context.classification else {
+                        return [.null, .string("document \(id) not found")]
+                    }
+                    return [["id": .number(Double(d.id)), "collection": .string(d.collection), "title": .string(d.title),
+                             "classification": .string(d.classification.name), "text": .string(d.text)]]
+                } catch {
+                    return [.null, .string("docs.get failed: \(error)")]
+                }
+            }
+
+        case .modelGenerate, .modelChat:
+            let capability = f == .modelGenerate ? "model.generate" : "model.chat"
+            guard granted(capability) else { return notGranted(L, capability) }
+            guard let options = optionsArg(L, 2) else { return raise(L, "bad argument #2 to '\(fname)' (options table expected)") }
+            var messages: [PluginChatMessage] = []
+            if f == .modelGenerate {
+                guard let prompt = stringArg(L, 1) else { return raise(L, "bad argument #1 to '\(fname)' (prompt string expected)") }
+                if let system = options?["system"]?.stringValue { messages.append(PluginChatMessage(role: "system", content: system)) }
+                messages.append(PluginChatMessage(role: "user", content: prompt))
+            } else {
+                guard lua_type(L, 1) == LUA_TTABLE, let list = (try? toJSON(L, 1))?.arrayValue else {
+                    return raise(L, "bad argument #1 to '\(fname)' (array of {role=..., content=...} expected)")
+                }
+                for m in list {
+                    guard let role = m["role"]?.stringValue, ["system", "user", "assistant"].contains(role),
+                          let content = m["content"]?.stringValue else {
+                        return raise(L, "bad argument #1 to '\(fname)' (each message needs role = system|user|assistant and content = string)")
+                    }
+                    messages.append(PluginChatMessage(role: role, content: content))
+                }
+            }
+            let request = PluginModelRequest(context: context, messages: messages, model: options?["model"]?.stringValue,
+                                             maxTokens: options?["max_tokens"]?.numberValue.map { Int($0) },
+                                             temperature: options?["temperature"]?.numberValue)
+            return wait(L, fname) {
+                do {
+                    let r = try await services.generate(request)
+                    return [["text": .string(r.text), "model": .string(r.model), "provider": .string(r.provider),
+                             "usage": ["prompt_tokens": .number(Double(r.promptTokens)), "completion_tokens": .number(Double(r.completionTokens))]]]
+                } catch {
+                    return [.null, .string("\(capability) failed: \(error)")]
+                }
+            }
+
+        case .httpGet, .httpPost, .httpRequest:
+            var method = "GET", urlText: String?, body: String?, headers: [String: String] = [:]
+            var options: JSONValue?
+            switch f {
+            case .httpGet:
+                urlText = stringArg(L, 1)
+                guard let o = optionsArg(L, 2) else { return raise(L, "bad argument #2 to '\(fname)' (options table expected)") }
+                options = o
+            case .httpPost:
+                method = "POST"
+                urlText = stringArg(L, 1)
+                body = stringArg(L, 2)
+                guard body != nil else { return raise(L, "bad argument #2 to '\(fname)' (body string expected)") }
+                guard let o = optionsArg(L, 3) else { return raise(L, "bad argument #3 to '\(fname)' (options table expected)") }
+                options = o
+            default:
+                guard lua_type(L, 1) == LUA_TTABLE, let o = try? toJSON(L, 1) else { return raise(L, "bad argument #1 to '\(fname)' ({method=..., url=...} expected)") }
+                options = o
+                method = (o["method"]?.stringValue ?? "GET").uppercased()
+                urlText = o["url"]?.stringValue
+                body = o["body"]?.stringValue
+            }
+            if let h = options?["headers"]?.objectValue { for (k, v) in h { if let s = v.stringValue { headers[k] = s } } }
+            guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) else { return fail(L, "http: method \(method) is not supported") }
+            guard let urlText, let url = URL(string: urlText), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                  let host = url.host?.lowercased(), !host.isEmpty, url.user == nil, url.password == nil else {
+                return fail(L, "http: '\(urlText ?? "")' is not an http(s) URL")
+            }
+            // The allowlist is checked here, before the request leaves: exact host, or host:port.
+            let byHost = "http:\(host)"
+            let byPort = url.port.map { "http:\(host):\($0)" }
+            let capability = environment.grants.has(byHost) ? byHost : (byPort.flatMap { environment.grants.has($0) ? $0 : nil } ?? byHost)
+            guard granted(capability) else { return notGranted(L, capability) }
+            let request = PluginHTTPRequest(context: context, method: method, url: url, headers: headers, body: body, timeoutMillis: remainingMillis)
+            return wait(L, fname) {
+                do {
+                    let r = try await services.http(request)
+                    return [["status": .number(Double(r.status)), "headers": .object(r.headers.mapValues { .string($0) }), "body": .string(r.body)]]
+                } catch {
+                    return [.null, .string("http: \(error)")]
+                }
+            }
+
+        case .piiRedact:
+            guard granted("pii.redact") else { return notGranted(L, "pii.redact") }
+            guard let text = stringArg(L, 1) else { return raise(L, "bad argument #1 to '\(fname)' (string expected)") }
+            return wait(L, fname) {
+                do {
+                    let r = try await services.redact(text, context: context)
+                    return [["text": .string(r.text), "counts": .object(r.counts.mapValues { .number(Double($0)) })]]
+                } catch {
+                    return [.null, .string("pii.redact failed: \(error)")]
+                }
+            }
+
+        case .auditNote:
+            guard granted("audit.note") else { return notGranted(L, "audit.note") }
+            guard let message = stringArg(L, 1) else { return raise(L, "bad argument #1 to '\(fname)' (string expected)") }
+            guard let options = optionsArg(L, 2) else { return raise(L, "bad argument #2 to '\(fname)' (fields table expected)") }
+            var fields: [String: String] = ["message": String(message.prefix(2000)), "plugin_version": environment.pluginVersion]
+            for (k, v) in options?.objectValue ?? [:] where fields.count < 32 {
+                fields["note." + String(k.prefix(64))] = String((v.stringValue ?? v.jsonText).prefix(500))
+            }
+            let audit = environment.audit
+            let event = AuditEvent(actor: AuditActor(context.principal), action: "plugin.note",
+                                   target: "\(environment.pluginID).\(context.tool)", classification: context.classification,
+                                   fields: fields, requestID: context.requestID)
+            return wait(L, fname) {
+                do { try await audit.record(event); return [.bool(true)] } catch { return [.null, .string("audit.note failed: \(error)")] }
+            }
+
+        default:
+            return raise(L, "samarinda: unknown host function")
+        }
+    }
+
+    private func performKV(_ f: HostFunction, _ L: OpaquePointer) -> Int32 {
+        let fname = f.qualifiedName
+        guard granted("kv") else { return notGranted(L, "kv") }
+        guard let kv = environment.kv else { return fail(L, "kv: no database is open") }
+        let plugin = environment.pluginID
+        do {
+            switch f {
+            case .kvKeys:
+                let prefix = lua_type(L, 1) == LUA_TSTRING ? string(L, 1) : ""
+                let limit = lua_type(L, 2) == LUA_TNUMBER ? Int(clua_tonumber(L, 2)) : 1000
+                pushJSON(L, .array(try kv.keys(plugin: plugin, prefix: prefix, limit: min(max(limit, 1), 10_000)).map { .string($0) }))
+                return 1
+            default:
+                guard let key = stringArg(L, 1), !key.isEmpty, key.utf8.count <= PluginKV.maxKeyBytes else {
+                    return raise(L, "bad argument #1 to '\(fname)' (key string of 1–\(PluginKV.maxKeyBytes) bytes expected)")
+                }
+                switch f {
+                case .kvGet:
+                    pushJSON(L, try kv.get(plugin: plugin, key: key) ?? .null)
+                    return 1
+                case .kvSet:
+                    let value: JSONValue
+                    do { value = try toJSON(L, 2) } catch { return fail(L, "kv.set: \(error.message)") }
+                    try kv.set(plugin: plugin, key: key, value: value)
+                    lua_pushboolean(L, 1)
+                    return 1
+                default:
+                    lua_pushboolean(L, try kv.delete(plugin: plugin, key: key) ? 1 : 0)
+                    return 1
+                }
+            }
+        } catch let e as PluginError {
+            return fail(L, "kv: \(e.message)")
+        } catch {
+            return fail(L, "kv: \(error)")
+        }
+    }
+}

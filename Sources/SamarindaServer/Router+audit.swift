@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import SamarindaAudit
+import SamarindaCore
+
+extension SamarindaService {
+    /// The audit trail for the Inspektorat (auditor) and city-wide admins: events with filters,
+    /// verification with the last signed checkpoint, and the monthly transparency report.
+    func addAuditRoutes(to router: Router<ServerContext>) {
+        let log = platform.auditLog
+        router.get("/v1/audit") { request, context in
+            try context.require(.auditor, .admin)
+            let q = request.uri.queryParameters
+            let limit = min(max(Int(q["limit"].map(String.init) ?? "") ?? 100, 1), 1000)
+            var since: Date?
+            if let from = q["from"].map(String.init), !from.isEmpty {
+                guard let d = parseDay(from) else { throw APIError.badRequest("invalid_date", "from must be YYYY-MM-DD or an ISO 8601 time, e.g. 2026-11-01") }
+                since = d
+            }
+            var until: Date?
+            if let to = q["to"].map(String.init), !to.isEmpty {
+                guard let d = parseDay(to) else { throw APIError.badRequest("invalid_date", "to must be YYYY-MM-DD or an ISO 8601 time, e.g. 2026-11-30") }
+                until = d.addingTimeInterval(to.count == 10 ? 86_400 : 0)
+            }
+            if let outcome = q["outcome"].map(String.init), !outcome.isEmpty, !["ok", "denied", "error"].contains(outcome) {
+                throw APIError.badRequest("invalid_outcome", "outcome must be ok, denied or error")
+            }
+            func param(_ name: String) -> String? { q[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+            var records = try log.tail(limit: limit, department: param("department"), action: param("action"),
+                                       outcome: param("outcome"), since: since)
+            if let until { records = records.filter { $0.event.timestamp < until } }
+            let items = records.map(AuditRecordJSON.init)
+            let data = try JSONEncoder.sorted.encode(AuditPage(object: "list", data: items, total: try log.count()))
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.get("/v1/audit/verify") { _, context in
+            try context.require(.auditor, .admin)
+            let verdict = try log.verify()
+            let last = try log.checkpoints().last
+            var body: [String: Any] = [
+                "ok": verdict.ok, "events_checked": verdict.eventsChecked, "checkpoints_checked": verdict.checkpointsChecked,
+                "tree_size": verdict.treeSize, "signed_size": verdict.signedSize, "unsigned_events": verdict.unsignedEvents,
+                "public_key": log.publicKey, "summary": verdict.description,
+            ]
+            if let problem = verdict.problem {
+                body["problem"] = ["seq": problem.seq, "kind": problem.kind.rawValue, "detail": problem.detail, "explanation": problem.kind.explanation]
+            }
+            if let last { body["last_checkpoint"] = ["tree_size": last.treeSize, "note": last.note] }
+            return try jsonResponse(body)
+        }
+        router.get("/v1/audit/report") { request, context in
+            try context.require(.auditor, .admin)
+            let month = request.uri.queryParameters["month"].map(String.init) ?? currentMonth()
+            let report: TransparencyReport
+            do {
+                report = try log.report(month: month)
+            } catch let e as AuditError {
+                throw APIError.badRequest("invalid_month", "\(e.message); use month=YYYY-MM, e.g. month=2026-11")
+            }
+            if request.uri.queryParameters["format"] == "markdown" {
+                return Response(status: .ok, headers: [.contentType: "text/markdown; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.markdown)))
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.json)))
+        }
+    }
+}
+
+struct AuditPage: Encodable {
+    let object: String
+    let data: [AuditRecordJSON]
+    let total: Int64
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}
+
+/// `YYYY-MM-DD` (midnight WITA, the city's time) or a full ISO 8601 time.
+func parseDay(_ text: String) -> Date? {
+    if let d = ISO8601DateFormatter().date(from: text) { return d }
+    let f = DateFormatter()
+    f.dateFormat = "yyyy-MM-dd"
+    f.timeZone = TimeZone(identifier: "Asia/Makassar")
+    f.locale = Locale(identifier: "en_US_POSIX")
+    return f.date(from: text)
+}
+
+func currentMonth() -> String {
+    let f = DateFormatter()
+    f.dateFormat = "yyyy-MM"
+    f.timeZone = TimeZone(identifier: "Asia/Makassar")
+    return f.string(from: Date())
+}

@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import SamarindaAudit
+import SamarindaCore
+
+/// `samarinda audit …`: read, check, export and report on the tamper-evident audit trail.
+/// On this machine the operator acts as admin; over HTTP only admin and auditor keys may.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Read, verify, export and report on the tamper-evident audit trail.",
+        subcommands: [Tail.self, Verify.self, Export.self, Checkpoint.self, Key.self, Report.self]
+    )
+
+    struct Tail: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the latest audit events, one readable line each.")
+        @OptionGroup var options: ConfigOptions
+        @Flag(name: .shortAndLong, help: "Keep printing new events as they are recorded (Ctrl-C to stop).") var follow = false
+        @Option(help: "Only events of this department, e.g. disdukcapil.") var department: String?
+        @Option(help: "Only events with this action, e.g. tool.call, model.call, auth.fail.") var action: String?
+        @Option(help: "Only events with this outcome: ok, denied or error.") var outcome: String?
+        @Option(help: "How many events to show.") var limit = 50
+        @Flag(help: "Print JSON lines instead of readable lines.") var json = false
+
+        func validate() throws {
+            if let outcome, !["ok", "denied", "error"].contains(outcome) { throw ValidationError("--outcome must be ok, denied or error") }
+            if limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            let log = handle.platform.auditLog
+            var records = try log.tail(limit: limit, department: department, action: action, outcome: outcome)
+            records.forEach(show)
+            if follow {
+                var last = try records.last?.seq ?? log.count()
+                while true {
+                    try await Task.sleep(for: .milliseconds(500))
+                    records = try log.tail(limit: 1000, department: department, action: action, outcome: outcome, afterSeq: last)
+                    records.forEach(show)
+                    if let seq = records.last?.seq { last = seq }
+                }
+            }
+            try await handle.close()
+        }
+
+        func show(_ record: AuditRecord) {
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: (try? encoder.encode(AuditRecordJSON(record))) ?? Data(), as: UTF8.self))
+            } else {
+                print(readableLine(record))
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute every hash, the chain and every signed checkpoint; exit 1 naming the first bad event.",
+            discussion: "With --from-export, checks an export file instead of the database: an auditor needs only the file and the public key printed by 'samarinda audit key'.")
+        @OptionGroup var options: ConfigOptions
+        @Option(name: .customLong("from-export"), help: ArgumentHelp("Verify this export file (from 'audit export') instead of the database.", valueName: "file")) var exportFile: String?
+        @Option(help: ArgumentHelp("The audit public key to trust (NAME+KEYID+KEY from 'audit key'); default: this machine's key.", valueName: "pubkey")) var key: String?
+
+        func run() async throws {
+            let verdict: AuditVerdict
+            do {
+                if let exportFile {
+                    // An auditor off the machine has no database: do not open (or create) one.
+                    let trusted = try key ?? AuditLog.localPublicKey(config: options.load())
+                    verdict = try AuditLog.verify(exportFile: exportFile, publicKey: trusted)
+                } else {
+                    let handle = try await CLIPlatform.open(options)
+                    if let key, try NoteVerifierKey(parsing: key) != handle.platform.auditLog.verifierKey {
+                        printError("--key is not this trail's signing key (\(handle.platform.auditLog.publicKey)); checking against --key anyway")
+                    }
+                    verdict = try handle.platform.auditLog.verify()
+                    try await handle.close()
+                }
+            } catch let error as AuditError {
+                printError(error.message)
+                throw ExitCode(2)
+            }
+            if verdict.ok {
+                print(verdict.description)
+            } else {
+                printError(verdict.description)
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export events and signed checkpoints as JSON lines that verify on their own with the public key.",
+            discussion: "Writes a checkpoint first, so every exported event is covered by a signature.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: ArgumentHelp("Export events from this date on: YYYY-MM-DD (WITA) or an ISO 8601 time.", valueName: "date")) var since: String?
+        @Option(help: "Export format; only jsonl.") var format = "jsonl"
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (default: standard output).", valueName: "file")) var output: String?
+
+        func validate() throws {
+            guard format == "jsonl" else { throw ValidationError("--format must be jsonl") }
+            if let since, parseDate(since) == nil { throw ValidationError("--since '\(since)' is not a date: use YYYY-MM-DD or e.g. 2026-11-01T00:00:00+08:00") }
+        }
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            let path = output ?? (FileManager.default.temporaryDirectory.path + "/samarinda-export-\(UUID().uuidString).jsonl")
+            do {
+                let summary = try await handle.platform.auditLog.export(since: since.flatMap(parseDate), to: path)
+                if output == nil {
+                    FileHandle.standardOutput.write(FileManager.default.contents(atPath: path) ?? Data())
+                    try? FileManager.default.removeItem(atPath: path)
+                }
+                FileHandle.standardError.write(Data("exported \(summary.events) events (seq \(summary.firstSeq)…\(summary.lastSeq)) and \(summary.checkpoints) signed checkpoints\(output.map { " to \($0)" } ?? "")\n".utf8))
+            } catch let error as AuditError {
+                printError(error.message)
+                throw ExitCode(1)
+            }
+            try await handle.close()
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign a checkpoint of the whole trail now and print it (a C2SP signed note).")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            let checkpoint = try await handle.platform.auditLog.checkpoint()
+            print(checkpoint.note, terminator: "")
+            try await handle.close()
+        }
+    }
+
+    struct Key: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the audit trail's public key, to give to the Inspektorat for 'audit verify --key'.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            print(handle.platform.auditLog.publicKey)
+            try await handle.close()
+        }
+    }
+
+    struct Report: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Monthly transparency report per department: tool and model calls, tokens, denials, redactions (no personal data).")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: ArgumentHelp("The month, YYYY-MM (WITA).", valueName: "month")) var month: String
+        @Option(help: "markdown or json.") var format = "markdown"
+
+        func validate() throws {
+            guard ["markdown", "json"].contains(format) else { throw ValidationError("--format must be markdown or json") }
+        }
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            do {
+                let report = try handle.platform.auditLog.report(month: month)
+                print(format == "json" ? report.json : report.markdown)
+            } catch let error as AuditError {
+                printError(error.message)
+                throw ExitCode(2)
+            }
+            try await handle.close()
+        }
+    }
+}
+
+/// `#12  2026-11-03 10:22:01  disdukcapil  key:3f9a (staff)  tool.call  disdukcapil.syarat/cek_syarat  ok  12ms  n=1`
+func readableLine(_ record: AuditRecord) -> String {
+    let e = record.event
+    let time = DateFormatter()
+    time.dateFormat = "yyyy-MM-dd HH:mm:ss"
+    time.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+    var outcome = e.outcome.name
+    if let code = e.outcome.code, !code.isEmpty { outcome += "(\(code))" }
+    let ms = e.durationMicros >= 1000 ? "\(e.durationMicros / 1000)ms" : "\(e.durationMicros)µs"
+    let fields = e.fields.keys.sorted().map { key -> String in
+        let value = e.fields[key]!.replacingOccurrences(of: "\n", with: "\\n")
+        return "\(key)=\(value.count > 40 ? String(value.prefix(40)) + "…" : value)"
+    }.joined(separator: " ")
+    return ["#\(record.seq)", time.string(from: e.timestamp), e.actor.department.isEmpty ? "-" : e.actor.department,
+            "\(e.actor.principalID) (\(e.actor.role.isEmpty ? "-" : e.actor.role))", e.action, e.target.isEmpty ? "-" : e.target,
+            outcome, ms, e.classification.name, fields].filter { !$0.isEmpty }.joined(separator: "  ")
+}
+
+/// YYYY-MM-DD (midnight WITA) or a full ISO 8601 time.
+func parseDate(_ text: String) -> Date? {
+    let iso = ISO8601DateFormatter()
+    if let d = iso.date(from: text) { return d }
+    let day = DateFormatter()
+    day.dateFormat = "yyyy-MM-dd"
+    day.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+    day.locale = Locale(identifier: "en_US_POSIX")
+    return day.date(from: text)
+}

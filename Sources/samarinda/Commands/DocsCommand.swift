@@ -1,0 +1,208 @@
+import ArgumentParser
+import Foundation
+import SamarindaCore
+import SamarindaDocuments
+
+struct DocsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "docs",
+        abstract: "Ingest, search, list, show and remove the city's documents.",
+        discussion: """
+            Documents live in collections owned by a department (or 'public'), each with a classification
+            (biasa, terbatas, rahasia, sangat_rahasia). Search understands Indonesian word forms:
+            'mengajukan permohonan' finds 'pengajuan ... dimohon'. The CLI acts as the local operator
+            (admin) unless --as KEY names an API key to search as.
+            """,
+        subcommands: [Ingest.self, Search.self, List.self, Show.self, Remove.self]
+    )
+
+    struct Ingest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ingest files or folders (.txt .md .html .pdf .docx) into a collection.",
+            discussion: "Re-ingesting an unchanged file does nothing; a changed file replaces the current version, which is kept as history.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Files or folders (folders are read recursively).") var paths: [String]
+        @Option(help: "The collection, e.g. layanan-disdukcapil. Created if new (then --department is required).") var collection: String
+        @Option(help: "biasa, terbatas, rahasia or sangat_rahasia.") var classification: String
+        @Option(help: "The department that owns a new collection, or 'public'.") var department: String?
+        @Option(help: "The title (single file only; default: the document's first heading or its file name).") var title: String?
+        @Option(help: "Regulation or letter number, e.g. \"Perwali No. 5 Tahun 2024\".") var number: String?
+        @Option(help: "The document's date, YYYY-MM-DD.") var date: String?
+        @Option(help: "Comma-separated tags.") var tags: String?
+
+        func run() async throws {
+            guard let level = Classification(name: classification) else {
+                printError("unknown classification '\(classification)'; allowed: \(Classification.allowedNames)")
+                throw ExitCode(2)
+            }
+            let handle = try await CLIPlatform.open(options)
+            let bar = ProgressBar()
+            let metadata = DocumentMetadata(tags: tags?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [],
+                                            date: date, number: number)
+            let summary = try await handle.platform.documents.ingest(
+                paths: paths, collection: collection, classification: level, department: department, title: title,
+                metadata: metadata, by: handle.operatorPrincipal, progress: { bar.update($0) })
+            bar.finish()
+            for r in summary.results {
+                switch r.outcome {
+                case .added: print("added     \(r.file) → document \(r.documentID ?? 0), \(r.chunks) chunks")
+                case .replaced(let old): print("replaced  \(r.file) → document \(r.documentID ?? 0) (was \(old)), \(r.chunks) chunks")
+                case .unchanged: print("unchanged \(r.file) (document \(r.documentID ?? 0))")
+                case .skipped(let reason): print("skipped   \(r.file): \(reason)")
+                }
+                for w in r.warnings { print("          warning: \(w)") }
+            }
+            print(summary.line)
+            try await handle.close()
+            if summary.files > 0, summary.skipped.count == summary.files { throw ExitCode(1) }
+        }
+    }
+
+    struct Search: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Search documents in Bahasa Indonesia; prints citations and highlighted snippets.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The question or keywords, e.g. \"syarat membuat KTP-el\".") var query: String
+        @Option(help: "Search only this collection (repeatable).") var collection: [String] = []
+        @Option(name: .customLong("k"), help: "How many results.") var k: Int = 5
+        @Option(name: .customLong("as"), help: ArgumentHelp("Search with the rights of this API key instead of the operator's.", valueName: "key")) var asKey: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            var principal = handle.operatorPrincipal
+            if let asKey {
+                do { principal = try handle.keys.verify(asKey) } catch {
+                    printError("\(error)")
+                    throw ExitCode(1)
+                }
+            }
+            let hits: [SearchHit]
+            do {
+                hits = try await handle.platform.documents.search(query: query, principal: principal,
+                                                                  collections: collection.isEmpty ? nil : collection, limit: k)
+            } catch let e as DocumentsError {
+                printError(e.message)
+                throw ExitCode(1)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(hits), as: UTF8.self))
+            } else if hits.isEmpty {
+                print("No results you may see for \"\(query)\".")
+            } else {
+                for (n, hit) in hits.enumerated() {
+                    let section = hit.section.isEmpty ? "" : " — \(hit.section)"
+                    print("\(n + 1). \(hit.title)\(section)  [doc \(hit.documentID), chunk \(hit.chunkID), \(hit.collection), \(hit.classification.name), score \(String(format: "%.3f", hit.score))]")
+                    print("   \(hit.snippet)")
+                }
+            }
+            try await handle.close()
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List collections and current documents.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "Only this collection (repeatable).") var collection: [String] = []
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            let store = handle.platform.documents
+            let principal = handle.operatorPrincipal
+            let collections = try store.collections(for: principal)
+            print(TextTable(["COLLECTION", "DEPARTMENT", "DOCUMENTS", "DESCRIPTION"],
+                            collections.map { [$0.name, $0.department, String($0.documentCount), $0.description] }).render())
+            print("")
+            let docs: [DocumentRecord]
+            do { docs = try store.list(for: principal, collections: collection.isEmpty ? nil : collection) } catch let e as DocumentsError {
+                printError(e.message)
+                throw ExitCode(1)
+            }
+            if docs.isEmpty {
+                print("No documents yet. Ingest some with: samarinda docs ingest PATH --collection NAME --classification biasa --department DEPT")
+            } else {
+                print(TextTable(["ID", "COLLECTION", "TITLE", "CLASS", "CHUNKS", "VERSION", "SOURCE"],
+                                docs.map { [String($0.id), $0.collection, String($0.title.prefix(60)), $0.classification.name,
+                                            String($0.chunkCount), String($0.version), $0.sourceName] }).render())
+            }
+            try await handle.close()
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a document: metadata, history and chunks with their sections.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The document id (see 'docs list').") var id: Int64
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            do {
+                let (d, chunks, history) = try await handle.platform.documents.document(id: id, for: handle.operatorPrincipal)
+                print("""
+                    Document \(d.id): \(d.title)
+                      collection:     \(d.collection) (\(d.department))
+                      classification: \(d.classification.name)
+                      source:         \(d.sourceName) (\(d.format), \(d.bytes) bytes, sha256 \(d.contentHash.prefix(16))…)
+                      version:        \(d.version) (\(d.status))\(d.replacedBy.map { ", replaced by \($0)" } ?? "")
+                      ingested:       \(iso(d.ingestedAt)) by \(d.ingestedBy)
+                      number/date:    \(d.metadata.number ?? "-") / \(d.metadata.date ?? "-")
+                      tags:           \(d.metadata.tags.isEmpty ? "-" : d.metadata.tags.joined(separator: ", "))
+                    """)
+                if !history.isEmpty {
+                    print("  other versions: " + history.map { "\($0.id) (v\($0.version), \($0.status))" }.joined(separator: ", "))
+                }
+                for c in chunks {
+                    print("\n--- chunk \(c.id) #\(c.ordinal)\(c.section.isEmpty ? "" : " — \(c.section)")")
+                    print(c.text)
+                }
+            } catch let e as DocumentsError {
+                printError(e.message)
+                throw ExitCode(1)
+            }
+            try await handle.close()
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a document (all its versions' text); the removal is audited.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The document id (see 'docs list').") var id: Int64
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            do {
+                try await handle.platform.documents.remove(id: id, by: handle.operatorPrincipal)
+                print("removed document \(id)")
+            } catch let e as DocumentsError {
+                printError(e.message)
+                throw ExitCode(1)
+            }
+            try await handle.close()
+        }
+    }
+}
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled = isatty(STDERR_FILENO) == 1
+    private let lock = NSLock()
+    private var drawn = false
+
+    func update(_ p: IngestProgress) {
+        guard enabled, p.total > 0 else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let width = 30
+        let filled = p.done * width / p.total
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        let line = "\r\(bar) \(p.done)/\(p.total) \(p.file.suffix(40))"
+        FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+        drawn = true
+    }
+
+    func finish() {
+        guard enabled, drawn else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import SamarindaCore
+import Testing
+@testable import SamarindaAudit
+
+@Suite struct AuditLogTests {
+    @Test func eventsReadBackExactlyAsWritten() async throws {
+        let fixture = try TrailFixture()
+        let log = try fixture.open()
+        var event = sampleEvent(3)
+        event.timestamp = Date(timeIntervalSince1970: 1_793_000_000.123456)
+        event.fields["ünïcode ✓"] = "nilai\nberbaris\u{0}dua"
+        event.actor.keyID = nil
+        event.requestID = nil
+        let seq = try await log.append(event)
+        #expect(seq == 1)
+        let back = try log.tail(limit: 1)
+        #expect(back == [AuditRecord(seq: 1, event: event)])
+        try await log.close()
+    }
+
+    @Test func concurrentAppendersGetDistinctSequenceNumbersAndTheTrailVerifies() async throws {
+        let fixture = try TrailFixture(checkpointEvery: 100)
+        let log = try fixture.open()
+        let seqs = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for t in 0..<50 {
+                group.addTask {
+                    var mine: [Int64] = []
+                    for i in 0..<20 { mine.append(try await log.append(sampleEvent(t * 20 + i))) }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(seqs.sorted() == Array(1...1000))
+        let v = try log.verify()
+        #expect(v.ok, "\(v)")
+        #expect(v.signedSize == 1000)
+        try await log.close()
+    }
+
+    @Test func reopeningContinuesTheChainAndTwoWritersOnOneFileStayConsistent() async throws {
+        let fixture = try TrailFixture(checkpointEvery: 7)
+        let first = try fixture.open()
+        for n in 1...10 { try await first.append(sampleEvent(n)) }
+        // A second writer on the same file (the CLI beside a running server).
+        let second = try fixture.open()
+        for n in 11...30 {
+            try await (n % 2 == 0 ? first : second).append(sampleEvent(n))
+        }
+        try await second.close()
+        try await first.append(sampleEvent(31))
+        try await first.close()
+        let reopened = try fixture.open()
+        try await reopened.append(sampleEvent(32))
+        let v = try reopened.verify()
+        #expect(v.ok, "\(v)")
+        #expect(v.treeSize == 32)
+        try await reopened.close()
+        #expect(try fixture.open().verify().signedSize == 32)
+    }
+
+    @Test func closedTrailRefusesAppends() async throws {
+        let fixture = try TrailFixture()
+        let log = try fixture.open()
+        try await log.append(sampleEvent(1))
+        let final = try await log.close()
+        #expect(final?.treeSize == 1)
+        await #expect(throws: AuditError.self) { try await log.append(sampleEvent(2)) }
+        #expect(try await log.close() == nil)
+    }
+
+    @Test func checkpointIsAStandardSignedNote() async throws {
+        let fixture = try TrailFixture()
+        let log = try fixture.open()
+        for n in 1...3 { try await log.append(sampleEvent(n)) }
+        let cp = try await log.checkpoint()
+        let lines = cp.note.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[0] == "samarinda.ai/audit")
+        #expect(lines[1] == "3")
+        #expect(lines[3] == "")
+        #expect(lines[4].hasPrefix("\u{2014} samarinda.ai/audit "))
+        let key = try NoteVerifierKey(parsing: log.publicKey)
+        #expect(key.check(note: cp.note) == .valid(body: String(cp.note.prefix(while: { _ in true }).split(separator: "\n\n")[0]) + "\n"))
+        // Asking again without new events returns the same checkpoint rather than a duplicate.
+        #expect(try await log.checkpoint() == cp)
+        try await log.close()
+    }
+
+    @Test func signingKeyIsCreatedOwnerOnlyAndAWorldReadableKeyIsRefused() async throws {
+        let fixture = try TrailFixture()
+        let log = try fixture.open()
+        let path = fixture.dir.path + "/audit-signing.key"
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let key = log.publicKey
+        try await log.close()
+        #expect(try fixture.open().publicKey == key, "the same key is loaded on the next start")
+        chmod(path, 0o644)
+        #expect(throws: AuditError.self) { _ = try fixture.open() }
+    }
+
+    @Test func malformedPublicKeysGetAClearError() {
+        for bad in ["", "samarinda.ai/audit", "a+zz+AQ==", "a+00000000+" + Data(repeating: 1, count: 33).base64EncodedString()] {
+            #expect(throws: AuditError.self) { try NoteVerifierKey(parsing: bad) }
+        }
+    }
+
+    @Test func tailFiltersByDepartmentActionOutcomeAndTime() async throws {
+        let fixture = try TrailFixture()
+        let log = try fixture.open()
+        for n in 1...30 {
+            var e = sampleEvent(n, department: n % 3 == 0 ? "dinkes" : "disdukcapil", action: n % 5 == 0 ? "model.call" : "tool.call")
+            e.timestamp = Date(timeIntervalSince1970: 1_790_000_000 + Double(n))
+            try await log.append(e)
+        }
+        #expect(try log.tail(limit: 100, department: "dinkes").map(\.seq) == [3, 6, 9, 12, 15, 18, 21, 24, 27, 30])
+        #expect(try log.tail(limit: 2, department: "dinkes", action: "model.call").map(\.seq) == [15, 30])
+        #expect(try log.tail(limit: 100, outcome: "denied").map(\.seq) == [11, 22])
+        #expect(try log.tail(limit: 100, since: Date(timeIntervalSince1970: 1_790_000_028)).map(\.seq) == [28, 29, 30])
+        #expect(try log.tail(limit: 3).map(\.seq) == [28, 29, 30])
+        #expect(try log.tail(limit: 2, afterSeq: 10).map(\.seq) == [11, 12])
+        try await log.close()
+    }
+
+    @Test func contentIsADigestUnlessTheDepartmentOptedIn() {
+        var config = SamarindaConfig()
+        config.audit.fullContentDepartments = ["dpmptsp"]
+        let digest = AuditContent.value("NIK saya 6472011234560001", department: "disdukcapil", config: config)
+        #expect(digest == "sha256:" + hex(sha256(Array("NIK saya 6472011234560001".utf8))))
+        #expect(digest.count == 7 + 64)
+        #expect(AuditContent.value("izin usaha", department: "dpmptsp", config: config) == "izin usaha")
+        #expect(AuditContent.digest("") == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test func hostileEntriesAreRefusedByTheDecoder() throws {
+        let good = AuditEntry.encode(sampleEvent(1), seq: 1)
+        #expect(throws: AuditError.self) { try AuditEntry.decode(Array(good.dropLast())) }
+        #expect(throws: AuditError.self) { try AuditEntry.decode(good + [0]) }
+        #expect(throws: AuditError.self) { try AuditEntry.decode([]) }
+        var hugeLength = good
+        hugeLength[17] = 0xff // the principal's length prefix
+        #expect(throws: AuditError.self) { try AuditEntry.decode(hugeLength) }
+        #expect(try AuditEntry.decode(good).event.fields == sampleEvent(1).fields)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import SamarindaCore
+import Testing
+@testable import SamarindaDocuments
+
+@Suite struct CorpusTests {
+    /// The repository's Corpus/ folder (tests run from the package root; fall back to this file's location).
+    static var corpusPath: String {
+        let cwd = FileManager.default.currentDirectoryPath + "/Corpus"
+        if FileManager.default.fileExists(atPath: cwd) { return cwd }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Corpus"
+    }
+
+    @Test func starterCorpusSeedsOnceAndAnswersQuestions() async throws {
+        let f = try StoreFixture()
+        let summary = try #require(try await f.store.seedIfNeeded(from: Self.corpusPath))
+        #expect(summary.skipped.isEmpty, "\(summary.skipped)")
+        #expect(summary.added >= 12)
+        #expect(try await f.store.seedIfNeeded(from: Self.corpusPath) == nil)
+
+        let all = try f.store.list(for: People.admin)
+        #expect(all.contains { $0.classification == .terbatas && $0.department == "bapenda" })
+        #expect(all.contains { $0.classification == .rahasia })
+
+        let ktp = try await f.store.search(query: "syarat penggantian KTP-el yang hilang", principal: People.dinkesStaff, limit: 3)
+        #expect(ktp.first?.title.contains("KTP-el") == true)
+        let keberatan = try await f.store.search(query: "mengajukan keberatan SPPT", principal: People.dinkesStaff, limit: 1)
+        #expect(keberatan.first?.section == "BAB V > Pasal 9")
+        let tunggakan = try await f.store.search(query: "intensifikasi penagihan tunggakan", principal: People.dinkesStaff, limit: 20)
+        #expect(tunggakan.allSatisfy { $0.collection != "bapenda-internal" })
+    }
+
+    @Test func badManifestNamesFileKeyAndLine() throws {
+        let dir = try TemporaryDirectory()
+        try "[collection]\nname = \"x\"\nclassification = \"rahsia\"\nwarna = 1\n".write(toFile: dir.path + "/collection.toml", atomically: true, encoding: .utf8)
+        do {
+            _ = try CorpusManifest.load(folder: dir.path)
+            Issue.record("a bad manifest was accepted")
+        } catch let e as DocumentsError {
+            #expect(e.message.contains("collection.toml:3"))
+            #expect(e.message.contains("department"))
+            #expect(e.message.contains("warna"))
+        }
+    }
+}

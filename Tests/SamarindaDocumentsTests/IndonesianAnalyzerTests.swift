@@ -1,0 +1,86 @@
+import Testing
+@testable import SamarindaDocuments
+
+@Suite struct IndonesianAnalyzerTests {
+    let stemmer = IndonesianStemmer()
+
+    /// Word → stem pairs covering each prefix rule (with its sound changes), each suffix, and confixes.
+    static let pairs: [(String, String)] = [
+        ("mewarnai", "warna"), ("pelayanan", "layan"), ("perizinan", "izin"), ("kependudukan", "duduk"),
+        ("mengajukan", "aju"), ("pengajuan", "aju"), ("permohonan", "mohon"), ("memohon", "mohon"),
+        ("pendaftaran", "daftar"), ("mendaftarkan", "daftar"), ("didaftarkan", "daftar"), ("persyaratan", "syarat"),
+        ("pembayaran", "bayar"), ("membayar", "bayar"), ("dibayarkan", "bayar"), ("pengaduan", "adu"),
+        ("melaporkan", "lapor"), ("laporan", "lapor"), ("pelaporan", "lapor"), ("penerbitan", "terbit"),
+        ("diterbitkan", "terbit"), ("menerbitkan", "terbit"), ("kelahiran", "lahir"), ("perkawinan", "kawin"),
+        ("pemeriksaan", "periksa"), ("diperiksa", "periksa"), ("memeriksa", "periksa"), ("pengambilan", "ambil"),
+        ("mengambil", "ambil"), ("menyampaikan", "sampai"), ("penyerahan", "serah"), ("menyerahkan", "serah"),
+        ("pembangunan", "bangun"), ("bangunan", "bangun"), ("perpindahan", "pindah"), ("dipindahkan", "pindah"),
+        ("ketentuan", "tentu"), ("menentukan", "tentu"), ("pemerintahan", "perintah"), ("pemerintah", "perintah"),
+        ("kebersihan", "bersih"), ("menyatakan", "nyata"), ("pernyataan", "nyata"), ("mengirimkan", "kirim"),
+        ("pengiriman", "kirim"), ("penilaian", "nilai"), ("menilai", "nilai"), ("memperbaiki", "baik"),
+        ("perbaikan", "baik"), ("berdasarkan", "dasar"), ("mengetahui", "tahu"), ("diketahui", "tahu"),
+        ("pekerjaan", "kerja"), ("bekerja", "kerja"), ("pengelolaan", "kelola"), ("dikelola", "kelola"),
+        ("memakai", "pakai"), ("pemakaian", "pakai"), ("membaca", "baca"), ("menulis", "tulis"),
+        ("penulisan", "tulis"), ("pengusaha", "usaha"), ("perusahaan", "usaha"), ("berusaha", "usaha"),
+        ("keuangan", "uang"), ("kecamatan", "camat"), ("kelurahan", "lurah"), ("penduduk", "duduk"),
+        ("pemilik", "milik"), ("kepemilikan", "milik"), ("disetujui", "setuju"), ("persetujuan", "setuju"),
+        ("bukunya", "buku"), ("bayarlah", "bayar"), ("pajaknya", "pajak"), ("tunggakan", "tunggak"),
+        // Roots that look affixed stay whole.
+        ("berita", "berita"), ("berkas", "berkas"), ("pegawai", "pegawai"), ("masalah", "masalah"),
+        ("keluarga", "keluarga"), ("sekolah", "sekolah"), ("pajak", "pajak"), ("jalan", "jalan"),
+        // Outside the lexicon, the rule-only fallback still strips regularly.
+        ("penanggulangan", "tanggulang"), ("pengolahan", "olah"), ("kesehatan", "sehat"),
+    ]
+
+    @Test func stemsIndonesianWords() {
+        var wrong: [String] = []
+        for (word, stem) in Self.pairs where stemmer.stem(word) != stem {
+            wrong.append("\(word) → \(stemmer.stem(word)) (expected \(stem))")
+        }
+        #expect(wrong.isEmpty, "\(wrong.joined(separator: "; "))")
+        #expect(Self.pairs.count >= 34)
+    }
+
+    @Test func leavesNumbersCodesAndShortWordsAlone() {
+        #expect(stemmer.stem("2024") == "2024")
+        #expect(stemmer.stem("p2") == "p2")
+        #expect(stemmer.stem("ktp") == "ktp")
+        #expect(stemmer.stem("di") == "di")
+    }
+
+    @Test func foldsCaseAccentsAndCompatibilityForms() {
+        let analyzer = IndonesianAnalyzer()
+        #expect(analyzer.terms("PELAYANAN Pénduduk") == ["layan", "duduk"])
+        // Full-width letters (NFKC) and a ligature.
+        #expect(analyzer.terms("ＫＴＰ ﬁle") == ["ktp", "file"])
+    }
+
+    @Test func dropsStopwordsButKeepsNegations() {
+        let analyzer = IndonesianAnalyzer()
+        #expect(analyzer.terms("yang dan di untuk tidak dipungut biaya") == ["tidak", "pungut", "biaya"])
+    }
+
+    @Test func queryAndDocumentFormsMeet() {
+        let analyzer = IndonesianAnalyzer()
+        let query = Set(analyzer.terms("bagaimana cara mengajukan permohonan izin usaha?"))
+        let document = Set(analyzer.terms("Pengajuan dimohonkan untuk perizinan berusaha oleh pengusaha"))
+        #expect(query.subtracting(["cara"]).isSubset(of: document))
+    }
+
+    @Test func tokensRecordTheirPlaceInTheOriginalText() {
+        let analyzer = IndonesianAnalyzer()
+        let text = "Syarat: KTP-el, Kartu Keluarga (KK)."
+        let tokens = analyzer.tokens(text)
+        let bytes = Array(text.utf8)
+        #expect(tokens.map(\.folded) == ["syarat", "ktp", "el", "kartu", "keluarga", "kk"])
+        #expect(tokens.map { String(decoding: bytes[$0.range], as: UTF8.self) } == ["Syarat", "KTP", "el", "Kartu", "Keluarga", "KK"])
+    }
+
+    @Test func hostileInputDoesNotCrash() {
+        let analyzer = IndonesianAnalyzer()
+        _ = analyzer.terms(String(repeating: "me", count: 10_000))
+        _ = analyzer.terms("\u{0}\u{FFFD}\u{202E}🙂 é\u{301}\u{301}\u{301} 𝔭𝔢𝔫𝔡𝔲𝔡𝔲𝔨")
+        #expect(analyzer.terms("") == [])
+        #expect(stemmer.stem("memememememe").count > 0)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+@testable import SamarindaModels
+
+@Suite("HTTP client over libcurl multi")
+struct HTTPClientTests {
+    let server = FakeModelServer.shared
+
+    @Test func getsAndPostsOverLoopback() async throws {
+        let key = uniqueKey()
+        let r = try await HTTPClient.shared.send(.json(server.openAI("ok", key: key) + "/chat/completions",
+                                                       body: Data(#"{"messages":[{"role":"user","content":"halo"}]}"#.utf8)))
+        #expect(r.status == 200)
+        #expect(r.header("content-type") == "application/json")
+        #expect(r.text.contains("Jawaban: halo"))
+        let models = try await HTTPClient.shared.send(HTTPRequest(url: server.openAI("ok", key: key) + "/models"))
+        #expect(models.text.contains("fake-model"))
+    }
+
+    @Test func manyConcurrentTransfersAllComplete() async throws {
+        let key = uniqueKey()
+        let results = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    let r = try await HTTPClient.shared.send(.json(server.openAI("ok", key: key) + "/chat/completions",
+                                                                   body: Data(#"{"messages":[{"role":"user","content":"n\#(i)"}]}"#.utf8)))
+                    return r.text.contains("n\(i)") ? 1 : 0
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(results == 40)
+        #expect(try await server.log(key).count == 40)
+    }
+
+    @Test func hugeResponseIsCutAtTheBound() async throws {
+        var request = HTTPRequest.json(server.openAI("huge", key: uniqueKey()) + "/chat/completions", body: Data("{}".utf8))
+        request.maxResponseBytes = 256 * 1024
+        await #expect(throws: ModelError.self) { _ = try await HTTPClient.shared.send(request) }
+        do {
+            _ = try await HTTPClient.shared.send(request)
+        } catch let e as ModelError {
+            #expect(e.code == .responseTooLarge)
+        }
+    }
+
+    @Test func waitingTooLongForTheFirstByteTimesOut() async throws {
+        var request = HTTPRequest.json(server.openAI("slowfirst", key: uniqueKey()) + "/chat/completions", body: Data("{}".utf8))
+        request.firstByteTimeoutMillis = 200
+        do {
+            _ = try await HTTPClient.shared.send(request)
+            Issue.record("expected a timeout")
+        } catch let e as ModelError {
+            #expect(e.code == .timeout)
+            #expect(e.beforeFirstByte)
+            #expect(e.isTransient)
+        }
+    }
+
+    @Test func connectionRefusedIsAConnectError() async throws {
+        do {
+            _ = try await HTTPClient.shared.send(HTTPRequest(url: "http://127.0.0.1:\(closedPort())/v1/models", connectTimeoutMillis: 1000))
+            Issue.record("expected a connect error")
+        } catch let e as ModelError {
+            #expect(e.code == .connectFailed)
+            #expect(e.isTransient)
+        }
+    }
+
+    @Test func cancellingTheTaskAbortsTheTransfer() async throws {
+        let request = HTTPRequest.json(server.openAI("slowfirst", key: uniqueKey()) + "/chat/completions", body: Data("{}".utf8))
+        let task = Task { try await HTTPClient.shared.send(request) }
+        try await Task.sleep(for: .milliseconds(100))
+        task.cancel()
+        let result = await task.result
+        #expect(throws: CancellationError.self) { try result.get() }
+    }
+
+    @Test func streamingYieldsBodyAsItArrives() async throws {
+        let body = Data(#"{"stream":true,"messages":[{"role":"user","content":"abcdefghij"}]}"#.utf8)
+        let r = try await HTTPClient.shared.stream(.json(server.openAI("ok", key: uniqueKey()) + "/chat/completions", body: body))
+        #expect(r.status == 200)
+        var chunks = 0
+        var all = Data()
+        for try await c in r.body {
+            chunks += 1
+            all.append(c)
+        }
+        #expect(chunks >= 1)
+        #expect(String(decoding: all, as: UTF8.self).contains("[DONE]"))
+    }
+
+    @Test func refusesNonHTTPURLs() async throws {
+        await #expect(throws: ModelError.self) { _ = try await HTTPClient.shared.send(HTTPRequest(url: "file:///etc/passwd")) }
+        await #expect(throws: ModelError.self) { _ = try await HTTPClient.shared.send(HTTPRequest(url: "gopher://127.0.0.1/")) }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import SamarindaCore
+import Testing
+@testable import SamarindaModels
+
+@Suite("Offline extractive provider")
+struct OfflineProviderTests {
+    static let passages = [
+        Passage(documentID: 1, chunkID: 11, collection: "disdukcapil", title: "Syarat KTP-el", section: "Bab II",
+                text: "Pemohon KTP-el wajib berusia 17 tahun. Persyaratan KTP-el adalah fotokopi Kartu Keluarga. Pelayanan buka pukul 08.00.",
+                classification: .biasa, score: 3),
+        Passage(documentID: 2, chunkID: 21, collection: "dinkes", title: "Jadwal Posyandu", section: "",
+                text: "Posyandu dibuka setiap Selasa. Imunisasi balita gratis.", classification: .biasa, score: 1),
+    ]
+    let ctx = ModelCallContext(principal: Fixture.staff, passages: OfflineProviderTests.passages)
+
+    @Test func answersWithTheMostRelevantSentencesAndCitations() async throws {
+        let router = Fixture.router(Fixture.config([], alias: ["offline"]))
+        let answer = try await router.chat(Fixture.ask("Apa persyaratan membuat KTP-el?"), context: ctx)
+        let text = try #require(answer.message.content)
+        #expect(text.hasPrefix("Mode luring (ekstraktif)"))
+        #expect(text.contains("Persyaratan KTP-el adalah fotokopi Kartu Keluarga. [1]"))
+        #expect(text.contains("[1] Syarat KTP-el — Bab II"))
+        #expect(!text.contains("Posyandu"))
+        #expect(answer.provider == "offline")
+        #expect(answer.model == "extractive")
+    }
+
+    @Test func saysPlainlyWhenThereAreNoDocuments() async throws {
+        let router = Fixture.router(Fixture.config([], alias: ["offline"]))
+        let answer = try await router.chat(Fixture.ask("Apa syarat KTP-el?"), context: ModelCallContext(principal: Fixture.staff))
+        #expect(answer.message.content?.contains("Tidak ditemukan dokumen yang relevan") == true)
+    }
+
+    @Test func streamsTheSameAnswer() async throws {
+        let router = Fixture.router(Fixture.config([], alias: ["offline"]))
+        let whole = try await router.chat(Fixture.ask("kapan posyandu dibuka?"), context: ctx)
+        let events = await router.stream(Fixture.ask("kapan posyandu dibuka?"), context: ctx).collect()
+        #expect(events.text == whole.message.content)
+        #expect(events.text.contains("Posyandu dibuka setiap Selasa. [2]"))
+        #expect(events.last == .finish(reason: "stop"))
+    }
+
+    @Test func localEmbeddingsAreDeterministicAndTopical() async throws {
+        let router = Fixture.router(Fixture.config([], alias: ["offline"]))
+        let e = try await router.embed(EmbeddingRequest(model: "test", input: ["syarat membuat KTP-el", "persyaratan KTP-el", "jadwal posyandu balita"]), context: ctx)
+        #expect(e.vectors.count == 3)
+        #expect(e.vectors[0].count == LocalEmbedding.dimensions)
+        func cos(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+        #expect(cos(e.vectors[0], e.vectors[1]) > cos(e.vectors[0], e.vectors[2]))
+        #expect(LocalEmbedding.embed("syarat membuat KTP-el") == e.vectors[0])
+    }
+
+    @Test func askServiceRetrievesThenAnswers() async throws {
+        struct Fixed: PassageRetriever {
+            func retrieve(question: String, for principal: Principal, limit: Int) async throws -> [Passage] { OfflineProviderTests.passages }
+        }
+        var config = Fixture.config([], alias: ["offline"])
+        config.models = [ModelAlias(name: "samarinda-default", providers: ["offline"])]
+        let ask = AskService(router: Fixture.router(config), retriever: Fixed())
+        let answer = try await ask.ask(question: "usia pemohon KTP-el?", principal: Fixture.staff)
+        #expect(answer.text.contains("wajib berusia 17 tahun. [1]"))
+        #expect(answer.provider == "offline")
+        let empty = AskService(router: Fixture.router(config), retriever: NoPassageRetriever())
+        #expect(try await empty.ask(question: "x", principal: Fixture.staff).passages.isEmpty)
+    }
+}
