@@ -22,7 +22,7 @@ extension SamarindaService {
             }
             let collection = upload.collection.isEmpty ? principal.department : upload.collection
             let result = await store.ingest(data: upload.data, sourceName: upload.filename, collection: collection, classification: classification,
-                                            department: principal.role == .admin ? upload.department : principal.department,
+                                            department: principal.role == .admin ? (upload.department ?? principal.department) : principal.department,
                                             title: upload.title, by: principal)
             var object: [String: Any] = ["file": result.file, "chunks": result.chunks, "collection": collection]
             if let id = result.documentID { object["document_id"] = id }
