@@ -16,6 +16,7 @@
 //   SamarindaRuntime   composes the modules into one running platform (open,
 //                      migrate, wire audit, close) for the server, console and CLI.
 //   SamarindaServer    the HTTP service (OpenAI- and MCP-compatible API).
+//   SamarindaWeb       the staff web pages (sign-in, chat, tools, documents, auditor view), mounted into the service.
 //   SamarindaConsole   the operator REPL.
 //   samarinda          the executable: argument parsing only.
 //
@@ -47,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
@@ -67,6 +69,8 @@ let package = Package(
                 "CSQLite",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // scrypt for web users' passwords (KDF.Scrypt, BoringSSL's implementation)
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -126,6 +130,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The staff web pages (sign-in, chat, tools, documents, auditor view), mounted into the service.
+        .target(
+            name: "SamarindaWeb",
+            dependencies: [
+                "SamarindaCore", "SamarindaRuntime", "SamarindaServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SamarindaConsole",
             dependencies: ["SamarindaCore", "SamarindaRuntime", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "CEditLine"],
@@ -134,7 +150,7 @@ let package = Package(
         .executableTarget(
             name: "samarinda",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaConsole", "SamarindaAudit", "SamarindaDocuments",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaWeb", "SamarindaConsole", "SamarindaAudit", "SamarindaDocuments",
                 "SamarindaPlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -167,6 +183,7 @@ let package = Package(
         .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaWebTests", dependencies: ["SamarindaWeb", "SamarindaServer", "SamarindaRuntime", "SamarindaAudit", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SamarindaCLITests",
             dependencies: ["samarinda", "SamarindaCore"],

@@ -16,6 +16,8 @@ public final class Platform: Sendable {
     /// The audit trail itself (tail, verify, export, report), for the CLI, console and server.
     public let auditLog: AuditLog
     public let keys: KeyStore
+    /// Web users (staff web sign-in), mapped to principals like API keys.
+    public let users: UserStore
     /// The city's documents: ingest, Indonesian search, access by department and classification.
     public let documents: DocumentStore
     /// Model access: token accounting and department budgets.
@@ -32,7 +34,7 @@ public final class Platform: Sendable {
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations, PluginKV.migrations]
+        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations, PluginKV.migrations, UserStore.migrations]
     }
 
     private init(config: SamarindaConfig, database: Database, auditLog: AuditLog) {
@@ -41,6 +43,7 @@ public final class Platform: Sendable {
         self.auditLog = auditLog
         self.audit = auditLog
         self.keys = KeyStore(database: database, config: config, audit: audit)
+        self.users = UserStore(database: database, config: config, audit: audit)
         // Embeddings: pass an `EmbeddingService` here once `documents.embedding_provider` is wired to a model provider.
         self.documents = DocumentStore(database: database, config: config.documents, audit: audit)
         self.budget = BudgetLedger(database: database, budgets: config.budgets)

@@ -9,12 +9,15 @@ public struct ServerContext: RequestContext {
     public var principal: Principal?
     public var requestID: String
     public var maxUploadSize: Int
+    /// The peer's IP address (for per-address limits such as the web sign-in backoff).
+    public var remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         requestID = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16).description
         maxUploadSize = 16 * 1024 * 1024  // replaced per service by RequestLimitsMiddleware
         principal = nil
+        remoteAddress = source.channel.remoteAddress?.ipAddress
         logger[metadataKey: "request_id"] = .string(requestID)
     }
 

@@ -17,6 +17,7 @@ struct Samarinda: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self,
             KeysCommand.self,
+            UsersCommand.self,
             AskCommand.self,
             DocsCommand.self,
             DoctorCommand.self,

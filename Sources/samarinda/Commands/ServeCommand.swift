@@ -1,6 +1,7 @@
 import ArgumentParser
 import SamarindaServer
 import SamarindaRuntime
+import SamarindaWeb
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +23,16 @@ struct ServeCommand: AsyncParsableCommand {
         let handle = try await CLIPlatform.open(config: config)
         config = handle.platform.config
         print("Samarinda.ai \(SamarindaVersion.current) listening on http://\(config.server.listen) (config: \(config.sourcePath ?? "embedded defaults"), data: \(config.storage.path))")
-        try await SamarindaService(platform: handle.platform).run()
+        var extensions: [any ServiceExtension] = []
+        if config.server.web {
+            do {
+                extensions.append(try await WebUI(platform: handle.platform))
+            } catch {
+                printError("the staff web could not start: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        try await SamarindaService(platform: handle.platform, extensions: extensions).run()
     }
 }
 

@@ -1,0 +1,140 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SamarindaCore
+import SamarindaRuntime
+import SamarindaServer
+
+/// The staff web: server-rendered pages under `/` on the API's port, signed in with a session
+/// cookie. Mounted into the service with `SamarindaService(platform:extensions: [WebUI(platform:)])`.
+///
+/// The pages' scripts call the same `/v1/…` API as every other client; the session cookie stands in
+/// for the bearer key there (see `authenticate`), with a CSRF token on every state-changing request.
+public struct WebUI: ServiceExtension {
+    public struct Options: Sendable {
+        public var sessionLifetimes = WebSessionStore.Lifetimes()
+        /// Failed sign-ins (per name and address) before each further attempt must wait.
+        public var freeSignInAttempts = 3
+        public var maximumSignInDelaySeconds: Double = 300
+        /// Resources folder; nil: beside the binary (or the source tree in development).
+        public var resources: URL?
+        public init() {}
+    }
+
+    let platform: Platform
+    let sessions: WebSessionStore
+    public let conversations: ConversationStore
+    let throttle: SignInThrottle
+    let views: WebViews
+
+    static let sessionCookie = "smd_session"
+    static let preSessionCookie = "smd_signin"
+    static let languageCookie = "smd_lang"
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+    /// Prefixes of the web's own pages. Everything else (the API) is authenticated by the service.
+    static let pagePrefixes = ["/favicon.ico", "/signin", "/signout", "/lang", "/static", "/chat", "/tools", "/documents", "/audit", "/web"]
+
+    public init(platform: Platform, options: Options = Options()) async throws {
+        self.platform = platform
+        try platform.database.migrate([Self.migrations])
+        sessions = WebSessionStore(database: platform.database, lifetimes: options.sessionLifetimes)
+        conversations = ConversationStore(database: platform.database)
+        throttle = SignInThrottle(freeAttempts: options.freeSignInAttempts, maximumDelay: options.maximumSignInDelaySeconds)
+        views = try await WebViews(resources: options.resources ?? WebViews.locateResources())
+    }
+
+    static func isPage(_ path: String) -> Bool {
+        path == "/" || pagePrefixes.contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+
+    /// Pages check the session themselves (and send a browser to the sign-in page rather than
+    /// answering JSON); the service must not demand a bearer key for them.
+    public func isPublic(path: String) -> Bool { Self.isPage(path) }
+
+    public func authenticate(_ request: Request, context: ServerContext) async throws -> Principal? {
+        let path = request.uri.path
+        // The sign-in page, the language switch and assets ignore any old session cookie.
+        if path == "/signin" || path == "/lang" || path.hasPrefix("/static/") { return nil }
+        guard let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty else { return nil }
+        let isAPI = !Self.isPage(path)
+        guard let session = try sessions.session(cookie: cookie), let principal = try currentPrincipal(of: session) else {
+            if isAPI {
+                throw APIError.unauthorized("session_expired", "the web session is expired, ended or not valid: sign in again at /signin")
+            }
+            return nil
+        }
+        if Self.isStateChanging(request.method) {
+            try Self.checkSameOrigin(request)
+            if let presented = request.headers[Self.csrfHeader] {
+                guard constantTimeEquals(Array(presented.utf8), Array(session.csrfToken.utf8)) else { throw Self.csrfError }
+            } else if !(Self.isPage(path) && Self.isForm(request)) {
+                // Page forms carry the token as a field, checked by the page (`requireForm`); everything else needs the header.
+                throw Self.csrfError
+            }
+        }
+        return principal
+    }
+
+    /// The principal of a session as it is now: a disabled user, a reset password or a revoked key ends it.
+    func currentPrincipal(of session: WebSession) throws -> Principal? {
+        if let name = session.userName {
+            guard let user = try platform.users.user(named: name), !user.isDisabled, user.sessionEpoch == session.epoch else { return nil }
+            return user.principal
+        }
+        if let keyID = session.principal.keyID {
+            guard let key = try platform.keys.list().first(where: { $0.id == keyID }), key.revokedAt == nil else { return nil }
+            return key.principal
+        }
+        return nil
+    }
+
+    /// The session behind the request's cookie, when it is live.
+    func session(of request: Request) throws -> (cookie: String, session: WebSession, principal: Principal)? {
+        guard let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty,
+              let session = try sessions.session(cookie: cookie), let principal = try currentPrincipal(of: session) else { return nil }
+        return (cookie, session, principal)
+    }
+
+    static let csrfError = APIError.forbidden("the request has no valid CSRF token: reload the page and try again (scripts send the page's token in the X-CSRF-Token header)", code: "csrf_failed")
+
+    static func isStateChanging(_ method: HTTPRequest.Method) -> Bool {
+        method == .post || method == .put || method == .patch || method == .delete
+    }
+
+    static func isForm(_ request: Request) -> Bool {
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        return type.hasPrefix("application/x-www-form-urlencoded") || type.hasPrefix("multipart/form-data")
+    }
+
+    /// Refuses a state-changing request a browser marks as coming from another site. Browsers send
+    /// `Origin` on such requests; a request without one (curl, tests) still needs the CSRF token.
+    static func checkSameOrigin(_ request: Request) throws {
+        if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site == "cross-site" {
+            throw APIError.forbidden("cross-site requests are refused: use the Samarinda.ai pages themselves", code: "cross_origin")
+        }
+        guard let origin = request.headers[.origin] else { return }
+        let host = request.head.authority ?? ""
+        guard let url = URL(string: origin), let originHost = url.host,
+              originHost + (url.port.map { ":\($0)" } ?? "") == host || originHost == host else {
+            throw APIError.forbidden("cross-site requests are refused (Origin \(origin) is not this server): use the Samarinda.ai pages themselves", code: "cross_origin")
+        }
+    }
+
+    /// Session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends it),
+    /// Secure when the request came over HTTPS (directly or through the city's TLS proxy).
+    static func cookieHeader(name: String, value: String, maxAge: Int, request: Request) -> String {
+        var parts = ["\(name)=\(value)", "Path=/", "Max-Age=\(maxAge)", "HttpOnly", "SameSite=Strict"]
+        if isHTTPS(request) { parts.append("Secure") }
+        return parts.joined(separator: "; ")
+    }
+
+    static func isHTTPS(_ request: Request) -> Bool {
+        request.head.scheme == "https" || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
+    static func language(of request: Request) -> String {
+        let chosen = request.cookies[languageCookie]?.value ?? "id"
+        return WebViews.languages.contains(chosen) ? chosen : "id"
+    }
+}

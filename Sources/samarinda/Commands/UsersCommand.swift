@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import SamarindaCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct UsersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "users",
+        abstract: "Create, reset, disable and list the people who sign in to the staff web.",
+        discussion: """
+            Passwords are read from the terminal (typed twice, not shown) or, with --password-stdin, from the first line of standard input.
+            A password needs at least \(PasswordRules.minimumLength) characters; only its scrypt hash is stored.
+            """,
+        subcommands: [Create.self, Reset.self, Disable.self, Enable.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a web user with a department, a role and a password.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The user name: lowercase letters, digits, '.', '_', '-', e.g. budi.santoso.") var name: String
+        @Option(help: "The department the user belongs to, e.g. disdukcapil.") var department: String
+        @Option(help: ArgumentHelp("admin, dept_admin, staff, auditor or service.")) var role: String
+        @Option(help: "Highest classification the user may see (default: the role's clearance).") var clearance: String?
+        @Flag(help: "Read the password from the first line of standard input (for scripts).") var passwordStdin = false
+
+        func run() async throws {
+            guard let role = Role(rawValue: role) else {
+                printError("unknown role '\(role)'; allowed: \(Role.allowedNames)")
+                throw ExitCode(2)
+            }
+            var level: Classification?
+            if let clearance {
+                guard let c = Classification(name: clearance) else {
+                    printError("unknown clearance '\(clearance)'; allowed: \(Classification.allowedNames)")
+                    throw ExitCode(2)
+                }
+                level = c
+            }
+            if let problem = UserStore.problem(withName: name) {
+                printError(problem)
+                throw ExitCode(2)
+            }
+            let password = try readNewPassword(stdin: passwordStdin, user: name)
+            let handle = try await CLIPlatform.open(options)
+            do {
+                let user = try await handle.platform.users.create(name: name, department: department, role: role, clearance: level,
+                                                                  password: password, by: handle.operatorPrincipal)
+                print("created user \(user.name) (\(user.role.rawValue), \(user.department), clearance \(user.clearance.name))")
+            } catch let e as UserStoreError {
+                printError(e.message)
+                throw ExitCode(1)
+            }
+            try await handle.close()
+        }
+    }
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a new password for a user; their web sessions end.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The user name.") var name: String
+        @Flag(help: "Read the password from the first line of standard input (for scripts).") var passwordStdin = false
+
+        func run() async throws {
+            let password = try readNewPassword(stdin: passwordStdin, user: name)
+            let handle = try await CLIPlatform.open(options)
+            do {
+                try await handle.platform.users.resetPassword(name: name, password: password, by: handle.operatorPrincipal)
+                print("new password set for \(name); their web sessions have ended")
+            } catch let e as UserStoreError {
+                printError(e.message)
+                throw ExitCode(1)
+            }
+            try await handle.close()
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable a user: sign-in is refused and their web sessions end.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The user name.") var name: String
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            do {
+                try await handle.platform.users.disable(name: name, by: handle.operatorPrincipal)
+                print("disabled user \(name)")
+            } catch let e as UserStoreError {
+                printError(e.message)
+                throw ExitCode(1)
+            }
+            try await handle.close()
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled user again.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The user name.") var name: String
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            do {
+                try await handle.platform.users.enable(name: name, by: handle.operatorPrincipal)
+                print("enabled user \(name)")
+            } catch let e as UserStoreError {
+                printError(e.message)
+                throw ExitCode(1)
+            }
+            try await handle.close()
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List web users (never their passwords).")
+        @OptionGroup var options: ConfigOptions
+        @Flag(help: "Print JSON instead of a table.") var json = false
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            let users = try handle.platform.users.list()
+            if json {
+                let rows: [[String: String]] = users.map { u in
+                    ["name": u.name, "department": u.department, "role": u.role.rawValue, "clearance": u.clearance.name,
+                     "created": iso(u.createdAt), "password_changed": iso(u.passwordChangedAt), "disabled": u.disabledAt.map(iso) ?? ""]
+                }
+                let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else if users.isEmpty {
+                print("No web users yet. Create one with: samarinda users create NAME --department DEPT --role staff")
+            } else {
+                print(TextTable(["NAME", "DEPARTMENT", "ROLE", "CLEARANCE", "CREATED", "PASSWORD CHANGED", "DISABLED"],
+                                users.map { [$0.name, $0.department, $0.role.rawValue, $0.clearance.name, iso($0.createdAt),
+                                             iso($0.passwordChangedAt), $0.disabledAt.map(iso) ?? "-"] }).render())
+            }
+            try await handle.close()
+        }
+    }
+}
+
+/// A new password, from standard input or typed twice at the terminal without echo; checked
+/// against the rules before the database is opened, so a weak one fails fast with the reason.
+private func readNewPassword(stdin: Bool, user: String) throws -> String {
+    let password: String
+    if stdin {
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+            printError("--password-stdin: standard input had no password on its first line")
+            throw ExitCode(2)
+        }
+        password = line
+    } else {
+        guard isatty(0) == 1 else {
+            printError("no terminal to type a password into: pass --password-stdin and send the password on standard input")
+            throw ExitCode(2)
+        }
+        let first = readSecret("Password for \(user): ")
+        let second = readSecret("Repeat password: ")
+        guard first == second else {
+            printError("the two passwords differ; nothing was changed")
+            throw ExitCode(1)
+        }
+        password = first
+    }
+    if let problem = PasswordRules.problem(with: password, user: user) {
+        printError(problem)
+        throw ExitCode(1)
+    }
+    return password
+}
+
+/// Reads a line from the terminal with echo switched off.
+private func readSecret(_ prompt: String) -> String {
+    FileHandle.standardError.write(Data(prompt.utf8))
+    var saved = termios()
+    tcgetattr(0, &saved)
+    var silent = saved
+    silent.c_lflag &= ~tcflag_t(ECHO)
+    tcsetattr(0, TCSANOW, &silent)
+    defer {
+        tcsetattr(0, TCSANOW, &saved)
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+    return readLine(strippingNewline: true) ?? ""
+}

@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+import SamarindaCore
+@testable import SamarindaWeb
+
+@Suite("Web pages: escaping, role gates, owner-only conversations, data levels", .serialized)
+struct WebPageTests {
+    @Test func aStoredScriptIsShownAsTextNeverAsMarkup() async throws {
+        let server = try await WebTestServer()
+        defer { Task { await server.stop() } }
+        let browser = Browser(server)
+        try await browser.signIn("siti")
+        let token = try await browser.csrf()
+        let created = try await browser.request("POST", "/chat", form: ["classification": "biasa", "csrf": token])
+        let path = try #require(created.location)
+        let id = String(path.dropFirst("/chat/".count))
+        let hostile = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+        let stored = try await browser.request("POST", "/web/conversations/\(id)/messages", json: ["role": "user", "content": hostile],
+                                               headers: ["X-CSRF-Token": token])
+        #expect(stored.status == 201)
+        let answer: [String: Any] = [
+            "role": "assistant", "content": "Jawaban </li><script>steal()</script>", "provider": "<b>offline</b>", "classification": "biasa",
+            "citations": [["n": 1, "document_id": "javascript:alert(1)", "chunk_id": 7, "title": "<script>t()</script>",
+                           "section": "\"><svg onload=x>", "snippet": "<iframe>"]],
+        ]
+        #expect(try await browser.request("POST", "/web/conversations/\(id)/messages", json: answer, headers: ["X-CSRF-Token": token]).status == 201)
+
+        let page = try await browser.request("GET", path)
+        #expect(page.status == 200)
+        let html = page.text
+        #expect(!html.contains(">nil<"), "an absent value must not show as 'nil'")
+        #expect(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"))
+        #expect(!html.contains("<script>alert"))
+        #expect(!html.contains("<script>steal"))
+        #expect(!html.contains("<script>t()"))
+        #expect(!html.contains("<img src=x"))
+        #expect(!html.contains("<svg onload"))
+        #expect(!html.contains("<iframe>"))
+        #expect(!html.contains("<b>offline"))
+        #expect(html.contains("href=\"/documents/javascript%3Aalert%281%29?chunk=7#chunk-7\""))
+        // The only scripts on the page are the strings block and our own file.
+        #expect(html.components(separatedBy: "<script").count == 3)
+        // The conversation's title came from the first question, escaped in the list too.
+        let list = try await browser.request("GET", "/chat")
+        #expect(list.text.contains("&lt;script&gt;alert("))
+        #expect(!list.text.contains("<script>alert"))
+    }
+
+    @Test func staffAreRefusedTheAuditorViewAndTheAuditorSeesOnlyIt() async throws {
+        let server = try await WebTestServer()
+        defer { Task { await server.stop() } }
+        let staff = Browser(server)
+        try await staff.signIn("siti")
+        let audit = try await staff.request("GET", "/audit")
+        #expect(audit.status == 403)
+        #expect(audit.text.contains("hanya untuk peran auditor"))
+        #expect(try await staff.request("GET", "/documents").status == 403)
+        #expect(try await staff.request("GET", "/tools").status == 200)
+        #expect(!(try await staff.request("GET", "/chat").text.contains("href=\"/audit\"")))
+
+        let auditor = Browser(server)
+        let signedIn = try await auditor.signIn("indra")
+        #expect(signedIn.status == 303)
+        #expect(try await auditor.request("GET", "/").location == "/audit")
+        let view = try await auditor.request("GET", "/audit")
+        #expect(view.status == 200)
+        #expect(view.text.contains("Jejak audit"))
+        #expect(view.text.contains("id=\"f-department\""))
+        for path in ["/chat", "/tools", "/documents"] {
+            #expect(try await auditor.request("GET", path).status == 403, "auditor must not open \(path)")
+        }
+
+        let admin = Browser(server)
+        try await admin.signIn("dina")
+        #expect(try await admin.request("GET", "/documents").status == 200)
+        #expect(try await admin.request("GET", "/audit").status == 403)
+    }
+
+    @Test func nobodyOpensAnotherUsersConversation() async throws {
+        let server = try await WebTestServer()
+        defer { Task { await server.stop() } }
+        let owner = Browser(server)
+        try await owner.signIn("siti")
+        let token = try await owner.csrf()
+        let path = try #require(try await owner.request("POST", "/chat", form: ["classification": "biasa", "csrf": token]).location)
+        let id = String(path.dropFirst("/chat/".count))
+        _ = try await owner.request("POST", "/web/conversations/\(id)/messages", json: ["role": "user", "content": "NIK saya 6472…"],
+                                    headers: ["X-CSRF-Token": token])
+
+        let colleague = Browser(server)
+        try await colleague.signIn("budi")  // same department, same role
+        let page = try await colleague.request("GET", path)
+        #expect(page.status == 404)
+        #expect(!page.text.contains("NIK saya"))
+        let theirToken = try await colleague.csrf()
+        let write = try await colleague.request("POST", "/web/conversations/\(id)/messages", json: ["role": "user", "content": "x"],
+                                                headers: ["X-CSRF-Token": theirToken])
+        #expect(write.status == 404)
+        #expect(try await colleague.request("POST", "\(path)/delete", form: ["csrf": theirToken]).status == 303)
+        #expect(try server.web.conversations.list(owner: "user:siti").count == 1, "someone else's delete must do nothing")
+        #expect(try await owner.request("GET", path).text.contains("NIK saya"))
+    }
+
+    @Test func signedOutVisitorsAreSentToTheSignInPage() async throws {
+        let server = try await WebTestServer()
+        defer { Task { await server.stop() } }
+        let visitor = Browser(server)
+        for path in ["/chat", "/tools", "/documents", "/audit", "/documents/3"] {
+            let reply = try await visitor.request("GET", path)
+            #expect(reply.status == 303)
+            #expect(reply.location?.hasPrefix("/signin?next=") == true)
+        }
+        #expect(try await visitor.request("GET", "/").location == "/signin")
+        #expect(try await visitor.request("GET", "/static/app.js").status == 200)
+        #expect(try await visitor.request("GET", "/static/../../etc/passwd").status != 200)
+        // API routes still need a key or a session.
+        #expect(try await visitor.request("GET", "/v1/models").status == 401)
+    }
+
+    @Test func theChatPageSaysPlainlyWhichDataLevelsNoModelMayReceive() async throws {
+        let server = try await WebTestServer(configText: """
+            [[providers]]
+            name = "offline"
+            kind = "offline"
+            max_classification = "terbatas"
+            """)
+        defer { Task { await server.stop() } }
+        let browser = Browser(server)
+        try await browser.signIn("dina")  // dept_admin: cleared up to rahasia
+        let page = try await browser.request("GET", "/chat")
+        #expect(page.text.contains("tidak ada model yang tersedia yang boleh menerima data setinggi ini (paling tinggi Terbatas)"))
+        #expect(page.text.contains("<option value=\"rahasia\"  disabled>"))
+        let token = try await browser.csrf()
+        let refused = try await browser.request("POST", "/chat", form: ["classification": "rahasia", "csrf": token])
+        #expect(refused.status == 400)
+        #expect(try await browser.request("POST", "/chat", form: ["classification": "terbatas", "csrf": token]).status == 303)
+    }
+
+    @Test func theInterfaceSwitchesToEnglish() async throws {
+        let server = try await WebTestServer()
+        defer { Task { await server.stop() } }
+        let browser = Browser(server)
+        let reply = try await browser.request("GET", "/lang?to=en&back=/signin")
+        #expect(reply.location == "/signin")
+        let page = try await browser.request("GET", "/signin")
+        #expect(page.text.contains("<html lang=\"en\">"))
+        #expect(page.text.contains("User name"))
+        #expect(try await browser.request("GET", "/lang?to=en&back=//evil.example").location == "/")
+    }
+}
+
+@Suite("Web users: password rules and scrypt hashes")
+struct UserStoreTests {
+    @Test func weakPasswordsAreRefusedWithTheReason() {
+        #expect(PasswordRules.problem(with: "short", user: "siti")?.contains("too short") == true)
+        #expect(PasswordRules.problem(with: "siti-is-my-name", user: "siti")?.contains("user name") == true)
+        #expect(PasswordRules.problem(with: "Samarinda2025", user: "x")?.contains("common") == true)
+        #expect(PasswordRules.problem(with: "aaaaaaaaaaaaaaa", user: "x")?.contains("different") == true)
+        #expect(PasswordRules.problem(with: "line\nbreak-password", user: "x")?.contains("control") == true)
+        #expect(PasswordRules.problem(with: "kopi-tubruk-pagi-hari", user: "siti") == nil)
+    }
+
+    @Test func hashesAreSaltedScryptAndVerifyOnlyTheirPassword() throws {
+        let hasher = PasswordHasher.fastForTests
+        let a = try hasher.hash("kopi-tubruk-pagi-hari")
+        let b = try hasher.hash("kopi-tubruk-pagi-hari")
+        #expect(a.hasPrefix("scrypt$10$8$1$"))
+        #expect(a != b, "each hash has its own salt")
+        #expect(PasswordHasher.verify("kopi-tubruk-pagi-hari", against: a))
+        #expect(!PasswordHasher.verify("kopi-tubruk-pagi-harI", against: a))
+        #expect(!PasswordHasher.verify("", against: a))
+        for broken in ["", "scrypt$", "scrypt$99$8$1$AAAA$AAAA", "md5$x", "scrypt$10$8$1$!!!$AAAA"] {
+            #expect(!PasswordHasher.verify("x", against: broken))
+        }
+        #expect(PasswordHasher.standard.log2N == 15)
+    }
+
+    @Test func usersAreCreatedOnceWithValidNamesAndKnownDepartments() async throws {
+        let dir = try TemporaryDirectory(prefix: "samarinda-users")
+        let config = SamarindaConfig()
+        let database = try Database(path: dir.path + "/u.db")
+        try database.migrate([UserStore.migrations])
+        let audit = MemoryAuditSink()
+        let users = UserStore(database: database, config: config, audit: audit, hasher: .fastForTests)
+        let created = try await users.create(name: "siti", department: "dinkes", role: .staff, password: "kopi-tubruk-pagi-hari")
+        #expect(created.principal.id == "user:siti")
+        #expect(created.clearance == .terbatas)
+        await #expect(throws: UserStoreError.self) { try await users.create(name: "siti", department: "dinkes", role: .staff, password: "kopi-tubruk-pagi-hari") }
+        await #expect(throws: UserStoreError.self) { try await users.create(name: "Siti Aminah", department: "dinkes", role: .staff, password: "kopi-tubruk-pagi-hari") }
+        await #expect(throws: UserStoreError.self) { try await users.create(name: "ani", department: "nowhere", role: .staff, password: "kopi-tubruk-pagi-hari") }
+        #expect(try users.verify(name: "siti", password: "kopi-tubruk-pagi-hari").name == "siti")
+        #expect(throws: UserStoreError.self) { try users.verify(name: "siti", password: "wrong-password-here") }
+        #expect(audit.events.map(\.action) == ["user.create"])
+        let stored = try database.read { c in try c.queryFirst("SELECT password_hash FROM users", [], { $0.text(0) }) }
+        #expect(stored?.contains("kopi") == false)
+    }
+}
