@@ -106,6 +106,18 @@ public final class Console: @unchecked Sendable {
         return await command.complete(self, argumentIndex, Array(words.dropFirst())).filter { $0.hasPrefix(prefix) }
     }
 
+    /// Runs lines as they arrive (a pipe from a script or another program), printing each result
+    /// before reading the next line, so a caller can react to one answer before sending more.
+    public func runStream(next: () -> String?, output: (String) -> Void) async -> Int32 {
+        var status: Int32 = 0
+        while !wantsToQuit, let line = next() {
+            let result = await execute(line)
+            if !result.output.isEmpty { output(result.output) }
+            if result.failed { status = result.exitCode }
+        }
+        return status
+    }
+
     /// Reads commands from standard input when it is not a terminal (`echo plugins | samarinda console`).
     /// Returns the exit status: 1 if any command failed.
     public func runLines(_ lines: [String], output: (String) -> Void) async -> Int32 {
