@@ -66,3 +66,22 @@ func jsonResponse(_ object: Any, status: HTTPResponse.Status = .ok) throws -> Re
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
+
+extension SamarindaService {
+    /// `GET /v1/plugins` (admin): every plugin's load state, requested vs granted capabilities, errors.
+    func addPluginRoutes(to router: Router<ServerContext>) {
+        let host = platform.plugins
+        router.get("/v1/plugins") { _, context in
+            try context.require(.admin)
+            let items: [[String: Any]] = host.status().map { s in
+                var item: [String: Any] = ["id": s.id, "state": s.state.rawValue, "tools": s.tools, "errors": s.errors,
+                                           "warnings": s.warnings, "idle_memory_bytes": s.idleMemoryBytes]
+                if let v = s.version { item["version"] = v }
+                if let d = s.department { item["department"] = d }
+                if let g = s.grants { item["requested"] = g.requested; item["granted"] = g.granted; item["denied"] = g.denied }
+                return item
+            }
+            return try jsonResponse(["object": "list", "data": items])
+        }
+    }
+}

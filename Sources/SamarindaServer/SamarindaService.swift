@@ -46,6 +46,8 @@ public struct SamarindaService: Sendable {
         addToolRoutes(to: router)
         addMCPRoutes(to: router)
         addChatRoutes(to: router)
+        addDocumentRoutes(to: router)
+        addPluginRoutes(to: router)
         addAuditRoutes(to: router)
         return router
     }

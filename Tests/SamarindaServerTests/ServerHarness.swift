@@ -15,14 +15,18 @@ final class TestServer: @unchecked Sendable {
     private(set) var port = 0
     var keys: [String: String] = [:]
 
-    init(configText: String = "") async throws {
+    /// The repository's shipped department plugins.
+    static let shippedPlugins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Plugins").path
+
+    init(configText: String = "", withPlugins: Bool = false) async throws {
         dir = try TemporaryDirectory(prefix: "samarinda-server")
         let text = """
             [storage]
             path = "\(dir.path)/data/samarinda.db"
             synchronous = "normal"
             [plugins]
-            dir = "\(dir.path)/Plugins"
+            dir = "\(withPlugins ? Self.shippedPlugins : dir.path + "/Plugins")"
             [documents]
             seed_dir = ""
             \(configText)

@@ -1,0 +1,183 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MultipartKit
+import NIOCore
+import SamarindaCore
+import SamarindaDocuments
+
+extension SamarindaService {
+    /// Documents: upload for ingestion (dept_admin/admin), list, fetch with chunks, remove, and search.
+    /// Every read is filtered by what the caller may see; the store audits each call.
+    func addDocumentRoutes(to router: Router<ServerContext>) {
+        let store = platform.documents
+        router.post("/v1/documents") { request, context in
+            let principal = try context.require(.deptAdmin, .admin)
+            let upload = try await DocumentUpload.parse(request, body: try await readBody(request, context))
+            guard let classification = Classification(name: upload.classification) else {
+                throw APIError.badRequest("invalid_classification", "classification must be one of \(Classification.allowedNames)")
+            }
+            guard classification <= principal.clearance else {
+                throw APIError.forbidden("you may not file a \(classification.name) document: your clearance is \(principal.clearance.name)", code: "classification_denied")
+            }
+            let collection = upload.collection.isEmpty ? principal.department : upload.collection
+            let result = await store.ingest(data: upload.data, sourceName: upload.filename, collection: collection, classification: classification,
+                                            department: principal.role == .admin ? (upload.department ?? principal.department) : principal.department,
+                                            title: upload.title, by: principal)
+            var object: [String: Any] = ["file": result.file, "chunks": result.chunks, "collection": collection]
+            if let id = result.documentID { object["document_id"] = id }
+            switch result.outcome {
+            case .added: object["outcome"] = "added"
+            case .replaced(let previous): object["outcome"] = "replaced"; object["previous_id"] = previous
+            case .unchanged: object["outcome"] = "unchanged"
+            case .skipped(let reason):
+                let forbidden = reason.contains("may not") || reason.contains("not allowed") || reason.contains("access")
+                throw APIError(status: forbidden ? .forbidden : .unprocessableContent, type: forbidden ? "permission_error" : "invalid_request_error",
+                               code: forbidden ? "forbidden" : "not_ingested", message: "\(upload.filename): \(reason)")
+            }
+            return try jsonResponse(object, status: .created)
+        }
+        router.get("/v1/documents") { request, context in
+            let principal = try context.requirePrincipal()
+            let collections = request.uri.queryParameters["collection"].map { [String($0)] }
+            let docs = try wrap { try store.list(for: principal, collections: collections) }
+            return try jsonResponse(["object": "list", "data": docs.map(documentJSON)])
+        }
+        router.get("/v1/documents/{id}") { _, context in
+            let principal = try context.requirePrincipal()
+            guard let id = Int64(try context.parameters.require("id")) else { throw APIError.badRequest("invalid_id", "the document id is a number, e.g. /v1/documents/12") }
+            let (record, chunks, history) = try await wrapAsync { try await store.document(id: id, for: principal) }
+            var object = documentJSON(record)
+            object["chunks"] = chunks.map { ["id": $0.id, "ordinal": $0.ordinal, "section": $0.section, "text": $0.text] as [String: Any] }
+            object["history"] = history.map(documentJSON)
+            return try jsonResponse(object)
+        }
+        router.delete("/v1/documents/{id}") { _, context in
+            let principal = try context.require(.deptAdmin, .admin)
+            guard let id = Int64(try context.parameters.require("id")) else { throw APIError.badRequest("invalid_id", "the document id is a number, e.g. /v1/documents/12") }
+            try await wrapAsync { try await store.remove(id: id, by: principal) }
+            return try jsonResponse(["id": id, "removed": true])
+        }
+        router.get("/v1/search") { request, context in
+            let principal = try context.requirePrincipal()
+            let q = request.uri.queryParameters
+            guard let query = q["q"].map(String.init), !query.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw APIError.badRequest("missing_query", "give the words to search for: /v1/search?q=syarat+KTP-el")
+            }
+            let limit = min(max(Int(q["k"].map(String.init) ?? q["limit"].map(String.init) ?? "") ?? 10, 1), 50)
+            let collections = q["collection"].map { [String($0)] }
+            let hits = try await wrapAsync { try await store.search(query: query, principal: principal, collections: collections, limit: limit, requestID: context.requestID) }
+            return try jsonResponse(["object": "list", "query": query, "data": hits.map { h in
+                ["document_id": h.documentID, "chunk_id": h.chunkID, "collection": h.collection, "title": h.title, "section": h.section,
+                 "snippet": h.snippet, "classification": h.classification.name, "score": h.score] as [String: Any]
+            }])
+        }
+    }
+}
+
+private func documentJSON(_ d: DocumentRecord) -> [String: Any] {
+    var object: [String: Any] = ["id": d.id, "collection": d.collection, "department": d.department, "title": d.title,
+                                 "source_name": d.sourceName, "format": d.format, "classification": d.classification.name,
+                                 "bytes": d.bytes, "ingested_by": d.ingestedBy, "ingested_at": ISO8601DateFormatter().string(from: d.ingestedAt),
+                                 "tags": d.metadata.tags]
+    if let n = d.metadata.number { object["number"] = n }
+    if let date = d.metadata.date { object["date"] = date }
+    return object
+}
+
+/// Maps the documents module's errors to the API's.
+private func wrap<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as DocumentsError { throw APIError(e) }
+}
+
+private func wrapAsync<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let e as DocumentsError { throw APIError(e) }
+}
+
+extension APIError {
+    init(_ e: DocumentsError) {
+        switch e.kind {
+        case .notFound: self = .notFound(e.message)
+        case .accessDenied: self = .forbidden(e.message)
+        case .invalidInput: self = .badRequest("invalid_input", e.message)
+        default: self.init(status: .unprocessableContent, type: "invalid_request_error", code: e.kind.rawValue, message: e.message)
+        }
+    }
+}
+
+/// A document upload: `multipart/form-data` (fields `file`, `collection`, `classification`, optional
+/// `title`, `department`) as a browser form sends it, or JSON `{filename, content | content_base64, …}`.
+struct DocumentUpload {
+    var filename: String
+    var data: Data
+    var collection: String
+    var classification: String
+    var title: String?
+    var department: String?
+
+    static func parse(_ request: Request, body: Data) async throws -> DocumentUpload {
+        let type = request.headers[.contentType] ?? ""
+        if type.lowercased().hasPrefix("multipart/form-data") {
+            guard let boundary = type.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) })
+                .first(where: { $0.lowercased().hasPrefix("boundary=") })?.dropFirst(9).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) else {
+                throw APIError.badRequest("invalid_multipart", "multipart/form-data without a boundary parameter")
+            }
+            var fields: [String: (filename: String?, data: Data)] = [:]
+            var headers: [String: String] = [:]
+            var current = Data()
+            let parser = MultipartParser(boundary: boundary)
+            parser.onHeader = { name, value in headers[name.lowercased()] = value }
+            parser.onBody = { buffer in current.append(contentsOf: buffer.readableBytesView) }
+            parser.onPartComplete = {
+                let disposition = headers["content-disposition"] ?? ""
+                if let name = dispositionParameter(disposition, "name") {
+                    fields[name] = (dispositionParameter(disposition, "filename"), current)
+                }
+                headers = [:]
+                current = Data()
+            }
+            do { try parser.execute([UInt8](body)) } catch {
+                throw APIError.badRequest("invalid_multipart", "the multipart body could not be read: \(error)")
+            }
+            guard let file = fields["file"] else {
+                throw APIError.badRequest("missing_file", "the form needs a 'file' part with the document")
+            }
+            func text(_ k: String) -> String? { fields[k].map { String(decoding: $0.data, as: UTF8.self) }.flatMap { $0.isEmpty ? nil : $0 } }
+            return DocumentUpload(filename: file.filename ?? "upload.txt", data: file.data, collection: text("collection") ?? "",
+                                  classification: text("classification") ?? "biasa", title: text("title"), department: text("department"))
+        }
+        struct JSONUpload: Decodable {
+            var filename: String
+            var content: String?
+            var content_base64: String?
+            var collection: String?
+            var classification: String?
+            var title: String?
+            var department: String?
+        }
+        let upload: JSONUpload
+        do { upload = try JSONDecoder().decode(JSONUpload.self, from: body) } catch {
+            throw APIError.badRequest("invalid_json", "send multipart/form-data (file, collection, classification) or JSON {\"filename\": \"sop.txt\", \"content\": \"…\", \"collection\": \"…\", \"classification\": \"biasa\"}: \(describe(error))")
+        }
+        let data: Data
+        if let b64 = upload.content_base64 {
+            guard let d = Data(base64Encoded: b64) else { throw APIError.badRequest("invalid_base64", "content_base64 is not valid base64") }
+            data = d
+        } else if let c = upload.content {
+            data = Data(c.utf8)
+        } else {
+            throw APIError.badRequest("missing_content", "give the document as content (text) or content_base64 (PDF, DOCX)")
+        }
+        return DocumentUpload(filename: upload.filename, data: data, collection: upload.collection ?? "", classification: upload.classification ?? "biasa",
+                              title: upload.title, department: upload.department)
+    }
+}
+
+/// A parameter of a Content-Disposition header, e.g. `name` in `form-data; name="file"; filename="a.pdf"`.
+func dispositionParameter(_ header: String, _ key: String) -> String? {
+    for part in header.split(separator: ";") {
+        let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        if kv.count == 2, kv[0].lowercased() == key { return kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+    }
+    return nil
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import SamarindaCore
+
+/// Every route × every role: allowed roles get through (2xx), the others get 403 with the error
+/// shape, and no key gets 401 (except /healthz).
+@Suite(.serialized) struct RouteRoleMatrixTests {
+    struct Route: Sendable, CustomStringConvertible {
+        let method: String
+        let path: String
+        let json: [String: any Sendable]?
+        let allowed: Set<String>
+        var description: String { "\(method) \(path)" }
+    }
+
+    static let everyoneButAuditor: Set<String> = ["admin", "staff-dinkes", "deptadmin-bapenda", "service-dinkes"]
+    static let routes: [Route] = [
+        Route(method: "GET", path: "/metrics", json: nil, allowed: ["admin", "service-dinkes", "auditor"]),
+        Route(method: "GET", path: "/v1/models", json: nil, allowed: everyoneButAuditor),
+        Route(method: "GET", path: "/v1/tools", json: nil, allowed: everyoneButAuditor),
+        Route(method: "POST", path: "/v1/chat/completions", json: ["model": "samarinda-default", "messages": [["role": "user", "content": "halo"]]], allowed: everyoneButAuditor),
+        Route(method: "POST", path: "/v1/embeddings", json: ["model": "samarinda-default", "input": ["halo"]], allowed: everyoneButAuditor),
+        Route(method: "GET", path: "/v1/search?q=pbb", json: nil, allowed: everyoneButAuditor),
+        Route(method: "GET", path: "/v1/documents", json: nil, allowed: everyoneButAuditor),
+        Route(method: "POST", path: "/v1/documents", json: ["filename": "a.txt", "content": "Pengumuman jam layanan.", "classification": "biasa"], allowed: ["admin", "deptadmin-bapenda"]),
+        Route(method: "GET", path: "/v1/audit", json: nil, allowed: ["admin", "auditor"]),
+        Route(method: "GET", path: "/v1/audit/verify", json: nil, allowed: ["admin", "auditor"]),
+        Route(method: "GET", path: "/v1/audit/report?month=2026-11", json: nil, allowed: ["admin", "auditor"]),
+        Route(method: "GET", path: "/v1/plugins", json: nil, allowed: ["admin"]),
+        Route(method: "POST", path: "/mcp", json: ["jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": [String: String]()], allowed: everyoneButAuditor),
+    ]
+    static let roles = ["admin", "staff-dinkes", "deptadmin-bapenda", "auditor", "service-dinkes"]
+
+    @Test func everyRouteForEveryRole() async throws {
+        let server = try await TestServer()
+        let mcpHeaders = ["Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-03-26"]
+        for route in Self.routes {
+            let anonymous = try await server.request(route.method, route.path, json: route.json, headers: route.path == "/mcp" ? mcpHeaders : [:])
+            #expect(anonymous.status == 401, "\(route) without a key")
+            for role in Self.roles {
+                let reply = try await server.request(route.method, route.path, key: server.key(role), json: route.json,
+                                                     headers: route.path == "/mcp" ? mcpHeaders : [:])
+                if route.allowed.contains(role) {
+                    #expect((200..<300).contains(reply.status), "\(route) as \(role): \(reply.status) \(reply.text.prefix(200))")
+                } else {
+                    #expect(reply.status == 403, "\(route) as \(role) should be forbidden, got \(reply.status)")
+                    #expect(reply.json["error"] != nil, "\(route) as \(role): error shape")
+                }
+            }
+        }
+        #expect(try await server.request("GET", "/healthz").status == 200)
+        await server.stop()
+    }
+}
