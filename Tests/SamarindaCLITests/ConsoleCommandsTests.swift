@@ -210,7 +210,7 @@ final class PipedConsole {
     }
 
     @Test func remoteStatusPluginsAndCallOverTheAPI() throws {
-        let cli = try CLI(pluginsDir: Repo.plugins)
+        let cli = try CLI(pluginsDir: Repo.plugins, seedDir: Repo.corpus)
         let key = try cli.run(["keys", "create", "--name", "ops", "--department", "diskominfo", "--role", "admin"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let staff = try cli.run(["keys", "create", "--name", "loket", "--department", "disdukcapil", "--role", "staff"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let (server, port) = try cli.startServer()
@@ -219,6 +219,8 @@ final class PipedConsole {
         let result = try cli.run(["console", "--url", url, "--key", key], withConfig: false, stdin: """
             status
             plugins
+            search syarat KTP-el in layanan-disdukcapil
+            docs layanan-dpmptsp
             call bapenda.pbb.hitung_pbb {"luas_bumi": 100, "njop_bumi_per_m2": 1000000}
             call bapenda.pbb.atur_tarif {"njoptkp": 10000000, "lapisan": [{"tarif_basis_poin": 10}], "dasar_hukum": "Perda uji coba nomor 1"} as \(staff)
             lua
@@ -227,7 +229,10 @@ final class PipedConsole {
         let out = result.stdout
         #expect(out.contains("status ok"), "\(out)")
         #expect(out.contains("samarinda-default"))
-        #expect(out.contains("bapenda.pbb"))
+        #expect(out.range(of: "bapenda.pbb +loaded +1.0.0 +bapenda +3", options: .regularExpression) != nil, "an admin key sees /v1/plugins: \(out)")
+        #expect(out.contains("plugins:   6 loaded, 0 failed"))
+        #expect(out.contains("Standar Pelayanan Kartu Tanda Penduduk Elektronik (KTP-el)"), "search over /v1/search")
+        #expect(out.contains("Persetujuan Bangunan Gedung (PBG)"), "docs over /v1/documents")
         #expect(out.contains("\"pbb_terutang\" : 90000") || out.contains("\"pbb_terutang\": 90000"), "\(out)")
         #expect(out.contains("(HTTP 403)"), "the staff key may not set tariffs")
         #expect(out.contains("works on the local data folder only"))

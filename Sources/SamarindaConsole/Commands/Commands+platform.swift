@@ -9,7 +9,7 @@ import SamarindaRuntime
 extension ConsoleCommand {
     static let status = ConsoleCommand(
         name: "status", usage: "status", summary: "service, storage, providers, plugins, documents, audit head",
-        help: "Locally: the database (path, size, schema version per module), each model provider with its circuit state, plugins loaded and failed, document counts, and the audit trail's size and last signed checkpoint. Over --url: /healthz, the model aliases and the tools the key may call."
+        help: "Locally: the database (path, size, schema version per module), each model provider with its circuit state, plugins loaded and failed, document counts, and the audit trail's size and last signed checkpoint. Over --url: /healthz, the model aliases, and the plugins (/v1/plugins with an admin key, else the tools the key may call)."
     ) { console, _ in
         switch console.backend {
         case .local(let p):
@@ -43,7 +43,11 @@ extension ConsoleCommand {
             lines.append("service:   \(r.baseURL)  status \(health["status"] as? String ?? "?")  version \(health["version"] as? String ?? "?")")
             let models = (try await r.call("GET", "/v1/models") as? [String: Any])?["data"] as? [[String: Any]] ?? []
             lines.append("models:    " + models.compactMap { $0["id"] as? String }.joined(separator: ", "))
-            if let tools = (try? await r.call("GET", "/v1/tools") as? [String: Any])?["data"] as? [[String: Any]] {
+            if let plugins = (try? await r.call("GET", "/v1/plugins") as? [String: Any])?["data"] as? [[String: Any]] {
+                let loaded = plugins.filter { $0["state"] as? String == "loaded" }.count
+                let failed = plugins.filter { $0["state"] as? String == "failed" }.count
+                lines.append("plugins:   \(loaded) loaded, \(failed) failed, \(plugins.count - loaded - failed) disabled")
+            } else if let tools = (try? await r.call("GET", "/v1/tools") as? [String: Any])?["data"] as? [[String: Any]] {
                 let plugins = Set(tools.compactMap { $0["plugin"] as? String })
                 lines.append("plugins:   \(plugins.count) with \(tools.count) tools this key may call")
             }
@@ -82,13 +86,12 @@ extension ConsoleCommand {
 
     static let search = ConsoleCommand(
         name: "search", usage: "search <query> [in <collection>]", summary: "search the documents as the operator",
-        help: "Indonesian-aware full-text search over every collection the operator may see (or one collection). Shows title, section, score and a snippet.",
+        help: "Indonesian-aware full-text search over every collection the operator may see (or one collection). Shows title, section, score and a snippet. Over --url it searches as the key's principal (/v1/search).",
         complete: { console, index, words in
             if previousWord(words, index) == "in" { return console.collectionCandidates() }
             return index >= 1 ? ["in"] : []
         }
     ) { console, args in
-        let p = try console.requireLocal("search")
         var query = args.rest
         var collection: String?
         if let range = query.range(of: " in ", options: .backwards) {
@@ -100,6 +103,17 @@ extension ConsoleCommand {
         }
         query = query.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
         guard !query.isEmpty else { throw ConsoleError("usage: search <query> [in <collection>]; 'docs' lists the collections") }
+        if case .remote(let r) = console.backend {
+            var path = "/v1/search?q=\(query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? query)"
+            if let collection { path += "&collection=\(collection.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? collection)" }
+            let items = (try await r.call("GET", path) as? [String: Any])?["data"] as? [[String: Any]] ?? []
+            if items.isEmpty { return .ok("No matches for '\(query)'.") }
+            return .ok(TextTable(["TITLE", "SECTION", "SCORE", "SNIPPET"], items.map { h in
+                [h["title"] as? String ?? "", (h["section"] as? String).map { $0.isEmpty ? "-" : String($0.prefix(40)) } ?? "-",
+                 String(format: "%.2f", h["score"] as? Double ?? 0), String((h["snippet"] as? String ?? "").replacingOccurrences(of: "\n", with: " ").prefix(90))]
+            }).render())
+        }
+        let p = try console.requireLocal("search")
         if let collection, !console.collectionCandidates().contains(collection) {
             throw ConsoleError("no collection '\(collection)'; 'docs' lists the collections (Tab completes after 'in')")
         }
@@ -117,9 +131,17 @@ extension ConsoleCommand {
 
     static let docs = ConsoleCommand(
         name: "docs", usage: "docs [collection]", summary: "collections and documents",
-        help: "Without an argument: every collection with its department and document count, then the documents. With a collection: only its documents.",
+        help: "Without an argument: every collection with its department and document count, then the documents. With a collection: only its documents. Over --url: the documents the key may see (/v1/documents).",
         complete: { console, index, _ in index == 0 ? console.collectionCandidates() : [] }
     ) { console, args in
+        if case .remote(let r) = console.backend {
+            let path = "/v1/documents" + (args.words.first.map { "?collection=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? "")
+            let items = (try await r.call("GET", path) as? [String: Any])?["data"] as? [[String: Any]] ?? []
+            if items.isEmpty { return .ok("No documents this key may see.") }
+            return .ok(TextTable(["ID", "COLLECTION", "TITLE", "CLASS"], items.map { d in
+                [String(describing: d["id"] ?? ""), d["collection"] as? String ?? "", String((d["title"] as? String ?? "").prefix(60)), d["classification"] as? String ?? ""]
+            }).render())
+        }
         let p = try console.requireLocal("docs")
         let collections: [DocumentCollection]
         let documents: [DocumentRecord]

@@ -90,7 +90,14 @@ extension ConsoleCommand {
             }
             return .ok(console.style.fit(TextTable(["PLUGIN", "STATE", "VERSION", "DEPT", "TOOLS", "PROBLEM"], rows).render(), hint: "use 'plugin <id>' for one plugin"))
         case .remote(let r):
-            // The API lists the tools the key may call; group them by plugin.
+            // An admin key sees every plugin (/v1/plugins); any other key, the tools it may call.
+            if let list = try? await r.call("GET", "/v1/plugins") as? [String: Any], let items = list["data"] as? [[String: Any]] {
+                if items.isEmpty { return .ok("No plugins on \(r.baseURL).") }
+                return .ok(TextTable(["PLUGIN", "STATE", "VERSION", "DEPT", "TOOLS", "PROBLEM"], items.map { i in
+                    [i["id"] as? String ?? "?", i["state"] as? String ?? "?", i["version"] as? String ?? "-", i["department"] as? String ?? "-",
+                     String((i["tools"] as? [String])?.count ?? 0), ((i["errors"] as? [String])?.first).map { String($0.prefix(80)) } ?? ""]
+                }).render())
+            }
             let page = try await r.call("GET", "/v1/tools") as? [String: Any]
             var byPlugin: [String: [String]] = [:]
             for t in page?["data"] as? [[String: Any]] ?? [] {
