@@ -15,6 +15,10 @@ public final class Console: @unchecked Sendable {
     private(set) var commandOrder: [String] = []
     /// Set by `quit`.
     var wantsToQuit = false
+    /// Set by `lua` (no arguments): each line is Lua until `.exit`.
+    var luaMode = false
+    /// Plugins are scanned once, on first use (see `loadedPlugins`).
+    var pluginsScanned = false
 
     public init(backend: ConsoleBackend, principal: Principal, style: ConsoleStyle = .detect()) {
         self.backend = backend
@@ -41,11 +45,19 @@ public final class Console: @unchecked Sendable {
     /// Runs one line: a command with its arguments, `= expr` for Lua, or a blank line.
     public func execute(_ line: String) async -> Result {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if luaMode {
+            if trimmed == ".exit" || trimmed == "quit" { luaMode = false; return .ok(style.dim("back to console commands")) }
+            if trimmed.isEmpty { return .ok("") }
+            // Each snippet is audited as console.lua by the plugin host.
+            return await run(ConsoleCommand.lua, arguments: ConsoleArguments(words: [], rest: line))
+        }
         if trimmed.isEmpty || trimmed.hasPrefix("#") { return .ok("") }
         let words = ConsoleLexer.split(trimmed)
         guard let name = words.first else { return .ok("") }
         if name.hasPrefix("="), let lua = commands["lua"] {
-            return await run(lua, arguments: ConsoleArguments(words: [], rest: String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)))
+            let expression = String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)
+            guard !expression.isEmpty else { return .failure(style.error("usage: = <lua expression>, e.g. = 1 + 1; 'lua' switches to Lua mode")) }
+            return await run(lua, arguments: ConsoleArguments(words: [], rest: expression))
         }
         guard let command = commands[name] else {
             let suggestion = commandOrder.min { editDistance($0, name) < editDistance($1, name) }.map { " Did you mean '\($0)'?" } ?? ""
@@ -94,6 +106,18 @@ public final class Console: @unchecked Sendable {
         return await command.complete(self, argumentIndex, Array(words.dropFirst())).filter { $0.hasPrefix(prefix) }
     }
 
+    /// Runs lines as they arrive (a pipe from a script or another program), printing each result
+    /// before reading the next line, so a caller can react to one answer before sending more.
+    public func runStream(next: () -> String?, output: (String) -> Void) async -> Int32 {
+        var status: Int32 = 0
+        while !wantsToQuit, let line = next() {
+            let result = await execute(line)
+            if !result.output.isEmpty { output(result.output) }
+            if result.failed { status = result.exitCode }
+        }
+        return status
+    }
+
     /// Reads commands from standard input when it is not a terminal (`echo plugins | samarinda console`).
     /// Returns the exit status: 1 if any command failed.
     public func runLines(_ lines: [String], output: (String) -> Void) async -> Int32 {
@@ -125,7 +149,9 @@ public struct ConsoleArguments: Sendable {
     func splittingAs() -> (ConsoleArguments, String?) {
         guard let range = rest.range(of: " as ", options: .backwards) else { return (self, nil) }
         let who = rest[range.upperBound...].trimmingCharacters(in: .whitespaces)
-        guard !who.isEmpty, !who.contains(" ") else { return (self, nil) }
+        // Only a key or department:role counts, so JSON or a question that says " as " is left alone.
+        let looksLikePrincipal = who.hasPrefix("smd_") || who.range(of: "^[a-z0-9-]+:[a-z_]+$", options: .regularExpression) != nil
+        guard looksLikePrincipal else { return (self, nil) }
         let head = String(rest[..<range.lowerBound])
         return (ConsoleArguments(words: ConsoleLexer.split(head), rest: head), who)
     }

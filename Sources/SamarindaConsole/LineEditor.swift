@@ -52,10 +52,10 @@ extension Console {
         var status: Int32 = 0
         while !wantsToQuit {
             // Completion runs synchronously inside readline: snapshot the candidates it may need.
-            let snapshot = await completionSnapshot()
+            let snapshot = luaMode ? CompletionSnapshot(commands: [], arguments: [:]) : await completionSnapshot()
             LineEditor.provider = { line, word in snapshot.candidates(line: line, word: word) }
             // No colour in the prompt: libedit would count the escape bytes as visible columns.
-            guard let line = editor.readLine(prompt: "samarinda> ") else { print(""); break }
+            guard let line = editor.readLine(prompt: luaMode ? "lua> " : "samarinda> ") else { print(""); break }
             let result = await execute(line)
             if !result.output.isEmpty { print(style.fit(result.output, hint: "use a narrower command or '-c' and a pipe to see it all")) }
             status = result.failed ? 1 : 0
@@ -69,6 +69,8 @@ extension Console {
 struct CompletionSnapshot: Sendable {
     var commands: [String]
     var arguments: [String: [[String]]]
+    /// Candidates after a keyword, per command: `as` → principals, `in` → collections.
+    var afterKeyword: [String: [String: [String]]] = [:]
 
     func candidates(line: String, word: String) -> [String] {
         let words = ConsoleLexer.split(line)
@@ -77,6 +79,7 @@ struct CompletionSnapshot: Sendable {
             return commands.filter { $0.hasPrefix(word) }
         }
         let index = completingNew ? words.count - 1 : words.count - 2
+        if index >= 1, let keyword = words.dropFirst(index).first, let after = afterKeyword[words[0]]?[keyword] { return after.filter { $0.hasPrefix(word) } }
         guard let perIndex = arguments[words[0]], index >= 0, index < perIndex.count else { return [] }
         return perIndex[index].filter { $0.hasPrefix(word) }
     }
@@ -85,6 +88,7 @@ struct CompletionSnapshot: Sendable {
 extension Console {
     func completionSnapshot() async -> CompletionSnapshot {
         var arguments: [String: [[String]]] = [:]
+        var afterKeyword: [String: [String: [String]]] = [:]
         for name in commandOrder {
             guard let c = commands[name] else { continue }
             var perIndex: [[String]] = []
@@ -96,7 +100,12 @@ extension Console {
                 perIndex.append(words.sorted())
             }
             arguments[name] = perIndex
+            for keyword in ["as", "in"] {
+                let after = await c.complete(self, 1, [keyword])
+                // Only commands that treat the keyword specially (the plain second-argument list is not it).
+                if !after.isEmpty, after != (await c.complete(self, 1, [])) { afterKeyword[name, default: [:]][keyword] = after }
+            }
         }
-        return CompletionSnapshot(commands: commandOrder, arguments: arguments)
+        return CompletionSnapshot(commands: commandOrder, arguments: arguments, afterKeyword: afterKeyword)
     }
 }

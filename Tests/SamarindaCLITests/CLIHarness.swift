@@ -17,7 +17,8 @@ struct CLI {
     let configPath: String
 
     /// A fresh data folder and a config file pointing at it; `extra` is appended to the config.
-    init(extra: String = "", port: Int = 0) throws {
+    /// `pluginsDir` and `seedDir` default to an empty plugins folder and no corpus.
+    init(extra: String = "", port: Int = 0, pluginsDir: String? = nil, seedDir: String = "") throws {
         dir = try TemporaryDirectory(prefix: "samarinda-cli")
         configPath = dir.path + "/samarinda.toml"
         let config = """
@@ -26,9 +27,10 @@ struct CLI {
             [storage]
             path = "\(dir.path)/data/samarinda.db"
             [plugins]
-            dir = "\(dir.path)/Plugins"
+            dir = "\(pluginsDir ?? dir.path + "/Plugins")"
+            watch_interval_ms = 50
             [documents]
-            seed_dir = ""
+            seed_dir = "\(seedDir)"
             \(extra)
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)

@@ -44,9 +44,10 @@ struct ConsoleCLI: AsyncParsableCommand {
         } else if isatty(STDIN_FILENO) == 1 {
             status = await console.runInteractive(historyPath: historyPath)
         } else {
-            var lines: [String] = []
-            while let line = Swift.readLine() { lines.append(line) }
-            status = await console.runLines(lines) { print($0) }
+            status = await console.runStream(next: { Swift.readLine() }) { text in
+                print(text)
+                fflush(nil)  // all streams: `stdout` itself is not concurrency-safe to name
+            }
         }
         if case .local(let platform) = backend { try await platform.close() }
         if status != 0 { throw ExitCode(status) }
