@@ -13,6 +13,9 @@ public struct AuditError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidArgument
         /// The database refused the write (disk full, read-only…); the events were not recorded.
         case storage
+        /// Stored events after the last checkpoint do not match their hash chain: the trail was
+        /// altered, and nothing more is appended or signed until `samarinda audit verify` is run.
+        case tampered
     }
 
     public let kind: Kind

@@ -285,13 +285,28 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
         return h
     }
 
-    /// Extends `start` with the leaves after it, up to `size`.
+    /// Extends `start` with the leaves after it, up to `size`, checking each stored entry against its
+    /// hash-chain link on the way. Those entries are not yet covered by a signature: without this check
+    /// a writer resuming after a restart would sign an edited tail as if it were genuine.
     static func frontierAt(_ size: Int, from start: MerkleFrontier, _ c: Connection) throws -> MerkleFrontier {
         var frontier = start
         guard frontier.size < size else { return frontier }
-        let s = try c.prepare("SELECT entry FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq")
+        var previous: Hash = frontier.size == 0 ? chainSeed
+            : try c.queryFirst("SELECT chain FROM audit_events WHERE seq = ?", [.integer(Int64(frontier.size))]) { $0.blob(0) } ?? chainSeed
+        let s = try c.prepare("SELECT seq, entry, chain FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq")
         try s.bind([.integer(Int64(frontier.size)), .integer(Int64(size))])
-        while try s.step() { frontier.append(Merkle.leafHash(s.blob(0))) }
+        var expectedSeq = Int64(frontier.size) + 1
+        while try s.step() {
+            let seq = s.int64(0)
+            let leaf = Merkle.leafHash(s.blob(1))
+            let chain = s.blob(2)
+            guard seq == expectedSeq, chain == chainHash(previous, leaf) else {
+                throw AuditError(.tampered, "the audit trail was altered at or after event \(min(seq, expectedSeq)), after the last signed checkpoint (size \(start.size)); nothing more is appended or signed. Run 'samarinda audit verify' and restore the database from a backup")
+            }
+            frontier.append(leaf)
+            previous = chain
+            expectedSeq += 1
+        }
         return frontier
     }
 

@@ -170,3 +170,29 @@ import Testing
         #expect(v.ok, "\(v)")
     }
 }
+
+@Suite struct UnsignedTailTests {
+    @Test func aWriterNeverSignsAnEditedTailAfterTheLastCheckpoint() async throws {
+        let fixture = try TrailFixture(checkpointEvery: 1000)
+        let first = try fixture.open()
+        for n in 1...5 { try await first.append(sampleEvent(n)) }
+        _ = try await first.checkpoint()
+        for n in 6...8 { try await first.append(sampleEvent(n)) }
+        // Edit an event that no signature covers yet, as someone with the file would.
+        var entry = try fixture.rows()[6].entry
+        entry[entry.count - 3] ^= 0x01
+        try fixture.tamper(dropTriggers)
+        try fixture.tamper("UPDATE audit_events SET entry = ? WHERE seq = 7", [.blob(entry)])
+        // Another writer (a restart, or the CLI beside the server) must refuse to extend or sign it.
+        let second = try fixture.open()
+        await #expect {
+            try await second.append(sampleEvent(9))
+        } throws: { ($0 as? AuditError)?.kind == .tampered && "\($0)".contains("event 7") }
+        await #expect { _ = try await second.checkpoint() } throws: { ($0 as? AuditError)?.kind == .tampered }
+        let signed = try second.checkpoints().map(\.treeSize)
+        #expect(signed.max() == 5, "nothing past the edit was signed")
+        #expect(try second.verify().problem?.seq == 7)
+        _ = try? await first.close()
+        _ = try? await second.close()
+    }
+}

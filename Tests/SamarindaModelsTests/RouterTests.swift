@@ -183,7 +183,8 @@ struct RouterTests {
         try await Task.sleep(for: .milliseconds(150))
         task.cancel()
         _ = await task.value
-        try await Task.sleep(for: .milliseconds(100))
+        // The audit event is written as the cancelled call unwinds: wait for it (bounded), not a fixed time.
+        for _ in 0..<100 where audit.events.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
         #expect(audit.events.count == 1)
         #expect(audit.events.first?.outcome == .error(code: "cancelled"))
     }
