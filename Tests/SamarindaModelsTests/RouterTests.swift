@@ -184,7 +184,7 @@ struct RouterTests {
         task.cancel()
         _ = await task.value
         // The audit event is written as the cancelled call unwinds: wait for it (bounded), not a fixed time.
-        for _ in 0..<100 where audit.events.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<400 where audit.events.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
         #expect(audit.events.count == 1)
         #expect(audit.events.first?.outcome == .error(code: "cancelled"))
     }

@@ -1,3 +1,4 @@
+import SamarindaCore
 import Foundation
 
 // There is no JSON Schema library in the package mirror (and the full

@@ -18,9 +18,9 @@ struct PlatformTools: ToolProvider {
     }
 
     func call(plugin: String, tool: String, arguments: Data, as principal: Principal, requestID: String) async -> ToolOutcome {
-        let json: SamarindaPlugins.JSONValue
+        let json: JSONValue
         do {
-            json = try JSONDecoder().decode(SamarindaPlugins.JSONValue.self, from: arguments)
+            json = try JSONDecoder().decode(JSONValue.self, from: arguments)
         } catch {
             return .failure(status: 400, code: "invalid_arguments", message: "the arguments are not valid JSON")
         }
