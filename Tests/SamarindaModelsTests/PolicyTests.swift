@@ -159,3 +159,23 @@ struct PolicyTests {
         #expect(granted == 10)
     }
 }
+
+/// The audit trail failing (disk full, read-only) stands in for the outside world here.
+private struct FailingAuditSink: AuditSink {
+    struct DiskFull: Error {}
+    func record(_ event: AuditEvent) async throws { throw DiskFull() }
+}
+
+@Suite struct AuditFailureTests {
+    @Test func anAnswerIsWithheldWhenItsCallCannotBeAudited() async throws {
+        let config = Fixture.config([], alias: ["offline"])
+        let router = ModelRouter(config: config, audit: FailingAuditSink(), budget: nil, options: Fixture.fastOptions())
+        let ctx = ModelCallContext(principal: Fixture.staff)
+        await #expect {
+            _ = try await router.chat(Fixture.ask("Apa syarat KTP-el?"), context: ctx)
+        } throws: { ($0 as? ModelError)?.code == .storage && "\($0)".contains("audit trail") }
+        let events = await router.stream(Fixture.ask("Apa syarat KTP-el?"), context: ctx).collect()
+        #expect(!events.finished, "a stream whose call was not audited never reports itself finished")
+        #expect(events.error?.code == .storage)
+    }
+}

@@ -114,7 +114,7 @@ public final class ModelRouter: Sendable {
                     answer.usage = usage
                     try plan.settle(provider: candidate.name, model: answer.model, usage: usage)
                     record.finish(provider: candidate.name, model: answer.model, usage: usage, answer: answer.message.content ?? "")
-                    await write(record, outcome: .ok, started: started)
+                    guard await write(record, outcome: .ok, started: started) else { throw AuditNotRecorded() }
                     return answer
                 } catch let e as ModelError where e.code != .cancelled && !e.isDenial {
                     lastError = e
@@ -160,7 +160,7 @@ public final class ModelRouter: Sendable {
                     answer.usage = usage
                     try plan.settle(provider: candidate.name, model: answer.model, usage: usage)
                     record.finish(provider: candidate.name, model: answer.model, usage: usage, answer: "")
-                    await write(record, outcome: .ok, started: started)
+                    guard await write(record, outcome: .ok, started: started) else { throw AuditNotRecorded() }
                     return answer
                 } catch let e as ModelError where e.code != .cancelled && !e.isDenial {
                     lastError = e
@@ -460,10 +460,14 @@ public final class ModelRouter: Sendable {
                     out.yield(.error(e))
                     return
                 }
+                record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
+                // The stream is done only once its audit event is: write it before `.finish`.
+                guard await write(record, outcome: .ok, started: started) else {
+                    out.yield(.error(modelError(AuditNotRecorded())))
+                    return
+                }
                 out.yield(.usage(used))
                 out.yield(.finish(reason: finishReason))
-                record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
-                await write(record, outcome: .ok, started: started)
                 return
             } catch let fault as StreamFault {
                 // Broke off. Before any output a transient fault may still go to the next provider;
@@ -548,7 +552,10 @@ public final class ModelRouter: Sendable {
         }
     }
 
-    private func write(_ r: CallRecord, outcome: AuditEvent.Outcome, started: ContinuousClock.Instant, error: ModelError? = nil) async {
+    /// Writes the call's audit event. Returns false when the trail could not record it: the caller
+    /// then withholds the answer, because an action is reported as done only once it is audited.
+    @discardableResult
+    private func write(_ r: CallRecord, outcome: AuditEvent.Outcome, started: ContinuousClock.Instant, error: ModelError? = nil) async -> Bool {
         let elapsed = ContinuousClock.now - started
         var fields: [String: String] = [
             "alias": r.alias,
@@ -572,14 +579,23 @@ public final class ModelRouter: Sendable {
                                classification: r.classification, outcome: outcome,
                                durationMicros: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000,
                                fields: fields, requestID: r.requestID)
-        // The answer has already been computed; a failing audit sink must not make it vanish silently,
-        // but it must be visible: the sink itself reports (and the audit module fails closed upstream).
-        try? await audit.record(event)
+        do {
+            try await audit.record(event)
+            return true
+        } catch {
+            return false
+        }
     }
 }
 
+/// The call went through but its audit event could not be written: the answer is withheld.
+struct AuditNotRecorded: Error {}
+
 func modelError(_ error: any Error) -> ModelError {
     if let e = error as? ModelError { return e }
+    if error is AuditNotRecorded {
+        return ModelError(.storage, "the answer was withheld because the audit trail could not record the call (disk full or read-only?); the operator should check 'samarinda doctor'")
+    }
     if error is CancellationError { return ModelError(.cancelled, "the caller went away") }
     return ModelError(.transport, "\(error)")
 }
