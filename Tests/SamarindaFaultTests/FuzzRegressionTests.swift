@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+@testable import SamarindaFuzz
+
+/// Replays every fuzz seed and every saved input under Tests/Fixtures/fuzz/<target>/ (crashes and
+/// slow inputs that Scripts/fuzz found, and hand-written hostile cases) through the fuzz targets:
+/// each must return, quickly, without crashing the test process.
+@Suite struct FuzzRegressionTests {
+    static var fixtures: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz").path
+    }
+
+    @Test(arguments: FuzzTargets.names)
+    func savedFuzzInputsRunWithoutCrashing(target: String) throws {
+        var inputs = FuzzTargets.seeds(target).map { Array($0.utf8) }
+        let dir = Self.fixtures + "/" + target
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where !name.hasPrefix(".") {
+            inputs.append(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))))
+        }
+        for input in inputs {
+            let start = ContinuousClock.now
+            FuzzTargets.run(target, input)
+            #expect(ContinuousClock.now - start < .seconds(2), "\(target): an input took too long (\(input.count) bytes)")
+        }
+    }
+}
