@@ -15,50 +15,60 @@ import SamarindaServer
 let serverBenchmarks: [Benchmark] = [
     Benchmark(name: "server.http-tool-call") { ctx in
         let server = try await BenchServer(scratch: ctx.scratch)
-        defer { Task { await server.stop() } }
-        let rssBefore = residentKiB()
-        let connections = 64
-        let duration: Double = ctx.quick ? 5 : 20
-        let url = "http://127.0.0.1:\(server.port)/v1/tools/\(server.plugin)/\(server.tool)"
-        let body = Data(server.arguments.utf8)
-
-        // Warm up: plugin state, connection pool, SQLite pages.
-        _ = try await drive(url: url, key: server.key, body: body, connections: connections, seconds: 1)
-        let curl = try await drive(url: url, key: server.key, body: body, connections: connections, seconds: duration)
-        let rssAfter = residentKiB()
-        guard curl.failures == 0 else { throw ServerBenchFailure(message: "\(curl.failures) of \(curl.latencies.count + curl.failures) requests failed: \(curl.firstFailure ?? "")") }
-
-        let rate = Double(curl.latencies.count) / curl.seconds
-        let p50 = percentile(curl.latencies, 50) * 1000
-        let p99 = percentile(curl.latencies, 99) * 1000
-        var out: [Measurement] = [
-            Measurement(name: "HTTP tool calls, libcurl, \(connections) connections, \(Int(duration)) s", value: rate, unit: "req/s",
-                        goal: "≥ 5,000 req/s", met: rate >= 5_000),
-            Measurement(name: "HTTP tool call latency p50 (libcurl)", value: p50, unit: "ms"),
-            Measurement(name: "HTTP tool call latency p99 (libcurl)", value: p99, unit: "ms", goal: "≤ 20 ms", met: p99 <= 20),
-        ]
-        if let wrk = try runWrk(url: url, key: server.key, body: server.arguments, connections: connections,
-                                seconds: Int(duration), scratch: ctx.scratch) {
-            out += [
-                Measurement(name: "HTTP tool calls, wrk, \(connections) connections, \(Int(duration)) s", value: wrk.rate, unit: "req/s",
-                            goal: "≥ 5,000 req/s", met: wrk.rate >= 5_000),
-                Measurement(name: "HTTP tool call latency p50 (wrk)", value: wrk.p50, unit: "ms"),
-                Measurement(name: "HTTP tool call latency p99 (wrk)", value: wrk.p99, unit: "ms", goal: "≤ 20 ms", met: wrk.p99 <= 20),
-                Measurement(name: "non-2xx responses under wrk", value: Double(wrk.non2xx), unit: "responses"),
-            ]
-        } else {
-            print("  (wrk not installed: `apt-get install wrk` to measure with it too)")
+        do {
+            let out = try await measureHTTPToolCalls(ctx, server)
+            await server.stop()
+            return out
+        } catch {
+            await server.stop()
+            throw error
         }
-        let rssEnd = residentKiB()
-        out += [
-            Measurement(name: "process RSS before load (service + bench)", value: rssBefore / 1024, unit: "MiB"),
-            Measurement(name: "process RSS after libcurl load", value: rssAfter / 1024, unit: "MiB"),
-            Measurement(name: "process RSS at the end", value: rssEnd / 1024, unit: "MiB"),
-            Measurement(name: "audit events written during the run", value: Double(try server.auditCount()), unit: "events"),
-        ]
-        return out
     },
 ]
+
+private func measureHTTPToolCalls(_ ctx: BenchContext, _ server: BenchServer) async throws -> [Measurement] {
+    let rssBefore = residentKiB()
+    let connections = 64
+    let duration: Double = ctx.quick ? 5 : 20
+    let url = "http://127.0.0.1:\(server.port)/v1/tools/\(server.plugin)/\(server.tool)"
+    let body = Data(server.arguments.utf8)
+
+    // Warm up: plugin state, connection pool, SQLite pages.
+    _ = try await drive(url: url, key: server.key, body: body, connections: connections, seconds: 1)
+    let curl = try await drive(url: url, key: server.key, body: body, connections: connections, seconds: duration)
+    let rssAfter = residentKiB()
+    guard curl.failures == 0 else { throw ServerBenchFailure(message: "\(curl.failures) of \(curl.latencies.count + curl.failures) requests failed: \(curl.firstFailure ?? "")") }
+
+    let rate = Double(curl.latencies.count) / curl.seconds
+    let p50 = percentile(curl.latencies, 50) * 1000
+    let p99 = percentile(curl.latencies, 99) * 1000
+    var out: [Measurement] = [
+        Measurement(name: "HTTP tool calls, libcurl, \(connections) connections, \(Int(duration)) s", value: rate, unit: "req/s",
+                    goal: "≥ 5,000 req/s", met: rate >= 5_000),
+        Measurement(name: "HTTP tool call latency p50 (libcurl)", value: p50, unit: "ms"),
+        Measurement(name: "HTTP tool call latency p99 (libcurl)", value: p99, unit: "ms", goal: "≤ 20 ms", met: p99 <= 20),
+    ]
+    if let wrk = try runWrk(url: url, key: server.key, body: server.arguments, connections: connections,
+                            seconds: Int(duration), scratch: ctx.scratch) {
+        out += [
+            Measurement(name: "HTTP tool calls, wrk, \(connections) connections, \(Int(duration)) s", value: wrk.rate, unit: "req/s",
+                        goal: "≥ 5,000 req/s", met: wrk.rate >= 5_000),
+            Measurement(name: "HTTP tool call latency p50 (wrk)", value: wrk.p50, unit: "ms"),
+            Measurement(name: "HTTP tool call latency p99 (wrk)", value: wrk.p99, unit: "ms", goal: "≤ 20 ms", met: wrk.p99 <= 20),
+            Measurement(name: "non-2xx responses under wrk", value: Double(wrk.non2xx), unit: "responses"),
+        ]
+    } else {
+        print("  (wrk not installed: `apt-get install wrk` to measure with it too)")
+    }
+    let rssEnd = residentKiB()
+    out += [
+        Measurement(name: "process RSS before load (service + bench)", value: rssBefore / 1024, unit: "MiB"),
+        Measurement(name: "process RSS after libcurl load", value: rssAfter / 1024, unit: "MiB"),
+        Measurement(name: "process RSS at the end", value: rssEnd / 1024, unit: "MiB"),
+        Measurement(name: "audit events written during the run", value: Double(try server.auditCount()), unit: "events"),
+    ]
+    return out
+}
 
 struct ServerBenchFailure: Error, CustomStringConvertible {
     let message: String
@@ -151,7 +161,11 @@ private func writeFixturePlugin(into plugins: String) throws {
     """.write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
 }
 
-struct LoadResult {
+final class LoadBox: Sendable {
+    let value = Mutex(LoadResult())
+}
+
+struct LoadResult: Sendable {
     var latencies: [Double] = []
     var failures = 0
     var firstFailure: String?
@@ -167,7 +181,7 @@ func drive(url: String, key: String, body: Data, connections: Int, seconds limit
                               body: body, timeoutMillis: 10_000)
     let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
     let start = ContinuousClock.now
-    let merged = Mutex(LoadResult())
+    let merged = LoadBox()
     await withTaskGroup(of: Void.self) { group in
         for _ in 0..<connections {
             group.addTask {
@@ -189,7 +203,7 @@ func drive(url: String, key: String, body: Data, connections: Int, seconds limit
                         if local.firstFailure == nil { local.firstFailure = "\(error)" }
                     }
                 }
-                merged.withLock {
+                merged.value.withLock {
                     $0.latencies += local.latencies
                     $0.failures += local.failures
                     if $0.firstFailure == nil { $0.firstFailure = local.firstFailure }
@@ -198,7 +212,7 @@ func drive(url: String, key: String, body: Data, connections: Int, seconds limit
         }
     }
     let d = ContinuousClock.now - start
-    return merged.withLock {
+    return merged.value.withLock {
         var r = $0
         r.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         return r
