@@ -182,7 +182,7 @@ let package = Package(
         // a broken plugin replacing a good one. The real service over loopback, the real binary.
         .testTarget(
             name: "SamarindaFaultTests",
-            dependencies: ["samarinda", "SamarindaCore", "SamarindaAudit", "SamarindaRuntime", "SamarindaServer", "SamarindaFuzz"],
+            dependencies: ["samarinda", "SamarindaCore", "SamarindaAudit", "SamarindaRuntime", "SamarindaServer", "SamarindaPlugins", "SamarindaFuzz"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -18,7 +18,7 @@ public enum FuzzTargets {
         case "manifest":
             return ["[plugin]\nid = \"dinkes.x\"\nname = \"X\"\nversion = \"1.0.0\"\ndepartment = \"dinkes\"\ndescription = \"d\"\nhost_api = \"^1.0\"\ncapabilities = [\"docs.search:own\", \"model.generate\"]\n[limits]\nmemory_mb = 8\n[[tools]]\nname = \"t\"\ndescription = \"d\"\nallowed = [\"*\"]\n[tools.input_schema]\ntype = \"object\"\nrequired = [\"a\"]\nproperties.a = { type = \"string\", pattern = \"^[0-9]+$\", maxLength = 10 }\n"]
         case "schema":
-            return ["{\"type\": \"object\", \"required\": [\"a\"], \"properties\": {\"a\": {\"type\": \"string\", \"pattern\": \"^(a|b)+$\", \"minLength\": 1}, \"n\": {\"type\": \"integer\", \"minimum\": 0}, \"l\": {\"type\": \"array\", \"items\": {\"enum\": [1, \"x\"]}}}, \"additionalProperties\": false}\u{0}{\"a\": \"abab\", \"n\": 3, \"l\": [1, \"x\"]}"]
+            return ["{\"type\": \"object\", \"required\": [\"a\"], \"properties\": {\"a\": {\"type\": \"string\", \"pattern\": \"^[ab]+$\", \"minLength\": 1}, \"n\": {\"type\": \"integer\", \"minimum\": 0}, \"l\": {\"type\": \"array\", \"items\": {\"enum\": [1, \"x\"]}}}, \"additionalProperties\": false}\u{0}{\"a\": \"abab\", \"n\": 3, \"l\": [1, \"x\"]}"]
         case "pii":
             return ["NIK 6472014501900003, HP 0812-3456-7890, email siti@example.go.id, NPWP 01.234.567.8-901.000, rek BNI 1234567890, KK 6472010101010001, alamat Jl. Pahlawan No. 5 RT 03"]
         case "analyzer":

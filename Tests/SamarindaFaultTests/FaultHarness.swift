@@ -124,7 +124,7 @@ final class BrokenModelServer: Sendable {
 
     /// `[[providers]]` and `[models]` for one provider per fault, each alone in its alias `m-<fault>`.
     static func config(_ faults: [String], timeoutMillis: Int = 800) -> String {
-        var text = ""
+        var text = "\n[[providers]]\nname = \"offline\"\nkind = \"offline\"\nmax_classification = \"sangat_rahasia\"\n"
         for f in faults {
             text += """
 

@@ -24,3 +24,19 @@ import Testing
         }
     }
 }
+
+import SamarindaPlugins
+
+/// Crashes and hangs the fuzzers found, fixed, kept as named regressions.
+@Suite struct FuzzFindingsTests {
+    /// Scripts/fuzz (schema): `(a|a)*$` passed the nested-quantifier guard and took 20 s on 47 characters.
+    @Test func repeatedGroupOfOverlappingAlternativesIsRefusedAsExponential() throws {
+        var errors: [String] = []
+        _ = JSONSchema.compile(try JSONValue.parse(#"{"type": "string", "pattern": "(a|a)*$"}"#), errors: &errors)
+        #expect(errors.contains { $0.contains("exponential") }, "\(errors)")
+        // Alternatives that are not repeated stay allowed (the shipped naskah-dinas ids use one).
+        var fine: [String] = []
+        _ = JSONSchema.compile(try JSONValue.parse(#"{"type": "string", "pattern": "^(SD|ND)-[0-9]{8}-[0-9]{4}$"}"#), errors: &fine)
+        #expect(fine.isEmpty, "\(fine)")
+    }
+}

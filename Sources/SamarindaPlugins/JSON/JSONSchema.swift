@@ -133,7 +133,7 @@ public final class JSONSchema: @unchecked Sendable {
             if let text = pv.stringValue {
                 patternText = text
                 if Self.hasNestedQuantifier(text) {
-                    errors.append("\(p("pattern")): '\(text)' repeats a group that itself repeats (like (a+)+), which can take exponential time on hostile input; rewrite it without nested repetition")
+                    errors.append("\(p("pattern")): '\(text)' repeats a group that itself repeats (like (a+)+) or has alternatives (like (a|ab)*), which can take exponential time on hostile input; rewrite it without nested repetition")
                     pattern = nil
                 } else {
                     do { pattern = try NSRegularExpression(pattern: text) } catch {
@@ -151,7 +151,7 @@ public final class JSONSchema: @unchecked Sendable {
         allOf = list("allOf")
     }
 
-    /// A group containing a quantifier, itself quantified: the classic catastrophic-backtracking shape.
+    /// A group containing a quantifier or alternatives, itself quantified: the catastrophic-backtracking shapes.
     static func hasNestedQuantifier(_ pattern: String) -> Bool {
         var stack: [Bool] = []  // per open group: contains a quantifier
         var chars = Array(pattern)
@@ -175,6 +175,11 @@ public final class JSONSchema: @unchecked Sendable {
                 if !stack.isEmpty { stack[stack.count - 1] = true }
             case "?":
                 break
+            case "|":
+                // Alternatives inside a repeated group backtrack exponentially too when they overlap,
+                // as (a|a)* or (a|ab)* do (found by Scripts/fuzz): treat the group like a repeating one.
+                if !stack.isEmpty { stack[stack.count - 1] = true }
+                lastClosedHadQuantifier = false
             default: lastClosedHadQuantifier = false
             }
             i += 1
