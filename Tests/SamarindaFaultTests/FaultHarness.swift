@@ -30,6 +30,7 @@ final class FaultServer: @unchecked Sendable {
             [plugins]
             dir = "\(pluginsDir)"
             watch = false
+            watch_interval_ms = 50
             [documents]
             seed_dir = ""
             \(configText)

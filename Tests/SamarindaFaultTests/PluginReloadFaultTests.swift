@@ -55,7 +55,8 @@ import SamarindaCore
         try (Self.manifest.replacingOccurrences(of: "VERSION", with: "2.0.0") + "\n[[tools\nname = ")
             .write(toFile: folder + "/plugin.toml", atomically: false, encoding: .utf8)
         try await reloads.value
-        try await Task.sleep(for: .milliseconds(60))
+        // Past the reload interval (50 ms here), so this refresh sees the final, broken folder.
+        try await Task.sleep(for: .milliseconds(120))
         await server.platform.plugins.refresh()
         let statuses = try await calls.value
         #expect(statuses.allSatisfy { $0 == 200 }, "calls during the swap: \(statuses)")
