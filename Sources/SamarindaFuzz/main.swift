@@ -35,6 +35,12 @@ let arguments = Array(CommandLine.arguments.dropFirst(2))
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
+if let file = option("--replay") {
+    // Runs one saved input (a crash or slow input) once, to reproduce it.
+    FuzzTargets.run(target, Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+    print("replayed \(file): no crash")
+    exit(0)
+}
 let seconds = Double(option("--seconds") ?? "10") ?? 10
 let crashes = option("--crashes") ?? "fuzz-crashes"
 let result = MutationFuzzer(target: target, crashesDir: crashes).run(seconds: seconds)

@@ -40,3 +40,22 @@ import SamarindaPlugins
         #expect(fine.isEmpty, "\(fine)")
     }
 }
+
+import SamarindaCore
+
+extension FuzzFindingsTests {
+    /// Scripts/fuzz (config, manifest): a table header that does not start with a key made toml++
+    /// abort the process on an assertion; now it is a syntax error with its line.
+    @Test(arguments: ["[.a]", "[[é]]", "[server]\nlisten = \"127.0.0.1:1\"\n[ *x]", "[[.db\"", "[#]"])
+    func tableHeaderWithoutKeyIsASyntaxErrorNotAnAbort(text: String) {
+        #expect(throws: (any Error).self) { try SamarindaConfig.parse(text, file: "x.toml") }
+        let doc = TOMLDocument(file: "x.toml", text: text)
+        #expect(doc.errors.first?.message.contains("table header") == true, "\(doc.errors)")
+    }
+
+    @Test func validHeadersArraysAndMultilineStringsStillParse() throws {
+        let text = "a = [\n  [1, 2],\n  [\"x\"],\n]\nb = \"\"\"\n[*] catatan\n\"\"\"\n[ server ]\n[[\"tools\"]]\n"
+        let doc = TOMLDocument(file: "x.toml", text: text)
+        #expect(doc.errors.isEmpty, "\(doc.errors)")
+    }
+}
