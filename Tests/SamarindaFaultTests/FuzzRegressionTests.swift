@@ -46,7 +46,7 @@ import SamarindaCore
 extension FuzzFindingsTests {
     /// Scripts/fuzz (config, manifest): a table header that does not start with a key made toml++
     /// abort the process on an assertion; now it is a syntax error with its line.
-    @Test(arguments: ["[.a]", "[[é]]", "[server]\nlisten = \"127.0.0.1:1\"\n[ *x]", "[[.db\"", "[#]"])
+    @Test(arguments: ["[.a]", "[[é]]", "[", "a = 1\n[[\r\nb = 2", "[server]\nlisten = \"127.0.0.1:1\"\n[ *x]", "[[.db\"", "[#]"])
     func tableHeaderWithoutKeyIsASyntaxErrorNotAnAbort(text: String) {
         #expect(throws: (any Error).self) { try SamarindaConfig.parse(text, file: "x.toml") }
         let doc = TOMLDocument(file: "x.toml", text: text)
@@ -57,5 +57,15 @@ extension FuzzFindingsTests {
         let text = "a = [\n  [1, 2],\n  [\"x\"],\n]\nb = \"\"\"\n[*] catatan\n\"\"\"\n[ server ]\n[[\"tools\"]]\n"
         let doc = TOMLDocument(file: "x.toml", text: text)
         #expect(doc.errors.isEmpty, "\(doc.errors)")
+    }
+}
+
+extension FuzzFindingsTests {
+    /// Scripts/fuzz (schema): "minLength": 1.9e19 trapped converting to Int, taking the process down
+    /// (a plugin manifest could do it at load time); now it is a schema error.
+    @Test func hugeLengthLimitIsASchemaErrorNotATrap() throws {
+        var errors: [String] = []
+        _ = JSONSchema.compile(try JSONValue.parse(#"{"type": "string", "minLength": 19985441590266560621}"#), errors: &errors)
+        #expect(errors.contains { $0.contains("too large") }, "\(errors)")
     }
 }

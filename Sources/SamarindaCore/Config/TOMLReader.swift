@@ -55,8 +55,8 @@ public final class TOMLDocument {
             rest = rest.dropFirst()
             if rest.first == "[" { rest = rest.dropFirst() }
             rest = rest.drop { $0 == " " || $0 == "\t" }
-            guard let c = rest.first else { continue }
-            let ok = c == "]" || c == "\"" || c == "'" || c == "\r" || c == "-" || c == "_"
+            guard let c = rest.first else { return index + 1 }  // "[" alone: toml++ aborts on it too
+            let ok = c == "]" || c == "\"" || c == "'" || c == "-" || c == "_"
                 || (c.isASCII && (c.isLetter || c.isNumber))
             if !ok { return index + 1 }
         }

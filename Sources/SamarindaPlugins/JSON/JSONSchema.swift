@@ -65,6 +65,8 @@ public final class JSONSchema: @unchecked Sendable {
         func int(_ k: String) -> Int? {
             guard let v = o[k] else { return nil }
             guard let n = v.numberValue, n >= 0, n.rounded() == n else { errors.append("\(p(k)): must be a non-negative integer"); return nil }
+            // Int(n) traps beyond Int.max (found by Scripts/fuzz: "minLength": 19985441590266560621).
+            guard n < 9_007_199_254_740_992 else { errors.append("\(p(k)): \(n) is too large; at most 9007199254740991"); return nil }
             return Int(n)
         }
         func num(_ k: String) -> Double? {
