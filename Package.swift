@@ -39,6 +39,7 @@ let package = Package(
     products: [
         .executable(name: "samarinda", targets: ["samarinda"]),
         .executable(name: "samarinda-bench", targets: ["SamarindaBench"]),
+        .executable(name: "samarinda-fuzz", targets: ["SamarindaFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -171,6 +172,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Fuzzing (Scripts/fuzz): the untrusted-input parsers as fuzz targets
+        .executableTarget(
+            name: "SamarindaFuzz",
+            dependencies: ["SamarindaCore", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests (one target per module; real SQLite files, real Lua states, real loopback HTTP)
         .testTarget(name: "SamarindaCoreTests", dependencies: ["SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit", "AuditCrashChild"], swiftSettings: swiftSettings),
@@ -187,6 +195,13 @@ let package = Package(
         .testTarget(
             name: "SamarindaCLITests",
             dependencies: ["samarinda", "SamarindaCore"],
+            swiftSettings: swiftSettings
+        ),
+        // Faults (issue 10): broken model providers, full disk, read-only database, SIGKILL mid-ingest,
+        // a broken plugin replacing a good one. The real service over loopback, the real binary.
+        .testTarget(
+            name: "SamarindaFaultTests",
+            dependencies: ["samarinda", "SamarindaCore", "SamarindaAudit", "SamarindaRuntime", "SamarindaServer", "SamarindaPlugins", "SamarindaFuzz"],
             swiftSettings: swiftSettings
         ),
     ]

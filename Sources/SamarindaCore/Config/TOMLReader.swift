@@ -18,6 +18,12 @@ public final class TOMLDocument {
         self.file = file
         self.source = text
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if let bad = Self.headerWithoutKey(lines) {
+            rootTable = TOMLTable()
+            errors.append(ConfigError(file: file, key: "", line: bad,
+                                      message: "TOML syntax error: a table header must start with a key, e.g. [server] or [[tools]]"))
+            return
+        }
         do {
             rootTable = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
@@ -28,6 +34,33 @@ public final class TOMLDocument {
             rootTable = TOMLTable()
             errors.append(ConfigError(file: file, key: "", line: nil, message: "TOML syntax error: \(error)"))
         }
+    }
+
+    /// The first line whose table header does not start with a key (`[.a]`, `[é]`, `[*]`), if any.
+    /// toml++ (under TOMLKit) hits an assertion on such a header and aborts the whole process instead
+    /// of reporting a syntax error (found by Scripts/fuzz), so they are refused before it parses.
+    /// Lines inside multi-line strings are skipped; a multi-line array whose line starts with a nested
+    /// array of an unusual first value (`[{x = 1}]`) is refused too, a rare false positive.
+    static func headerWithoutKey(_ lines: [Substring]) -> Int? {
+        var inBasic = false, inLiteral = false
+        for (index, line) in lines.enumerated() {
+            let basicQuotes = line.components(separatedBy: "\"\"\"").count - 1
+            let literalQuotes = line.components(separatedBy: "'''").count - 1
+            let wasInString = inBasic || inLiteral
+            if !inLiteral, basicQuotes % 2 == 1 { inBasic.toggle() }
+            if !inBasic, literalQuotes % 2 == 1 { inLiteral.toggle() }
+            if wasInString { continue }
+            var rest = line.drop { $0 == " " || $0 == "\t" }
+            guard rest.first == "[" else { continue }
+            rest = rest.dropFirst()
+            if rest.first == "[" { rest = rest.dropFirst() }
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            guard let c = rest.first else { return index + 1 }  // "[" alone: toml++ aborts on it too
+            let ok = c == "]" || c == "\"" || c == "'" || c == "-" || c == "_"
+                || (c.isASCII && (c.isLetter || c.isNumber))
+            if !ok { return index + 1 }
+        }
+        return nil
     }
 
     private let rootTable: TOMLTable

@@ -66,6 +66,8 @@ public final class JSONSchema: @unchecked Sendable {
         func int(_ k: String) -> Int? {
             guard let v = o[k] else { return nil }
             guard let n = v.numberValue, n >= 0, n.rounded() == n else { errors.append("\(p(k)): must be a non-negative integer"); return nil }
+            // Int(n) traps beyond Int.max (found by Scripts/fuzz: "minLength": 19985441590266560621).
+            guard n < 9_007_199_254_740_992 else { errors.append("\(p(k)): \(n) is too large; at most 9007199254740991"); return nil }
             return Int(n)
         }
         func num(_ k: String) -> Double? {
@@ -134,7 +136,7 @@ public final class JSONSchema: @unchecked Sendable {
             if let text = pv.stringValue {
                 patternText = text
                 if Self.hasNestedQuantifier(text) {
-                    errors.append("\(p("pattern")): '\(text)' repeats a group that itself repeats (like (a+)+), which can take exponential time on hostile input; rewrite it without nested repetition")
+                    errors.append("\(p("pattern")): '\(text)' repeats a group that itself repeats (like (a+)+) or has alternatives (like (a|ab)*), which can take exponential time on hostile input; rewrite it without nested repetition")
                     pattern = nil
                 } else {
                     do { pattern = try NSRegularExpression(pattern: text) } catch {
@@ -152,7 +154,7 @@ public final class JSONSchema: @unchecked Sendable {
         allOf = list("allOf")
     }
 
-    /// A group containing a quantifier, itself quantified: the classic catastrophic-backtracking shape.
+    /// A group containing a quantifier or alternatives, itself quantified: the catastrophic-backtracking shapes.
     static func hasNestedQuantifier(_ pattern: String) -> Bool {
         var stack: [Bool] = []  // per open group: contains a quantifier
         var chars = Array(pattern)
@@ -176,6 +178,11 @@ public final class JSONSchema: @unchecked Sendable {
                 if !stack.isEmpty { stack[stack.count - 1] = true }
             case "?":
                 break
+            case "|":
+                // Alternatives inside a repeated group backtrack exponentially too when they overlap,
+                // as (a|a)* or (a|ab)* do (found by Scripts/fuzz): treat the group like a repeating one.
+                if !stack.isEmpty { stack[stack.count - 1] = true }
+                lastClosedHadQuantifier = false
             default: lastClosedHadQuantifier = false
             }
             i += 1
