@@ -51,7 +51,9 @@ public struct AskService: Sendable {
     }
 
     public func request(question: String, passages: [Passage], model: String, classification: Classification?) -> ChatRequest {
-        ChatRequest(model: model, messages: RetrievalPrompt.messages(question: question, passages: passages), classification: classification)
+        // Bounded answers: a small local model otherwise rambles on for thousands of tokens.
+        ChatRequest(model: model, messages: RetrievalPrompt.messages(question: question, passages: passages), maxTokens: 1024,
+                    classification: classification)
     }
 
     /// Streams the answer; `onPassages` is told which passages were used before the first token.
