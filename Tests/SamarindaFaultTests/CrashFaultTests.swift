@@ -39,12 +39,18 @@ import SamarindaRuntime
         child.standardOutput = FileHandle.nullDevice
         child.standardError = FileHandle.nullDevice
         try child.run()
+        // Kill once documents are being written (or 400 ms after the database appears, for an ingest
+        // that commits in larger batches), while the child is still running.
         let deadline = ContinuousClock.now + .seconds(20)
         var killedMidway = false
+        var appeared: ContinuousClock.Instant?
         while ContinuousClock.now < deadline, child.isRunning {
-            if let n = try? documentCount(dir.path + "/data/samarinda.db"), n >= 1 {
+            let db = dir.path + "/data/samarinda.db"
+            if appeared == nil, FileManager.default.fileExists(atPath: db) { appeared = .now }
+            let n = (try? documentCount(db)) ?? 0
+            if n >= 1 || appeared.map({ ContinuousClock.now - $0 > .milliseconds(400) }) == true {
+                killedMidway = child.isRunning
                 kill(child.processIdentifier, SIGKILL)
-                killedMidway = true
                 break
             }
             try await Task.sleep(for: .milliseconds(2))

@@ -19,7 +19,7 @@ import SamarindaCore
         #expect(ContinuousClock.now - start < .seconds(10))
         #expect(reply.status == 504 || reply.status == 502 || reply.status == 503)
         #expect(!reply.errorMessage.isEmpty)
-        #expect(reply.errorMessage.lowercased().contains("time") || reply.errorCode?.contains("timeout") == true, "\(reply.text)")
+        #expect(reply.errorMessage.lowercased().contains("time") || reply.errorCode?.contains("timeout") == true, "\(reply.status) \(reply.text)")
         #expect(try await server.healthy())
         #expect(try server.auditVerdict().ok)
         await server.stop()

@@ -18,7 +18,7 @@ public final class TOMLDocument {
         self.file = file
         self.source = text
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if let bad = Self.headerWithoutKey(lines) {
+        if let bad = Self.headerWithoutKey(text) {
             rootTable = TOMLTable()
             errors.append(ConfigError(file: file, key: "", line: bad,
                                       message: "TOML syntax error: a table header must start with a key, e.g. [server] or [[tools]]"))
@@ -41,23 +41,26 @@ public final class TOMLDocument {
     /// of reporting a syntax error (found by Scripts/fuzz), so they are refused before it parses.
     /// Lines inside multi-line strings are skipped; a multi-line array whose line starts with a nested
     /// array of an unusual first value (`[{x = 1}]`) is refused too, a rare false positive.
-    static func headerWithoutKey(_ lines: [Substring]) -> Int? {
+    static func headerWithoutKey(_ text: String) -> Int? {
         var inBasic = false, inLiteral = false
-        for (index, line) in lines.enumerated() {
+        // Split on scalars: "\r\n" is one Character and would not split on "\n".
+        for (index, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(String.UnicodeScalarView(scalars))
             let basicQuotes = line.components(separatedBy: "\"\"\"").count - 1
             let literalQuotes = line.components(separatedBy: "'''").count - 1
             let wasInString = inBasic || inLiteral
             if !inLiteral, basicQuotes % 2 == 1 { inBasic.toggle() }
             if !inBasic, literalQuotes % 2 == 1 { inLiteral.toggle() }
             if wasInString { continue }
-            var rest = line.drop { $0 == " " || $0 == "\t" }
+            // Unicode scalars, not Characters: "[" followed by a combining mark is one Character.
+            var rest = scalars.drop { $0 == " " || $0 == "\t" }
             guard rest.first == "[" else { continue }
             rest = rest.dropFirst()
             if rest.first == "[" { rest = rest.dropFirst() }
             rest = rest.drop { $0 == " " || $0 == "\t" }
             guard let c = rest.first else { return index + 1 }  // "[" alone: toml++ aborts on it too
             let ok = c == "]" || c == "\"" || c == "'" || c == "-" || c == "_"
-                || (c.isASCII && (c.isLetter || c.isNumber))
+                || ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
             if !ok { return index + 1 }
         }
         return nil
