@@ -26,6 +26,13 @@ import Testing
         #expect(ktp.first?.title.contains("KTP-el") == true)
         let keberatan = try await f.store.search(query: "mengajukan keberatan SPPT", principal: People.dinkesStaff, limit: 1)
         #expect(keberatan.first?.section == "BAB V > Pasal 9")
+        // A question naming a service is answered first from that service's own standard, not from
+        // another document that merely mentions it (the akta kelahiran requirements mention KTP-el).
+        for (question, title) in [("Apa syarat membuat KTP-el?", "KTP-el"), ("Bagaimana cara mengurus akta kelahiran?", "Akta Kelahiran"),
+                                  ("Syarat pindah datang penduduk", "Pindah Datang")] {
+            let hits = try await f.store.search(query: question, principal: People.dinkesStaff, limit: 3)
+            #expect(hits.first?.title.contains(title) == true, "\(question) → \(hits.map(\.title))")
+        }
         let tunggakan = try await f.store.search(query: "intensifikasi penagihan tunggakan", principal: People.dinkesStaff, limit: 20)
         #expect(tunggakan.allSatisfy { $0.collection != "bapenda-internal" })
     }

@@ -36,7 +36,7 @@ extension DocumentStore {
 
         var hits: [SearchHit] = []
         if !scope.isEmpty, !terms.isEmpty || embedder != nil {
-            let lexical = terms.isEmpty ? [] : try bm25(terms: terms, scope: scope, limit: embedder == nil ? k : k * 4)
+            let lexical = terms.isEmpty ? [] : try bm25(terms: terms, scope: scope, limit: embedder == nil ? k * 3 : k * 4)
             var ranked: [(id: Int64, score: Double)] = lexical.map { ($0.id, -$0.bm25) }
             if let embedder {
                 do {
@@ -47,6 +47,7 @@ extension DocumentStore {
                     fields["embeddings"] = "unavailable: \(error)"
                 }
             }
+            ranked = try boostedByHeadings(ranked, terms: Set(terms))
             hits = try hydrate(Array(ranked.prefix(k)), terms: Set(terms), scope: scope)
         }
 
@@ -63,6 +64,31 @@ extension DocumentStore {
     /// and rarer ones. Terms are quoted, so nothing a user types is read as FTS5 syntax.
     static func matchExpression(_ terms: [String]) -> String {
         terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+    }
+
+    /// Re-ranks candidates so a passage from a document (or section) *about* the question's words
+    /// comes first: BM25 over short chunks alone ranks "KTP-el orang tua" in the akta kelahiran
+    /// requirements above the KTP-el standard's own requirements. The score grows by half for a title
+    /// holding every query term and by a quarter for such a section heading (scores here are
+    /// higher-is-better and positive).
+    func boostedByHeadings(_ ranked: [(id: Int64, score: Double)], terms: Set<String>) throws -> [(id: Int64, score: Double)] {
+        guard !ranked.isEmpty, !terms.isEmpty else { return ranked }
+        let ids = "[" + ranked.map { String($0.id) }.joined(separator: ",") + "]"
+        let headings = try database.read { c in
+            try c.query("""
+                SELECT c.id, d.title, c.section FROM doc_chunks c JOIN doc_documents d ON d.id = c.document_id
+                WHERE c.id IN (SELECT value FROM json_each(?))
+                """, [.text(ids)]) { ($0.int64(0), $0.text(1), $0.text(2)) }
+        }
+        var overlap: [Int64: (title: Double, section: Double)] = [:]
+        for (id, title, section) in headings {
+            let t = Set(analyzer.terms(title)), s = Set(analyzer.terms(section))
+            overlap[id] = (Double(terms.intersection(t).count) / Double(terms.count), Double(terms.intersection(s).count) / Double(terms.count))
+        }
+        return ranked.map { r in
+            let o = overlap[r.id] ?? (0, 0)
+            return (r.id, r.score * (1 + 0.5 * o.title + 0.25 * o.section))
+        }.sorted { $0.score > $1.score }
     }
 
     /// BM25 top-k (FTS5's bm25() is lower-is-better) among the chunks the scope allows.
