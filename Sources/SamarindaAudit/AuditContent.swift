@@ -1,4 +1,3 @@
-import Crypto
 import SamarindaCore
 
 /// How content (prompts, answers, tool arguments) enters an audit event: as a
@@ -7,9 +6,7 @@ import SamarindaCore
 /// auditor holding the text prove it is the one that was used.
 public enum AuditContent {
     /// `sha256:<64 hex digits>` of the UTF-8 text.
-    public static func digest(_ text: String) -> String {
-        "sha256:" + hex(sha256(Array(text.utf8)))
-    }
+    public static func digest(_ text: String) -> String { Digest.content(text) }
 
     /// The text itself when `department` stores full content, else its digest.
     public static func value(_ text: String, department: String, config: SamarindaConfig) -> String {
@@ -17,16 +14,7 @@ public enum AuditContent {
     }
 }
 
-func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count * 2)
-    for b in bytes {
-        out.append(digits[Int(b >> 4)])
-        out.append(digits[Int(b & 0x0f)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
+func hex(_ bytes: [UInt8]) -> String { Digest.hex(bytes) }
 
 func unhex(_ text: String) -> [UInt8]? {
     let chars = Array(text.utf8)

@@ -263,7 +263,7 @@ public final class DocumentStore: Sendable {
             guard let format = DocumentFormat(fileName: sourceName) else {
                 throw DocumentsError(.unsupportedFormat, "unsupported format; supported: \(DocumentFormat.supportedExtensions)")
             }
-            let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let hash = Digest.sha256Hex(data)
 
             // Unchanged bytes: a no-op, without even extracting.
             let existing = try database.read { c in

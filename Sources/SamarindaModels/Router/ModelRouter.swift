@@ -536,7 +536,7 @@ public final class ModelRouter: Sendable {
             requestID = context.requestID
             plugin = context.plugin
             let prompt = (try? JSONEncoder().encode(request.messages)) ?? Data()
-            promptDigest = sha256(prompt)
+            promptDigest = Digest.content(prompt)
             promptJSON = prompt
         }
 
@@ -548,7 +548,7 @@ public final class ModelRouter: Sendable {
             self.provider = provider
             self.model = model
             self.usage = usage
-            answerDigest = sha256(Data(answer.utf8))
+            answerDigest = Digest.content(answer)
         }
     }
 
@@ -600,7 +600,4 @@ func modelError(_ error: any Error) -> ModelError {
     return ModelError(.transport, "\(error)")
 }
 
-/// `sha256:` + hex, the form content takes in the audit trail.
-public func sha256(_ data: Data) -> String {
-    "sha256:" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-}
+

@@ -353,16 +353,7 @@ public final class PluginHost: Sendable {
         return (String(qualified[..<dot]), String(qualified[qualified.index(after: dot)...]))
     }
 
-    static func digest(_ text: String) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in SHA256.hash(data: Data(text.utf8)) {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func digest(_ text: String) -> String { Digest.sha256Hex(text) }
 
     // MARK: Console
 
