@@ -64,6 +64,20 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
+/// A `--role` and optional `--clearance` as given on the command line; a bad value is a usage error (exit 2).
+func parseRole(_ role: String, clearance: String?) throws -> (Role, Classification?) {
+    guard let parsed = Role(rawValue: role) else {
+        printError("unknown role '\(role)'; allowed: \(Role.allowedNames)")
+        throw ExitCode(2)
+    }
+    guard let clearance else { return (parsed, nil) }
+    guard let level = Classification(name: clearance) else {
+        printError("unknown clearance '\(clearance)'; allowed: \(Classification.allowedNames)")
+        throw ExitCode(2)
+    }
+    return (parsed, level)
+}
+
 func printError(_ message: String) {
     FileHandle.standardError.write(Data(("samarinda: " + message + "\n").utf8))
 }

@@ -19,19 +19,8 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "Highest classification the key may see (default: the role's clearance).") var clearance: String?
 
         func run() async throws {
+            let (role, level) = try parseRole(role, clearance: clearance)
             let platform = try await CLIPlatform.open(options)
-            guard let role = Role(rawValue: role) else {
-                printError("unknown role '\(role)'; allowed: \(Role.allowedNames)")
-                throw ExitCode(2)
-            }
-            var level: Classification?
-            if let clearance {
-                guard let c = Classification(name: clearance) else {
-                    printError("unknown clearance '\(clearance)'; allowed: \(Classification.allowedNames)")
-                    throw ExitCode(2)
-                }
-                level = c
-            }
             do {
                 let (key, record) = try await platform.keys.create(name: name, department: department, role: role, clearance: level, by: platform.operatorPrincipal)
                 print(key)

@@ -26,18 +26,7 @@ struct UsersCommand: AsyncParsableCommand {
         @Flag(help: "Read the password from the first line of standard input (for scripts).") var passwordStdin = false
 
         func run() async throws {
-            guard let role = Role(rawValue: role) else {
-                printError("unknown role '\(role)'; allowed: \(Role.allowedNames)")
-                throw ExitCode(2)
-            }
-            var level: Classification?
-            if let clearance {
-                guard let c = Classification(name: clearance) else {
-                    printError("unknown clearance '\(clearance)'; allowed: \(Classification.allowedNames)")
-                    throw ExitCode(2)
-                }
-                level = c
-            }
+            let (role, level) = try parseRole(role, clearance: clearance)
             if let problem = UserStore.problem(withName: name) {
                 printError(problem)
                 throw ExitCode(2)
