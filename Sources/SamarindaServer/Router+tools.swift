@@ -31,9 +31,7 @@ extension SamarindaService {
             let tool = try context.parameters.require("tool")
             var body = try await readBody(request, context)
             if body.isEmpty { body = Data("{}".utf8) }
-            guard (try? JSONSerialization.jsonObject(with: body)) != nil else {
-                throw APIError.badRequest("invalid_json", "the body must be a JSON object of the tool's arguments, e.g. {\"layanan\": \"ktp-el\"}")
-            }
+            // The provider parses the body once (malformed JSON comes back as `invalid_json`).
             let outcome = await tools.call(plugin: plugin, tool: tool, arguments: body, as: principal, requestID: context.requestID)
             switch outcome {
             case .success(let output, let classification):

@@ -38,6 +38,8 @@ import SamarindaCore
         #expect(missing.errorCode == "not_found")
         let notJSON = try await server.request("POST", "/v1/tools/disdukcapil.cek-nik/cek_nik", key: server.key("staff-dinkes"), body: Data("nik=1".utf8))
         #expect(notJSON.status == 400)
+        #expect(notJSON.errorCode == "invalid_json")
+        #expect(notJSON.text.contains("not valid JSON"), "\(notJSON.text)")
         let events = try await server.auditEvents(action: "tool.call")
         #expect(events.count >= 3)
         #expect(!events.contains { $0.raw.contains(validNIK) }, "the NIK itself never reaches the audit trail")

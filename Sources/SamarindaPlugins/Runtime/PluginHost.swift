@@ -277,6 +277,11 @@ public final class PluginHost: Sendable {
         }.sorted { $0.qualifiedName < $1.qualifiedName }
     }
 
+    /// The classification a loaded tool's output carries, without building the caller's tool list.
+    public func classification(ofTool name: String, in plugin: String) -> Classification? {
+        slots.withLock { $0[plugin]?.plugin?.manifest.tool(name)?.classification }
+    }
+
     // MARK: Invocation
 
     /// Invokes `<plugin>.<tool>` for `principal`: input schema → policy → sandbox under limits →

@@ -22,11 +22,12 @@ struct PlatformTools: ToolProvider {
         do {
             json = try JSONDecoder().decode(JSONValue.self, from: arguments)
         } catch {
-            return .failure(status: 400, code: "invalid_arguments", message: "the arguments are not valid JSON")
+            return .failure(status: 400, code: "invalid_json",
+                            message: "the arguments are not valid JSON: send a JSON object of the tool's arguments, e.g. {\"layanan\": \"ktp-el\"}")
         }
         do {
             let output = try await platform.plugins.invoke(plugin: plugin, tool: tool, arguments: json, as: principal, requestID: requestID)
-            let level = platform.plugins.tools(for: principal).first { $0.plugin == plugin && $0.tool == tool }?.classification ?? .biasa
+            let level = platform.plugins.classification(ofTool: tool, in: plugin) ?? .biasa
             return .success(output: Data(output.jsonText.utf8), classification: level)
         } catch {
             let visible = error.visible(to: principal)
