@@ -44,11 +44,12 @@ public final class Platform: Sendable {
         self.audit = auditLog
         self.keys = KeyStore(database: database, config: config, audit: audit)
         self.users = UserStore(database: database, config: config, audit: audit)
-        // Embeddings: pass an `EmbeddingService` here once `documents.embedding_provider` is wired to a model provider.
-        self.documents = DocumentStore(database: database, config: config.documents, audit: audit)
         self.budget = BudgetLedger(database: database, budgets: config.budgets)
         try? budget.releaseStale()
         self.models = ModelRouter(config: config, audit: audit, budget: budget)
+        // Dense embeddings (fused with BM25) when `documents.embedding_provider` names a provider.
+        self.documents = DocumentStore(database: database, config: config.documents, audit: audit,
+                                       embedder: RouterEmbeddings(router: models, config: config))
         self.retriever = documents
         // Plugins reach documents, models, PII redaction and HTTP only through these services,
         // each call already checked against the plugin's grant by the host.

@@ -2,7 +2,7 @@
 # URL /<function>/<base64url args>/v1/chat/completions: when offered tools, it calls
 # <function> with <args>; when it sees the tool result, it answers "Hasil alat: <result>".
 # Prints its port on the first line of stdout.
-import base64, json, sys
+import base64, json, os, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class H(BaseHTTPRequestHandler):
@@ -50,6 +50,12 @@ class H(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(out)
 
+def exit_with_parent():
+    # The test process holds our stdin open; EOF means it is gone (even if it crashed), so stop too.
+    sys.stdin.buffer.read()
+    os._exit(0)
+
 server = ThreadingHTTPServer(("127.0.0.1", 0), H)
 print(server.server_address[1], flush=True)
+threading.Thread(target=exit_with_parent, daemon=True).start()
 server.serve_forever()

@@ -73,7 +73,7 @@ import Testing
 /// "health" and "tax", from keywords. Deterministic, so the fusion can be checked.
 struct KeywordEmbedder: EmbeddingService {
     var modelName: String { "keyword-test" }
-    func embed(_ texts: [String]) async throws -> [[Float]] {
+    func embed(_ texts: [String], classification: Classification, for principal: Principal, requestID: String?) async throws -> [[Float]] {
         texts.map { t in
             let s = t.lowercased()
             let health: Float = ["puskesmas", "posyandu", "kesehatan"].contains { s.contains($0) } ? 1 : 0

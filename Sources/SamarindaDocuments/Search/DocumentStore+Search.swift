@@ -40,7 +40,7 @@ extension DocumentStore {
             var ranked: [(id: Int64, score: Double)] = lexical.map { ($0.id, -$0.bm25) }
             if let embedder {
                 do {
-                    let dense = try await denseTopK(query: query, embedder: embedder, scope: scope, limit: k * 4)
+                    let dense = try await denseTopK(query: query, embedder: embedder, principal: principal, requestID: requestID, scope: scope, limit: k * 4)
                     ranked = Self.reciprocalRankFusion([lexical.map(\.id), dense.map(\.id)])
                 } catch {
                     // Keyword results still answer; the failure is visible in the audit trail.
@@ -106,8 +106,10 @@ extension DocumentStore {
     }
 
     /// Cosine top-k over the stored vectors of chunks the scope allows (brute force: the city's corpus is small).
-    func denseTopK(query: String, embedder: any EmbeddingService, scope: AccessScope, limit: Int) async throws -> [(id: Int64, cosine: Float)] {
-        guard let q = try await embedder.embed([query]).first else { return [] }
+    func denseTopK(query: String, embedder: any EmbeddingService, principal: Principal, requestID: String?,
+                   scope: AccessScope, limit: Int) async throws -> [(id: Int64, cosine: Float)] {
+        // The question itself is the caller's words, sent at the lowest level (redacted for external providers).
+        guard let q = try await embedder.embed([query], classification: .biasa, for: principal, requestID: requestID).first else { return [] }
         let unit = VectorMath.normalized(q)
         let cond = scope.condition(alias: "c")
         let rows = try database.read { c in
@@ -117,7 +119,7 @@ extension DocumentStore {
                 """, [.text(embedder.modelName)] + cond.arguments) { ($0.int64(0), $0.blob(1)) }
         }
         return rows.map { ($0.0, VectorMath.dot(unit, VectorMath.vector($0.1))) }
-            .filter { $0.1.isFinite }
+            .filter { $0.1.isFinite && $0.1 > 0 }  // unrelated (orthogonal) chunks are not "nearest" answers
             .sorted { $0.1 > $1.1 }
             .prefix(limit).map { (id: $0.0, cosine: $0.1) }
     }

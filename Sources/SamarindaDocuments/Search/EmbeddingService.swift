@@ -1,11 +1,15 @@
+import SamarindaCore
+
 /// Dense embeddings for semantic search, from whichever provider the operator configured
 /// (`documents.embedding_provider`). The documents module only declares what it needs;
-/// SamarindaRuntime plugs in the model layer's provider.
+/// SamarindaRuntime plugs in the model router, so the provider's classification ceiling, PII
+/// redaction, budget and audit apply to embeddings as to chats.
 public protocol EmbeddingService: Sendable {
     /// Names the model, so vectors from different models are never compared.
     var modelName: String { get }
-    /// One vector per text, in order; all of the same dimension.
-    func embed(_ texts: [String]) async throws -> [[Float]]
+    /// One vector per text, in order; all of the same dimension. `classification` is the level of the
+    /// texts (the document's, for chunks): a provider not cleared for it must refuse before sending anything.
+    func embed(_ texts: [String], classification: Classification, for principal: Principal, requestID: String?) async throws -> [[Float]]
 }
 
 enum VectorMath {

@@ -287,7 +287,7 @@ public final class DocumentStore: Sendable {
             var vectors: [[Float]]?
             if let embedder, !chunks.isEmpty {
                 do {
-                    let v = try await embedder.embed(chunks.map(\.text))
+                    let v = try await embedder.embed(chunks.map(\.text), classification: classification, for: principal, requestID: nil)
                     if v.count == chunks.count { vectors = v.map(VectorMath.normalized) } else {
                         warnings.append("embeddings skipped: the provider returned \(v.count) vectors for \(chunks.count) chunks")
                     }

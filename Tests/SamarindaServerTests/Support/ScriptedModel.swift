@@ -8,6 +8,8 @@ final class ScriptedModel: @unchecked Sendable {
     let port: Int
     private let process: Process
     private let dir: TemporaryDirectory
+    /// The model's stdin: it exits when this closes, so it never outlives the test process.
+    private let lifeline = Pipe()
 
     init() throws {
         dir = try TemporaryDirectory(prefix: "scripted-model")
@@ -19,6 +21,7 @@ final class ScriptedModel: @unchecked Sendable {
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
+        process.standardInput = lifeline
         try process.run()
         var line = Data()
         while true {
