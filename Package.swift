@@ -58,7 +58,7 @@ let package = Package(
     ],
     targets: [
         // MARK: C shims over Debian's libraries
-        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]),
         .target(name: "CLua", linkerSettings: [.linkedLibrary("lua5.4")]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),

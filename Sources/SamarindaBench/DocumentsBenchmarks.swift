@@ -55,7 +55,7 @@ let documentBenchmarks: [Benchmark] = [
                               [.integer(Int64(doc + 1)), .integer(Int64(n)), .text("Pasal \(n + 1)"), .text(text), .integer(collection), .integer(classification)])
                     let chunkID = c.lastInsertRowID
                     try c.run("INSERT INTO doc_chunks_fts (rowid, terms) VALUES (?, ?)", [.integer(chunkID), .text(analyzer.analyze(text))])
-                    try c.run("INSERT INTO doc_chunk_access (chunk_id, collection_id, classification) VALUES (?,?,?)",
+                    try c.run(DocumentStore.insertAccessSQL,
                               [.integer(chunkID), .integer(collection), .integer(classification)])
                 }
             }

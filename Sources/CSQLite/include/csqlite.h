@@ -10,4 +10,7 @@ static inline int csqlite_bind_text(sqlite3_stmt *s, int i, const char *v, int n
 static inline int csqlite_bind_blob(sqlite3_stmt *s, int i, const void *v, int n) {
     return sqlite3_bind_blob(s, i, v, n, SQLITE_TRANSIENT);
 }
+/* Registers the platform's SQL functions on a connection (samarinda_bm25, an FTS5 ranking
+   function, and samarinda_docsize: see csqlite.c). Returns an SQLite result code. */
+int csqlite_register_functions(sqlite3 *db);
 #endif

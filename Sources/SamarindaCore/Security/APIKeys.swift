@@ -91,7 +91,7 @@ public final class KeyStore: Sendable {
         let id = idBytes.map { String(format: "%02x", $0) }.joined()
         let key = Self.prefix + id + "_" + Data(secret).base64URLEncoded
         let now = Date()
-        try database.write { c in
+        _ = try database.write { c in
             try c.run("INSERT INTO api_keys (id, name, department, role, clearance, key_hash, created_at) VALUES (?,?,?,?,?,?,?)",
                       [.text(id), .text(trimmed), .text(department), .text(role.rawValue), .text(effective.name),
                        .blob(Array(SHA256.hash(data: Data(key.utf8)))), .real(now.timeIntervalSince1970)])

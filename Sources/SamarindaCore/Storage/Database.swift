@@ -134,6 +134,11 @@ public final class Connection {
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, options.busyTimeoutMillis)
         try execute("PRAGMA foreign_keys = ON")
+        // The platform's own SQL functions (samarinda_bm25, the documents search's ranking).
+        let registered = csqlite_register_functions(db)
+        guard registered == SQLITE_OK else {
+            throw StorageError(code: registered, message: "cannot register samarinda_bm25 on '\(path)': this SQLite lacks FTS5 (Debian's libsqlite3-0 has it)")
+        }
     }
 
     deinit {

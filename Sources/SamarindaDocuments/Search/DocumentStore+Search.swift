@@ -91,13 +91,14 @@ extension DocumentStore {
         }.sorted { $0.score > $1.score }
     }
 
-    /// BM25 top-k (FTS5's bm25() is lower-is-better) among the chunks the scope allows.
+    /// BM25 top-k (lower-is-better, as FTS5's bm25()) among the chunks the scope allows.
+    /// `samarinda_bm25` is FTS5's bm25() with the chunk's length taken from the access row (see CSQLite).
     func bm25(terms: [String], scope: AccessScope, limit: Int) throws -> [(id: Int64, bm25: Double)] {
         let cond = scope.condition(alias: "c")
         // CROSS JOIN keeps FTS5 as the outer loop: the index finds matches, the filter checks each by rowid.
         return try database.read { c in
             try c.query("""
-                SELECT doc_chunks_fts.rowid, bm25(doc_chunks_fts) AS score
+                SELECT doc_chunks_fts.rowid, samarinda_bm25(doc_chunks_fts, c.tokens) AS score
                 FROM doc_chunks_fts CROSS JOIN doc_chunk_access c ON c.chunk_id = doc_chunks_fts.rowid
                 WHERE doc_chunks_fts MATCH ? AND \(cond.sql)
                 ORDER BY score LIMIT ?

@@ -78,7 +78,20 @@ public final class DocumentStore: Sendable {
                 value TEXT NOT NULL
             ) STRICT;
             """),
+        // Each chunk's length in tokens beside its access row, for samarinda_bm25 (see CSQLite):
+        // the ranking then needs no per-row read of FTS5's %_docsize. Existing rows are filled in.
+        Migration(version: 2, name: "chunk token counts for ranking", sql: """
+            ALTER TABLE doc_chunk_access ADD COLUMN tokens INTEGER NOT NULL DEFAULT 0;
+            UPDATE doc_chunk_access SET tokens = COALESCE(
+                (SELECT samarinda_docsize(d.sz) FROM doc_chunks_fts_docsize d WHERE d.id = doc_chunk_access.chunk_id), 0);
+            """),
     ])
+
+    /// Adds a chunk's access row, with its token count as FTS5 counted it (after the FTS insert).
+    public static let insertAccessSQL = """
+        INSERT INTO doc_chunk_access (chunk_id, collection_id, classification, tokens)
+        VALUES (?1, ?2, ?3, COALESCE((SELECT samarinda_docsize(sz) FROM doc_chunks_fts_docsize WHERE id = ?1), 0))
+        """
 
     public init(database: Database, config: DocumentsConfig, audit: any AuditSink,
                 analyzer: IndonesianAnalyzer = IndonesianAnalyzer(), embedder: (any EmbeddingService)? = nil) {
@@ -322,7 +335,7 @@ public final class DocumentStore: Sendable {
                               [.integer(id), .integer(Int64(n)), .text(chunk.section), .text(chunk.text), .integer(col.id), .integer(Int64(classification.rawValue))])
                     let chunkID = c.lastInsertRowID
                     try c.run("INSERT INTO doc_chunks_fts (rowid, terms) VALUES (?, ?)", [.integer(chunkID), .text(analyzed[n])])
-                    try c.run("INSERT INTO doc_chunk_access (chunk_id, collection_id, classification) VALUES (?,?,?)",
+                    try c.run(Self.insertAccessSQL,
                               [.integer(chunkID), .integer(col.id), .integer(Int64(classification.rawValue))])
                     if let vectors, let embedder {
                         try c.run("INSERT INTO doc_embeddings (chunk_id, model, vector) VALUES (?,?,?)",
