@@ -76,6 +76,26 @@ struct HTTPClientTests {
         #expect(throws: CancellationError.self) { try result.get() }
     }
 
+    /// A task cancelled before it sends (its cancellation handler runs before the request is submitted)
+    /// must still get its CancellationError, for `send` and for `stream`, and never hang.
+    @Test func aTaskCancelledBeforeItSendsIsAnsweredAtOnce() async throws {
+        let url = server.openAI("slowfirst", key: uniqueKey()) + "/chat/completions"
+        for round in 0..<20 {
+            let send = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await HTTPClient.shared.send(.json(url, body: Data("{}".utf8)))
+            }
+            let stream = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await HTTPClient.shared.stream(.json(url, body: Data("{}".utf8))).status
+            }
+            let started = ContinuousClock.now
+            await #expect(throws: CancellationError.self, "round \(round)") { try await send.value }
+            await #expect(throws: CancellationError.self, "round \(round)") { try await stream.value }
+            #expect(ContinuousClock.now - started < .seconds(3), "answered without waiting for the slow server")
+        }
+    }
+
     @Test func streamingYieldsBodyAsItArrives() async throws {
         let body = Data(#"{"stream":true,"messages":[{"role":"user","content":"abcdefghij"}]}"#.utf8)
         let r = try await HTTPClient.shared.stream(.json(server.openAI("ok", key: uniqueKey()) + "/chat/completions", body: body))

@@ -258,7 +258,12 @@ final class CurlEngine: @unchecked Sendable {
             for command in commands {
                 switch command {
                 case .add(let t): start(t)
-                case .cancel(let t): stop(t, error: CancellationError())
+                case .cancel(let t):
+                    // A transfer cancelled before its `.add` was handled is not started yet (the task was
+                    // cancelled before the request was submitted: the cancellation handler runs first).
+                    // Finishing it now would resume no continuation and mark it finished, so the later
+                    // `start` could never resume the caller; `start` sees the flag and finishes it instead.
+                    if t.easy != nil { stop(t, error: CancellationError()) }
                 }
             }
             var running: Int32 = 0
