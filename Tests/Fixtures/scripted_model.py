@@ -51,11 +51,13 @@ class H(BaseHTTPRequestHandler):
         self.wfile.write(out)
 
 def exit_with_parent():
-    # The test process holds our stdin open; EOF means it is gone (even if it crashed), so stop too.
+    # With --exit-with-stdin (the Swift tests): the test process holds our stdin open; EOF means it is
+    # gone (even if it crashed), so stop too. Shell scripts start it in the background without it.
     sys.stdin.buffer.read()
     os._exit(0)
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), H)
 print(server.server_address[1], flush=True)
-threading.Thread(target=exit_with_parent, daemon=True).start()
+if "--exit-with-stdin" in sys.argv:
+    threading.Thread(target=exit_with_parent, daemon=True).start()
 server.serve_forever()

@@ -77,8 +77,9 @@ struct HTTPClientTests {
     }
 
     /// A task cancelled before it sends (its cancellation handler runs before the request is submitted)
-    /// must still get its CancellationError, for `send` and for `stream`, and never hang.
-    @Test func aTaskCancelledBeforeItSendsIsAnsweredAtOnce() async throws {
+    /// must still get its CancellationError, for `send` and for `stream`, and never hang (it hung before
+    /// the fix: the time limit turns a hang into a failure; no timing is asserted beyond that).
+    @Test(.timeLimit(.minutes(1))) func aTaskCancelledBeforeItSendsIsAnsweredAtOnce() async throws {
         let url = server.openAI("slowfirst", key: uniqueKey()) + "/chat/completions"
         for round in 0..<20 {
             let send = Task {
@@ -89,10 +90,8 @@ struct HTTPClientTests {
                 withUnsafeCurrentTask { $0?.cancel() }
                 return try await HTTPClient.shared.stream(.json(url, body: Data("{}".utf8))).status
             }
-            let started = ContinuousClock.now
             await #expect(throws: CancellationError.self, "round \(round)") { try await send.value }
             await #expect(throws: CancellationError.self, "round \(round)") { try await stream.value }
-            #expect(ContinuousClock.now - started < .seconds(3), "answered without waiting for the slow server")
         }
     }
 

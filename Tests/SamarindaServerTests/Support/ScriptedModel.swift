@@ -17,7 +17,7 @@ final class ScriptedModel: @unchecked Sendable {
             .deletingLastPathComponent().appendingPathComponent("Fixtures/scripted_model.py").path
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", script]
+        process.arguments = ["python3", "-u", script, "--exit-with-stdin"]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
