@@ -134,7 +134,8 @@ class Suite:
         self.wait(lambda d: "/signin" not in d.current_url)
 
     def text(self, css):
-        return self.driver.find_element(By.CSS_SELECTOR, css).text
+        # After a click the next page may still be loading on a busy machine: wait for the element.
+        return self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, css) and d.find_element(By.CSS_SELECTOR, css)).text
 
     # {====== The tests ======}
     def test_sign_in_and_out(self):
