@@ -1,16 +1,13 @@
 import SamarindaCore
 
-/// How content (prompts, answers, tool arguments) enters an audit event: as a
-/// SHA-256 digest by default, in full only for departments that opted in
+/// How content (prompts, answers, tool arguments) enters an audit event: as the
+/// sink's keyed digest by default, in full only for departments that opted in
 /// (`[audit] full_content_departments` in samarinda.toml). A digest still lets an
-/// auditor holding the text prove it is the one that was used.
+/// auditor holding the text prove it is the one that was used (`samarinda audit digest`).
 public enum AuditContent {
-    /// `sha256:<64 hex digits>` of the UTF-8 text.
-    public static func digest(_ text: String) -> String { Digest.content(text) }
-
-    /// The text itself when `department` stores full content, else its digest.
-    public static func value(_ text: String, department: String, config: SamarindaConfig) -> String {
-        config.audit.fullContentDepartments.contains(department) ? text : digest(text)
+    /// The text itself when `department` stores full content, else its digest by `sink`.
+    public static func value(_ text: String, department: String, config: SamarindaConfig, sink: any AuditSink) -> String {
+        config.audit.fullContentDepartments.contains(department) ? text : sink.contentDigest(text)
     }
 }
 

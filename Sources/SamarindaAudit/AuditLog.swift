@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SamarindaCore
 
@@ -21,6 +22,7 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
     public let database: Database
     public let config: SamarindaConfig
     let signer: NoteSigner
+    private let contentKey: SymmetricKey
     /// Where the latest signed checkpoint is also kept, outside the database, so that
     /// truncating both audit tables is still caught.
     let checkpointFilePath: String
@@ -95,6 +97,10 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
         self.config = config
         let keyPath = Self.keyPath(config: config)
         self.signer = try NoteSigner.loadOrCreate(path: keyPath, name: config.audit.origin)
+        // The content-digest key is derived from the signing key, so it needs no file of its own and
+        // is exactly as secret: whoever may sign checkpoints may also fingerprint content.
+        self.contentKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: signer.privateKey.rawRepresentation),
+                                                 info: Data("samarinda audit content digest v1".utf8), outputByteCount: 32)
         self.checkpointFilePath = ((keyPath as NSString).deletingLastPathComponent.isEmpty ? "." : (keyPath as NSString).deletingLastPathComponent)
             + "/audit-checkpoint.latest"
         try database.migrate([Self.migrations])
@@ -106,6 +112,14 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
     /// The verifier key of this trail (C2SP form), as printed by `samarinda audit key`.
     public var publicKey: String { signer.verifier.description }
     public var verifierKey: NoteVerifierKey { signer.verifier }
+
+    /// `hmac-sha256:<hex>` of the UTF-8 text under this installation's content key: stable within
+    /// the trail (the same arguments give the same digest, so events can be correlated, and an auditor
+    /// can check a given text with `samarinda audit digest`), but not computable without the key, so a
+    /// NIK in tool arguments cannot be found by hashing every possible NIK.
+    public func contentDigest(_ text: String) -> String {
+        "hmac-sha256:" + Digest.hex(Array(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: contentKey)))
+    }
 
     // {====== Appending ======}
 

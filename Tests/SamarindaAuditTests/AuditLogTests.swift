@@ -123,14 +123,26 @@ import Testing
         try await log.close()
     }
 
-    @Test func contentIsADigestUnlessTheDepartmentOptedIn() {
+    @Test func contentIsAKeyedDigestUnlessTheDepartmentOptedIn() async throws {
+        let f = try TrailFixture()
+        let log = try f.open()
         var config = SamarindaConfig()
         config.audit.fullContentDepartments = ["dpmptsp"]
-        let digest = AuditContent.value("NIK saya 6472011234560001", department: "disdukcapil", config: config)
-        #expect(digest == "sha256:" + hex(sha256(Array("NIK saya 6472011234560001".utf8))))
-        #expect(digest.count == 7 + 64)
-        #expect(AuditContent.value("izin usaha", department: "dpmptsp", config: config) == "izin usaha")
-        #expect(AuditContent.digest("") == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        let nik = "NIK saya 6472011234560001"
+        let digest = AuditContent.value(nik, department: "disdukcapil", config: config, sink: log)
+        #expect(digest.hasPrefix("hmac-sha256:") && digest.count == 12 + 64, "\(digest)")
+        #expect(digest == log.contentDigest(nik), "stable within the trail, so events about the same text match")
+        #expect(!digest.contains(hex(sha256(Array(nik.utf8)))), "not the plain SHA-256 anyone could compute from a guessed NIK")
+        #expect(AuditContent.value("izin usaha", department: "dpmptsp", config: config, sink: log) == "izin usaha")
+        // The same key after a restart (derived from the signing key), another installation's differs.
+        try await log.close()
+        let reopened = try f.open()
+        #expect(reopened.contentDigest(nik) == digest)
+        try await reopened.close()
+        let other = try TrailFixture().open()
+        #expect(other.contentDigest(nik) != digest)
+        try await other.close()
+        #expect(MemoryAuditSink().contentDigest("") == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
     @Test func hostileEntriesAreRefusedByTheDecoder() throws {

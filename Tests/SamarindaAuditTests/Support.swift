@@ -42,7 +42,7 @@ func sampleEvent(_ n: Int, department: String = "disdukcapil", action: String = 
     AuditEvent(actor: AuditActor(principalID: "key:k\(n % 7)", department: department, role: "staff", keyID: "k\(n % 7)"),
                action: action, target: "disdukcapil.syarat/cek_syarat", classification: .terbatas,
                outcome: n % 11 == 0 ? .denied(code: "not_allowed") : .ok, durationMicros: Int64(n * 10),
-               fields: ["n": String(n), "prompt": AuditContent.digest("permintaan \(n)")], requestID: "req-\(n)")
+               fields: ["n": String(n), "prompt": Digest.content("permintaan \(n)")], requestID: "req-\(n)")
 }
 
 let dropTriggers = "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete; DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete"

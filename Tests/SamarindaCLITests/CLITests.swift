@@ -88,4 +88,26 @@ import SamarindaCore
         server.waitUntilExit()
         #expect(server.terminationStatus == 0)
     }
+
+    /// Tool arguments reach the trail only as a keyed digest: the NIK is not in it, the plain SHA-256
+    /// of the arguments is not either, and `audit digest --json` (itself audited) finds the event.
+    @Test func auditDigestFindsTheToolCallWithoutTheNIKBeingInTheTrail() throws {
+        let cli = try CLI(pluginsDir: Repo.plugins)
+        let nik = "6472014501900003"
+        let call = try cli.run(["plugin", "run", "disdukcapil.cek-nik.cek_nik", "--as", "disdukcapil:staff", "--args", "{\"nik\": \"\(nik)\"}"])
+        #expect(call.status == 0, "\(call.stderr)")
+        let tail = try cli.run(["audit", "tail", "--action", "tool.call", "--json"])
+        #expect(tail.status == 0 && tail.stdout.contains("tool.call"), "\(tail.stdout) \(tail.stderr)")
+        #expect(!tail.stdout.contains(nik))
+        #expect(!tail.stdout.contains(Digest.sha256Hex("{\"nik\":\"\(nik)\"}")))
+        let digest = try cli.run(["audit", "digest", "--json", "{ \"nik\" : \"\(nik)\" }"])
+        #expect(digest.status == 0, "\(digest.stderr)")
+        let value = digest.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(value.hasPrefix("hmac-sha256:"))
+        #expect(tail.stdout.contains(value), "the digest of the canonical arguments matches the event")
+        let lookups = try cli.run(["audit", "tail", "--action", "audit.digest", "--json"])
+        #expect(lookups.stdout.contains(value), "looking a value up is itself in the trail")
+        let bad = try cli.run(["audit", "digest", "--json", "{nik"])
+        #expect(bad.status == 2 && bad.stderr.contains("not valid JSON"), "\(bad.stderr)")
+    }
 }

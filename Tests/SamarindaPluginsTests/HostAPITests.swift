@@ -192,7 +192,7 @@ import Testing
         #expect(events.count == 2)
         #expect(events[0].outcome == .ok)
         #expect(events[0].fields["plugin_version"] == "1.0.0")
-        #expect(events[0].fields["arguments_sha256"] == PluginHost.digest(#"{"n":2}"#))
+        #expect(events[0].fields["arguments"] == "sha256:" + PluginHost.digest(#"{"n":2}"#))
         #expect(events[0].actor.principalID == "key:test")
         #expect(events[1].outcome == .denied(code: "forbidden"))
         #expect(events[1].classification == .rahasia)

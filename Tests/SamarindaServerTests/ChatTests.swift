@@ -20,7 +20,7 @@ import SamarindaCore
         let calls = try await server.auditEvents(action: "model.call")
         #expect(calls.count == 1)
         #expect(calls.first?.fields["provider"] == "offline")
-        #expect(calls.first?.fields["prompt"]?.hasPrefix("sha256:") == true)
+        #expect(calls.first?.fields["prompt"]?.hasPrefix("hmac-sha256:") == true)
         await server.stop()
     }
 

@@ -8,6 +8,15 @@ import Synchronization
 /// done only after its audit event is.
 public protocol AuditSink: Sendable {
     func record(_ event: AuditEvent) async throws
+    /// How content that events carry only as a fingerprint (prompts, answers, search queries, tool
+    /// arguments) is digested. The durable trail keys it (HMAC), so a low-entropy value such as a
+    /// NIK cannot be recovered from its digest by trying every candidate; the default is plain
+    /// `sha256:<hex>` (for in-memory sinks).
+    func contentDigest(_ text: String) -> String
+}
+
+extension AuditSink {
+    public func contentDigest(_ text: String) -> String { Digest.content(text) }
 }
 
 /// Collects events in memory. For contexts with no trail (e.g. `plugin check`)

@@ -14,8 +14,7 @@ extension DocumentStore {
     public func search(query: String, principal: Principal, collections: [String]? = nil, limit: Int = 10,
                        grant: DocumentGrant? = nil, requestID: String? = nil) async throws -> [SearchHit] {
         let started = ContinuousClock.now
-        let queryDigest = Digest.sha256Hex(query)
-        var fields = ["query_sha256": queryDigest]
+        var fields = ["query": audit.contentDigest(query)]
         if let grant { fields["grant"] = grant.holder }
         if let collections, !collections.isEmpty { fields["collections"] = collections.joined(separator: ",") }
 

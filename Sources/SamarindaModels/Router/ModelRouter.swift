@@ -518,12 +518,11 @@ public final class ModelRouter: Sendable {
         var requestID: String?
         var plugin: String?
         var classification: Classification = .biasa
-        var promptDigest: String
         var promptJSON: Data
         var provider = ""
         var model = ""
         var usage: Usage?
-        var answerDigest: String?
+        var answer: String?
         var attempts = 0
         var providersTried: [String] = []
         var redactions = ""
@@ -536,7 +535,6 @@ public final class ModelRouter: Sendable {
             requestID = context.requestID
             plugin = context.plugin
             let prompt = (try? JSONEncoder().encode(request.messages)) ?? Data()
-            promptDigest = Digest.content(prompt)
             promptJSON = prompt
         }
 
@@ -548,7 +546,7 @@ public final class ModelRouter: Sendable {
             self.provider = provider
             self.model = model
             self.usage = usage
-            answerDigest = Digest.content(answer)
+            self.answer = answer
         }
     }
 
@@ -565,11 +563,11 @@ public final class ModelRouter: Sendable {
             "tokens_in": String(r.usage?.promptTokens ?? 0),
             "tokens_out": String(r.usage?.completionTokens ?? 0),
             "redactions": r.redactions,
-            "prompt": r.promptDigest,
+            "prompt": audit.contentDigest(String(decoding: r.promptJSON, as: UTF8.self)),
             "attempts": String(r.attempts),
             "providers_tried": r.providersTried.joined(separator: ","),
         ]
-        if let a = r.answerDigest { fields["answer"] = a }
+        if let a = r.answer { fields["answer"] = audit.contentDigest(a) }
         if let p = r.plugin { fields["plugin"] = p }
         // Full content only for departments that opted in; everyone else gets digests.
         if config.audit.fullContentDepartments.contains(r.department) { fields["prompt_text"] = String(decoding: r.promptJSON, as: UTF8.self) }

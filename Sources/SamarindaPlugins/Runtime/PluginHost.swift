@@ -319,7 +319,7 @@ public final class PluginHost: Sendable {
         var fields: [String: String] = [
             "plugin": id, "tool": name,
             "capabilities_used": outcome.capabilitiesUsed.joined(separator: ","),
-            "arguments_sha256": Self.digest(arguments.jsonText),
+            "arguments": audit.contentDigest(arguments.jsonText),
         ]
         if let plugin { fields["plugin_version"] = plugin.manifest.version.description }
         if let tool { fields["read_only"] = tool.readOnly ? "true" : "false" }

@@ -9,7 +9,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Read, verify, export and report on the tamper-evident audit trail.",
-        subcommands: [Tail.self, Verify.self, Export.self, Checkpoint.self, Key.self, Report.self]
+        subcommands: [Tail.self, Verify.self, Export.self, Checkpoint.self, Key.self, DigestText.self, Report.self]
     )
 
     struct Tail: AsyncParsableCommand {
@@ -143,6 +143,38 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let handle = try await CLIPlatform.open(options)
             print(handle.platform.auditLog.publicKey)
+            try await handle.close()
+        }
+    }
+
+    struct DigestText: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "digest",
+            abstract: "Print the trail's keyed digest of a text, to find the events about it (prompts, queries, tool arguments).",
+            discussion: """
+                Events keep prompts, answers, search queries and tool arguments only as keyed digests \
+                (hmac-sha256:…), so a value such as a NIK cannot be recovered from the trail by trying every \
+                candidate. With the installation's key this prints the digest of a given text; match it against \
+                'audit tail' or an export. Tool arguments are digested as compact JSON with sorted keys: pass \
+                them with --json, e.g. samarinda audit digest --json '{"nik": "6472014501900003"}'. Each use is audited.
+                """)
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The text (a prompt, a search query, or tool arguments with --json).") var text: String
+        @Flag(help: "Read the text as JSON and digest its canonical form, as tool arguments are.") var json = false
+
+        func run() async throws {
+            var content = text
+            if json {
+                guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+                    throw ValidationError("--json: the text is not valid JSON, e.g. '{\"nik\": \"6472014501900003\"}'")
+                }
+                content = value.jsonText
+            }
+            let handle = try await CLIPlatform.open(options)
+            let digest = handle.platform.auditLog.contentDigest(content)
+            try await handle.platform.audit.record(AuditEvent(actor: AuditActor(Principal.system), action: "audit.digest", target: digest,
+                                                              fields: ["json": String(json)]))
+            print(digest)
             try await handle.close()
         }
     }
