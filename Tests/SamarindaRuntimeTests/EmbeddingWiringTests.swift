@@ -103,6 +103,42 @@ import Testing
         try await platform.close()
     }
 
+    @Test func documentsIngestedBeforeTheProviderAreEmbeddedLaterWithinTheirClassification() async throws {
+        let dir = try TemporaryDirectory(prefix: "embed-later")
+        let before = try await Self.open(dir, extra: "[documents]\nseed_dir = \"\"")
+        let open = await before.documents.ingest(data: Data("# Jadwal\n\nJadwal pelayanan posyandu bulan ini.".utf8), sourceName: "jadwal.md",
+                                                 collection: "dinkes-umum", classification: .biasa, department: "dinkes", by: Self.admin)
+        let memo = await before.documents.ingest(data: Data("# Memo\n\nMemo internal anggaran kecamatan.".utf8), sourceName: "memo.md",
+                                                 collection: "dinkes-internal", classification: .terbatas, department: "dinkes", by: Self.admin)
+        #expect(open.outcome == .added && memo.outcome == .added)
+        await #expect(throws: DocumentsError.self) { _ = try await before.documents.embedMissing(by: Self.admin) }
+        try await before.close()
+
+        // The provider now configured may receive `biasa` only.
+        let after = try await Self.open(dir, extra: """
+            [documents]
+            seed_dir = ""
+            embedding_provider = "offline"
+            [[providers]]
+            name = "offline"
+            kind = "offline"
+            max_classification = "biasa"
+            """)
+        #expect(try embeddingRows(after).isEmpty)
+        let staff = Principal(id: "key:s", name: "staf", department: "dinkes", role: .staff, clearance: .terbatas)
+        await #expect(throws: DocumentsError.self) { _ = try await after.documents.embedMissing(by: staff) }
+        let summary = try await after.documents.embedMissing(by: Self.admin)
+        #expect(summary.documents == 1 && summary.chunks == open.chunks, "\(summary)")
+        #expect(summary.skipped.map(\.file) == ["memo.md"])
+        #expect(summary.skipped.first?.reason.contains("terbatas") == true, "\(summary.skipped)")
+        #expect(try embeddingRows(after).count == open.chunks)
+        let again = try await after.documents.embedMissing(by: Self.admin)
+        #expect(again.documents == 0 && again.skipped.map(\.file) == ["memo.md"], "only what is still missing is tried again")
+        let event = try #require(try after.auditLog.tail(limit: 1, action: "docs.embed").first)
+        #expect(event.event.outcome == .error(code: "some_skipped") && event.event.fields["skipped"] == "memo.md")
+        try await after.close()
+    }
+
     @Test func anUnknownEmbeddingProviderIsAConfigErrorWithItsLine() throws {
         #expect {
             _ = try SamarindaConfig.parse("[documents]\nseed_dir = \"\"\nembedding_provider = \"tidak-ada\"\n", file: "samarinda.toml")

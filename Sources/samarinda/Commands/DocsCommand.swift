@@ -13,7 +13,7 @@ struct DocsCommand: AsyncParsableCommand {
             'mengajukan permohonan' finds 'pengajuan ... dimohon'. The CLI acts as the local operator
             (admin) unless --as KEY names an API key to search as.
             """,
-        subcommands: [Ingest.self, Search.self, List.self, Show.self, Remove.self]
+        subcommands: [Ingest.self, Search.self, List.self, Show.self, Remove.self, Embed.self]
     )
 
     struct Ingest: AsyncParsableCommand {
@@ -178,6 +178,32 @@ struct DocsCommand: AsyncParsableCommand {
                 printError(e.message)
                 throw ExitCode(1)
             }
+            try await handle.close()
+        }
+    }
+
+    struct Embed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Embed the current documents that have no vectors from [documents] embedding_provider yet.",
+            discussion: """
+                For documents ingested before an embedding provider was configured (or changed), or whose \
+                embedding failed at ingest. Each document is sent at its own classification: a provider not \
+                cleared for it refuses before anything is sent, and the document stays keyword-only.
+                """)
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            let summary: EmbedSummary
+            do {
+                summary = try await handle.platform.documents.embedMissing(by: handle.operatorPrincipal)
+            } catch let e as DocumentsError {
+                printError(e.message)
+                try await handle.close()
+                throw ExitCode(1)
+            }
+            print("embedded \(summary.documents) document(s), \(summary.chunks) chunk(s) with \(summary.model)")
+            for s in summary.skipped { print("kept keyword-only: \(s.file): \(s.reason)") }
             try await handle.close()
         }
     }
