@@ -31,15 +31,15 @@ extension SamarindaService {
             await server.withMethodHandler(CallTool.self) { params in
                 let parts = params.name.split(separator: ".")
                 guard parts.count == 3 else {
-                    return .init(content: [.text("unknown tool '\(params.name)': tools are named <department>.<plugin>.<tool>; see tools/list")], isError: true)
+                    return .init(content: [.text(text: "unknown tool '\(params.name)': tools are named <department>.<plugin>.<tool>; see tools/list", annotations: nil, _meta: nil)], isError: true)
                 }
                 let arguments = try JSONEncoder().encode(params.arguments ?? [:])
                 switch await tools.call(plugin: "\(parts[0]).\(parts[1])", tool: String(parts[2]), arguments: arguments, as: principal, requestID: requestID) {
                 case .success(let output, _):
                     let structured = try? JSONDecoder().decode(Value.self, from: output)
-                    return .init(content: [.text(String(decoding: output, as: UTF8.self))], structuredContent: structured, isError: false)
+                    return .init(content: [.text(text: String(decoding: output, as: UTF8.self), annotations: nil, _meta: nil)], structuredContent: structured, isError: false)
                 case .failure(_, let code, let message):
-                    return .init(content: [.text("\(code): \(message)")], isError: true)
+                    return .init(content: [.text(text: "\(code): \(message)", annotations: nil, _meta: nil)], isError: true)
                 }
             }
             let transport = StatelessHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: [

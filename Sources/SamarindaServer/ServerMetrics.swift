@@ -13,29 +13,30 @@ public final class ServerMetrics: Sendable {
 
     public init() {}
 
+    /// A full metric name as the registry's descriptor (the last `_` part is the unit: `…_total`, `…_seconds`).
+    static func descriptor(_ name: String, help: String) -> MetricNameDescriptor {
+        let cut = name.lastIndex(of: "_") ?? name.endIndex
+        let unit = cut < name.endIndex ? String(name[name.index(after: cut)...]) : ""
+        return MetricNameDescriptor(metricName: String(name[..<cut]), unitName: unit, helpText: help)
+    }
+
     func request(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeCounter(name: "samarinda_http_requests_total", labels: [("route", route), ("method", method), ("status", String(status))],
-                             help: "HTTP requests by route, method and status").increment()
-        registry.makeDurationHistogram(name: "samarinda_http_request_duration_seconds", labels: [("route", route), ("method", method)],
-                                       buckets: Self.latencyBuckets, help: "HTTP request latency").record(duration)
+        registry.makeCounter(descriptor: Self.descriptor("samarinda_http_requests_total", help: "HTTP requests by route, method and status"), labels: [("route", route), ("method", method), ("status", String(status))]).increment()
+        registry.makeDurationHistogram(descriptor: Self.descriptor("samarinda_http_request_duration_seconds", help: "HTTP request latency"), labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets).record(duration)
     }
 
     public func toolCall(plugin: String, tool: String, outcome: String) {
-        registry.makeCounter(name: "samarinda_tool_calls_total", labels: [("plugin", plugin), ("tool", tool), ("outcome", outcome)],
-                             help: "Plugin tool calls by outcome").increment()
+        registry.makeCounter(descriptor: Self.descriptor("samarinda_tool_calls_total", help: "Plugin tool calls by outcome"), labels: [("plugin", plugin), ("tool", tool), ("outcome", outcome)]).increment()
     }
 
     public func modelCall(provider: String, outcome: String, tokensIn: Int, tokensOut: Int) {
-        registry.makeCounter(name: "samarinda_model_calls_total", labels: [("provider", provider), ("outcome", outcome)],
-                             help: "Model calls by provider and outcome").increment()
-        registry.makeCounter(name: "samarinda_model_tokens_total", labels: [("provider", provider), ("direction", "in")],
-                             help: "Model tokens by provider").increment(by: Int64(tokensIn))
-        registry.makeCounter(name: "samarinda_model_tokens_total", labels: [("provider", provider), ("direction", "out")],
-                             help: "Model tokens by provider").increment(by: Int64(tokensOut))
+        registry.makeCounter(descriptor: Self.descriptor("samarinda_model_calls_total", help: "Model calls by provider and outcome"), labels: [("provider", provider), ("outcome", outcome)]).increment()
+        registry.makeCounter(descriptor: Self.descriptor("samarinda_model_tokens_total", help: "Model tokens by provider"), labels: [("provider", provider), ("direction", "in")]).increment(by: Int64(tokensIn))
+        registry.makeCounter(descriptor: Self.descriptor("samarinda_model_tokens_total", help: "Model tokens by provider"), labels: [("provider", provider), ("direction", "out")]).increment(by: Int64(tokensOut))
     }
 
     public func gauge(_ name: String, help: String, labels: [(String, String)] = [], value: Double) {
-        registry.makeGauge(name: name, labels: labels, help: help).set(value)
+        registry.makeGauge(descriptor: Self.descriptor(name, help: help), labels: labels).set(value)
     }
 
     func render() -> String {

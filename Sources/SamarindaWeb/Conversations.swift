@@ -76,7 +76,7 @@ public final class ConversationStore: Sendable {
         fillRandom(&bytes)
         let id = bytes.map { String(format: "%02x", $0) }.joined()
         let now = Date()
-        try database.write { c in
+        _ = try database.write { c in
             try c.run("INSERT INTO web_conversations (id, owner, title, classification, created_at, updated_at) VALUES (?,?,?,?,?,?)",
                       [.text(id), .text(owner), .text(title), .text(classification.name), .real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
         }

@@ -127,7 +127,7 @@ public final class BudgetLedger: Sendable {
     /// Replaces the reservation with the call's actual usage.
     public func settle(_ r: BudgetReservation, provider: String, model: String, tokensIn: Int, tokensOut: Int) throws {
         do {
-            try database.write { c in
+            _ = try database.write { c in
                 try c.run("UPDATE model_usage SET state = 'settled', reserved_tokens = 0, provider = ?, model = ?, tokens_in = ?, tokens_out = ? WHERE id = ?",
                           [.text(provider), .text(model), SQLValue(max(0, tokensIn)), SQLValue(max(0, tokensOut)), .integer(r.id)])
             }
@@ -146,7 +146,7 @@ public final class BudgetLedger: Sendable {
     /// Frees reservations left by a process that stopped mid-call (older than `age`).
     public func releaseStale(olderThan age: TimeInterval = 3600) throws {
         let cutoff = Self.timestamps.string(from: now().addingTimeInterval(-age))
-        try database.write { c in
+        _ = try database.write { c in
             try c.run("UPDATE model_usage SET state = 'released', reserved_tokens = 0 WHERE state = 'reserved' AND created_at < ?", [.text(cutoff)])
         }
     }
