@@ -46,7 +46,10 @@ import SamarindaCore
 extension FuzzFindingsTests {
     /// Scripts/fuzz (config, manifest): a table header that does not start with a key made toml++
     /// abort the process on an assertion; now it is a syntax error with its line.
-    @Test(arguments: ["[.a]", "[[é]]", "[", "[\u{301}tools]", "[server]\nlisten = \"127.0.0.1:1\"\n[ *x]", "[[.db\"", "[#]"])
+    @Test(arguments: ["[.a]", "[[é]]", "[", "[\u{301}tools]", "[server]\nlisten = \"127.0.0.1:1\"\n[ *x]", "[[.db\"", "[#]",
+                      // ''' inside a one-line string (or a comment) made the old line-based check think a
+                      // multi-line string began, and the bad header after it reached toml++.
+                      "listen = \"1'''2\"\n[\u{14}storage]", "a = 'x\"\"\"'\n[*]", "a = 1 # '''\n[.b]"])
     func tableHeaderWithoutKeyIsASyntaxErrorNotAnAbort(text: String) {
         #expect(throws: (any Error).self) { try SamarindaConfig.parse(text, file: "x.toml") }
         let doc = TOMLDocument(file: "x.toml", text: text)
@@ -54,7 +57,9 @@ extension FuzzFindingsTests {
     }
 
     @Test func validHeadersArraysAndMultilineStringsStillParse() throws {
-        let text = "a = [\n  [1, 2],\n  [\"x\"],\n]\nb = \"\"\"\n[*] catatan\n\"\"\"\n[ server ]\n[[\"tools\"]]\n"
+        // Nested arrays and inline tables on their own lines, and header-like lines inside multi-line
+        // strings (with an escaped quote run), are values, not headers.
+        let text = "a = [\n  [1, 2],\n  [\"x\"],\n  [{x = 1}],\n]\nb = \"\"\"\n[*] catatan \\\"\"\"\n\"\"\"\nc = '''\n[.] \"\n'''\n[ server ]\n[[\"tools\"]]\n"
         let doc = TOMLDocument(file: "x.toml", text: text)
         #expect(doc.errors.isEmpty, "\(doc.errors)")
     }

@@ -39,29 +39,66 @@ public final class TOMLDocument {
     /// The first line whose table header does not start with a key (`[.a]`, `[é]`, `[*]`), if any.
     /// toml++ (under TOMLKit) hits an assertion on such a header and aborts the whole process instead
     /// of reporting a syntax error (found by Scripts/fuzz), so they are refused before it parses.
-    /// Lines inside multi-line strings are skipped; a multi-line array whose line starts with a nested
-    /// array of an unusual first value (`[{x = 1}]`) is refused too, a rare false positive.
+    /// A small lexer (hand-written: it only has to know where strings, comments and values end, which
+    /// no library exposes without parsing) tracks basic, literal and multi-line strings with their
+    /// escapes, comments, and the nesting of arrays and inline tables, so a `[` counts as a header
+    /// only where TOML allows one: first on a line, outside any string or value.
     static func headerWithoutKey(_ text: String) -> Int? {
-        var inBasic = false, inLiteral = false
-        // Split on scalars: "\r\n" is one Character and would not split on "\n".
-        for (index, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = String(String.UnicodeScalarView(scalars))
-            let basicQuotes = line.components(separatedBy: "\"\"\"").count - 1
-            let literalQuotes = line.components(separatedBy: "'''").count - 1
-            let wasInString = inBasic || inLiteral
-            if !inLiteral, basicQuotes % 2 == 1 { inBasic.toggle() }
-            if !inBasic, literalQuotes % 2 == 1 { inLiteral.toggle() }
-            if wasInString { continue }
-            // Unicode scalars, not Characters: "[" followed by a combining mark is one Character.
-            var rest = scalars.drop { $0 == " " || $0 == "\t" }
-            guard rest.first == "[" else { continue }
-            rest = rest.dropFirst()
-            if rest.first == "[" { rest = rest.dropFirst() }
-            rest = rest.drop { $0 == " " || $0 == "\t" }
-            guard let c = rest.first else { return index + 1 }  // "[" alone: toml++ aborts on it too
-            let ok = c == "]" || c == "\"" || c == "'" || c == "-" || c == "_"
-                || ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
-            if !ok { return index + 1 }
+        enum State { case normal, comment, basic, literal, multilineBasic, multilineLiteral }
+        let s = Array(text.unicodeScalars)
+        var state = State.normal
+        var depth = 0  // open arrays and inline tables of the current value
+        var line = 1
+        var lineStart = true  // only spaces and tabs so far on this line
+        var i = 0
+        func at(_ k: Int, _ quote: Unicode.Scalar) -> Bool {
+            k + 2 < s.count && s[k] == quote && s[k + 1] == quote && s[k + 2] == quote
+        }
+        while i < s.count {
+            let c = s[i]
+            if c == "\n" {
+                line += 1
+                lineStart = true
+                // Single-line strings and comments end at the line's end (toml++ reports an unterminated string there).
+                if state == .comment || state == .basic || state == .literal { state = .normal }
+                i += 1
+                continue
+            }
+            switch state {
+            case .comment:
+                break
+            case .basic, .multilineBasic:
+                if c == "\\" { i += 1 }  // skip the escaped scalar
+                else if state == .multilineBasic, at(i, "\"") { state = .normal; i += 2 }
+                else if state == .basic, c == "\"" { state = .normal }
+            case .literal:
+                if c == "'" { state = .normal }
+            case .multilineLiteral:
+                if at(i, "'") { state = .normal; i += 2 }
+            case .normal:
+                if lineStart, depth == 0, c == "[" {
+                    var j = i + 1
+                    if j < s.count, s[j] == "[" { j += 1 }
+                    while j < s.count, s[j] == " " || s[j] == "\t" { j += 1 }
+                    guard j < s.count, s[j] != "\n" else { return line }  // "[" alone: toml++ aborts on it too
+                    let k = s[j]
+                    let ok = k == "]" || k == "\"" || k == "'" || k == "-" || k == "_"
+                        || ("a"..."z").contains(k) || ("A"..."Z").contains(k) || ("0"..."9").contains(k)
+                    if !ok { return line }
+                    // The rest of a header line is a key path (quoted keys included) and a comment.
+                    while i < s.count, s[i] != "\n" { i += 1 }
+                    continue
+                }
+                if c == "#" { state = .comment }
+                else if at(i, "\"") { state = .multilineBasic; i += 2 }
+                else if at(i, "'") { state = .multilineLiteral; i += 2 }
+                else if c == "\"" { state = .basic }
+                else if c == "'" { state = .literal }
+                else if c == "[" || c == "{" { depth += 1 }
+                else if c == "]" || c == "}" { depth = max(0, depth - 1) }
+            }
+            if c != " " && c != "\t" { lineStart = false }
+            i += 1
         }
         return nil
     }
