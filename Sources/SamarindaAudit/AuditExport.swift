@@ -176,7 +176,7 @@ public enum AuditExport {
         return Summary(path: path, firstSeq: summary.first, lastSeq: summary.last, events: summary.events, checkpoints: summary.checkpoints)
     }
 
-    static func verify(data: Data, key: NoteVerifierKey, path: String) throws -> AuditVerdict {
+    static func verify(data: Data, key: NoteVerifierKey, path: String, witnesses: [Witness] = []) throws -> AuditVerdict {
         let decoder = JSONDecoder()
         var header: Line?
         var events: [(seq: Int64, entry: [UInt8], chain: Hash, readable: AuditRecordJSON?)] = []
@@ -219,7 +219,7 @@ public enum AuditExport {
             throw AuditError(.malformed, "\(path): the header's prefix_frontier does not fit start_seq \(startSeq)")
         }
         var verifier = TrailVerifier(key: key, frontier: frontier, chain: chain)
-        verifier.addCheckpoints(notes)
+        verifier.addCheckpoints(notes + witnesses.map(\.asNote))
         for event in events {
             verifier.add(seq: event.seq, entry: event.entry, storedChain: event.chain)
             if verifier.failed {

@@ -38,14 +38,15 @@ extension AuditLog {
 
     /// Recomputes every leaf, the chain, each checkpoint's root and signature (also the
     /// copy of the latest checkpoint kept beside the signing key), and reports the first problem.
-    public func verify() throws -> AuditVerdict {
+    /// `witnesses` are checkpoints kept off the machine (see `Witness`).
+    public func verify(witnesses: [Witness] = []) throws -> AuditVerdict {
         var verifier = TrailVerifier(key: verifierKey)
         return try database.read { c in
             var notes = try c.query("SELECT tree_size, note FROM audit_checkpoints ORDER BY tree_size") { ($0.int(0), $0.text(1), "checkpoint table") }
             if let text = try? String(contentsOfFile: checkpointFilePath, encoding: .utf8), !notes.contains(where: { $0.1 == text }) {
                 notes.append((-1, text, "checkpoint file \(checkpointFilePath)"))
             }
-            verifier.addCheckpoints(notes)
+            verifier.addCheckpoints(notes + witnesses.map(\.asNote))
             let s = try c.prepare("SELECT seq, entry, chain, ts, department, action, outcome FROM audit_events ORDER BY seq")
             while try s.step() {
                 verifier.add(seq: s.int64(0), entry: s.blob(1), storedChain: s.blob(2),
@@ -57,17 +58,17 @@ extension AuditLog {
     }
 
     /// Verifies an export file against a verifier key (C2SP form) — needs nothing from this machine.
-    public func verify(exportFile: String, publicKey: String? = nil) throws -> AuditVerdict {
-        try Self.verify(exportFile: exportFile, publicKey: publicKey ?? self.publicKey)
+    public func verify(exportFile: String, publicKey: String? = nil, witnesses: [Witness] = []) throws -> AuditVerdict {
+        try Self.verify(exportFile: exportFile, publicKey: publicKey ?? self.publicKey, witnesses: witnesses)
     }
 
     /// Verifies an export file with only the public key, as an auditor does off the machine.
-    public static func verify(exportFile: String, publicKey: String) throws -> AuditVerdict {
+    public static func verify(exportFile: String, publicKey: String, witnesses: [Witness] = []) throws -> AuditVerdict {
         let key = try NoteVerifierKey(parsing: publicKey)
         guard let data = FileManager.default.contents(atPath: exportFile) else {
             throw AuditError(.invalidArgument, "cannot read the export file '\(exportFile)': check the path")
         }
-        return try AuditExport.verify(data: data, key: key, path: exportFile)
+        return try AuditExport.verify(data: data, key: key, path: exportFile, witnesses: witnesses)
     }
 
     /// The verifier key of the signing key on this machine, without creating one.

@@ -51,6 +51,10 @@ public struct AuditVerdict: Sendable, Equatable, CustomStringConvertible {
     public internal(set) var signedSize = 0
     /// The key the checkpoints were checked against (C2SP verifier key).
     public internal(set) var key = ""
+    /// Witness checkpoints (kept off the machine) whose root the trail reproduced.
+    public internal(set) var witnessesChecked = 0
+    /// Witness checkpoints older than an export's first event: that export cannot check them.
+    public internal(set) var uncheckedWitnesses: [String] = []
 
     public var unsignedEvents: Int { max(0, treeSize - signedSize) }
 
@@ -60,6 +64,7 @@ public struct AuditVerdict: Sendable, Equatable, CustomStringConvertible {
         }
         var text = "audit trail verified: \(eventsChecked) events, \(checkpointsChecked) signed checkpoints, tree size \(treeSize), root \(hex(rootHash))"
         if unsignedEvents > 0 { text += "; the last \(unsignedEvents) events are chained but not yet covered by a checkpoint ('samarinda audit checkpoint' signs them)" }
+        if witnessesChecked > 0 { text += "; \(witnessesChecked) witness checkpoint(s) you hold match the trail" }
         return text
     }
 }

@@ -23,6 +23,7 @@ struct TrailVerifier {
     private struct Pending {
         let size: Int
         let source: String
+        var isWitness: Bool { source.hasPrefix(Witness.sourcePrefix) }
         let check: NoteVerifierKey.Check
         let checkpoint: Checkpoint?
     }
@@ -114,14 +115,25 @@ struct TrailVerifier {
             let pending = checkpoints[nextCheckpoint]
             nextCheckpoint += 1
             guard checkSignature(pending) else { return }
-            if pending.size < startSize { continue } // before an export's prefix: its leaves are not in the file
+            if pending.size < startSize {  // before an export's prefix: its leaves are not in the file
+                if pending.isWitness { verdict.uncheckedWitnesses.append(pending.source) }
+                continue
+            }
             if pending.size < frontier.size { continue } // only possible when given out of order; sorted, so never
+            if pending.checkpoint!.rootHash != frontier.root, pending.isWitness {
+                // The trail's own checkpoints all matched (or would have failed first): the operator's copy
+                // was rewritten and re-signed with the audit key; only a copy kept elsewhere shows it.
+                fail(1, .rewritten,
+                     "the checkpoint you hold for tree size \(pending.size) (\(pending.source)) was signed over a root that events 1…\(pending.size) no longer produce: the trail was rewritten and its checkpoints signed again since you received that one.")
+                return
+            }
             if pending.checkpoint!.rootHash != frontier.root {
                 fail(firstUnsigned, .rewritten,
                      "the checkpoint for tree size \(pending.size) (\(pending.source)) was signed over a root the events \(firstUnsigned)…\(pending.size) no longer produce: they were changed and their hashes recomputed, but the change could not be signed.")
                 return
             }
             verdict.checkpointsChecked += 1
+            if pending.isWitness { verdict.witnessesChecked += 1 }
             verdict.signedSize = max(verdict.signedSize, pending.size)
         }
     }

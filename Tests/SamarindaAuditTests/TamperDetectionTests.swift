@@ -149,6 +149,54 @@ import Testing
         #expect(v.problem?.seq == 1)
     }
 
+    /// The operator holds the signing key: a rewrite re-signed with it verifies against the trail's own
+    /// checkpoints. A checkpoint kept off the machine before the rewrite still catches it.
+    @Test func rewriteResignedWithTheRealKeyIsCaughtByAWitnessCheckpoint() async throws {
+        let fixture = try await writtenTrail()
+        let original = try fixture.open()
+        let kept = try await original.checkpoint()  // what the Inspektorat took home last month
+        try await original.close()
+        let exportBefore = fixture.dir.path + "/before.jsonl"
+        try rewriteWithRecomputedHashes(fixture)
+        let leaves = try fixture.rows().map { Merkle.leafHash($0.entry) }
+        let signer = try NoteSigner.loadOrCreate(path: AuditLog.keyPath(config: fixture.config), name: fixture.config.audit.origin)
+        let db = try Database(path: fixture.dbPath)
+        try db.write { c in
+            for size in try c.query("SELECT tree_size FROM audit_checkpoints", []) { $0.int(0) } {
+                let resigned = try signer.sign(origin: fixture.config.audit.origin, treeSize: size, rootHash: Merkle.root(leaves[0..<size]))
+                try c.run("UPDATE audit_checkpoints SET note = ? WHERE tree_size = ?", [.text(resigned.note), .integer(Int64(size))])
+            }
+        }
+        try? FileManager.default.removeItem(atPath: fixture.dir.path + "/audit-checkpoint.latest")
+        #expect(try await verdict(fixture).ok, "re-signed with the real key, the trail agrees with itself")
+
+        let log = try fixture.open()
+        let caught = try log.verify(witnesses: [Witness(note: kept.note, source: "inspektorat-2026-10.note")])
+        #expect(caught.problem?.kind == .rewritten, "\(caught)")
+        #expect(caught.description.contains("inspektorat-2026-10.note") && caught.description.contains("signed again"), "\(caught)")
+        // The same check off the machine, from an export and the public key alone.
+        try await log.export(to: exportBefore)
+        let offline = try AuditLog.verify(exportFile: exportBefore, publicKey: log.publicKey,
+                                          witnesses: [Witness(note: kept.note, source: "inspektorat-2026-10.note")])
+        #expect(offline.problem?.kind == .rewritten, "\(offline)")
+        try await log.close()
+    }
+
+    @Test func anUntouchedTrailMatchesItsWitnesses() async throws {
+        let fixture = try await writtenTrail()
+        let log = try fixture.open()
+        let kept = try await log.checkpoint()
+        for n in 26...40 { try await log.append(sampleEvent(n)) }
+        let v = try log.verify(witnesses: [Witness(note: kept.note, source: "kept.note")])
+        #expect(v.ok && v.witnessesChecked == 1, "\(v)")
+        #expect(v.description.contains("1 witness checkpoint(s) you hold match"))
+        // A "witness" signed by another key is refused, not trusted.
+        let stranger = NoteSigner(name: fixture.config.audit.origin, privateKey: .init())
+        let forged = try stranger.sign(origin: fixture.config.audit.origin, treeSize: 25, rootHash: Merkle.root([]))
+        #expect(try log.verify(witnesses: [Witness(note: forged.note, source: "forged.note")]).problem?.kind == .unknownKey)
+        try await log.close()
+    }
+
     @Test func alteredCheckpointFailsItsSignature() async throws {
         let fixture = try await writtenTrail()
         try fixture.tamper(dropTriggers)

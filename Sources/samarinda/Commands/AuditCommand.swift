@@ -62,20 +62,24 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Option(name: .customLong("from-export"), help: ArgumentHelp("Verify this export file (from 'audit export') instead of the database.", valueName: "file")) var exportFile: String?
         @Option(help: ArgumentHelp("The audit public key to trust (NAME+KEYID+KEY from 'audit key'); default: this machine's key.", valueName: "pubkey")) var key: String?
+        @Option(name: .customLong("witness"), help: ArgumentHelp(
+            "A checkpoint kept off this machine (the output of an earlier 'audit checkpoint'); the trail must still reproduce its root. Repeatable.",
+            valueName: "file")) var witnesses: [String] = []
 
         func run() async throws {
             let verdict: AuditVerdict
             do {
+                let held = try witnesses.map { try Witness(file: $0) }
                 if let exportFile {
                     // An auditor off the machine has no database: do not open (or create) one.
                     let trusted = try key ?? AuditLog.localPublicKey(config: options.load())
-                    verdict = try AuditLog.verify(exportFile: exportFile, publicKey: trusted)
+                    verdict = try AuditLog.verify(exportFile: exportFile, publicKey: trusted, witnesses: held)
                 } else {
                     let handle = try await CLIPlatform.open(options)
                     if let key, try NoteVerifierKey(parsing: key) != handle.platform.auditLog.verifierKey {
                         printError("--key is not this trail's signing key (\(handle.platform.auditLog.publicKey)); checking against --key anyway")
                     }
-                    verdict = try handle.platform.auditLog.verify()
+                    verdict = try handle.platform.auditLog.verify(witnesses: held)
                     try await handle.close()
                 }
             } catch let error as AuditError {
@@ -84,6 +88,10 @@ struct AuditCommand: AsyncParsableCommand {
             }
             if verdict.ok {
                 print(verdict.description)
+                if !verdict.uncheckedWitnesses.isEmpty {
+                    printError("not checked: \(verdict.uncheckedWitnesses.joined(separator: ", ")) — older than the export's first event; export from the beginning ('audit export' without --since)")
+                    throw ExitCode(1)
+                }
             } else {
                 printError(verdict.description)
                 throw ExitCode(1)
