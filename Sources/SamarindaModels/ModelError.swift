@@ -69,7 +69,7 @@ public struct ModelError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownModel: 404
         case .timeout: 504
         case .cancelled: 499
-        case .storage: 500
+        case .storage: 503
         default: 502
         }
     }

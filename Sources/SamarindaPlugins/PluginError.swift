@@ -21,6 +21,9 @@ public enum PluginError: Error, Equatable, CustomStringConvertible, Sendable {
     case timeout(String)
     /// No such plugin or tool (or it is disabled, or failed to load).
     case notFound(String)
+    /// The platform could not complete the call now (its audit event could not be written, so the
+    /// result is withheld); not the caller's or the plugin's fault, and worth retrying.
+    case unavailable(String)
 
     public var code: String {
         switch self {
@@ -30,12 +33,13 @@ public enum PluginError: Error, Equatable, CustomStringConvertible, Sendable {
         case .pluginError: "plugin_error"
         case .timeout: "timeout"
         case .notFound: "not_found"
+        case .unavailable: "unavailable"
         }
     }
 
     public var message: String {
         switch self {
-        case .invalidArguments(let m), .forbidden(let m), .timeout(let m), .notFound(let m): m
+        case .invalidArguments(let m), .forbidden(let m), .timeout(let m), .notFound(let m), .unavailable(let m): m
         case .limitExceeded(_, let m): m
         case .pluginError(let m, _): m
         }

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import SamarindaAudit
+import SamarindaCore
 
 /// The one error shape of the API: `{"error": {"type", "message", "code"}}` with the right status.
 /// `type` follows OpenAI's vocabulary so that OpenAI client libraries surface it; `code` is ours
@@ -73,6 +75,21 @@ struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
             default:
                 throw APIError(status: error.status, type: "invalid_request_error", code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
             }
+        } catch let error as StorageError where error.isUnavailable {
+            // The database cannot be written or read right now (disk full, read-only, I/O error, busy):
+            // not the client's fault and not permanent. Nothing was changed; the client may retry.
+            context.logger.error("storage unavailable: \(error)")
+            var shaped = APIError(status: .serviceUnavailable, type: "server_error", code: "storage_unavailable",
+                                  message: "the service cannot use its database right now, so nothing was done (request \(context.logger[metadataKey: "hb.request.id"]?.description ?? "?")); retry shortly; the operator sees the cause in the service log and 'samarinda doctor'")
+            shaped.headers[.retryAfter] = "5"
+            throw shaped
+        } catch let error as AuditError where [.storage, .closed, .tampered].contains(error.kind) {
+            // An action is done only once it is recorded: when the trail cannot record, nothing is done.
+            context.logger.error("audit trail unavailable: \(error)")
+            var shaped = APIError(status: .serviceUnavailable, type: "server_error", code: "audit_unavailable",
+                                  message: "the audit trail could not record this request, so nothing was done (request \(context.logger[metadataKey: "hb.request.id"]?.description ?? "?")); retry shortly; the operator sees the cause in the service log and 'samarinda audit verify'")
+            shaped.headers[.retryAfter] = "5"
+            throw shaped
         } catch is DecodingError {
             throw APIError.badRequest("invalid_json", "the request body is not valid JSON for this endpoint: check the field names and types")
         } catch {

@@ -61,21 +61,30 @@ import SamarindaCore
     /// with SQLITE_READONLY as a read-only file would.
     @Test func readOnlyDatabaseFailsWritesClearlyKeepsReadsAndRecovers() async throws {
         let server = try await FaultServer()
+        let folder = server.pluginsDir + "/umum.gema"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try PluginReloadFaultTests.manifest.replacingOccurrences(of: "VERSION", with: "1.0.0").write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
+        try PluginReloadFaultTests.lua.write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
         await server.start()
         for _ in 0..<3 { #expect(try await server.chat(model: "samarinda-default").status == 200) }
         let acknowledged = try server.platform.auditLog.count()
 
         try server.platform.database.withWriter { try $0.execute("PRAGMA query_only = 1") }
         let reply = try await server.chat(model: "samarinda-default")
-        // The audit event cannot be written, so the answer is refused rather than given unrecorded.
-        #expect((500...599).contains(reply.status), "\(reply.status) \(reply.text)")
-        #expect(reply.errorMessage.contains("request"), "\(reply.text)")
+        // The audit event cannot be written, so the answer is refused rather than given unrecorded:
+        // 503 (the service cannot record now; retry), not a 500 that would read as a bug.
+        #expect(reply.status == 503 && ["storage", "audit_unavailable"].contains(reply.errorCode), "\(reply.status) \(reply.text)")
+        #expect(reply.errorMessage.contains("audit trail") && reply.errorMessage.contains("request"), "\(reply.text)")
+        let tool = try await server.request("POST", "/v1/tools/umum.gema/gema", json: ["teks": "halo"])
+        #expect(tool.status == 503 && tool.errorCode == "unavailable", "\(tool.status) \(tool.text)")
+        #expect(!tool.text.contains("\"teks\":\"halo\""), "the result is withheld when its call cannot be audited")
         #expect(try await server.healthy())
         // Reads still work: the auditor's view of the trail.
         #expect(try server.platform.auditLog.count() >= acknowledged)
 
         try server.platform.database.withWriter { try $0.execute("PRAGMA query_only = 0") }
         #expect(try await server.chat(model: "samarinda-default").status == 200)
+        #expect(try await server.request("POST", "/v1/tools/umum.gema/gema", json: ["teks": "halo"]).status == 200)
         #expect(try server.platform.auditLog.count() >= acknowledged + 1)
         #expect(try server.auditVerdict().ok)
         await server.stop()

@@ -71,6 +71,7 @@ func describe(_ error: PluginError, plugin: String) -> String {
     case .limitExceeded: next = "the call was stopped; make the plugin do less or raise [limits] in its plugin.toml"
     case .timeout: next = "the call was stopped; check what the plugin waits on or raise timeout_ms in its plugin.toml"
     case .pluginError: next = "the plugin failed; see 'audit tail --action tool.call' and fix its code"
+    case .unavailable: next = "the platform could not record the call; check the disk and 'samarinda doctor', then retry"
     }
     return "\(error.code): \(error.message.replacingOccurrences(of: "\n", with: " ")) — \(next)"
 }

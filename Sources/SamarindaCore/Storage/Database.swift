@@ -297,6 +297,12 @@ public struct StorageError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public let sql: String?
 
+    /// The database is out of reach for now (busy, locked, out of memory, read-only, I/O error, disk
+    /// full, cannot open), as opposed to a statement that is wrong: a service answers 503, not 500.
+    public var isUnavailable: Bool {
+        [SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN].contains(code & 0xff)
+    }
+
     public init(code: Int32, message: String, sql: String? = nil) {
         self.code = code
         self.message = message

@@ -344,7 +344,7 @@ public final class PluginHost: Sendable {
             try await audit.record(event)
         } catch {
             // An action is reported done only after its audit event is.
-            throw PluginError.pluginError("the audit trail could not record this call, so its result is withheld: \(error)", traceback: nil)
+            throw PluginError.unavailable("the audit trail could not record this call, so its result is withheld; retry shortly (\(error))")
         }
         switch outcome.result {
         case .success(let v): return v

@@ -45,6 +45,7 @@ struct PlatformTools: ToolProvider {
         case .limitExceeded: 422
         case .timeout: 504
         case .pluginError: 500
+        case .unavailable: 503
         }
     }
 }
