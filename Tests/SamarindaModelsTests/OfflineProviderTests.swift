@@ -26,6 +26,21 @@ struct OfflineProviderTests {
         #expect(answer.model == "extractive")
     }
 
+    /// Asked for requirements, the answer is the list under the matching heading (whose items share
+    /// no word with the question), not the heading alone; the document title line is not repeated.
+    @Test func aMatchingHeadingBringsTheListUnderIt() async throws {
+        let ktp = Passage(documentID: 8, chunkID: 46, collection: "layanan-disdukcapil", title: "Standar Pelayanan KTP-el",
+                          section: "Persyaratan Pembuatan KTP-el Baru",
+                          text: "Persyaratan Pembuatan KTP-el Baru\n1. Telah berusia 17 tahun, sudah kawin, atau pernah kawin.\n2. Kartu Keluarga (KK) yang memuat data pemohon.\n3. Hadir sendiri untuk perekaman data biometrik.",
+                          classification: .biasa, score: 9)
+        let intro = Passage(documentID: 8, chunkID: 44, collection: "layanan-disdukcapil", title: "Standar Pelayanan KTP-el", section: "",
+                            text: "Standar Pelayanan KTP-el\nKTP-el diterbitkan oleh Disdukcapil Kota Samarinda.", classification: .biasa, score: 4)
+        let text = OfflineProvider().answer(question: "Apa syarat membuat KTP-el baru?", passages: [ktp, intro])
+        #expect(text.contains("Persyaratan Pembuatan KTP-el Baru [1]:\n1. Telah berusia 17 tahun, sudah kawin, atau pernah kawin.\n2. Kartu Keluarga (KK) yang memuat data pemohon.\n3. Hadir sendiri"), "\(text)")
+        #expect(!text.contains("Standar Pelayanan KTP-el [2]"), "\(text)")
+        #expect(TextAnalysis.sentences("1. Telah berusia 17 tahun. 2. KK asli.") == ["1. Telah berusia 17 tahun.", "2. KK asli."])
+    }
+
     @Test func saysPlainlyWhenThereAreNoDocuments() async throws {
         let router = Fixture.router(Fixture.config([], alias: ["offline"]))
         let answer = try await router.chat(Fixture.ask("Apa syarat KTP-el?"), context: ModelCallContext(principal: Fixture.staff))

@@ -43,19 +43,61 @@ public struct OfflineProvider: ModelProvider {
             if score > 0 { scored.append((score + passages[c.passage].score * 1e-6, c.passage, c.order, c.text)) }
         }
         scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.passage, $0.order) < ($1.passage, $1.order) }
-        let chosen = scored.prefix(maxSentences).sorted { ($0.passage, $0.order) < ($1.passage, $1.order) }
-        guard !chosen.isEmpty else {
+        let best = Array(scored.prefix(maxSentences))
+        guard !best.isEmpty else {
             return Self.modeNotice + "\n\nDokumen yang ditemukan tidak memuat kalimat yang cocok dengan pertanyaan ini. Dokumen terkait:\n"
                 + passages.enumerated().map { "[\($0.offset + 1)] \($0.element.citationLabel)" }.joined(separator: "\n")
         }
+        // A matching heading ("Persyaratan Pembuatan KTP-el Baru") is not an answer by itself: what
+        // people ask for is the list under it, whose lines rarely repeat the question's words. So a
+        // chosen heading brings the lines of its section along (bounded), best-scoring first.
+        var blocks: [(passage: Int, order: Int, lines: [String])] = []
+        var taken = Set<String>()
+        var budget = Self.maxAnswerLines
+        for c in best {
+            guard !taken.contains(c.text), budget > 0 else { continue }
+            // The document's own title line restates what the citation already names.
+            if c.text.caseInsensitiveCompare(passages[c.passage].title) == .orderedSame { continue }
+            if let body = Self.body(under: c.text, in: passages[c.passage]) {
+                let lines = [c.text] + body.prefix(budget - 1).filter { !taken.contains($0) }
+                guard lines.count > 1 else { continue }  // a bare heading says nothing
+                blocks.append((c.passage, c.order, lines))
+                taken.formUnion(lines)
+                budget -= lines.count
+            } else {
+                blocks.append((c.passage, c.order, [c.text]))
+                taken.insert(c.text)
+                budget -= 1
+            }
+        }
+        blocks.sort { ($0.passage, $0.order) < ($1.passage, $1.order) }
         var cited: [Int] = []
         var lines: [String] = []
-        for c in chosen {
-            lines.append("\(c.text) [\(c.passage + 1)]")
-            if !cited.contains(c.passage) { cited.append(c.passage) }
+        for b in blocks {
+            if b.lines.count == 1 {
+                lines.append("\(b.lines[0]) [\(b.passage + 1)]")
+            } else {
+                lines.append("\(b.lines[0]) [\(b.passage + 1)]:")
+                lines += b.lines.dropFirst()
+            }
+            if !cited.contains(b.passage) { cited.append(b.passage) }
         }
         let sources = cited.sorted().map { "[\($0 + 1)] \(passages[$0].citationLabel)" }
         return Self.modeNotice + "\n\n" + lines.joined(separator: "\n") + "\n\nSumber:\n" + sources.joined(separator: "\n")
+    }
+
+    /// Lines an answer shows at most (headings and the lines under them).
+    static let maxAnswerLines = 12
+
+    /// The lines under `sentence` when it is the heading its passage starts with (the chunker puts
+    /// a section's heading first) or a line ending in ":"; nil when it is an ordinary sentence.
+    static func body(under sentence: String, in passage: Passage) -> [String]? {
+        let lines = passage.text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard let index = lines.firstIndex(of: sentence) else { return nil }
+        let heading = sentence == passage.section.components(separatedBy: " > ").last || (index == 0 && sentence == passage.section)
+            || (sentence.hasSuffix(":") && sentence.count <= 120)
+        guard heading else { return nil }
+        return Array(lines[(index + 1)...])
     }
 
     private func usage(_ call: ProviderCall, _ text: String) -> Usage {

@@ -70,8 +70,10 @@ enum TextAnalysis {
             current.append(ch)
             if ch == "." || ch == "!" || ch == "?" {
                 let next = i + 1 < chars.count ? chars[i + 1] : " "
-                // Not inside numbers or abbreviations like "No.1" / "3.5".
-                if next == " " || next == "\n" || next == "\t" { flush(&current, into: &out) }
+                // Not inside numbers or abbreviations like "No.1" / "3.5", nor after a list marker ("1. ", "a. ").
+                let head = current.trimmingCharacters(in: .whitespaces).dropLast()
+                let marker = (1...3).contains(head.count) && (head.allSatisfy(\.isNumber) || (head.count == 1 && head.allSatisfy(\.isLetter)))
+                if (next == " " || next == "\n" || next == "\t") && !marker { flush(&current, into: &out) }
             }
         }
         flush(&current, into: &out)
