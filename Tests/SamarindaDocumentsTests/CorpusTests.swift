@@ -33,6 +33,17 @@ import Testing
             let hits = try await f.store.search(query: question, principal: People.dinkesStaff, limit: 3)
             #expect(hits.first?.title.contains(title) == true, "\(question) → \(hits.map(\.title))")
         }
+        // A question asking for one part of a service standard ("bagaimana" → procedure, "berapa biaya" →
+        // cost, "syarat" → requirements) gets that part of the right standard first, and only of it.
+        for (question, title, section) in [("Bagaimana mengurus akta kelahiran?", "Akta Kelahiran", "Prosedur"),
+                                           ("Berapa biaya membuat KTP-el?", "KTP-el", "Biaya"),
+                                           ("Bagaimana prosedur PBG?", "Bangunan Gedung", "Prosedur"),
+                                           ("Apa syarat membuat KTP-el?", "KTP-el", "Persyaratan Pembuatan (Penerbitan) KTP-el Baru")] {
+            let hits = try await f.store.search(query: question, principal: People.dinkesStaff, limit: 3)
+            #expect(hits.first?.title.contains(title) == true && hits.first?.section == section, "\(question) → \(hits.map { "\($0.title) — \($0.section)" })")
+        }
+        let pbg = try await f.store.search(query: "Berapa biaya PBG?", principal: People.dinkesStaff, limit: 3)
+        #expect(pbg.first?.title.contains("Bangunan Gedung") == true, "the KK standard's Biaya section must not win: \(pbg.map(\.title))")
         let tunggakan = try await f.store.search(query: "intensifikasi penagihan tunggakan", principal: People.dinkesStaff, limit: 20)
         #expect(tunggakan.allSatisfy { $0.collection != "bapenda-internal" })
     }

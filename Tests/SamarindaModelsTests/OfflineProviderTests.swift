@@ -41,6 +41,20 @@ struct OfflineProviderTests {
         #expect(TextAnalysis.sentences("1. Telah berusia 17 tahun. 2. KK asli.") == ["1. Telah berusia 17 tahun.", "2. KK asli."])
     }
 
+    /// "Bagaimana…" asks for a procedure: the Prosedur section of the document about the question is
+    /// quoted even though its heading shares no word with the question; another document's
+    /// Prosedur section is not.
+    @Test func aQuestionForAProcedureQuotesTheProcedureSection() async throws {
+        let akta = Passage(documentID: 6, chunkID: 35, collection: "layanan-disdukcapil", title: "Standar Pelayanan Akta Kelahiran", section: "Prosedur",
+                           text: "Prosedur\n1. Pelapor mengisi formulir pelaporan kelahiran.\n2. Petugas memverifikasi data.\n3. Kutipan akta kelahiran diterbitkan.",
+                           classification: .biasa, score: 8)
+        let pbg = Passage(documentID: 13, chunkID: 70, collection: "layanan-dpmptsp", title: "Persetujuan Bangunan Gedung", section: "Prosedur",
+                          text: "Prosedur\n1. Pemohon mendaftar pada SIMBG.", classification: .biasa, score: 3)
+        let text = OfflineProvider().answer(question: "Bagaimana mengurus akta kelahiran?", passages: [akta, pbg])
+        #expect(text.contains("Prosedur [1]:\n1. Pelapor mengisi formulir pelaporan kelahiran.\n2. Petugas memverifikasi data.\n3. Kutipan"), "\(text)")
+        #expect(!text.contains("SIMBG"), "\(text)")
+    }
+
     @Test func saysPlainlyWhenThereAreNoDocuments() async throws {
         let router = Fixture.router(Fixture.config([], alias: ["offline"]))
         let answer = try await router.chat(Fixture.ask("Apa syarat KTP-el?"), context: ModelCallContext(principal: Fixture.staff))

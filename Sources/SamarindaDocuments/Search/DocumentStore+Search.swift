@@ -46,7 +46,7 @@ extension DocumentStore {
                     fields["embeddings"] = "unavailable: \(error)"
                 }
             }
-            ranked = try boostedByHeadings(ranked, terms: Set(terms))
+            ranked = try boostedByHeadings(ranked, terms: Set(terms), asking: ServiceComponent.asked(in: query))
             hits = try hydrate(Array(ranked.prefix(k)), terms: Set(terms), scope: scope)
         }
 
@@ -69,9 +69,11 @@ extension DocumentStore {
     /// comes first: BM25 over short chunks alone ranks "KTP-el orang tua" in the akta kelahiran
     /// requirements above the KTP-el standard's own requirements. The score grows by half for a title
     /// holding every query term and by a quarter for such a section heading (scores here are
-    /// higher-is-better and positive).
-    func boostedByHeadings(_ ranked: [(id: Int64, score: Double)], terms: Set<String>) throws -> [(id: Int64, score: Double)] {
-        guard !ranked.isEmpty, !terms.isEmpty else { return ranked }
+    /// higher-is-better and positive), and by half again for a section that is the part of a service
+    /// standard the question asks for (`asking`: "bagaimana" → Prosedur, "berapa biaya" → Biaya).
+    func boostedByHeadings(_ ranked: [(id: Int64, score: Double)], terms: Set<String>,
+                           asking: Set<ServiceComponent> = []) throws -> [(id: Int64, score: Double)] {
+        guard !ranked.isEmpty, !terms.isEmpty || !asking.isEmpty else { return ranked }
         let ids = "[" + ranked.map { String($0.id) }.joined(separator: ",") + "]"
         let headings = try database.read { c in
             try c.query("""
@@ -79,14 +81,22 @@ extension DocumentStore {
                 WHERE c.id IN (SELECT value FROM json_each(?))
                 """, [.text(ids)]) { ($0.int64(0), $0.text(1), $0.text(2)) }
         }
-        var overlap: [Int64: (title: Double, section: Double)] = [:]
-        for (id, title, section) in headings {
-            let t = Set(analyzer.terms(title)), s = Set(analyzer.terms(section))
-            overlap[id] = (Double(terms.intersection(t).count) / Double(terms.count), Double(terms.intersection(s).count) / Double(terms.count))
+        var overlap: [Int64: (title: Double, section: Double, part: Double)] = [:]
+        let count = Double(max(terms.count, 1))
+        let analyzed = headings.map { (id: $0.0, title: Set(analyzer.terms($0.1)), section: $0.2) }
+        // The part boost applies only within the documents most about the question's subject (the
+        // titles sharing the most words with it): "berapa biaya PBG" must not lift the Biaya section
+        // of the KK standard, nor "syarat pindah datang penduduk" the KTP-el (penduduk) standard's.
+        let subject = analyzed.map { terms.intersection($0.title).count }.max() ?? 0
+        for h in analyzed {
+            let shared = terms.intersection(h.title).count
+            let part = !asking.isEmpty && subject > 0 && shared == subject
+                && !asking.isDisjoint(with: ServiceComponent.named(byHeading: h.section)) ? 1.0 : 0.0
+            overlap[h.id] = (Double(shared) / count, Double(terms.intersection(Set(analyzer.terms(h.section))).count) / count, part)
         }
         return ranked.map { r in
-            let o = overlap[r.id] ?? (0, 0)
-            return (r.id, r.score * (1 + 0.5 * o.title + 0.25 * o.section))
+            let o = overlap[r.id] ?? (0, 0, 0)
+            return (r.id, r.score * (1 + 0.5 * o.title + 0.25 * o.section) * (1 + 0.5 * o.part))
         }.sorted { $0.score > $1.score }
     }
 

@@ -28,6 +28,9 @@ public struct OfflineProvider: ModelProvider {
         var candidates: [(passage: Int, order: Int, text: String, terms: Set<String>)] = []
         for (p, passage) in passages.enumerated() {
             for (i, s) in TextAnalysis.sentences(passage.text).enumerated() {
+                // An all-capitals line ("PEMBAYARAN DAN SANKSI") is a regulation's chapter title, not an answer.
+                let letters = s.filter(\.isLetter)
+                if letters.count >= 3, letters.allSatisfy(\.isUppercase), Self.body(under: s, in: passage) == nil { continue }
                 candidates.append((p, i, s, Set(TextAnalysis.terms(s))))
             }
         }
@@ -35,15 +38,29 @@ public struct OfflineProvider: ModelProvider {
         var df: [String: Int] = [:]
         for c in candidates { for t in c.terms where questionTerms.contains(t) { df[t, default: 0] += 1 } }
         let n = Double(max(candidates.count, 1))
+        // "Bagaimana…" asks for a procedure, "berapa biaya…" for the cost: the heading of such a section
+        // counts as matching even when it shares no word with the question (the search ranked it).
+        let asked = ServiceComponent.asked(in: question)
+        // …within the documents most about the question's subject (titles sharing the most words with it).
+        let titleShared = passages.map { questionTerms.intersection(TextAnalysis.terms($0.title)).count }
+        let subject = titleShared.max() ?? 0
         var scored: [(score: Double, passage: Int, order: Int, text: String)] = []
         for c in candidates {
             var score = 0.0
             for t in c.terms where questionTerms.contains(t) { score += 1 + log(n / Double(df[t] ?? 1)) }
+            if !asked.isEmpty, c.order == 0, subject > 0, titleShared[c.passage] == subject,
+               Self.body(under: c.text, in: passages[c.passage]) != nil,
+               !asked.isDisjoint(with: ServiceComponent.named(byHeading: c.text)) {
+                score += 2 + log(n)
+            }
             // A small bonus for the passage's retrieval rank keeps ties stable and sensible.
             if score > 0 { scored.append((score + passages[c.passage].score * 1e-6, c.passage, c.order, c.text)) }
         }
         scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.passage, $0.order) < ($1.passage, $1.order) }
-        let best = Array(scored.prefix(maxSentences))
+        // Sentences far weaker than the best one are left out: a passage that merely shares one common
+        // word ("prosedur") with the question is not part of the answer.
+        let top = scored.first?.score ?? 0
+        let best = Array(scored.prefix(maxSentences).filter { $0.score >= top / 2 })
         guard !best.isEmpty else {
             return Self.modeNotice + "\n\nDokumen yang ditemukan tidak memuat kalimat yang cocok dengan pertanyaan ini. Dokumen terkait:\n"
                 + passages.enumerated().map { "[\($0.offset + 1)] \($0.element.citationLabel)" }.joined(separator: "\n")
@@ -54,8 +71,9 @@ public struct OfflineProvider: ModelProvider {
         var blocks: [(passage: Int, order: Int, lines: [String])] = []
         var taken = Set<String>()
         var budget = Self.maxAnswerLines
+        var expanded = Set<Int>()  // passages whose section is already quoted whole
         for c in best {
-            guard !taken.contains(c.text), budget > 0 else { continue }
+            guard !taken.contains(c.text), !expanded.contains(c.passage), budget > 0 else { continue }
             // The document's own title line restates what the citation already names.
             if c.text.caseInsensitiveCompare(passages[c.passage].title) == .orderedSame { continue }
             if let body = Self.body(under: c.text, in: passages[c.passage]) {
@@ -63,6 +81,7 @@ public struct OfflineProvider: ModelProvider {
                 guard lines.count > 1 else { continue }  // a bare heading says nothing
                 blocks.append((c.passage, c.order, lines))
                 taken.formUnion(lines)
+                expanded.insert(c.passage)
                 budget -= lines.count
             } else {
                 blocks.append((c.passage, c.order, [c.text]))
