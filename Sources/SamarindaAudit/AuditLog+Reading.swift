@@ -50,7 +50,7 @@ extension AuditLog {
             let s = try c.prepare("SELECT seq, entry, chain, ts, department, action, outcome FROM audit_events ORDER BY seq")
             while try s.step() {
                 verifier.add(seq: s.int64(0), entry: s.blob(1), storedChain: s.blob(2),
-                             columns: .init(ts: s.int64(3), department: s.text(4), action: s.text(5), outcome: s.text(6)))
+                             columns: .init(ts: s.int64(3), department: s.blob(4), action: s.blob(5), outcome: s.blob(6)))
                 if verifier.failed && !verifier.stillSearching { break }
             }
             return verifier.finish()

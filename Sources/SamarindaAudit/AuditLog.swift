@@ -50,7 +50,12 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
     /// The chain value before the first event.
     static let chainSeed: Hash = Array(repeating: 0, count: 32)
 
-    static func chainHash(_ previous: Hash, _ leaf: Hash) -> Hash { sha256(previous, leaf) }
+    static func chainHash(_ previous: Hash, _ leaf: Hash) -> Hash {
+        var hasher = SHA256()
+        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        leaf.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { Array($0) }
+    }
 
     /// The audit tables. Triggers refuse UPDATE and DELETE: against accidents and
     /// careless tools. The hashes and signatures are the real protection.

@@ -170,9 +170,10 @@ struct TrailVerifier {
     /// The filter columns stored beside an entry, compared byte for byte with what the entry says.
     struct Columns {
         let ts: Int64
-        let department: String
-        let action: String
-        let outcome: String
+        // The UTF-8 bytes of the stored text columns, compared byte for byte with the entry's.
+        let department: [UInt8]
+        let action: [UInt8]
+        let outcome: [UInt8]
 
         func match(_ entry: [UInt8]) -> Bool {
             // Layout (see AuditEntry): version, seq, ts, principal, department, role, key?, action, target, classification, outcome.
@@ -193,7 +194,7 @@ struct TrailVerifier {
             offset += 1
             if hasKey == 1 { guard next() != nil else { return false } }
             guard let action = next(), next() != nil, next() != nil, let outcome = next() else { return false }
-            return self.department.utf8.elementsEqual(department) && self.action.utf8.elementsEqual(action) && self.outcome.utf8.elementsEqual(outcome)
+            return self.department[...] == department && self.action[...] == action && self.outcome[...] == outcome
         }
     }
 }
