@@ -190,7 +190,7 @@ let package = Package(
         ),
         .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaWebTests", dependencies: ["SamarindaWeb", "SamarindaServer", "SamarindaRuntime", "SamarindaAudit", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SamarindaCLITests",

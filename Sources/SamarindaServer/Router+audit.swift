@@ -48,6 +48,22 @@ extension SamarindaService {
             if let last { body["last_checkpoint"] = ["tree_size": last.treeSize, "note": last.note] }
             return try jsonResponse(body)
         }
+        router.get("/v1/audit/receipt/{seq}") { _, context in
+            let principal = try context.require(.auditor, .admin)
+            guard let seq = context.parameters.get("seq", as: Int64.self) else {
+                throw APIError.badRequest("invalid_seq", "the event number must be a whole number, e.g. /v1/audit/receipt/42")
+            }
+            let receipt: AuditReceipt
+            do {
+                receipt = try await log.receipt(seq: seq)
+            } catch let error as AuditError where error.kind == .invalidArgument {
+                throw APIError.notFound(error.message, code: "no_such_event")
+            }
+            try await log.record(AuditEvent(actor: AuditActor(principal), action: "audit.receipt", target: "event:\(seq)",
+                                              fields: ["tree_size": String(receipt.treeSize)], requestID: context.requestID))
+            let data = try JSONEncoder.sorted.encode(receipt)
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
         router.get("/v1/audit/report") { request, context in
             try context.require(.auditor, .admin)
             let month = request.uri.queryParameters["month"].map(String.init) ?? currentMonth()

@@ -110,4 +110,21 @@ import SamarindaCore
         let bad = try cli.run(["audit", "digest", "--json", "{nik"])
         #expect(bad.status == 2 && bad.stderr.contains("not valid JSON"), "\(bad.stderr)")
     }
+
+    /// A receipt for one event, checked off the machine with the public key alone; an edited one is refused.
+    @Test func auditReceiptIsCheckedWithThePublicKeyAlone() throws {
+        let cli = try CLI()
+        #expect(try cli.run(["keys", "create", "--name", "loket", "--department", "disdukcapil", "--role", "staff"]).status == 0)
+        let key = try cli.run(["audit", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let file = cli.dir.path + "/receipt.json"
+        let made = try cli.run(["audit", "receipt", "1", "--output", file])
+        #expect(made.status == 0 && made.stdout.contains("written to"), "\(made.stdout) \(made.stderr)")
+        let checked = try cli.run(["audit", "check-receipt", file, "--key", key], withConfig: false)
+        #expect(checked.status == 0 && checked.stdout.contains("receipt verified: event 1"), "\(checked.stdout) \(checked.stderr)")
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "loket", with: "lokeT").write(toFile: file, atomically: true, encoding: .utf8)
+        let edited = try cli.run(["audit", "check-receipt", file, "--key", key], withConfig: false)
+        #expect(edited.status == 1 && edited.stderr.contains("receipt NOT valid"), "\(edited.stdout) \(edited.stderr)")
+        #expect(try cli.run(["audit", "receipt", "999"]).status == 1)
+    }
 }

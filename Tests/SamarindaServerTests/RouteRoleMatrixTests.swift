@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SamarindaAudit
 import SamarindaCore
 
 /// Every route × every role: allowed roles get through (2xx), the others get 403 with the error
@@ -26,6 +27,7 @@ import SamarindaCore
         Route(method: "GET", path: "/v1/audit", json: nil, allowed: ["admin", "auditor"]),
         Route(method: "GET", path: "/v1/audit/verify", json: nil, allowed: ["admin", "auditor"]),
         Route(method: "GET", path: "/v1/audit/report?month=2026-11", json: nil, allowed: ["admin", "auditor"]),
+        Route(method: "GET", path: "/v1/audit/receipt/1", json: nil, allowed: ["admin", "auditor"]),
         Route(method: "GET", path: "/v1/plugins", json: nil, allowed: ["admin"]),
         Route(method: "POST", path: "/mcp", json: ["jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": [String: String]()], allowed: everyoneButAuditor),
     ]
@@ -49,6 +51,19 @@ import SamarindaCore
             }
         }
         #expect(try await server.request("GET", "/healthz").status == 200)
+        await server.stop()
+    }
+
+    /// An auditor fetches a receipt for one event and anyone with the public key can check it.
+    @Test func auditReceiptOverHTTPChecksWithThePublicKeyAlone() async throws {
+        let server = try await TestServer()
+        let reply = try await server.request("GET", "/v1/audit/receipt/2", key: server.key("auditor"))
+        #expect(reply.status == 200, "\(reply.text)")
+        let verdict = try AuditReceipt.check(Data(reply.text.utf8), publicKey: server.platform.auditLog.publicKey)
+        #expect(verdict.seq == 2)
+        #expect(try await server.request("GET", "/v1/audit/receipt/999999", key: server.key("auditor")).errorCode == "no_such_event")
+        #expect(try await server.request("GET", "/v1/audit/receipt/abc", key: server.key("auditor")).status == 400)
+        #expect(try await server.auditEvents(action: "audit.receipt").count == 1, "giving a receipt is audited")
         await server.stop()
     }
 }

@@ -9,7 +9,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Read, verify, export and report on the tamper-evident audit trail.",
-        subcommands: [Tail.self, Verify.self, Export.self, Checkpoint.self, Key.self, DigestText.self, Report.self]
+        subcommands: [Tail.self, Verify.self, Export.self, Checkpoint.self, Key.self, DigestText.self, Receipt.self, CheckReceipt.self, Report.self]
     )
 
     struct Tail: AsyncParsableCommand {
@@ -184,6 +184,61 @@ struct AuditCommand: AsyncParsableCommand {
                                                               fields: ["json": String(json)]))
             print(digest)
             try await handle.close()
+        }
+    }
+
+    struct Receipt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a receipt for one event: the event and the proof that it is in a signed checkpoint.",
+            discussion: "Whoever receives it checks it with 'audit check-receipt FILE --key K' and the public key alone, without seeing any other event. Each receipt given is audited.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The event's sequence number (see 'audit tail').") var seq: Int64
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write the receipt to this file instead of standard output.", valueName: "file")) var output: String?
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            do {
+                let receipt = try await handle.platform.auditLog.receipt(seq: seq)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                let data = try encoder.encode(receipt)
+                try await handle.platform.audit.record(AuditEvent(actor: AuditActor(handle.operatorPrincipal), action: "audit.receipt",
+                                                                  target: "event:\(seq)", fields: ["tree_size": String(receipt.treeSize)]))
+                if let output {
+                    try data.write(to: URL(fileURLWithPath: output))
+                    print("receipt for event \(seq) (tree size \(receipt.treeSize)) written to \(output)")
+                } else {
+                    print(String(decoding: data, as: UTF8.self))
+                }
+            } catch let error as AuditError {
+                printError(error.message)
+                try await handle.close()
+                throw ExitCode(1)
+            }
+            try await handle.close()
+        }
+    }
+
+    struct CheckReceipt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check-receipt",
+            abstract: "Check an event receipt with the audit public key alone (no database needed).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The receipt file written by 'audit receipt'.") var file: String
+        @Option(help: ArgumentHelp("The audit public key to trust (from 'audit key'); default: this machine's key.", valueName: "pubkey")) var key: String?
+
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                printError("cannot read the receipt '\(file)': check the path")
+                throw ExitCode(2)
+            }
+            do {
+                let trusted = try key ?? AuditLog.localPublicKey(config: options.load())
+                print(try AuditReceipt.check(data, publicKey: trusted).description)
+            } catch let error as AuditError {
+                printError("receipt NOT valid: \(error.message)")
+                throw ExitCode(1)
+            }
         }
     }
 
