@@ -82,7 +82,7 @@ struct OfflineProviderTests {
 
     @Test func askServiceRetrievesThenAnswers() async throws {
         struct Fixed: PassageRetriever {
-            func retrieve(question: String, for principal: Principal, limit: Int) async throws -> [Passage] { OfflineProviderTests.passages }
+            func retrieve(question: String, for principal: Principal, limit: Int, requestID: String?) async throws -> [Passage] { OfflineProviderTests.passages }
         }
         var config = Fixture.config([], alias: ["offline"])
         config.models = [ModelAlias(name: "samarinda-default", providers: ["offline"])]

@@ -21,6 +21,9 @@ import SamarindaCore
         #expect(calls.count == 1)
         #expect(calls.first?.fields["provider"] == "offline")
         #expect(calls.first?.fields["prompt"]?.hasPrefix("hmac-sha256:") == true)
+        // The retrieval that fed the answer is found beside it: same request id.
+        let searches = try await server.auditEvents(action: "docs.search")
+        #expect(calls.first?.requestID != nil && searches.contains { $0.requestID == calls.first?.requestID }, "\(searches.map(\.requestID))")
         await server.stop()
     }
 

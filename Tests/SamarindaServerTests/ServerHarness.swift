@@ -91,6 +91,7 @@ struct SeenEvent {
     let outcome: String
     let target: String
     let fields: [String: String]
+    let requestID: String?
     let raw: String
 }
 
@@ -98,7 +99,8 @@ extension TestServer {
     /// The audit events written so far with this action.
     func auditEvents(action: String) async throws -> [SeenEvent] {
         try platform.auditLog.tail(limit: 10_000, action: action).map(\.event).map {
-            SeenEvent(action: $0.action, keyID: $0.actor.keyID, outcome: $0.outcome.name, target: $0.target, fields: $0.fields, raw: "\($0)")
+            SeenEvent(action: $0.action, keyID: $0.actor.keyID, outcome: $0.outcome.name, target: $0.target, fields: $0.fields,
+                      requestID: $0.requestID, raw: "\($0)")
         }
     }
 }

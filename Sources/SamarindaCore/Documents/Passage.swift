@@ -34,5 +34,6 @@ public struct Passage: Sendable, Equatable, Codable {
 /// Finds the passages a principal may see that answer a question. Implemented by the documents
 /// module; used by the model layer (`ask`, retrieval for chat) without depending on it.
 public protocol PassageRetriever: Sendable {
-    func retrieve(question: String, for principal: Principal, limit: Int) async throws -> [Passage]
+    /// `requestID` goes into the search's audit event, so it is found beside the model call it fed.
+    func retrieve(question: String, for principal: Principal, limit: Int, requestID: String?) async throws -> [Passage]
 }

@@ -200,7 +200,7 @@ extension DocumentStore {
 
 extension DocumentStore: PassageRetriever {
     /// Passages for `ask` and for chat retrieval: the same access-filtered, audited search.
-    public func retrieve(question: String, for principal: Principal, limit: Int) async throws -> [Passage] {
-        try await search(query: question, principal: principal, limit: limit).map(\.passage)
+    public func retrieve(question: String, for principal: Principal, limit: Int, requestID: String?) async throws -> [Passage] {
+        try await search(query: question, principal: principal, limit: limit, requestID: requestID).map(\.passage)
     }
 }

@@ -5,7 +5,7 @@ import SamarindaCore
 /// so `ask` still answers (and says it found no documents).
 public struct NoPassageRetriever: PassageRetriever {
     public init() {}
-    public func retrieve(question: String, for principal: Principal, limit: Int) async throws -> [Passage] { [] }
+    public func retrieve(question: String, for principal: Principal, limit: Int, requestID: String?) async throws -> [Passage] { [] }
 }
 
 /// Builds the retrieval-augmented prompt: the passages numbered as the citations the answer must use.
@@ -47,7 +47,7 @@ public struct AskService: Sendable {
     }
 
     public func passages(for question: String, principal: Principal) async throws -> [Passage] {
-        try await retriever.retrieve(question: question, for: principal, limit: passageLimit)
+        try await retriever.retrieve(question: question, for: principal, limit: passageLimit, requestID: nil)
     }
 
     public func request(question: String, passages: [Passage], model: String, classification: Classification?) -> ChatRequest {

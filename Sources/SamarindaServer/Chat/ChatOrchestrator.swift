@@ -42,7 +42,7 @@ struct ChatOrchestrator: Sendable {
         if retrieval ?? request.model.hasPrefix("samarinda-") {
             let question = request.lastUserText
             if !question.isEmpty {
-                passages = try await platform.retriever.retrieve(question: question, for: principal, limit: 5)
+                passages = try await platform.retriever.retrieve(question: question, for: principal, limit: 5, requestID: requestID)
             }
             if !passages.isEmpty {
                 let context = RetrievalPrompt.messages(question: question, passages: passages)[0].content ?? ""
