@@ -3,11 +3,14 @@ import SamarindaCore
 
 extension AuditLog {
     /// The latest events matching the filters, oldest first (at most `limit`).
-    /// `afterSeq` returns only events after that sequence number (for `tail -f`).
+    /// `afterSeq` returns only events after that sequence number (for `tail -f`). `containing` keeps
+    /// events whose entry holds that text anywhere (a digest from `contentDigest`, a key id, a
+    /// document id): a scan of the trail, for investigations.
     public func tail(limit: Int = 50, department: String? = nil, action: String? = nil, outcome: String? = nil,
-                     since: Date? = nil, afterSeq: Int64? = nil) throws -> [AuditRecord] {
+                     since: Date? = nil, afterSeq: Int64? = nil, containing: String? = nil) throws -> [AuditRecord] {
         var conditions: [String] = []
         var arguments: [SQLValue] = []
+        if let containing, !containing.isEmpty { conditions.append("instr(entry, ?) > 0"); arguments.append(.blob(Array(containing.utf8))) }
         if let department { conditions.append("department = ?"); arguments.append(.text(department)) }
         if let action { conditions.append("action = ?"); arguments.append(.text(action)) }
         if let outcome { conditions.append("outcome = ?"); arguments.append(.text(outcome)) }

@@ -27,7 +27,7 @@ extension SamarindaService {
             }
             func param(_ name: String) -> String? { q[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
             var records = try log.tail(limit: limit, department: param("department"), action: param("action"),
-                                       outcome: param("outcome"), since: since)
+                                       outcome: param("outcome"), since: since, containing: param("containing"))
             if let until { records = records.filter { $0.event.timestamp < until } }
             let items = records.map(AuditRecordJSON.init)
             let data = try JSONEncoder.sorted.encode(AuditPage(object: "list", data: items, total: try log.count()))
@@ -47,6 +47,24 @@ extension SamarindaService {
             }
             if let last { body["last_checkpoint"] = ["tree_size": last.treeSize, "note": last.note] }
             return try jsonResponse(body)
+        }
+        // The keyed digest of a text (tool arguments as canonical JSON with "json": true), so an auditor
+        // can find the events about a NIK with GET /v1/audit?containing=<digest>. Each lookup is audited.
+        router.post("/v1/audit/digest") { request, context in
+            let principal = try context.require(.auditor, .admin)
+            struct Body: Decodable { let text: String; let json: Bool? }
+            let body = try await request.decode(as: Body.self, context: context)
+            var content = body.text
+            if body.json == true {
+                guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.text.utf8)) else {
+                    throw APIError.badRequest("invalid_json", "with \"json\": true, text must be JSON, e.g. {\"text\": \"{\\\"nik\\\": \\\"6472014501900003\\\"}\", \"json\": true}")
+                }
+                content = value.jsonText
+            }
+            let digest = log.contentDigest(content)
+            try await log.record(AuditEvent(actor: AuditActor(principal), action: "audit.digest", target: digest,
+                                            fields: ["json": String(body.json == true)], requestID: context.requestID))
+            return try jsonResponse(["digest": digest])
         }
         router.get("/v1/audit/receipt/{seq}") { _, context in
             let principal = try context.require(.auditor, .admin)

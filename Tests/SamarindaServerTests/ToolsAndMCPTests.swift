@@ -46,6 +46,22 @@ import SamarindaCore
         await server.stop()
     }
 
+    /// An auditor finds the tool calls about a NIK over HTTP — the NIK itself is not in the trail.
+    @Test func anAuditorFindsTheCallsAboutANIKByItsDigest() async throws {
+        let server = try await TestServer(withPlugins: true)
+        #expect(try await server.request("POST", "/v1/tools/disdukcapil.cek-nik/cek_nik", key: server.key("staff-dinkes"), json: ["nik": validNIK]).status == 200)
+        let digest = try await server.request("POST", "/v1/audit/digest", key: server.key("auditor"),
+                                              json: ["text": "{\"nik\": \"\(validNIK)\"}", "json": true])
+        let value = try #require(digest.json["digest"] as? String, "\(digest.text)")
+        #expect(value.hasPrefix("hmac-sha256:"))
+        let found = try await server.request("GET", "/v1/audit?containing=\(value)", key: server.key("auditor"))
+        let actions = (found.json["data"] as? [[String: Any]])?.compactMap { $0["action"] as? String } ?? []
+        #expect(actions.contains("tool.call") && actions.contains("audit.digest"), "\(found.text)")
+        #expect(!found.text.contains(validNIK))
+        #expect(try await server.request("POST", "/v1/audit/digest", key: server.key("auditor"), json: ["text": "{nik", "json": true]).status == 400)
+        await server.stop()
+    }
+
     @Test func pluginsRouteIsForAdmins() async throws {
         let server = try await TestServer(withPlugins: true)
         let admin = try await server.request("GET", "/v1/plugins", key: server.key("admin"))

@@ -19,6 +19,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Only events of this department, e.g. disdukcapil.") var department: String?
         @Option(help: "Only events with this action, e.g. tool.call, model.call, auth.fail.") var action: String?
         @Option(help: "Only events with this outcome: ok, denied or error.") var outcome: String?
+        @Option(help: ArgumentHelp("Only events holding this text anywhere, e.g. a digest from 'audit digest', a key id or a document id.", valueName: "text")) var containing: String?
         @Option(help: "How many events to show.") var limit = 50
         @Flag(help: "Print JSON lines instead of readable lines.") var json = false
 
@@ -30,13 +31,13 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let handle = try await CLIPlatform.open(options)
             let log = handle.platform.auditLog
-            var records = try log.tail(limit: limit, department: department, action: action, outcome: outcome)
+            var records = try log.tail(limit: limit, department: department, action: action, outcome: outcome, containing: containing)
             records.forEach(show)
             if follow {
                 var last = try records.last?.seq ?? log.count()
                 while true {
                     try await Task.sleep(for: .milliseconds(500))
-                    records = try log.tail(limit: 1000, department: department, action: action, outcome: outcome, afterSeq: last)
+                    records = try log.tail(limit: 1000, department: department, action: action, outcome: outcome, afterSeq: last, containing: containing)
                     records.forEach(show)
                     if let seq = records.last?.seq { last = seq }
                 }
