@@ -181,7 +181,7 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let handle = try await CLIPlatform.open(options)
             let digest = handle.platform.auditLog.contentDigest(content)
-            try await handle.platform.audit.record(AuditEvent(actor: AuditActor(Principal.system), action: "audit.digest", target: digest,
+            try await handle.platform.audit.record(AuditEvent(actor: AuditActor(handle.operatorPrincipal), action: "audit.digest", target: digest,
                                                               fields: ["json": String(json)]))
             print(digest)
             try await handle.close()
