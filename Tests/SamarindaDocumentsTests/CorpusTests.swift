@@ -44,6 +44,7 @@ import Testing
         }
         let pbg = try await f.store.search(query: "Berapa biaya PBG?", principal: People.dinkesStaff, limit: 3)
         #expect(pbg.first?.title.contains("Bangunan Gedung") == true, "the KK standard's Biaya section must not win: \(pbg.map(\.title))")
+        #expect(pbg.first?.text.contains("retribusi") == true, "a cost question matches the standard's word for it: \(pbg.first?.section ?? "")")
         let tunggakan = try await f.store.search(query: "intensifikasi penagihan tunggakan", principal: People.dinkesStaff, limit: 20)
         #expect(tunggakan.allSatisfy { $0.collection != "bapenda-internal" })
     }

@@ -30,6 +30,9 @@ public enum ServiceComponent: String, CaseIterable, Sendable {
         }
     }
 
+    /// The words service standards and regional regulations use for what a service costs.
+    public static let costVocabulary = ["biaya", "tarif", "retribusi", "pembayaran"]
+
     /// The parts `question` asks for (often none).
     public static func asked(in question: String) -> Set<ServiceComponent> {
         let text = normalized(question)

@@ -33,9 +33,17 @@ extension DocumentStore {
         let k = max(1, min(limit, 100))
         let terms = Array(NSOrderedSet(array: analyzer.terms(query)).compactMap { $0 as? String }.prefix(32))
 
+        // A question that asks what something costs matches the words standards use for it
+        // ("Berapa biaya PBG?" → the retribusi step); for matching only, not for highlights or boosts.
+        let asking = ServiceComponent.asked(in: query)
+        var matchTerms = terms
+        if asking.contains(.cost) {
+            for t in ServiceComponent.costVocabulary.flatMap(analyzer.terms) where !matchTerms.contains(t) { matchTerms.append(t) }
+        }
+
         var hits: [SearchHit] = []
         if !scope.isEmpty, !terms.isEmpty || embedder != nil {
-            let lexical = terms.isEmpty ? [] : try bm25(terms: terms, scope: scope, limit: embedder == nil ? k * 3 : k * 4)
+            let lexical = terms.isEmpty ? [] : try bm25(terms: matchTerms, scope: scope, limit: embedder == nil ? k * 3 : k * 4)
             var ranked: [(id: Int64, score: Double)] = lexical.map { ($0.id, -$0.bm25) }
             if let embedder {
                 do {
@@ -46,7 +54,7 @@ extension DocumentStore {
                     fields["embeddings"] = "unavailable: \(error)"
                 }
             }
-            ranked = try boostedByHeadings(ranked, terms: Set(terms), asking: ServiceComponent.asked(in: query))
+            ranked = try boostedByHeadings(ranked, terms: Set(terms), asking: asking)
             hits = try hydrate(Array(ranked.prefix(k)), terms: Set(terms), scope: scope)
         }
 
