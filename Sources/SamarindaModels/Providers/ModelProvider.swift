@@ -47,6 +47,29 @@ extension ProviderConfig {
     }
 }
 
+extension HTTPClient {
+    /// Sends a request to `provider` and returns its answer when the status is 2xx; any other status
+    /// becomes that provider's `ModelError` (see `providerFailure`).
+    func send(_ request: HTTPRequest, expectingSuccessFrom provider: String) async throws -> HTTPResponse {
+        let response = try await send(request)
+        guard (200..<300).contains(response.status) else {
+            throw providerFailure(provider, status: response.status, headers: response.headers, body: response.body)
+        }
+        return response
+    }
+
+    /// Opens a streamed answer from `provider` when the status is 2xx; otherwise reads the body for
+    /// the error message and throws that provider's `ModelError`.
+    func stream(_ request: HTTPRequest, expectingSuccessFrom provider: String) async throws -> HTTPStreamingResponse {
+        let response = try await stream(request)
+        guard (200..<300).contains(response.status) else {
+            let body = (try? await response.collect()) ?? Data()
+            throw providerFailure(provider, status: response.status, headers: response.headers, body: body)
+        }
+        return response
+    }
+}
+
 /// Turns a non-2xx provider answer into the right `ModelError` (429 and 5xx are transient).
 func providerFailure(_ provider: String, status: Int, headers: [HTTPHeader], body: Data) -> ModelError {
     let detail = providerErrorDetail(body)

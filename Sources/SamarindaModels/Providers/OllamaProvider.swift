@@ -69,10 +69,7 @@ public struct OllamaProvider: ModelProvider {
     }
 
     public func chat(_ call: ProviderCall) async throws -> ChatResponse {
-        let response = try await http.send(request("/api/chat", body: body(call, stream: false)))
-        guard (200..<300).contains(response.status) else {
-            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
-        }
+        let response = try await http.send(request("/api/chat", body: body(call, stream: false)), expectingSuccessFrom: config.name)
         let a = try decodeJSON(WireAnswer.self, response.body, provider: config.name, what: "chat answer")
         if let e = a.error { throw ModelError(.providerError, "provider '\(config.name)': \(e)") }
         guard let m = a.message else { throw ModelError(.malformedResponse, "provider '\(config.name)' answered without a message") }
@@ -84,11 +81,7 @@ public struct OllamaProvider: ModelProvider {
     }
 
     public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
-        let response = try await http.stream(request("/api/chat", body: body(call, stream: true)))
-        guard (200..<300).contains(response.status) else {
-            let body = (try? await response.collect()) ?? Data()
-            throw providerFailure(config.name, status: response.status, headers: response.headers, body: body)
-        }
+        let response = try await http.stream(request("/api/chat", body: body(call, stream: true)), expectingSuccessFrom: config.name)
         let name = config.name
         return AsyncThrowingStream { continuation in
             let task = Task {
@@ -136,10 +129,7 @@ public struct OllamaProvider: ModelProvider {
     public func embed(_ inputs: [String]) async throws -> EmbeddingResponse {
         struct Body: Encodable { var model: String; var input: [String] }
         struct Answer: Decodable { var embeddings: [[Float]]; var prompt_eval_count: Int? }
-        let response = try await http.send(request("/api/embed", body: JSONEncoder().encode(Body(model: config.wireEmbeddingModel, input: inputs))))
-        guard (200..<300).contains(response.status) else {
-            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
-        }
+        let response = try await http.send(request("/api/embed", body: JSONEncoder().encode(Body(model: config.wireEmbeddingModel, input: inputs))), expectingSuccessFrom: config.name)
         let a = try decodeJSON(Answer.self, response.body, provider: config.name, what: "embeddings response")
         guard a.embeddings.count == inputs.count else {
             throw ModelError(.malformedResponse, "provider '\(config.name)' returned \(a.embeddings.count) embeddings for \(inputs.count) inputs")
@@ -150,10 +140,7 @@ public struct OllamaProvider: ModelProvider {
 
     public func listModels() async throws -> [ModelInfo] {
         struct Answer: Decodable { struct M: Decodable { var name: String }; var models: [M] }
-        let response = try await http.send(request("/api/tags", body: nil))
-        guard (200..<300).contains(response.status) else {
-            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
-        }
+        let response = try await http.send(request("/api/tags", body: nil), expectingSuccessFrom: config.name)
         return try decodeJSON(Answer.self, response.body, provider: config.name, what: "model list").models.map { ModelInfo(id: $0.name, ownedBy: config.name) }
     }
 }

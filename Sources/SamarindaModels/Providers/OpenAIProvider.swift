@@ -33,10 +33,7 @@ public struct OpenAIProvider: ModelProvider {
     }
 
     public func chat(_ call: ProviderCall) async throws -> ChatResponse {
-        let response = try await http.send(request("/chat/completions", body: body(call, stream: false)))
-        guard (200..<300).contains(response.status) else {
-            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
-        }
+        let response = try await http.send(request("/chat/completions", body: body(call, stream: false)), expectingSuccessFrom: config.name)
         var answer = try decodeJSON(ChatResponse.self, response.body, provider: config.name, what: "chat completion")
         answer.provider = config.name
         if answer.model.isEmpty { answer.model = call.model }
@@ -44,11 +41,7 @@ public struct OpenAIProvider: ModelProvider {
     }
 
     public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
-        let response = try await http.stream(request("/chat/completions", body: body(call, stream: true)))
-        guard (200..<300).contains(response.status) else {
-            let body = (try? await response.collect()) ?? Data()
-            throw providerFailure(config.name, status: response.status, headers: response.headers, body: body)
-        }
+        let response = try await http.stream(request("/chat/completions", body: body(call, stream: true)), expectingSuccessFrom: config.name)
         let name = config.name
         return AsyncThrowingStream { continuation in
             let task = Task {
@@ -102,10 +95,7 @@ public struct OpenAIProvider: ModelProvider {
             var model: String?
         }
         let data = try JSONEncoder().encode(Body(model: config.wireEmbeddingModel, input: inputs))
-        let response = try await http.send(request("/embeddings", body: data))
-        guard (200..<300).contains(response.status) else {
-            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
-        }
+        let response = try await http.send(request("/embeddings", body: data), expectingSuccessFrom: config.name)
         let answer = try decodeJSON(Answer.self, response.body, provider: config.name, what: "embeddings response")
         guard answer.data.count == inputs.count else {
             throw ModelError(.malformedResponse, "provider '\(config.name)' returned \(answer.data.count) embeddings for \(inputs.count) inputs")
@@ -116,10 +106,7 @@ public struct OpenAIProvider: ModelProvider {
 
     public func listModels() async throws -> [ModelInfo] {
         struct Answer: Decodable { var data: [ModelInfo] }
-        let response = try await http.send(request("/models", body: nil))
-        guard (200..<300).contains(response.status) else {
-            throw providerFailure(config.name, status: response.status, headers: response.headers, body: response.body)
-        }
+        let response = try await http.send(request("/models", body: nil), expectingSuccessFrom: config.name)
         return try decodeJSON(Answer.self, response.body, provider: config.name, what: "model list").data
     }
 }
