@@ -97,35 +97,12 @@ public final class ModelRouter: Sendable {
 
     /// A complete answer.
     public func chat(_ request: ChatRequest, context: ModelCallContext) async throws -> ChatResponse {
-        let started = ContinuousClock.now
-        var record = CallRecord(request: request, context: context, operation: "chat")
-        do {
-            let plan = try await prepare(request, context: context, record: &record)
-            defer { plan.release() }
-            var lastError: ModelError?
-            for candidate in plan.candidates {
-                do {
-                    var answer = try await attempt(candidate, record: &record) { call in
-                        try await candidate.provider.chat(call)
-                    }
-                    answer = restore(answer, session: candidate.session)
-                    let usage = answer.usage ?? Usage(promptTokens: TextAnalysis.estimateTokens(candidate.call.request.messages),
-                                                      completionTokens: TextAnalysis.estimateTokens(answer.message.content ?? ""))
-                    answer.usage = usage
-                    try plan.settle(provider: candidate.name, model: answer.model, usage: usage)
-                    record.finish(provider: candidate.name, model: answer.model, usage: usage, answer: answer.message.content ?? "")
-                    guard await write(record, outcome: .ok, started: started) else { throw AuditNotRecorded() }
-                    return answer
-                } catch let e as ModelError where e.code != .cancelled && !e.isDenial {
-                    lastError = e
-                    continue
-                }
-            }
-            throw exhausted(plan, lastError)
-        } catch {
-            let e = modelError(error)
-            await write(record, outcome: e.isDenial ? .denied(code: e.code.rawValue) : .error(code: e.code.rawValue), started: started, error: e)
-            throw e
+        try await complete(request, context: context, operation: "chat") { candidate, call in
+            var answer = self.restore(try await candidate.provider.chat(call), session: candidate.session)
+            let usage = answer.usage ?? Usage(promptTokens: TextAnalysis.estimateTokens(candidate.call.request.messages),
+                                              completionTokens: TextAnalysis.estimateTokens(answer.message.content ?? ""))
+            answer.usage = usage
+            return (answer, answer.model, usage, answer.message.content ?? "")
         }
     }
 
@@ -144,22 +121,35 @@ public final class ModelRouter: Sendable {
 
     /// Embeddings through the alias chain (same classification, redaction, budget and audit rules).
     public func embed(_ request: EmbeddingRequest, context: ModelCallContext) async throws -> EmbeddingResponse {
-        let started = ContinuousClock.now
         let chat = ChatRequest(model: request.model, messages: request.input.map(ChatMessage.user), maxTokens: 0,
                                classification: request.classification)
-        var record = CallRecord(request: chat, context: context, operation: "embed")
+        return try await complete(chat, context: context, operation: "embed", outputTokens: 0) { candidate, _ in
+            // The inputs as the plan prepared them (redacted for external providers).
+            let inputs = candidate.call.request.messages.map { $0.content ?? "" }
+            var answer = try await candidate.provider.embed(inputs)
+            let usage = answer.usage ?? Usage(promptTokens: inputs.reduce(0) { $0 + TextAnalysis.estimateTokens($1) }, completionTokens: 0)
+            answer.usage = usage
+            return (answer, answer.model, usage, "")
+        }
+    }
+
+    /// One answer (chat or embeddings) through the plan's candidates in order: the first that answers
+    /// is settled against the budget, audited and returned; a transient failure moves on to the next;
+    /// a refusal, or the last failure, is audited and thrown. `perform` calls the provider and returns
+    /// the answer with the model, usage and text the audit event records.
+    private func complete<Answer>(_ request: ChatRequest, context: ModelCallContext, operation: String, outputTokens: Int? = nil,
+                                  perform: (Candidate, ProviderCall) async throws -> (Answer, model: String, usage: Usage, text: String)) async throws -> Answer {
+        let started = ContinuousClock.now
+        var record = CallRecord(request: request, context: context, operation: operation)
         do {
-            let plan = try await prepare(chat, context: context, record: &record, outputTokens: 0)
+            let plan = try await prepare(request, context: context, record: &record, outputTokens: outputTokens)
             defer { plan.release() }
             var lastError: ModelError?
             for candidate in plan.candidates {
                 do {
-                    let inputs = candidate.call.request.messages.map { $0.content ?? "" }
-                    var answer = try await attempt(candidate, record: &record) { _ in try await candidate.provider.embed(inputs) }
-                    let usage = answer.usage ?? Usage(promptTokens: inputs.reduce(0) { $0 + TextAnalysis.estimateTokens($1) }, completionTokens: 0)
-                    answer.usage = usage
-                    try plan.settle(provider: candidate.name, model: answer.model, usage: usage)
-                    record.finish(provider: candidate.name, model: answer.model, usage: usage, answer: "")
+                    let (answer, model, usage, text) = try await attempt(candidate, record: &record) { call in try await perform(candidate, call) }
+                    try plan.settle(provider: candidate.name, model: model, usage: usage)
+                    record.finish(provider: candidate.name, model: model, usage: usage, answer: text)
                     guard await write(record, outcome: .ok, started: started) else { throw AuditNotRecorded() }
                     return answer
                 } catch let e as ModelError where e.code != .cancelled && !e.isDenial {
