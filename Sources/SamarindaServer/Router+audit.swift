@@ -54,17 +54,12 @@ extension SamarindaService {
             let principal = try context.require(.auditor, .admin)
             struct Body: Decodable { let text: String; let json: Bool? }
             let body = try await request.decode(as: Body.self, context: context)
-            var content = body.text
-            if body.json == true {
-                guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.text.utf8)) else {
-                    throw APIError.badRequest("invalid_json", "with \"json\": true, text must be JSON, e.g. {\"text\": \"{\\\"nik\\\": \\\"6472014501900003\\\"}\", \"json\": true}")
-                }
-                content = value.jsonText
+            do {
+                let digest = try await log.lookUpDigest(of: body.text, json: body.json == true, by: principal, requestID: context.requestID)
+                return try jsonResponse(["digest": digest])
+            } catch let error as AuditError where error.kind == .invalidArgument {
+                throw APIError.badRequest("invalid_json", "with \"json\": true, \(error.message)")
             }
-            let digest = log.contentDigest(content)
-            try await log.record(AuditEvent(actor: AuditActor(principal), action: "audit.digest", target: digest,
-                                            fields: ["json": String(body.json == true)], requestID: context.requestID))
-            return try jsonResponse(["digest": digest])
         }
         router.get("/v1/audit/receipt/{seq}") { _, context in
             let principal = try context.require(.auditor, .admin)
@@ -73,12 +68,10 @@ extension SamarindaService {
             }
             let receipt: AuditReceipt
             do {
-                receipt = try await log.receipt(seq: seq)
+                receipt = try await log.issueReceipt(seq: seq, to: principal, requestID: context.requestID)
             } catch let error as AuditError where error.kind == .invalidArgument {
                 throw APIError.notFound(error.message, code: "no_such_event")
             }
-            try await log.record(AuditEvent(actor: AuditActor(principal), action: "audit.receipt", target: "event:\(seq)",
-                                              fields: ["tree_size": String(receipt.treeSize)], requestID: context.requestID))
             let data = try JSONEncoder.sorted.encode(receipt)
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }

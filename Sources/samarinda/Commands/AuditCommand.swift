@@ -172,18 +172,13 @@ struct AuditCommand: AsyncParsableCommand {
         @Flag(help: "Read the text as JSON and digest its canonical form, as tool arguments are.") var json = false
 
         func run() async throws {
-            var content = text
-            if json {
-                guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
-                    throw ValidationError("--json: the text is not valid JSON, e.g. '{\"nik\": \"6472014501900003\"}'")
-                }
-                content = value.jsonText
-            }
             let handle = try await CLIPlatform.open(options)
-            let digest = handle.platform.auditLog.contentDigest(content)
-            try await handle.platform.audit.record(AuditEvent(actor: AuditActor(handle.operatorPrincipal), action: "audit.digest", target: digest,
-                                                              fields: ["json": String(json)]))
-            print(digest)
+            do {
+                print(try await handle.platform.auditLog.lookUpDigest(of: text, json: json, by: handle.operatorPrincipal))
+            } catch let error as AuditError where error.kind == .invalidArgument {
+                try await handle.close()
+                throw ValidationError("--json: \(error.message)")
+            }
             try await handle.close()
         }
     }
@@ -199,12 +194,10 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let handle = try await CLIPlatform.open(options)
             do {
-                let receipt = try await handle.platform.auditLog.receipt(seq: seq)
+                let receipt = try await handle.platform.auditLog.issueReceipt(seq: seq, to: handle.operatorPrincipal)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 let data = try encoder.encode(receipt)
-                try await handle.platform.audit.record(AuditEvent(actor: AuditActor(handle.operatorPrincipal), action: "audit.receipt",
-                                                                  target: "event:\(seq)", fields: ["tree_size": String(receipt.treeSize)]))
                 if let output {
                     try data.write(to: URL(fileURLWithPath: output))
                     print("receipt for event \(seq) (tree size \(receipt.treeSize)) written to \(output)")
