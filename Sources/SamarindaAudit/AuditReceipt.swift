@@ -75,16 +75,6 @@ public struct AuditReceipt: Codable, Sendable, Equatable {
 }
 
 extension AuditLog {
-    /// The leaf ranges whose roots form the inclusion proof of leaf `index` in the tree over
-    /// [lo, hi), from the leaf up (RFC 9162 PATH: the right or left subtree at each split).
-    static func siblingRanges(index: Int, lo: Int, hi: Int) -> [Range<Int>] {
-        let n = hi - lo
-        guard n > 1 else { return [] }
-        let k = Merkle.splitPoint(n)
-        if index < k { return siblingRanges(index: index, lo: lo, hi: lo + k) + [(lo + k)..<hi] }
-        return siblingRanges(index: index - k, lo: lo + k, hi: hi) + [lo..<(lo + k)]
-    }
-
     /// A receipt for event `seq` against the smallest signed checkpoint that covers it (signing one
     /// first when the event is newer than the last checkpoint). Refuses when the trail's events no
     /// longer produce that checkpoint's root: a receipt is only given for an intact trail.
@@ -100,7 +90,7 @@ extension AuditLog {
         // ranges of the leaf's path (RFC 9162 §2.1.3.1), each computed by its own frontier as the
         // leaves stream past, beside a frontier over everything to check the signed root.
         let index = Int(seq) - 1
-        var siblings = Self.siblingRanges(index: index, lo: 0, hi: checkpoint.treeSize).map { (range: $0, frontier: MerkleFrontier()) }
+        var siblings = Merkle.inclusionProofRanges(index: index, size: checkpoint.treeSize).map { (range: $0, frontier: MerkleFrontier()) }
         let order = siblings.indices.sorted { siblings[$0].range.lowerBound < siblings[$1].range.lowerBound }
         var whole = MerkleFrontier()
         var entry: [UInt8] = []

@@ -71,6 +71,20 @@ public enum Merkle {
         return inclusionProof(index: index - k, leaves: leaves[mid...]) + [root(leaves[leaves.startIndex..<mid])]
     }
 
+    /// The leaf ranges whose roots, in order, are `inclusionProof(index:…)` over `size` leaves (the
+    /// sibling subtree at each split, from the leaf up), so a proof can be computed in one streamed
+    /// pass over the leaves with a frontier per range instead of holding every leaf hash.
+    public static func inclusionProofRanges(index: Int, size: Int) -> [Range<Int>] {
+        func ranges(_ index: Int, _ lo: Int, _ hi: Int) -> [Range<Int>] {
+            guard hi - lo > 1 else { return [] }
+            let k = splitPoint(hi - lo)
+            if index < k { return ranges(index, lo, lo + k) + [(lo + k)..<hi] }
+            return ranges(index - k, lo + k, hi) + [lo..<(lo + k)]
+        }
+        guard index >= 0, index < size else { return [] }
+        return ranges(index, 0, size)
+    }
+
     /// PROOF(m, D[n]): the consistency proof between the first `oldSize` leaves and all of `leaves`.
     public static func consistencyProof(oldSize: Int, leaves: ArraySlice<Hash>) -> [Hash] {
         guard oldSize > 0, oldSize <= leaves.count else { return [] }

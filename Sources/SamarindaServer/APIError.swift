@@ -37,6 +37,12 @@ public struct APIError: HTTPResponseError, Sendable {
     public static func internalError(_ message: String) -> APIError {
         APIError(status: .internalServerError, type: "server_error", code: "internal_error", message: message)
     }
+    /// 503: the service cannot do it now (storage or audit trail unavailable); the client may retry shortly.
+    public static func unavailable(_ code: String, _ message: String) -> APIError {
+        var error = APIError(status: .serviceUnavailable, type: "server_error", code: code, message: message)
+        error.headers[.retryAfter] = "5"
+        return error
+    }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
@@ -79,17 +85,11 @@ struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
             // The database cannot be written or read right now (disk full, read-only, I/O error, busy):
             // not the client's fault and not permanent. Nothing was changed; the client may retry.
             context.logger.error("storage unavailable: \(error)")
-            var shaped = APIError(status: .serviceUnavailable, type: "server_error", code: "storage_unavailable",
-                                  message: "the service cannot use its database right now, so nothing was done (request \(context.logger[metadataKey: "hb.request.id"]?.description ?? "?")); retry shortly; the operator sees the cause in the service log and 'samarinda doctor'")
-            shaped.headers[.retryAfter] = "5"
-            throw shaped
+            throw APIError.unavailable("storage_unavailable", "the service cannot use its database right now, so nothing was done (request \(context.logger[metadataKey: "hb.request.id"]?.description ?? "?")); retry shortly; the operator sees the cause in the service log and 'samarinda doctor'")
         } catch let error as AuditError where [.storage, .closed, .tampered].contains(error.kind) {
             // An action is done only once it is recorded: when the trail cannot record, nothing is done.
             context.logger.error("audit trail unavailable: \(error)")
-            var shaped = APIError(status: .serviceUnavailable, type: "server_error", code: "audit_unavailable",
-                                  message: "the audit trail could not record this request, so nothing was done (request \(context.logger[metadataKey: "hb.request.id"]?.description ?? "?")); retry shortly; the operator sees the cause in the service log and 'samarinda audit verify'")
-            shaped.headers[.retryAfter] = "5"
-            throw shaped
+            throw APIError.unavailable("audit_unavailable", "the audit trail could not record this request, so nothing was done (request \(context.logger[metadataKey: "hb.request.id"]?.description ?? "?")); retry shortly; the operator sees the cause in the service log and 'samarinda audit verify'")
         } catch is DecodingError {
             throw APIError.badRequest("invalid_json", "the request body is not valid JSON for this endpoint: check the field names and types")
         } catch {
