@@ -182,7 +182,9 @@ let package = Package(
         // MARK: Tests (one target per module; real SQLite files, real Lua states, real loopback HTTP)
         .testTarget(name: "SamarindaCoreTests", dependencies: ["SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit", "AuditCrashChild"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaModelsTests", dependencies: ["SamarindaModels"], swiftSettings: swiftSettings),
+        // Test support shared by the test targets (loopback stand-ins for the outside world).
+        .target(name: "SamarindaTestSupport", path: "Tests/SamarindaTestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaModelsTests", dependencies: ["SamarindaModels", "SamarindaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SamarindaDocumentsTests",
             dependencies: ["SamarindaDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
@@ -190,7 +192,7 @@ let package = Package(
         ),
         .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit", "SamarindaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaWebTests", dependencies: ["SamarindaWeb", "SamarindaServer", "SamarindaRuntime", "SamarindaAudit", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SamarindaCLITests",
@@ -201,7 +203,8 @@ let package = Package(
         // a broken plugin replacing a good one. The real service over loopback, the real binary.
         .testTarget(
             name: "SamarindaFaultTests",
-            dependencies: ["samarinda", "SamarindaCore", "SamarindaAudit", "SamarindaRuntime", "SamarindaServer", "SamarindaPlugins", "SamarindaFuzz"],
+            dependencies: ["samarinda", "SamarindaCore", "SamarindaAudit", "SamarindaRuntime", "SamarindaServer", "SamarindaPlugins", "SamarindaFuzz",
+                           "SamarindaTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

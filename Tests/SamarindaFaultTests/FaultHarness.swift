@@ -1,4 +1,5 @@
 import Foundation
+import SamarindaTestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -95,33 +96,10 @@ final class FaultServer: @unchecked Sendable {
 /// one per test process). The first path segment picks the fault.
 final class BrokenModelServer: Sendable {
     static let shared = BrokenModelServer()
-    let port: Int
-    private let process: Process
-    private let stdin: Pipe
+    private let server = try! LoopbackScriptServer(source: BrokenModelServer.script)
+    var port: Int { server.port }
 
-    private init() {
-        let dir = try! TemporaryDirectory(prefix: "broken-model")
-        let script = dir.path + "/server.py"
-        try! Self.script.write(toFile: script, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", script]
-        let out = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardInput = input
-        try! process.run()
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        port = Int(String(decoding: line, as: UTF8.self)) ?? 0
-        self.process = process
-        stdin = input
-        _ = dir
-    }
+    private init() {}
 
     /// `[[providers]]` and `[models]` for one provider per fault, each alone in its alias `m-<fault>`.
     static func config(_ faults: [String], timeoutMillis: Int = 800) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaTestSupport
 @testable import SamarindaModels
 
 /// The outside world for these tests: a small model server on loopback that
@@ -13,33 +14,10 @@ import SamarindaCore
 final class FakeModelServer: Sendable {
     static let shared = FakeModelServer()
 
-    let port: Int
-    private let process: Process
-    private let stdin: Pipe
+    private let server = try! LoopbackScriptServer(source: FakeModelServer.script)
+    var port: Int { server.port }
 
-    private init() {
-        let dir = try! TemporaryDirectory(prefix: "fake-model-server")
-        let script = dir.path + "/server.py"
-        try! Self.script.write(toFile: script, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", script]
-        let out = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardInput = input
-        try! process.run()
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces)) ?? 0
-        self.process = process
-        self.stdin = input
-        _ = dir // the script stays on disk for the life of the process
-    }
+    private init() {}
 
     /// Base URL of an OpenAI-compatible endpoint with this behaviour.
     func openAI(_ scenario: String, key: String) -> String { "http://127.0.0.1:\(port)/\(scenario)/\(key)/v1" }
