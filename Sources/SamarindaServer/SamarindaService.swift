@@ -65,6 +65,17 @@ public struct SamarindaService: Sendable {
         )
     }
 
+    /// Serves on a free port of `host` in a background task, once the port is bound: for tests and
+    /// for embedding the service in another program. Cancel the task to stop serving.
+    public func startInBackground(host: String = "127.0.0.1") async -> (port: Int, task: Task<Void, any Error>) {
+        let ready = AsyncStream<Int>.makeStream()
+        let app = makeApplication(host: host, port: 0) { port in ready.continuation.yield(port) }
+        let task = Task { try await app.runService() }
+        var bound = 0
+        for await port in ready.stream { bound = port; break }
+        return (bound, task)
+    }
+
     /// Runs until SIGTERM or SIGINT: then stops accepting, lets in-flight requests finish for up to
     /// `[server] shutdown_grace_ms`, and closes the platform (which writes the final audit checkpoint).
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {

@@ -43,10 +43,7 @@ final class FaultServer: @unchecked Sendable {
     func start() async {
         await platform.plugins.refresh()
         let service = SamarindaService(platform: platform)
-        let ready = AsyncStream<Int>.makeStream()
-        let app = service.makeApplication(host: "127.0.0.1", port: 0) { port in ready.continuation.yield(port) }
-        task = Task { try await app.runService() }
-        for await p in ready.stream { port = p; break }
+        (port, task) = await service.startInBackground()
     }
 
     func stop() async {

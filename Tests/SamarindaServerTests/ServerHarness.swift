@@ -40,10 +40,7 @@ final class TestServer: @unchecked Sendable {
             keys[name] = try await platform.keys.create(name: name, department: department, role: role).key
         }
         await platform.plugins.start()
-        let ready = AsyncStream<Int>.makeStream()
-        let app = service.makeApplication(host: "127.0.0.1", port: 0) { port in ready.continuation.yield(port) }
-        task = Task { try await app.runService() }
-        for await p in ready.stream { port = p; break }
+        (port, task) = await service.startInBackground()
     }
 
     func stop() async {

@@ -42,10 +42,7 @@ final class WebTestServer: @unchecked Sendable {
             _ = try await users.create(name: name, department: department, role: role, password: Self.password)
         }
         let service = SamarindaService(platform: platform, extensions: [web])
-        let ready = AsyncStream<Int>.makeStream()
-        let app = service.makeApplication(host: "127.0.0.1", port: 0) { port in ready.continuation.yield(port) }
-        task = Task { try await app.runService() }
-        for await p in ready.stream { port = p; break }
+        (port, task) = await service.startInBackground()
     }
 
     func stop() async {
