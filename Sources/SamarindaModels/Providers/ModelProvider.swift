@@ -70,6 +70,24 @@ extension HTTPClient {
     }
 }
 
+/// A provider's streamed answer as batches of events, produced by `produce` in its own task: the
+/// stream finishes when `produce` returns, fails with what it throws, and stopping iteration
+/// cancels the task (and with it the HTTP transfer).
+func eventStream(_ produce: @escaping @Sendable (AsyncThrowingStream<[ChatStreamEvent], any Error>.Continuation) async throws -> Void)
+    -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
+    AsyncThrowingStream { continuation in
+        let task = Task {
+            do {
+                try await produce(continuation)
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+    }
+}
+
 /// Turns a non-2xx provider answer into the right `ModelError` (429 and 5xx are transient).
 func providerFailure(_ provider: String, status: Int, headers: [HTTPHeader], body: Data) -> ModelError {
     let detail = providerErrorDetail(body)

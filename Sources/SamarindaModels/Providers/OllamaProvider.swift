@@ -83,46 +83,38 @@ public struct OllamaProvider: ModelProvider {
     public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
         let response = try await http.stream(request("/api/chat", body: body(call, stream: true)), expectingSuccessFrom: config.name)
         let name = config.name
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                var lines = LineSplitter()
-                var done = false
-                var toolIndex = 0
-                var batch: [ChatStreamEvent] = []
-                func handle(_ line: String) throws {
-                    guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
-                    let a = try decodeJSON(WireAnswer.self, Data(line.utf8), provider: name, what: "stream line")
-                    if let e = a.error { throw ModelError(.providerError, "provider '\(name)': \(e)", beforeFirstByte: false) }
-                    if let text = a.message?.content, !text.isEmpty { batch.append(.delta(text)) }
-                    for c in Self.toolCalls(a.message?.tool_calls) ?? [] {
-                        batch.append(.toolCall(ToolCallDelta(index: toolIndex, id: c.id, name: c.function.name, arguments: c.function.arguments)))
-                        toolIndex += 1
-                    }
-                    if a.done == true {
-                        done = true
-                        if a.prompt_eval_count != nil || a.eval_count != nil {
-                            batch.append(.usage(Usage(promptTokens: a.prompt_eval_count ?? 0, completionTokens: a.eval_count ?? 0)))
-                        }
-                        batch.append(.finish(reason: toolIndex > 0 ? "tool_calls" : (a.done_reason == "length" ? "length" : "stop")))
-                    }
+        return eventStream { continuation in
+            var lines = LineSplitter()
+            var done = false
+            var toolIndex = 0
+            var batch: [ChatStreamEvent] = []
+            func handle(_ line: String) throws {
+                guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+                let a = try decodeJSON(WireAnswer.self, Data(line.utf8), provider: name, what: "stream line")
+                if let e = a.error { throw ModelError(.providerError, "provider '\(name)': \(e)", beforeFirstByte: false) }
+                if let text = a.message?.content, !text.isEmpty { batch.append(.delta(text)) }
+                for c in Self.toolCalls(a.message?.tool_calls) ?? [] {
+                    batch.append(.toolCall(ToolCallDelta(index: toolIndex, id: c.id, name: c.function.name, arguments: c.function.arguments)))
+                    toolIndex += 1
                 }
-                do {
-                    for try await chunk in response.body {
-                        for line in try lines.feed(chunk) { try handle(line) }
-                        if !batch.isEmpty { continuation.yield(batch); batch = [] }
-                        if done { break }
+                if a.done == true {
+                    done = true
+                    if a.prompt_eval_count != nil || a.eval_count != nil {
+                        batch.append(.usage(Usage(promptTokens: a.prompt_eval_count ?? 0, completionTokens: a.eval_count ?? 0)))
                     }
-                    if !done, let rest = lines.finish() { try handle(rest) }
-                    if !batch.isEmpty { continuation.yield(batch); batch = [] }
-                    if !done {
-                        throw ModelError(.streamInterrupted, "provider '\(name)' closed the stream before the answer was complete", beforeFirstByte: false)
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+                    batch.append(.finish(reason: toolIndex > 0 ? "tool_calls" : (a.done_reason == "length" ? "length" : "stop")))
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            for try await chunk in response.body {
+                for line in try lines.feed(chunk) { try handle(line) }
+                if !batch.isEmpty { continuation.yield(batch); batch = [] }
+                if done { break }
+            }
+            if !done, let rest = lines.finish() { try handle(rest) }
+            if !batch.isEmpty { continuation.yield(batch); batch = [] }
+            if !done {
+                throw ModelError(.streamInterrupted, "provider '\(name)' closed the stream before the answer was complete", beforeFirstByte: false)
+            }
         }
     }
 

@@ -43,46 +43,38 @@ public struct OpenAIProvider: ModelProvider {
     public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
         let response = try await http.stream(request("/chat/completions", body: body(call, stream: true)), expectingSuccessFrom: config.name)
         let name = config.name
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                var parser = ServerSentEventParser()
-                var finished = false
-                var done = false
-                do {
-                    outer: for try await chunk in response.body {
-                        var batch: [ChatStreamEvent] = []
-                        defer { if !batch.isEmpty { continuation.yield(batch) } }
-                        for event in try parser.feed(chunk) {
-                            if event.data == "[DONE]" { done = true; break outer }
-                            let c = try decodeJSON(ChatStreamChunk.self, Data(event.data.utf8), provider: name, what: "stream chunk")
-                            for e in events(of: c) {
-                                if case .finish = e { finished = true }
-                                batch.append(e)
-                            }
-                        }
+        return eventStream { continuation in
+            var parser = ServerSentEventParser()
+            var finished = false
+            var done = false
+            outer: for try await chunk in response.body {
+                var batch: [ChatStreamEvent] = []
+                defer { if !batch.isEmpty { continuation.yield(batch) } }
+                for event in try parser.feed(chunk) {
+                    if event.data == "[DONE]" { done = true; break outer }
+                    let c = try decodeJSON(ChatStreamChunk.self, Data(event.data.utf8), provider: name, what: "stream chunk")
+                    for e in events(of: c) {
+                        if case .finish = e { finished = true }
+                        batch.append(e)
                     }
-                    var tail: [ChatStreamEvent] = []
-                    if !done {
-                        for event in parser.finish() where event.data != "[DONE]" {
-                            let c = try decodeJSON(ChatStreamChunk.self, Data(event.data.utf8), provider: name, what: "stream chunk")
-                            for e in events(of: c) {
-                                if case .finish = e { finished = true }
-                                tail.append(e)
-                            }
-                        }
-                    }
-                    if !tail.isEmpty { continuation.yield(tail) }
-                    if !finished && !done {
-                        throw ModelError(.streamInterrupted, "provider '\(name)' closed the stream before the answer was complete",
-                                         beforeFirstByte: false)
-                    }
-                    if !finished { continuation.yield([.finish(reason: "stop")]) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            var tail: [ChatStreamEvent] = []
+            if !done {
+                for event in parser.finish() where event.data != "[DONE]" {
+                    let c = try decodeJSON(ChatStreamChunk.self, Data(event.data.utf8), provider: name, what: "stream chunk")
+                    for e in events(of: c) {
+                        if case .finish = e { finished = true }
+                        tail.append(e)
+                    }
+                }
+            }
+            if !tail.isEmpty { continuation.yield(tail) }
+            if !finished && !done {
+                throw ModelError(.streamInterrupted, "provider '\(name)' closed the stream before the answer was complete",
+                                 beforeFirstByte: false)
+            }
+            if !finished { continuation.yield([.finish(reason: "stop")]) }
         }
     }
 
