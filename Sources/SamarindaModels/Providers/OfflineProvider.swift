@@ -25,13 +25,15 @@ public struct OfflineProvider: ModelProvider {
         }
         let questionTerms = Set(TextAnalysis.terms(question))
         // Candidate sentences with their passage index (citation number - 1).
-        var candidates: [(passage: Int, order: Int, text: String, terms: Set<String>)] = []
+        // Each sentence with the lines under it when it is a section heading (found once, used below).
+        var candidates: [(passage: Int, order: Int, text: String, terms: Set<String>, body: [String]?)] = []
         for (p, passage) in passages.enumerated() {
             for (i, s) in TextAnalysis.sentences(passage.text).enumerated() {
+                let body = Self.body(under: s, in: passage)
                 // An all-capitals line ("PEMBAYARAN DAN SANKSI") is a regulation's chapter title, not an answer.
                 let letters = s.filter(\.isLetter)
-                if letters.count >= 3, letters.allSatisfy(\.isUppercase), Self.body(under: s, in: passage) == nil { continue }
-                candidates.append((p, i, s, Set(TextAnalysis.terms(s))))
+                if letters.count >= 3, letters.allSatisfy(\.isUppercase), body == nil { continue }
+                candidates.append((p, i, s, Set(TextAnalysis.terms(s)), body))
             }
         }
         // Inverse sentence frequency: a term found in few sentences says more.
@@ -44,17 +46,16 @@ public struct OfflineProvider: ModelProvider {
         // …within the documents most about the question's subject (titles sharing the most words with it).
         let titleShared = passages.map { questionTerms.intersection(TextAnalysis.terms($0.title)).count }
         let subject = titleShared.max() ?? 0
-        var scored: [(score: Double, passage: Int, order: Int, text: String)] = []
+        var scored: [(score: Double, passage: Int, order: Int, text: String, body: [String]?)] = []
         for c in candidates {
             var score = 0.0
             for t in c.terms where questionTerms.contains(t) { score += 1 + log(n / Double(df[t] ?? 1)) }
-            if !asked.isEmpty, c.order == 0, subject > 0, titleShared[c.passage] == subject,
-               Self.body(under: c.text, in: passages[c.passage]) != nil,
+            if !asked.isEmpty, c.order == 0, subject > 0, titleShared[c.passage] == subject, c.body != nil,
                !asked.isDisjoint(with: ServiceComponent.named(byHeading: c.text)) {
                 score += 2 + log(n)
             }
             // A small bonus for the passage's retrieval rank keeps ties stable and sensible.
-            if score > 0 { scored.append((score + passages[c.passage].score * 1e-6, c.passage, c.order, c.text)) }
+            if score > 0 { scored.append((score + passages[c.passage].score * 1e-6, c.passage, c.order, c.text, c.body)) }
         }
         scored.sort { $0.score != $1.score ? $0.score > $1.score : ($0.passage, $0.order) < ($1.passage, $1.order) }
         // Sentences far weaker than the best one are left out: a passage that merely shares one common
@@ -76,7 +77,7 @@ public struct OfflineProvider: ModelProvider {
             guard !taken.contains(c.text), !expanded.contains(c.passage), budget > 0 else { continue }
             // The document's own title line restates what the citation already names.
             if c.text.caseInsensitiveCompare(passages[c.passage].title) == .orderedSame { continue }
-            if let body = Self.body(under: c.text, in: passages[c.passage]) {
+            if let body = c.body {
                 let lines = [c.text] + body.prefix(budget - 1).filter { !taken.contains($0) }
                 guard lines.count > 1 else { continue }  // a bare heading says nothing
                 blocks.append((c.passage, c.order, lines))
@@ -113,8 +114,7 @@ public struct OfflineProvider: ModelProvider {
     static func body(under sentence: String, in passage: Passage) -> [String]? {
         let lines = passage.text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard let index = lines.firstIndex(of: sentence) else { return nil }
-        let heading = sentence == passage.section.components(separatedBy: " > ").last || (index == 0 && sentence == passage.section)
-            || (sentence.hasSuffix(":") && sentence.count <= 120)
+        let heading = sentence == passage.section.components(separatedBy: " > ").last || (sentence.hasSuffix(":") && sentence.count <= 120)
         guard heading else { return nil }
         return Array(lines[(index + 1)...])
     }
