@@ -2,18 +2,13 @@ import Foundation
 import SamarindaCore
 
 /// What `embedMissing` did.
-public struct EmbedSummary: Sendable, Equatable {
+public struct EmbedSummary: Sendable {
     /// The embedding model the vectors belong to.
     public var model: String
     public var documents = 0
     public var chunks = 0
     /// Documents left keyword-only: (source file name, reason).
     public var skipped: [(file: String, reason: String)] = []
-
-    public static func == (a: EmbedSummary, b: EmbedSummary) -> Bool {
-        a.model == b.model && a.documents == b.documents && a.chunks == b.chunks
-            && a.skipped.map(\.file) == b.skipped.map(\.file) && a.skipped.map(\.reason) == b.skipped.map(\.reason)
-    }
 }
 
 extension DocumentStore {
