@@ -37,7 +37,10 @@ import SamarindaRuntime
         child.executableURL = SamarindaBinary.url
         child.arguments = ingest
         child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
+        // Kept in a file (not a pipe the child could fill), so a child that stopped early says why.
+        let errorLog = dir.path + "/ingest-stderr.txt"
+        _ = FileManager.default.createFile(atPath: errorLog, contents: nil)
+        child.standardError = FileHandle(forWritingAtPath: errorLog)
         try child.run()
         // Kill once documents are being written (or 400 ms after the database appears, for an ingest
         // that commits in larger batches), while the child is still running.
@@ -56,7 +59,11 @@ import SamarindaRuntime
             try await Task.sleep(for: .milliseconds(2))
         }
         child.waitUntilExit()
-        #expect(killedMidway, "the ingest finished before it could be killed; make the corpus larger")
+        #expect(killedMidway, """
+            the ingest ended before it could be killed (exit status \(child.terminationStatus), \(documentCount(atExit: dir.path + "/data/samarinda.db")) \
+            documents); if it failed, its error output says why: \((try? String(contentsOfFile: errorLog, encoding: .utf8))?.suffix(800) ?? ""); \
+            if it finished, make the corpus larger
+            """)
 
         // Restart: whatever is there is whole, and the audit trail verifies.
         try expectEveryDocumentWhole(configPath)
@@ -71,6 +78,8 @@ import SamarindaRuntime
         #expect(try SamarindaBinary.run(["audit", "verify", "--config", configPath]).status == 0)
     }
 }
+
+private func documentCount(atExit path: String) -> Int { (try? documentCount(path)) ?? -1 }
 
 private func documentCount(_ path: String) throws -> Int {
     guard FileManager.default.fileExists(atPath: path) else { return 0 }
