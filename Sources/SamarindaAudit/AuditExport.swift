@@ -96,11 +96,14 @@ public enum AuditExport {
     }
 
     static func write(log: AuditLog, since: Date?, to path: String) throws -> Summary {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path) else {
-            throw AuditError(.invalidArgument, "cannot write the export file '\(path)': check that its folder exists and is writable")
+        // Atomic for a regular file, direct for /dev/null, a FIFO or '-' (standard output): see OutputFile.
+        let handle: OutputFile
+        do {
+            handle = try OutputFile(path: path)
+        } catch let error as OutputFileError {
+            throw AuditError(.invalidArgument, "cannot write the export: \(error.message)")
         }
-        defer { try? handle.close() }
+        defer { handle.discard() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var buffer = Data()
@@ -108,7 +111,7 @@ public enum AuditExport {
             buffer.append(try encoder.encode(line))
             buffer.append(0x0A)
             if buffer.count > 1 << 20 {
-                handle.write(buffer)
+                try handle.write(buffer)
                 buffer.removeAll(keepingCapacity: true)
             }
         }
@@ -171,8 +174,12 @@ public enum AuditExport {
             }
             try emitCheckpoints(upTo: Int.max)
         }
-        handle.write(buffer)
-        try handle.synchronize()
+        do {
+            try handle.write(buffer)
+            try handle.commit()
+        } catch let error as OutputFileError {
+            throw AuditError(.invalidArgument, "cannot write the export: \(error.message)")
+        }
         return Summary(path: path, firstSeq: summary.first, lastSeq: summary.last, events: summary.events, checkpoints: summary.checkpoints)
     }
 

@@ -331,7 +331,9 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
 
     private func saveCheckpointFile(_ checkpoint: Checkpoint) {
         // Best effort: the database holds the checkpoint already; this copy only widens what an attacker must find.
-        try? Data(checkpoint.note.utf8).write(to: URL(fileURLWithPath: checkpointFilePath), options: .atomic)
+        // Confined to the key's folder: never replaced through a link leading elsewhere, never written to a device.
+        let folder = (checkpointFilePath as NSString).deletingLastPathComponent
+        try? OutputFile.write(Data(checkpoint.note.utf8), to: checkpointFilePath, mode: DataFileModes.file, confinedTo: folder.isEmpty ? "." : folder)
     }
 }
 

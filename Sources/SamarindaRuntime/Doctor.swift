@@ -1,4 +1,5 @@
 import Foundation
+import SamarindaAudit
 import SamarindaCore
 
 /// `samarinda doctor`: checks that this machine can run the platform and that its data is sound.
@@ -18,6 +19,7 @@ public struct Doctor {
         checks.append(Check(name: "configuration", status: .ok, detail: config.sourcePath ?? "embedded defaults"))
         checks.append(contentsOf: checkLibraries())
         checks.append(contentsOf: checkDatabase())
+        checks.append(contentsOf: checkDataModes())
         checks.append(checkPluginsFolder())
         return checks
     }
@@ -70,6 +72,39 @@ public struct Doctor {
         } catch {
             return [Check(name: "database integrity", status: .failed, detail: "\(path): \(error). Restore from a backup; do not serve from this file")]
         }
+    }
+
+    /// The data folder must be 0700 and its files 0600: the database holds rahasia documents and
+    /// conversations, the key signs the audit trail. The platform tightens what it opens; this names
+    /// what is still wider (a folder made by hand, a backup restored with `cp`), and any database or
+    /// key path that leads through a link or to a device.
+    func checkDataModes() -> [Check] {
+        let folder = config.dataDirectory
+        let keyPath = AuditLog.keyPath(config: config)
+        let keyFolder = (keyPath as NSString).deletingLastPathComponent.isEmpty ? "." : (keyPath as NSString).deletingLastPathComponent
+        var folders = [folder]
+        if keyFolder != folder { folders.append(keyFolder) }
+        let files = DataFileModes.companions(of: config.storage.path) + [keyPath, keyFolder + "/audit-checkpoint.latest"]
+        var problems: [String] = []
+        for path in folders {
+            if let mode = DataFileModes.widerThanPrivate(path) {
+                problems.append("folder \(path) is mode \(String(mode, radix: 8)): run chmod 700 \(path)")
+            }
+        }
+        for path in files {
+            if let mode = DataFileModes.widerThanPrivate(path) {
+                problems.append("\(path) is mode \(String(mode, radix: 8)): run chmod 600 \(path)")
+            }
+        }
+        for path in [config.storage.path, keyPath] {
+            if let kind = DataFileModes.unusualKind(path) {
+                problems.append("\(path) is \(kind): keep the database and the signing key as regular files in the data folder")
+            }
+        }
+        if problems.isEmpty {
+            return [Check(name: "data permissions", status: .ok, detail: "\(folder): folder 0700, files 0600 (owner only)")]
+        }
+        return problems.map { Check(name: "data permissions", status: .warning, detail: $0 + " (other local users can read or reach the city's data)") }
     }
 
     func checkPluginsFolder() -> Check {

@@ -30,6 +30,10 @@ struct Samarinda: AsyncParsableCommand {
     /// Parses and runs, as `AsyncParsableCommand.main` does, except that usage errors
     /// (unknown commands, bad arguments) exit with status 2 like other Unix tools, not 64.
     static func main() async {
+        // Everything this process creates (database, WAL, key, checkpoints, upload scratch files, exports)
+        // is for its owner only unless a mode says otherwise: the city's data must not be readable by
+        // every local user.
+        umask(0o077)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -46,11 +46,18 @@ public final class Database: @unchecked Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
             do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try DataFileModes.createFolder(folder)
             } catch {
                 throw StorageError(code: SQLITE_CANTOPEN, message: "cannot create the data folder '\(folder)': \(error.localizedDescription)")
             }
         }
+        if let kind = DataFileModes.unusualKind(path), kind != "a symbolic link" {
+            throw StorageError(code: SQLITE_CANTOPEN, message: "the database path '\(path)' is \(kind), not a database file: point [storage] path at a regular file (or a new name) in the data folder")
+        }
+        // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the same mode.
+        let created = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, DataFileModes.file)
+        if created >= 0 { close(created) }
+        for file in DataFileModes.companions(of: path) { DataFileModes.tighten(file) }
         writer = try Connection(path: path, readOnly: false, options: options)
         try writer.execute("PRAGMA journal_mode = WAL")
         try writer.execute("PRAGMA synchronous = \(options.synchronousFull ? "FULL" : "NORMAL")")

@@ -8,7 +8,8 @@ public final class TemporaryDirectory: @unchecked Sendable {
     public init(prefix: String = "samarinda") throws {
         let base = FileManager.default.temporaryDirectory.path
         path = base + "/\(prefix)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // 0700: uploads are unpacked here (a PDF for pdftotext); other local users must not read them.
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
     public var url: URL { URL(fileURLWithPath: path) }

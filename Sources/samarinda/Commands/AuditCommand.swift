@@ -107,7 +107,7 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Option(help: ArgumentHelp("Export events from this date on: YYYY-MM-DD (WITA) or an ISO 8601 time.", valueName: "date")) var since: String?
         @Option(help: "Export format; only jsonl.") var format = "jsonl"
-        @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (default: standard output).", valueName: "file")) var output: String?
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file, a device or FIFO, or '-' (default: standard output).", valueName: "file")) var output: String?
 
         func validate() throws {
             guard format == "jsonl" else { throw ValidationError("--format must be jsonl") }
@@ -116,14 +116,10 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let handle = try await CLIPlatform.open(options)
-            let path = output ?? (FileManager.default.temporaryDirectory.path + "/samarinda-export-\(UUID().uuidString).jsonl")
+            let path = output ?? "-"
             do {
                 let summary = try await handle.platform.auditLog.export(since: since.flatMap(parseDate), to: path)
-                if output == nil {
-                    FileHandle.standardOutput.write(FileManager.default.contents(atPath: path) ?? Data())
-                    try? FileManager.default.removeItem(atPath: path)
-                }
-                FileHandle.standardError.write(Data("exported \(summary.events) events (seq \(summary.firstSeq)…\(summary.lastSeq)) and \(summary.checkpoints) signed checkpoints\(output.map { " to \($0)" } ?? "")\n".utf8))
+                FileHandle.standardError.write(Data("exported \(summary.events) events (seq \(summary.firstSeq)…\(summary.lastSeq)) and \(summary.checkpoints) signed checkpoints\(path == "-" ? "" : " to \(path)")\n".utf8))
             } catch let error as AuditError {
                 printError(error.message)
                 throw ExitCode(1)
@@ -135,12 +131,13 @@ struct AuditCommand: AsyncParsableCommand {
     struct Checkpoint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sign a checkpoint of the whole trail now and print it (a C2SP signed note).")
         @OptionGroup var options: ConfigOptions
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write the checkpoint to this file (a witness to keep off this machine), a device or FIFO, or '-' (default: standard output).", valueName: "file")) var output: String?
 
         func run() async throws {
             let handle = try await CLIPlatform.open(options)
             let checkpoint = try await handle.platform.auditLog.checkpoint()
-            print(checkpoint.note, terminator: "")
             try await handle.close()
+            try writeOutput(Data(checkpoint.note.utf8), to: output)
         }
     }
 
@@ -198,11 +195,9 @@ struct AuditCommand: AsyncParsableCommand {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 let data = try encoder.encode(receipt)
-                if let output {
-                    try data.write(to: URL(fileURLWithPath: output))
-                    print("receipt for event \(seq) (tree size \(receipt.treeSize)) written to \(output)")
-                } else {
-                    print(String(decoding: data, as: UTF8.self))
+                try writeOutput(data + Data("\n".utf8), to: output)
+                if let output, output != "-" {
+                    printError("receipt for event \(seq) (tree size \(receipt.treeSize)) written to \(output)")
                 }
             } catch let error as AuditError {
                 printError(error.message)
@@ -242,6 +237,7 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Option(help: ArgumentHelp("The month, YYYY-MM (WITA).", valueName: "month")) var month: String
         @Option(help: "markdown or json.") var format = "markdown"
+        @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file, a device or FIFO, or '-' (default: standard output).", valueName: "file")) var output: String?
 
         func validate() throws {
             guard ["markdown", "json"].contains(format) else { throw ValidationError("--format must be markdown or json") }
@@ -251,7 +247,7 @@ struct AuditCommand: AsyncParsableCommand {
             let handle = try await CLIPlatform.open(options)
             do {
                 let report = try handle.platform.auditLog.report(month: month)
-                print(format == "json" ? report.json : report.markdown)
+                try writeOutput(Data(((format == "json" ? report.json : report.markdown) + "\n").utf8), to: output)
             } catch let error as AuditError {
                 printError(error.message)
                 throw ExitCode(2)
@@ -277,6 +273,17 @@ func readableLine(_ record: AuditRecord) -> String {
     return ["#\(record.seq)", time.string(from: e.timestamp), e.actor.department.isEmpty ? "-" : e.actor.department,
             "\(e.actor.principalID) (\(e.actor.role.isEmpty ? "-" : e.actor.role))", e.action, e.target.isEmpty ? "-" : e.target,
             outcome, ms, e.classification.name, fields].filter { !$0.isEmpty }.joined(separator: "  ")
+}
+
+/// Writes a command's output to the file the person named (`nil` or `-`: standard output) through
+/// `OutputFile`, which writes devices and FIFOs directly and regular files atomically; a failure exits 1 saying why.
+func writeOutput(_ data: Data, to path: String?) throws {
+    do {
+        try OutputFile.write(data, to: path ?? "-", mode: 0o600)
+    } catch let error as OutputFileError {
+        printError(error.message)
+        throw ExitCode(1)
+    }
 }
 
 /// YYYY-MM-DD (midnight WITA) or a full ISO 8601 time.
