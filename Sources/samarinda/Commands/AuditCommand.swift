@@ -197,7 +197,7 @@ struct AuditCommand: AsyncParsableCommand {
                 let data = try encoder.encode(receipt)
                 try writeOutput(data + Data("\n".utf8), to: output)
                 if let output, output != "-" {
-                    printError("receipt for event \(seq) (tree size \(receipt.treeSize)) written to \(output)")
+                    print("receipt for event \(seq) (tree size \(receipt.treeSize)) written to \(output)")
                 }
             } catch let error as AuditError {
                 printError(error.message)
