@@ -18,8 +18,9 @@ public struct Doctor {
         var checks: [Check] = []
         checks.append(Check(name: "configuration", status: .ok, detail: config.sourcePath ?? "embedded defaults"))
         checks.append(contentsOf: checkLibraries())
-        checks.append(contentsOf: checkDatabase())
+        // Modes first: opening the database below tightens its files.
         checks.append(contentsOf: checkDataModes())
+        checks.append(contentsOf: checkDatabase())
         checks.append(checkPluginsFolder())
         return checks
     }
