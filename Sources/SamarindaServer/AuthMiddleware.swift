@@ -1,10 +1,12 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SamarindaCore
+import Synchronization
 
 /// `Authorization: Bearer <api key>` on every route except the public ones. A failure is a 401
 /// with a clear message and an `auth.fail` audit event (with the key id when one was readable,
-/// never the key).
+/// never the key), aggregated per client address, reason and window (see `AuditFailureLedger`).
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let keys: KeyStore
@@ -12,6 +14,19 @@ struct AuthMiddleware: RouterMiddleware {
     let rateLimiter: RateLimiter
     let extensions: [any ServiceExtension]
     let isPublic: @Sendable (String) -> Bool
+    let security: SecurityConfig
+    let failures: AuditFailureLedger
+
+    init(keys: KeyStore, audit: any AuditSink, rateLimiter: RateLimiter, extensions: [any ServiceExtension],
+         security: SecurityConfig = SecurityConfig(), isPublic: @escaping @Sendable (String) -> Bool) {
+        self.keys = keys
+        self.audit = audit
+        self.rateLimiter = rateLimiter
+        self.extensions = extensions
+        self.isPublic = isPublic
+        self.security = security
+        failures = AuditFailureLedger(audit: audit, security: security)
+    }
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -28,7 +43,7 @@ struct AuthMiddleware: RouterMiddleware {
         if let fromExtension = context.principal {
             principal = fromExtension
         } else {
-            principal = try await authenticate(request, requestID: context.requestID)
+            principal = try await authenticate(request, context: context)
         }
         context.principal = principal
         context.logger[metadataKey: "principal"] = .string(principal.id)
@@ -41,14 +56,14 @@ struct AuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    func authenticate(_ request: Request, requestID: String) async throws -> Principal {
+    func authenticate(_ request: Request, context: ServerContext) async throws -> Principal {
         guard let header = request.headers[.authorization] else {
-            try await fail(reason: "missing", keyID: nil, request: request, requestID: requestID)
+            try await fail(reason: "missing", keyID: nil, request: request, context: context)
             throw APIError.unauthorized("missing_api_key", "this route needs an API key: send the header 'Authorization: Bearer <api key>' (create keys with 'samarinda keys create')")
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            try await fail(reason: "not_bearer", keyID: nil, request: request, requestID: requestID)
+            try await fail(reason: "not_bearer", keyID: nil, request: request, context: context)
             throw APIError.unauthorized("invalid_authorization", "the Authorization header must be 'Bearer <api key>'")
         }
         let presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
@@ -65,16 +80,152 @@ struct AuthMiddleware: RouterMiddleware {
             case .unknown: code = "invalid_api_key"
             case .revoked: code = "revoked_api_key"
             }
-            try await fail(reason: code, keyID: keyID, request: request, requestID: requestID)
+            try await fail(reason: code, keyID: keyID, request: request, context: context)
             throw APIError.unauthorized(code, error.description)
         }
     }
 
-    private func fail(reason: String, keyID: String?, request: Request, requestID: String) async throws {
-        var actor = AuditActor.anonymous
-        actor.keyID = keyID
-        try await audit.record(AuditEvent(actor: actor, action: "auth.fail", target: "\(request.method) \(request.uri.path)",
-                                          outcome: .denied(code: reason), requestID: requestID))
+    private func fail(reason: String, keyID: String?, request: Request, context: ServerContext) async throws {
+        try await failures.record(action: "auth.fail", source: ClientAddress.of(request, context: context, trustedProxies: security.trustedProxies),
+                                  reason: reason, target: "\(request.method) \(request.uri.path)", keyID: keyID, requestID: context.requestID)
+    }
+}
+
+/// The address a request came from, for per-client limits and the audit trail: the peer, unless the
+/// peer is one of `[security] trusted_proxies`; then the nearest address in `X-Forwarded-For` that
+/// is not itself a trusted proxy (read right to left, so addresses a client put in the header
+/// before the proxy appended the real one are never believed).
+public enum ClientAddress {
+    public static func of(_ request: Request, context: ServerContext, trustedProxies: [IPAddressRange]) -> String {
+        let peer = context.remoteAddress ?? "unknown"
+        func trusted(_ address: String) -> Bool { trustedProxies.contains { $0.contains(address) } }
+        guard !trustedProxies.isEmpty, trusted(peer) else { return peer }
+        let hops = request.headers[values: HTTPField.Name("X-Forwarded-For")!]
+            .flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        var client = peer
+        for hop in hops.reversed() {
+            // Something that is not an address: stop at the last hop a trusted proxy vouched for.
+            guard IPAddressRange(hop) != nil, !hop.contains("/") else { return client }
+            client = hop
+            if !trusted(hop) { return hop }
+        }
+        return client
+    }
+}
+
+/// Failed authentications by callers nobody knows yet (bad API keys, failed web sign-ins). Each one
+/// used to append its own durable event, so an anonymous loop grew the append-only trail without
+/// bound. Now the first failure per (action, address, reason, target) in a window is recorded at
+/// once, with `count=1`; the rest of that window are counted and recorded as one event with their
+/// `count` when the window ends. At most `auth_fail_max_sources` such keys are told apart per window;
+/// failures beyond them are counted under the address `other`. So a flood adds at most
+/// 2 × (max_sources + 1) events per reason and window, and the counts add up to the failures.
+/// Counts not yet written are lost if the process dies mid-window (at most one window's worth).
+public final class AuditFailureLedger: Sendable {
+    struct Key: Hashable {
+        var action: String
+        var source: String
+        var reason: String
+        var target: String?
+    }
+    struct Tally {
+        var suppressed = 0
+        var target = ""
+        var keyID: String?
+    }
+    struct State {
+        var windowStart = ContinuousClock.now
+        var tallies: [Key: Tally] = [:]
+        var flushScheduled = false
+    }
+
+    /// Longest path kept in an event: the trail needs to know what was tried, not every byte of it.
+    public static let maxTargetCharacters = 200
+
+    let audit: any AuditSink
+    let window: Duration
+    let maxSources: Int
+    private let state = Mutex(State())
+
+    public init(audit: any AuditSink, security: SecurityConfig) {
+        self.audit = audit
+        window = .seconds(security.authFailWindowSeconds)
+        maxSources = security.authFailMaxSources
+    }
+
+    /// Records one failure. `target` is kept apart in the aggregation key only when `perTarget` (a
+    /// sign-in's user name: an attack on one account stays visible); for API paths only the first is kept.
+    public func record(action: String, source: String, reason: String, target: String, perTarget: Bool = false,
+                       keyID: String? = nil, requestID: String) async throws {
+        let capped = Self.cap(target)
+        let now = ContinuousClock.now
+        let (due, first, schedule) = state.withLock { s -> ([(Key, Tally)], Bool, Bool) in
+            let due = Self.closeWindowIfOver(&s, now: now, window: window)
+            var key = Key(action: action, source: source, reason: reason, target: perTarget ? capped : nil)
+            if s.tallies[key] == nil, s.tallies.count >= maxSources {
+                key = Key(action: action, source: "other", reason: reason, target: nil)
+            }
+            if s.tallies[key] == nil {
+                s.tallies[key] = Tally(target: capped, keyID: keyID)
+                return (due, true, false)
+            }
+            s.tallies[key]!.suppressed += 1
+            let schedule = !s.flushScheduled
+            s.flushScheduled = true
+            return (due, false, schedule)
+        }
+        try await write(due)
+        if first {
+            var actor = AuditActor.anonymous
+            actor.keyID = keyID
+            try await audit.record(AuditEvent(actor: actor, action: action, target: capped, outcome: .denied(code: reason),
+                                              fields: ["address": source, "count": "1"], requestID: requestID))
+        }
+        if schedule {
+            let deadline = state.withLock { $0.windowStart } + window
+            Task { [self] in
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                try? await flush(all: false)
+            }
+        }
+    }
+
+    /// Writes the counts of a window that is over (`all`: of the open window too, e.g. before shutdown).
+    public func flush(all: Bool) async throws {
+        let due = state.withLock { s -> [(Key, Tally)] in
+            if all {
+                let due = s.tallies.filter { $0.value.suppressed > 0 }.map { ($0.key, $0.value) }
+                s.tallies = s.tallies.mapValues { var t = $0; t.suppressed = 0; return t }
+                s.flushScheduled = false
+                return due
+            }
+            return Self.closeWindowIfOver(&s, now: .now, window: window)
+        }
+        try await write(due)
+    }
+
+    private static func closeWindowIfOver(_ s: inout State, now: ContinuousClock.Instant, window: Duration) -> [(Key, Tally)] {
+        guard now - s.windowStart >= window else { return [] }
+        let due = s.tallies.filter { $0.value.suppressed > 0 }.map { ($0.key, $0.value) }
+        s.tallies = [:]
+        s.flushScheduled = false
+        s.windowStart = now
+        return due
+    }
+
+    private func write(_ due: [(Key, Tally)]) async throws {
+        for (key, tally) in due {
+            var actor = AuditActor.anonymous
+            actor.keyID = tally.keyID
+            try await audit.record(AuditEvent(actor: actor, action: key.action, target: tally.target, outcome: .denied(code: key.reason),
+                                              fields: ["address": key.source, "count": String(tally.suppressed), "aggregated": "true",
+                                                       "window_seconds": String(window.components.seconds)],
+                                              requestID: ""))
+        }
+    }
+
+    static func cap(_ text: String) -> String {
+        text.unicodeScalars.count <= maxTargetCharacters ? text : String(String.UnicodeScalarView(text.unicodeScalars.prefix(maxTargetCharacters))) + "…"
     }
 }
 

@@ -31,7 +31,7 @@ public struct SamarindaService: Sendable {
         router.add(middleware: RequestLimitsMiddleware(maxBodyBytes: platform.config.server.maxBodyBytes))
         let extensions = self.extensions
         router.add(middleware: AuthMiddleware(keys: platform.keys, audit: platform.audit, rateLimiter: RateLimiter(config: platform.config),
-                                              extensions: extensions,
+                                              extensions: extensions, security: platform.config.security,
                                               isPublic: { path in Self.publicPaths.contains(path) || extensions.contains { $0.isPublic(path: path) } }))
         for e in extensions { e.addRoutes(to: router) }
         router.get("/healthz") { _, _ in

@@ -117,7 +117,9 @@ extension WebUI {
         context["nav"] = ["chat": PageAccess.notAuditor.allows(role), "tools": PageAccess.notAuditor.allows(role),
                           "documents": PageAccess.documentAdmins.allows(role), "audit": PageAccess.auditorOnly.allows(role)]
         context["active_\(active ?? template)"] = true
-        context["back"] = p.request.uri.path + (p.request.uri.query.map { "?\($0)" } ?? "")
+        // A query value in the language links: encoded, so that a page's own `&` and `#` stay inside it.
+        let back = p.request.uri.path + (p.request.uri.query.map { "?\($0)" } ?? "")
+        context["back"] = back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
         context["js_strings"] = views.scriptStrings(p.lang)
         return Response.page(views.render(template, context, lang: p.lang), status: status)
     }

@@ -70,28 +70,35 @@ extension WebUI {
               !expected.isEmpty, constantTimeEquals(Array(expected.utf8), Array(presented.utf8)) else {
             return signInPage(request: request, status: .forbidden, message: t["signin_form_expired"])
         }
-        let address = context.remoteAddress ?? "unknown"
+        let address = ClientAddress.of(request, context: context, trustedProxies: platform.config.security.trustedProxies)
         let apiKey = (form["api_key"] ?? "").trimmingCharacters(in: .whitespaces)
         let username = (form["username"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         let password = form["password"] ?? ""
         let throttleName = apiKey.isEmpty ? username : "api-key"
         let target = apiKey.isEmpty ? "user:\(username)" : "api-key"
 
-        if let wait = throttle.wait(user: throttleName, address: address) {
+        if apiKey.isEmpty && (username.isEmpty || password.isEmpty) {
+            return signInPage(request: request, status: .badRequest, message: t["signin_missing"], username: username)
+        }
+        func throttled(_ wait: Int) async throws -> Response {
             try await auditFailure(target: target, code: "throttled", address: address, context: context)
             let message = (t["signin_throttled"] ?? "%d").replacingOccurrences(of: "%d", with: String(wait))
             return signInPage(request: request, status: .tooManyRequests, message: message, username: username, retryAfter: wait)
         }
-        if apiKey.isEmpty && (username.isEmpty || password.isEmpty) {
-            return signInPage(request: request, status: .badRequest, message: t["signin_missing"], username: username)
-        }
+        // Checked and counted in one step: concurrent attempts cannot all slip past the check.
+        if let wait = throttle.admit(user: throttleName, address: address) { return try await throttled(wait) }
 
         let principal: Principal
         var userName: String?
         var epoch = 0
         do {
             if apiKey.isEmpty {
-                let user = try platform.users.verify(name: username, password: password)
+                // scrypt off the server's threads, a few at a time; when too many wait, come back later.
+                let users = platform.users
+                guard let user = try await passwordChecks.run({ try users.verify(name: username, password: password) }) else {
+                    throttle.abandoned(user: throttleName, address: address)
+                    return try await throttled(1)
+                }
                 principal = user.principal
                 userName = user.name
                 epoch = user.sessionEpoch
@@ -109,12 +116,11 @@ extension WebUI {
                 code = e == .malformed ? "malformed_api_key" : e == .unknown ? "invalid_api_key" : "revoked_api_key"
                 message = t["signin_key_failed"]
             default:
+                throttle.abandoned(user: throttleName, address: address)
                 throw error
             }
             let delay = throttle.failed(user: throttleName, address: address)
             try await auditFailure(target: target, code: code, address: address, context: context)
-            var headers = HTTPFields()
-            if delay > 0 { headers[.retryAfter] = String(delay) }
             return signInPage(request: request, status: .unauthorized, message: message, username: username, retryAfter: delay > 0 ? delay : nil)
         }
         throttle.succeeded(user: throttleName, address: address)
@@ -129,16 +135,37 @@ extension WebUI {
         return Response.seeOther( Self.localPath(form["next"]) ?? "/", headers: headers)
     }
 
+    /// Aggregated per address, reason and user name: a flood adds a bounded number of events (item 9).
     private func auditFailure(target: String, code: String, address: String, context: ServerContext) async throws {
-        try await platform.audit.record(AuditEvent(actor: .anonymous, action: "web.signin.fail", target: target,
-                                                   outcome: .denied(code: code), fields: ["address": address], requestID: context.requestID))
+        try await failures.record(action: "web.signin.fail", source: address, reason: code, target: target, perTarget: true,
+                                  requestID: context.requestID)
     }
 
-    /// A path on this site (for `next` and `back`), never another host (`//evil`, `https://…`, `/\evil`).
+    /// A path on this site, for every redirect whose target comes from the request (`next`, `back`).
+    /// An allowlist, not a blocklist: browsers forgive a lot (`/\tab/evil`, `/\evil`, `/%2F/evil` after a
+    /// second decoding are all read as another host), so only a plain path with the characters of RFC 3986
+    /// passes, and it must still be a plain path after each further percent-decoding.
     static func localPath(_ value: String?) -> String? {
-        guard let value, value.hasPrefix("/"), !value.hasPrefix("//"), !value.contains("\\"), !value.contains("\r"), !value.contains("\n"),
-              value.count < 500 else { return nil }
-        return value
+        guard let value, !value.isEmpty, value.utf8.count < 500 else { return nil }
+        var layer = value
+        for _ in 0..<4 {
+            guard isPlainLocalPath(layer) else { return nil }
+            guard layer.contains("%") else { return value }
+            // Decoding must succeed (a stray % is not a path we wrote) and reveal nothing forbidden.
+            guard let decoded = layer.removingPercentEncoding, decoded != layer else { return nil }
+            layer = decoded
+        }
+        return nil  // still encoded after four layers: nobody writes links like that
+    }
+
+    /// `/` then RFC 3986 path and query characters only: no control characters (tab, CR, LF), no space, no
+    /// backslash, nothing outside ASCII; not `//` or `/\` at the start (another host); no scheme.
+    private static func isPlainLocalPath(_ text: String) -> Bool {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?%#".unicodeScalars)
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.first == "/", scalars.allSatisfy(allowed.contains) else { return false }
+        if scalars.count > 1, scalars[1] == "/" { return false }
+        return true
     }
 
     /// Reads an `application/x-www-form-urlencoded` body (at most 64 KiB).

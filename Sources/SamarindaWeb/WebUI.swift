@@ -25,6 +25,9 @@ public struct WebUI: ServiceExtension {
     let sessions: WebSessionStore
     public let conversations: ConversationStore
     let throttle: SignInThrottle
+    let passwordChecks: PasswordCheckGate
+    /// Failed sign-ins, aggregated per address, reason and user within a window (see `AuditFailureLedger`).
+    public let failures: AuditFailureLedger
     let views: WebViews
 
     static let sessionCookie = "smd_session"
@@ -40,7 +43,11 @@ public struct WebUI: ServiceExtension {
         try platform.database.migrate([Self.migrations])
         sessions = WebSessionStore(database: platform.database, lifetimes: options.sessionLifetimes)
         conversations = ConversationStore(database: platform.database)
-        throttle = SignInThrottle(freeAttempts: options.freeSignInAttempts, maximumDelay: options.maximumSignInDelaySeconds)
+        let security = platform.config.security
+        throttle = SignInThrottle(freeAttempts: options.freeSignInAttempts, maximumDelay: options.maximumSignInDelaySeconds,
+                                  perSourcePerMinute: security.signInPerSourcePerMinute, globalPerMinute: security.signInGlobalPerMinute)
+        passwordChecks = PasswordCheckGate(slots: security.signInConcurrentHashes, queue: security.signInQueue)
+        failures = AuditFailureLedger(audit: platform.audit, security: security)
         views = try await WebViews(resources: options.resources ?? WebViews.locateResources())
     }
 
@@ -68,8 +75,9 @@ public struct WebUI: ServiceExtension {
             try Self.checkSameOrigin(request)
             if let presented = request.headers[Self.csrfHeader] {
                 guard constantTimeEquals(Array(presented.utf8), Array(session.csrfToken.utf8)) else { throw Self.csrfError }
-            } else if !(Self.isPage(path) && Self.isForm(request)) {
-                // Page forms carry the token as a field, checked by the page (`requireForm`); everything else needs the header.
+            } else if !(Self.isFormRoute(path) && Self.isForm(request)) {
+                // The page forms listed in `formRoutes` carry the token as a field, checked by their handler
+                // (`requireForm`); every other state-changing request needs the header, whatever its body type.
                 throw Self.csrfError
             }
         }
@@ -97,6 +105,19 @@ public struct WebUI: ServiceExtension {
     }
 
     static let csrfError = APIError.forbidden("the request has no valid CSRF token: reload the page and try again (scripts send the page's token in the X-CSRF-Token header)", code: "csrf_failed")
+
+    /// The routes a plain HTML form posts to. Each handler reads its body with `requireForm`, which
+    /// checks the `csrf` field; nothing else accepts a form body without the X-CSRF-Token header.
+    static let formRoutes: [[String]] = [["signout"], ["chat"], ["chat", "*", "level"], ["chat", "*", "delete"]]
+
+    static func isFormRoute(_ path: String) -> Bool {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        return formRoutes.contains { route in
+            route.count == segments.count && zip(route, segments).allSatisfy { pattern, segment in
+                pattern == "*" ? !segment.isEmpty : pattern == segment
+            }
+        }
+    }
 
     static func isStateChanging(_ method: HTTPRequest.Method) -> Bool {
         method == .post || method == .put || method == .patch || method == .delete

@@ -222,7 +222,9 @@ extension SamarindaConfig {
             s.finish()
         }
 
-        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "documents"])
+        if let s = root.section("security") { SamarindaConfig.parseSecurity(s, into: &config) }
+
+        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "documents", "security"])
         if !doc.errors.isEmpty { throw ConfigErrors(doc.errors) }
         return config
     }

@@ -21,6 +21,7 @@ public struct SamarindaConfig: Sendable {
     /// Monthly token budget per department; a department not listed has no limit.
     public var budgets: [String: Int] = [:]
     public var documents = DocumentsConfig()
+    public var security = SecurityConfig()
 
     public init() {}
 
@@ -207,4 +208,44 @@ public struct DocumentsConfig: Sendable {
     /// Folder of documents ingested on first start (the starter corpus); empty to skip.
     public var seedDir = "Corpus"
     public init() {}
+}
+
+// MARK: [security] — unauthenticated traffic: sign-in throttling, failed-key auditing, proxies
+
+/// Limits on what an anonymous caller can make the service do (issue 15, items 8 and 9).
+public struct SecurityConfig: Sendable {
+    /// Reverse proxies whose `X-Forwarded-For` names the client; from anyone else the header is ignored.
+    public var trustedProxies: [IPAddressRange] = []
+    public var signInPerSourcePerMinute = 20
+    public var signInGlobalPerMinute = 300
+    /// Password checks (scrypt, ~32 MiB and ~0.1 s each) that run at once.
+    public var signInConcurrentHashes = 2
+    /// Sign-ins that may wait for a hashing slot; beyond that the answer is 429 at once.
+    public var signInQueue = 16
+    public var authFailWindowSeconds = 60
+    public var authFailMaxSources = 100
+    public init() {}
+}
+
+extension SamarindaConfig {
+    /// Reads `[security]` (its own block, so that it merges apart from the other sections).
+    static func parseSecurity(_ s: TOMLSection, into config: inout SamarindaConfig) {
+        if let list = s.strings("trusted_proxies") {
+            config.security.trustedProxies = []
+            for (i, text) in list.enumerated() {
+                guard let range = IPAddressRange(text) else {
+                    s.fail("trusted_proxies[\(i)]", "'\(text)' is not an IP address or network, e.g. \"10.0.0.5\" or \"10.0.0.0/24\"")
+                    continue
+                }
+                config.security.trustedProxies.append(range)
+            }
+        }
+        if let v = s.int("signin_per_source_per_minute", range: 1...100_000) { config.security.signInPerSourcePerMinute = v }
+        if let v = s.int("signin_global_per_minute", range: 1...1_000_000) { config.security.signInGlobalPerMinute = v }
+        if let v = s.int("signin_concurrent_hashes", range: 1...64) { config.security.signInConcurrentHashes = v }
+        if let v = s.int("signin_queue", range: 0...10_000) { config.security.signInQueue = v }
+        if let v = s.int("auth_fail_window_seconds", range: 1...86_400) { config.security.authFailWindowSeconds = v }
+        if let v = s.int("auth_fail_max_sources", range: 1...100_000) { config.security.authFailMaxSources = v }
+        s.finish()
+    }
 }
