@@ -147,25 +147,32 @@ extension WebUI {
     /// passes, and it must still be a plain path after each further percent-decoding.
     static func localPath(_ value: String?) -> String? {
         guard let value, !value.isEmpty, value.utf8.count < 500 else { return nil }
+        guard isPlainLocalPath(value) else { return nil }
         var layer = value
         for _ in 0..<4 {
-            guard isPlainLocalPath(layer) else { return nil }
             guard layer.contains("%") else { return value }
-            // Decoding must succeed (a stray % is not a path we wrote) and reveal nothing forbidden.
-            guard let decoded = layer.removingPercentEncoding, decoded != layer else { return nil }
+            // Decoding must succeed (a stray % is not a path we wrote) and reveal nothing that leads elsewhere.
+            guard let decoded = layer.removingPercentEncoding, decoded != layer, !leadsElsewhere(decoded) else { return nil }
             layer = decoded
         }
         return nil  // still encoded after four layers: nobody writes links like that
     }
 
     /// `/` then RFC 3986 path and query characters only: no control characters (tab, CR, LF), no space, no
-    /// backslash, nothing outside ASCII; not `//` or `/\` at the start (another host); no scheme.
+    /// backslash, nothing outside ASCII; not `//` at the start (another host); no scheme.
+    private static let pathCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?%#".unicodeScalars)
+
     private static func isPlainLocalPath(_ text: String) -> Bool {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?%#".unicodeScalars)
         let scalars = Array(text.unicodeScalars)
-        guard scalars.first == "/", scalars.allSatisfy(allowed.contains) else { return false }
-        if scalars.count > 1, scalars[1] == "/" { return false }
-        return true
+        guard scalars.first == "/", scalars.allSatisfy(pathCharacters.contains) else { return false }
+        return !(scalars.count > 1 && scalars[1] == "/")
+    }
+
+    /// What a decoded layer must not hold: a control character, a backslash, a `//`-style start.
+    private static func leadsElsewhere(_ text: String) -> Bool {
+        let scalars = Array(text.unicodeScalars)
+        if scalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "\\" }) { return true }
+        return scalars.first != "/" || (scalars.count > 1 && scalars[1] == "/")
     }
 
     /// Reads an `application/x-www-form-urlencoded` body (at most 64 KiB).
