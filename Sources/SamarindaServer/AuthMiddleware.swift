@@ -159,7 +159,7 @@ public final class AuditFailureLedger: Sendable {
                        keyID: String? = nil, requestID: String) async throws {
         let capped = Self.cap(target)
         let now = ContinuousClock.now
-        let (due, first, schedule) = state.withLock { s -> ([(Key, Tally)], Bool, Bool) in
+        let (due, first, schedule, counted) = state.withLock { s -> ([(Key, Tally)], Bool, Bool, String) in
             let due = Self.closeWindowIfOver(&s, now: now, window: window)
             var key = Key(action: action, source: source, reason: reason, target: perTarget ? capped : nil)
             if s.tallies[key] == nil, s.tallies.count >= maxSources {
@@ -167,19 +167,19 @@ public final class AuditFailureLedger: Sendable {
             }
             if s.tallies[key] == nil {
                 s.tallies[key] = Tally(target: capped, keyID: keyID)
-                return (due, true, false)
+                return (due, true, false, key.source)
             }
             s.tallies[key]!.suppressed += 1
             let schedule = !s.flushScheduled
             s.flushScheduled = true
-            return (due, false, schedule)
+            return (due, false, schedule, key.source)
         }
         try await write(due)
         if first {
             var actor = AuditActor.anonymous
             actor.keyID = keyID
             try await audit.record(AuditEvent(actor: actor, action: action, target: capped, outcome: .denied(code: reason),
-                                              fields: ["address": source, "count": "1"], requestID: requestID))
+                                              fields: ["address": counted, "count": "1"], requestID: requestID))
         }
         if schedule {
             let deadline = state.withLock { $0.windowStart } + window
