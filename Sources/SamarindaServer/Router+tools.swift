@@ -65,6 +65,12 @@ func readBody(_ request: Request, _ context: ServerContext) async throws -> Data
     } catch is NIOTooManyBytesError {
         throw APIError(status: .contentTooLarge, type: "invalid_request_error", code: "body_too_large",
                        message: "the request body is larger than the server accepts (\(context.maxUploadSize) bytes, [server] max_body_bytes); send a smaller body")
+    } catch is CancellationError {
+        throw CancellationError()
+    } catch {
+        // The connection broke off mid-body (fewer bytes than its Content-Length, a bad chunk): the
+        // client's fault, not a 500.
+        throw APIError.badRequest("invalid_body", "the request body could not be read to its end (\(error)); send the whole body with a correct Content-Length")
     }
 }
 
