@@ -11,7 +11,7 @@ extension SamarindaService {
         router.get("/v1/audit") { request, context in
             try context.require(.auditor, .admin)
             let q = request.uri.queryParameters
-            let limit = min(max(Int(q["limit"].map(String.init) ?? "") ?? 100, 1), 1000)
+            let limit = try request.queryInt("limit", in: 1...1000, default: 100)
             var since: Date?
             if let from = q["from"].map(String.init), !from.isEmpty {
                 guard let d = parseDay(from) else { throw APIError.badRequest("invalid_date", "from must be YYYY-MM-DD or an ISO 8601 time, e.g. 2026-11-01") }
@@ -84,7 +84,11 @@ extension SamarindaService {
             } catch let e as AuditError {
                 throw APIError.badRequest("invalid_month", "\(e.message); use month=YYYY-MM, e.g. month=2026-11")
             }
-            if request.uri.queryParameters["format"] == "markdown" {
+            let format = request.uri.queryParameters["format"].map(String.init) ?? "json"
+            guard ["json", "markdown", ""].contains(format) else {
+                throw APIError.badRequest("invalid_request", "format must be json or markdown; got '\(format.prefix(40))'")
+            }
+            if format == "markdown" {
                 return Response(status: .ok, headers: [.contentType: "text/markdown; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.markdown)))
             }
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.json)))

@@ -15,25 +15,29 @@ extension SamarindaService {
         router.post("/v1/chat/completions") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let deadline = RequestDeadline(millis: platform.config.server.requestTimeoutMillis, audit: platform.audit, principal: principal,
+                                           request: request, context: context)
             let body = try await readBody(request, context)
             let chat: ChatRequest
             let extras: ChatOrchestrator.Extras
             do {
                 chat = try JSONDecoder().decode(ChatRequest.self, from: body)
                 extras = try JSONDecoder().decode(ChatOrchestrator.Extras.self, from: body)
+            } catch let e as RequestFieldError {
+                throw APIError.invalidField(e)
             } catch {
                 throw APIError.badRequest("invalid_json", "the body is not a chat completion request: \(describe(error)). Send {\"model\": \"samarinda-default\", \"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}")
             }
             let orchestrator = ChatOrchestrator(platform: platform, tools: tools, principal: principal, requestID: context.requestID)
             let prepared: ChatOrchestrator.Prepared
             do {
-                prepared = try await orchestrator.prepare(chat, retrieval: extras.retrieval)
+                prepared = try await deadline.run { try await orchestrator.prepare(chat, retrieval: extras.retrieval) }
             } catch let e as ModelError { throw APIError(e) }
             if chat.stream == true {
-                return streamResponse(orchestrator, prepared, metrics: metrics)
+                return streamResponse(orchestrator, prepared, metrics: metrics, deadline: deadline)
             }
             do {
-                let (response, usage, level) = try await orchestrator.complete(prepared)
+                let (response, usage, level) = try await deadline.run { try await orchestrator.complete(prepared) }
                 metrics.modelCall(provider: response.provider, outcome: "ok", tokensIn: usage.promptTokens, tokensOut: usage.completionTokens)
                 var reply = response
                 reply.usage = usage
@@ -52,10 +56,14 @@ extension SamarindaService {
         router.post("/v1/embeddings") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let deadline = RequestDeadline(millis: platform.config.server.requestTimeoutMillis, audit: platform.audit, principal: principal,
+                                           request: request, context: context)
             let body = try await readBody(request, context)
             let embedding: EmbeddingRequest
             do {
                 embedding = try JSONDecoder().decode(EmbeddingRequest.self, from: body)
+            } catch let e as RequestFieldError {
+                throw APIError.invalidField(e)
             } catch {
                 throw APIError.badRequest("invalid_json", "the body is not an embeddings request: \(describe(error)). Send {\"model\": \"samarinda-default\", \"input\": [\"teks\"]}")
             }
@@ -63,7 +71,8 @@ extension SamarindaService {
                 throw APIError.forbidden("this request is marked \(level.name), above your clearance (\(principal.clearance.name))", code: "classification_denied")
             }
             do {
-                let response = try await platform.models.embed(embedding, context: ModelCallContext(principal: principal, requestID: context.requestID))
+                let call = ModelCallContext(principal: principal, requestID: context.requestID)
+                let response = try await deadline.run { try await platform.models.embed(embedding, context: call) }
                 return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: try response.openAIJSON())))
             } catch let e as ModelError { throw APIError(e) }
@@ -74,7 +83,8 @@ extension SamarindaService {
 /// Streams the exchange as OpenAI chunks. Plugin tool calls are run server-side between rounds and
 /// never shown as tool-call chunks; a failure mid-way ends the stream with an error event, never a
 /// silently truncated answer.
-private func streamResponse(_ orchestrator: ChatOrchestrator, _ prepared: ChatOrchestrator.Prepared, metrics: ServerMetrics) -> Response {
+private func streamResponse(_ orchestrator: ChatOrchestrator, _ prepared: ChatOrchestrator.Prepared, metrics: ServerMetrics,
+                            deadline: RequestDeadline) -> Response {
     let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
     return Response(status: .ok, headers: headers, body: .init { writer in
         let id = "chatcmpl-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(24)
@@ -100,7 +110,7 @@ private func streamResponse(_ orchestrator: ChatOrchestrator, _ prepared: ChatOr
             let ctx = orchestrator.context(prepared, toolClassifications: toolClassifications)
             var pending: [Int: (id: String, name: String, arguments: String)] = [:]
             var assistantText = ""
-            for await event in orchestrator.platform.models.stream(request, context: ctx) {
+            for await event in deadline.bound(orchestrator.platform.models.stream(request, context: ctx)) {
                 switch event {
                 case .start(let p, _):
                     provider = p
@@ -125,7 +135,18 @@ private func streamResponse(_ orchestrator: ChatOrchestrator, _ prepared: ChatOr
                     let ours = calls.filter { prepared.pluginTools[$0.function.name] != nil }
                     if !ours.isEmpty, round < ChatOrchestrator.maxRounds {
                         request.messages.append(ChatMessage(role: .assistant, content: assistantText.isEmpty ? nil : assistantText, toolCalls: ours))
-                        for (message, level) in await orchestrator.runTools(ours, offered: prepared.pluginTools) {
+                        let toolCalls = ours
+                        let results: [(ChatMessage, Classification)]
+                        do {
+                            results = try await deadline.run { await orchestrator.runTools(toolCalls, offered: prepared.pluginTools) }
+                        } catch let e as APIError {
+                            try await writer.write(ByteBuffer(string: "data: "))
+                            try await writer.write(ByteBuffer(bytes: e.body))
+                            try await sendRaw("\n\ndata: [DONE]\n\n")
+                            try await writer.finish(nil)
+                            return
+                        }
+                        for (message, level) in results {
                             request.messages.append(message)
                             toolClassifications.append(level)
                         }
@@ -145,8 +166,14 @@ private func streamResponse(_ orchestrator: ChatOrchestrator, _ prepared: ChatOr
                     return
                 case .error(let error):
                     metrics.modelCall(provider: provider.isEmpty ? "-" : provider, outcome: error.code.rawValue, tokensIn: 0, tokensOut: 0)
+                    var shaped = APIError(error)
+                    if error.code == .timeout, deadline.expired {
+                        // The status line went out long ago: the 504 travels as the stream's last event.
+                        shaped = deadline.error
+                        try await deadline.recordTimeout()
+                    }
                     try await writer.write(ByteBuffer(string: "data: "))
-                    try await writer.write(ByteBuffer(bytes: APIError(error).body))
+                    try await writer.write(ByteBuffer(bytes: shaped.body))
                     try await sendRaw("\n\ndata: [DONE]\n\n")
                     try await writer.finish(nil)
                     return

@@ -64,7 +64,7 @@ extension SamarindaService {
             guard let query = q["q"].map(String.init), !query.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw APIError.badRequest("missing_query", "give the words to search for: /v1/search?q=syarat+KTP-el")
             }
-            let limit = min(max(Int(q["k"].map(String.init) ?? q["limit"].map(String.init) ?? "") ?? 10, 1), 50)
+            let limit = try request.queryInt("k", "limit", in: 1...50, default: 10)
             let collections = q["collection"].map { [String($0)] }
             let hits = try await wrapAsync { try await store.search(query: query, principal: principal, collections: collections, limit: limit, requestID: context.requestID) }
             return try jsonResponse(["object": "list", "query": query, "data": hits.map { h in

@@ -11,9 +11,12 @@ extension SamarindaService {
     /// tool list or call can only ever see what that caller may use.
     func addMCPRoutes(to router: Router<ServerContext>) {
         let tools = self.tools
+        let timeoutMillis = platform.config.server.requestTimeoutMillis
+        let audit = platform.audit
         router.post("/mcp") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let deadline = RequestDeadline(millis: timeoutMillis, audit: audit, principal: principal, request: request, context: context)
             let body = try await readBody(request, context)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
@@ -46,7 +49,14 @@ extension SamarindaService {
                 AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator(),
             ]))
             try await server.start(transport: transport)
-            let reply = await transport.handleRequest(MCP.HTTPRequest(method: "POST", headers: headers, body: body, path: "/mcp"))
+            let reply: MCP.HTTPResponse
+            do {
+                let message = MCP.HTTPRequest(method: "POST", headers: headers, body: body, path: "/mcp")
+                reply = try await deadline.run { await transport.handleRequest(message) }
+            } catch {
+                await server.stop()
+                throw error
+            }
             await server.stop()
             var fields: HTTPFields = [:]
             for (name, value) in reply.headers {

@@ -24,23 +24,32 @@ extension SamarindaService {
             }
             return try jsonResponse(["object": "list", "data": items])
         }
+        let timeoutMillis = platform.config.server.requestTimeoutMillis
+        let audit = platform.audit
         router.post("/v1/tools/{plugin}/{tool}") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let deadline = RequestDeadline(millis: timeoutMillis, audit: audit, principal: principal, request: request, context: context)
             let plugin = try context.parameters.require("plugin")
             let tool = try context.parameters.require("tool")
             var body = try await readBody(request, context)
             if body.isEmpty { body = Data("{}".utf8) }
             // The provider parses the body once (malformed JSON comes back as `invalid_json`).
-            let outcome = await tools.call(plugin: plugin, tool: tool, arguments: body, as: principal, requestID: context.requestID)
+            let arguments = body, requestID = context.requestID
+            let outcome = try await deadline.run { await tools.call(plugin: plugin, tool: tool, arguments: arguments, as: principal, requestID: requestID) }
+            // Metric labels name only tools that exist: a path value that is not one would add a series
+            // per made-up name, forever (unknown tools answer 404).
+            let known: Bool
+            if case .failure(404, _, _) = outcome { known = false } else { known = true }
+            let (pluginLabel, toolLabel) = known ? (plugin, tool) : ("unknown", "unknown")
             switch outcome {
             case .success(let output, let classification):
-                metrics.toolCall(plugin: plugin, tool: tool, outcome: "ok")
+                metrics.toolCall(plugin: pluginLabel, tool: toolLabel, outcome: "ok")
                 var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
                 headers[HTTPField.Name("X-Samarinda-Classification")!] = classification.name
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: output)))
             case .failure(let status, let code, let message):
-                metrics.toolCall(plugin: plugin, tool: tool, outcome: code)
+                metrics.toolCall(plugin: pluginLabel, tool: toolLabel, outcome: known ? code : "not_found")
                 throw APIError(status: .init(code: status), type: status == 403 ? "permission_error" : status == 404 ? "not_found_error" : status >= 500 ? "server_error" : "invalid_request_error",
                                code: code, message: message)
             }
@@ -56,6 +65,12 @@ func readBody(_ request: Request, _ context: ServerContext) async throws -> Data
     } catch is NIOTooManyBytesError {
         throw APIError(status: .contentTooLarge, type: "invalid_request_error", code: "body_too_large",
                        message: "the request body is larger than the server accepts (\(context.maxUploadSize) bytes, [server] max_body_bytes); send a smaller body")
+    } catch is CancellationError {
+        throw CancellationError()
+    } catch {
+        // The connection broke off mid-body (fewer bytes than its Content-Length, a bad chunk): the
+        // client's fault, not a 500.
+        throw APIError.badRequest("invalid_body", "the request body could not be read to its end (\(error)); send the whole body with a correct Content-Length")
     }
 }
 

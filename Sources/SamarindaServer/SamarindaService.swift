@@ -15,7 +15,7 @@ public struct SamarindaService: Sendable {
     public var tools: any ToolProvider
 
     /// Paths reachable without an API key.
-    static let publicPaths: Set<String> = ["/healthz"]
+    static let publicPaths: Set<String> = ["/healthz", "/openapi.json"]
 
     public init(platform: Platform, tools: (any ToolProvider)? = nil, extensions: [any ServiceExtension] = [], logger: Logger = Logger(label: "samarinda")) {
         self.platform = platform
@@ -36,6 +36,11 @@ public struct SamarindaService: Sendable {
         for e in extensions { e.addRoutes(to: router) }
         router.get("/healthz") { _, _ in
             HealthResponse(status: "ok", version: SamarindaVersion.current)
+        }
+        // The API's own description, for integrators generating clients (docs/openapi.yaml).
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         router.get("/metrics") { _, context in
             try context.require(.admin, .service, .auditor)

@@ -46,19 +46,21 @@ public final class ServerMetrics: Sendable {
     }
 }
 
-/// Counts every request by its route pattern (not the raw path, which would explode label cardinality).
+/// Counts every request by its route pattern (not the raw path, which would explode label cardinality)
+/// and by method, where any method outside HTTP's usual set counts as `OTHER` (a client may send any token).
 struct MetricsMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let metrics: ServerMetrics
+    static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            metrics.request(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code, duration: .now - start)
+            metrics.request(route: context.endpointPath ?? "unmatched", method: Self.methods.contains(request.method.rawValue) ? request.method.rawValue : "OTHER", status: response.status.code, duration: .now - start)
             return response
         } catch let error as any HTTPResponseError {
-            metrics.request(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: error.status.code, duration: .now - start)
+            metrics.request(route: context.endpointPath ?? "unmatched", method: Self.methods.contains(request.method.rawValue) ? request.method.rawValue : "OTHER", status: error.status.code, duration: .now - start)
             throw error
         }
     }

@@ -154,6 +154,8 @@ public struct ChatRequest: Sendable, Codable, Equatable {
         case toolChoice = "tool_choice"
         case maxTokens = "max_tokens"
         case maxCompletionTokens = "max_completion_tokens"
+        // Checked for range only (OpenAI fields the service does not pass on).
+        case topP = "top_p", n, presencePenalty = "presence_penalty", frequencyPenalty = "frequency_penalty"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -162,8 +164,14 @@ public struct ChatRequest: Sendable, Codable, Equatable {
         messages = try c.decode([ChatMessage].self, forKey: .messages)
         tools = try c.decodeIfPresent([ToolDefinition].self, forKey: .tools)
         toolChoice = try c.decodeIfPresent(JSONValue.self, forKey: .toolChoice)
-        maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxTokens) ?? c.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)
-        temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
+        // Numbers from the caller are range-checked here, before any arithmetic sees them (issue 15).
+        maxTokens = try c.decodeWholeNumber(.maxTokens, in: RequestLimits.maxTokens)
+            ?? c.decodeWholeNumber(.maxCompletionTokens, in: RequestLimits.maxTokens)
+        temperature = try c.decodeNumber(.temperature, in: RequestLimits.temperature)
+        _ = try c.decodeNumber(.topP, in: RequestLimits.topP)
+        _ = try c.decodeWholeNumber(.n, in: RequestLimits.choices)
+        _ = try c.decodeNumber(.presencePenalty, in: RequestLimits.penalty)
+        _ = try c.decodeNumber(.frequencyPenalty, in: RequestLimits.penalty)
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream)
         classification = try c.decodeIfPresent(Classification.self, forKey: .classification)
     }
@@ -419,6 +427,9 @@ public struct EmbeddingRequest: Sendable, Codable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decodeIfPresent(String.self, forKey: .model) ?? "samarinda-default"
         if let one = try? c.decode(String.self, forKey: .input) { input = [one] } else { input = try c.decode([String].self, forKey: .input) }
+        guard RequestLimits.embeddingInputs.contains(input.count) else {
+            throw RequestFieldError(field: "input", message: "must hold from \(RequestLimits.embeddingInputs.lowerBound) to \(RequestLimits.embeddingInputs.upperBound) texts; got \(input.count)")
+        }
         classification = try c.decodeIfPresent(Classification.self, forKey: .classification)
     }
 }

@@ -288,6 +288,12 @@ public final class PluginHost: Sendable {
     /// output schema → JSON. Every invocation, allowed or denied, writes one `tool.call` audit event.
     public func invoke(plugin id: String, tool name: String, arguments: JSONValue, as principal: Principal,
                        requestID: String? = nil) async throws(PluginError) -> JSONValue {
+        try await invokeClassified(plugin: id, tool: name, arguments: arguments, as: principal, requestID: requestID).output
+    }
+
+    /// `invoke`, with the classification of the tool as declared by the very plugin version that ran it.
+    public func invokeClassified(plugin id: String, tool name: String, arguments: JSONValue, as principal: Principal,
+                                 requestID: String? = nil) async throws(PluginError) -> (output: JSONValue, classification: Classification) {
         let clock = ContinuousClock.now
         if config.plugins.watch { await reloadIfChanged(id, force: false) }
         let plugin = slots.withLock { $0[id]?.plugin }
@@ -347,7 +353,7 @@ public final class PluginHost: Sendable {
             throw PluginError.unavailable("the audit trail could not record this call, so its result is withheld; retry shortly (\(error))")
         }
         switch outcome.result {
-        case .success(let v): return v
+        case .success(let v): return (v, tool?.classification ?? .biasa)
         case .failure(let e): throw e.visible(to: principal)
         }
     }

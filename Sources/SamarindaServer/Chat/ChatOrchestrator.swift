@@ -81,10 +81,13 @@ struct ChatOrchestrator: Sendable {
             let arguments = call.function.arguments.isEmpty ? Data("{}".utf8) : Data(call.function.arguments.utf8)
             switch await tools.call(plugin: tool.plugin, tool: tool.tool, arguments: arguments, as: principal, requestID: requestID) {
             case .success(let output, let classification):
+                // The level of the plugin that ran the call (a reload since the tools were offered may have changed it).
                 results.append((.tool(String(decoding: output, as: UTF8.self), callID: call.id), classification))
             case .failure(_, let code, let message):
+                // A failure's message can carry what the tool read (a traceback, a half-done answer):
+                // it keeps the tool's level, not `biasa`.
                 let body = (try? JSONSerialization.data(withJSONObject: ["error": ["code": code, "message": message]])) ?? Data()
-                results.append((.tool(String(decoding: body, as: UTF8.self), callID: call.id), .biasa))
+                results.append((.tool(String(decoding: body, as: UTF8.self), callID: call.id), tool.classification))
             }
         }
         return results
@@ -144,6 +147,7 @@ extension APIError {
         default: type = "server_error"
         }
         self.init(status: .init(code: error.httpStatus), type: type, code: error.code.rawValue, message: error.message)
-        if let retry = error.retryAfter { headers[.retryAfter] = String(Int(retry.rounded(.up))) }
+        // The provider's Retry-After is a number from outside: 1e300 or ∞ must not reach Int(...).
+        if let retry = error.retryAfter, retry.isFinite { headers[.retryAfter] = String(Int(min(max(retry, 0), 86_400).rounded(.up))) }
     }
 }

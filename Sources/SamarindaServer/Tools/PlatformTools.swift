@@ -26,8 +26,9 @@ struct PlatformTools: ToolProvider {
                             message: "the arguments are not valid JSON: send a JSON object of the tool's arguments, e.g. {\"layanan\": \"ktp-el\"}")
         }
         do {
-            let output = try await platform.plugins.invoke(plugin: plugin, tool: tool, arguments: json, as: principal, requestID: requestID)
-            let level = platform.plugins.classification(ofTool: tool, in: plugin) ?? .biasa
+            // The level comes with the output from the plugin that ran the call, not from a second lookup
+            // that a reload in between could answer with another version's manifest.
+            let (output, level) = try await platform.plugins.invokeClassified(plugin: plugin, tool: tool, arguments: json, as: principal, requestID: requestID)
             return .success(output: Data(output.jsonText.utf8), classification: level)
         } catch {
             let visible = error.visible(to: principal)

@@ -1,0 +1,129 @@
+import Foundation
+import Hummingbird
+import SamarindaCore
+import SamarindaModels
+import Synchronization
+
+/// `[server] request_timeout_ms` for one request, counted from when the route starts work. Past it
+/// the work is cancelled (a model call's transfer is aborted), a `request.timeout` audit event is
+/// written, and the caller gets `504 request_timeout` — without waiting for work that does not
+/// notice cancellation (a plugin's Lua call keeps its own limits and audits itself when it ends).
+struct RequestDeadline: Sendable {
+    let millis: Int
+    let end: ContinuousClock.Instant
+    let audit: any AuditSink
+    let principal: Principal
+    let requestID: String
+    let target: String
+
+    init(millis: Int, audit: any AuditSink, principal: Principal, request: Request, context: ServerContext) {
+        self.millis = millis
+        self.end = .now + .milliseconds(millis)
+        self.audit = audit
+        self.principal = principal
+        self.requestID = context.requestID
+        self.target = "\(request.method) \(request.uri.path)"
+    }
+
+    var expired: Bool { ContinuousClock.now >= end }
+
+    var error: APIError {
+        APIError(status: .gatewayTimeout, type: "server_error", code: "request_timeout",
+                 message: "the request ran longer than the service allows (\(millis) ms, [server] request_timeout_ms) and was stopped; "
+                     + "ask for less (a shorter answer, fewer texts) or retry later")
+    }
+
+    /// Records that the request was stopped at its deadline (same request id as the work it cancelled).
+    func recordTimeout() async throws {
+        try await audit.record(AuditEvent(actor: AuditActor(principal), action: "request.timeout", target: target,
+                                          outcome: .error(code: "request_timeout"), fields: ["limit_ms": String(millis)], requestID: requestID))
+    }
+
+    /// Runs `operation` until the deadline. Past it: cancels the operation, records the timeout and
+    /// throws `error`, while the operation winds down on its own.
+    func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let race = Race<T>()
+        let end = self.end
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                race.start(continuation,
+                           work: Task { race.finish(await Result(awaiting: operation)) },
+                           timer: Task {
+                               try? await Task.sleep(until: end, clock: .continuous)
+                               if !Task.isCancelled { race.finish(.failure(Expired())) }
+                           })
+            }
+        } onCancel: {
+            race.finish(.failure(CancellationError()))
+        }
+        if case .failure(let e) = result, e is Expired {
+            try await recordTimeout()
+            throw error
+        }
+        return try result.get()
+    }
+
+    /// Bounds a model stream: at the deadline it ends with a `timeout` error event, and stopping the
+    /// inner stream cancels the model call.
+    func bound(_ stream: AsyncStream<ChatStreamEvent>) -> AsyncStream<ChatStreamEvent> {
+        let (out, continuation) = AsyncStream<ChatStreamEvent>.makeStream(bufferingPolicy: .unbounded)
+        let message = error.message
+        let end = self.end
+        let pump = Task {
+            for await event in stream { continuation.yield(event) }
+            continuation.finish()
+        }
+        let timer = Task {
+            try? await Task.sleep(until: end, clock: .continuous)
+            guard !Task.isCancelled else { return }
+            continuation.yield(.error(ModelError(.timeout, message)))
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in pump.cancel(); timer.cancel() }
+        return out
+    }
+
+    private struct Expired: Error {}
+}
+
+/// Resumes one continuation with whichever result comes first, then cancels both tasks.
+private final class Race<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Result<T, any Error>, Never>?
+        var early: Result<T, any Error>?
+        var tasks: [Task<Void, Never>] = []
+        var done = false
+    }
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<Result<T, any Error>, Never>, work: Task<Void, Never>, timer: Task<Void, Never>) {
+        let early: Result<T, any Error>? = state.withLock { s in
+            s.tasks = [work, timer]
+            if let early = s.early { s.early = nil; return early }
+            s.continuation = continuation
+            return nil
+        }
+        if let early {
+            work.cancel(); timer.cancel()
+            continuation.resume(returning: early)
+        }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let (continuation, tasks): (CheckedContinuation<Result<T, any Error>, Never>?, [Task<Void, Never>]) = state.withLock { s in
+            guard !s.done else { return (nil, []) }
+            s.done = true
+            guard let c = s.continuation else { s.early = result; return (nil, []) }
+            s.continuation = nil
+            return (c, s.tasks)
+        }
+        for t in tasks { t.cancel() }
+        continuation?.resume(returning: result)
+    }
+}
+
+extension Result where Failure == any Error {
+    init(awaiting body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
