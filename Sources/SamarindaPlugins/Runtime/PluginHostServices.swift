@@ -60,6 +60,8 @@ public struct PluginModelRequest: Sendable {
     public let model: String?
     public let maxTokens: Int?
     public let temperature: Double?
+    /// The largest `max_tokens` a plugin may ask for (the router applies the model's own limit below it).
+    public static let maxTokensLimit = 1_000_000
 }
 
 public struct PluginModelResponse: Sendable {
