@@ -193,6 +193,12 @@ static int host_call(lua_State *L, int fnid) {
     int r = g_dispatch(L, S->host, fnid);
     S->in_host--;
     if (S->enforce && S->used > S->limit && !S->kill) S->kill = CLUA_KILL_MEMORY;
+    /* Host work (a conversion, a database write) counts against the call's time too. */
+    if (!S->kill && (S->cpu_deadline || S->wall_deadline)) {
+        int64_t now = clua_now_ns();
+        if (S->wall_deadline && now >= S->wall_deadline) S->kill = CLUA_KILL_TIMEOUT;
+        else if (S->cpu_deadline && now >= S->cpu_deadline) S->kill = CLUA_KILL_CPU;
+    }
     if (S->kill) return raise_kill(L);
     if (r >= 0) return r;
     if (r == CLUA_HOST_YIELD) {
@@ -940,6 +946,37 @@ static int sb_gsub(lua_State *L) {
     luaL_pushresult(&b);
     lua_pushinteger(L, n);
     return 2;
+}
+
+/* {====== Measuring values for JSON ======} */
+
+static int json_cost(lua_State *L, int idx, long *values, long *bytes, int depth) {
+    size_t len = 0;
+    if (--*values < 0) return 1;
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING: lua_tolstring(L, idx, &len); *bytes -= (long)len + 2; break;
+    case LUA_TNUMBER: *bytes -= 24; break;
+    case LUA_TTABLE: {
+        if (depth <= 0) return 3;
+        if (!lua_checkstack(L, 3)) return 3;
+        *bytes -= 2;
+        idx = lua_absindex(L, idx);
+        lua_pushnil(L);
+        while (lua_next(L, idx) != 0) {
+            int r = json_cost(L, -1, values, bytes, depth - 1);
+            if (r == 0) r = json_cost(L, -2, values, bytes, depth - 1);
+            if (r != 0) { lua_pop(L, 2); return r; }
+            lua_pop(L, 1);
+        }
+        break;
+    }
+    default: *bytes -= 5; break;
+    }
+    return *bytes < 0 ? 2 : 0;
+}
+
+int clua_json_cost(lua_State *L, int idx, long *values, long *bytes, int max_depth) {
+    return json_cost(L, idx, values, bytes, max_depth);
 }
 
 /* {====== Opening the sandbox ======} */

@@ -236,12 +236,12 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         .pluginError("returned a cycle", "local t = {} t.self = t return t", containing: "deeper than 64"),
         .pluginError("returned one string forty times", "\(bigShared) return t", containing: "memory limit of 8 MB"),
         .answers("json.encode of shared subtables", "\(shared) local s, err = samarinda.json.encode(t) return { s = s, err = err }",
-                 ["err": "json.encode: the value has more than 200000 tables, strings and numbers (a subtable that appears twice counts twice)"]),
+                 ["err": "json.encode: the value has more than 200000 tables, keys, strings and numbers (a subtable that appears twice counts twice)"]),
         .answers("json.encode of a repeated large string", "\(bigShared) local s, err = samarinda.json.encode(t) return { failed = s == nil and err ~= nil }",
                  ["failed": true]),
         .answers("log of shared subtables", "\(shared) samarinda.log.info(t) print(t) return { ok = true }", ["ok": true]),
         .answers("kv.set of shared subtables", "\(shared) local ok, err = samarinda.kv.set('k', t) return { ok = ok, err = err }",
-                 ["err": "kv.set: the value has more than 200000 tables, strings and numbers (a subtable that appears twice counts twice)"]),
+                 ["err": "kv.set: the value has more than 200000 tables, keys, strings and numbers (a subtable that appears twice counts twice)"]),
         .answers("kv.set of a cycle", "local t = {} t[1] = t local ok, err = samarinda.kv.set('k', t) return { failed = ok == nil and err ~= nil }", ["failed": true]),
         .pluginError("http.request with shared subtables", "\(shared) return samarinda.http.request({ url = 'https://contoh.example/', headers = t })",
                      containing: "more than 200000"),
@@ -283,5 +283,117 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         #expect(r.error?.message.contains("not a plugin id") == true, "\(r)")
         #expect(lab.host.status().map(\.id) == ["dinkes.baik"])
         await lab.expectWellBehavedAnswers()
+    }
+}
+
+/// Records what reaches the HTTP service, so tests see the port, address rule and headers a plugin's request carried.
+struct RecordingHTTP: PluginHostServices {
+    let seen = RecordedRequests()
+    func searchDocuments(_ request: PluginSearchRequest) async throws -> [Passage] { [] }
+    func document(_ request: PluginDocumentRequest) async throws -> PluginDocument? { nil }
+    func generate(_ request: PluginModelRequest) async throws -> PluginModelResponse { PluginModelResponse(text: "", model: "m", provider: "p") }
+    func redact(_ text: String, context: PluginCallContext) async throws -> PluginRedaction { PluginRedaction(text: text, counts: [:]) }
+    func http(_ request: PluginHTTPRequest) async throws -> PluginHTTPResponse {
+        seen.append(request)
+        return PluginHTTPResponse(status: 200, body: "public=\(request.publicAddressesOnly)")
+    }
+}
+
+final class RecordedRequests: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requests: [PluginHTTPRequest] = []
+    func append(_ r: PluginHTTPRequest) { lock.withLock { requests.append(r) } }
+    var all: [PluginHTTPRequest] { lock.withLock { requests } }
+}
+
+@Suite("Plugin HTTP grants") struct HTTPGrantTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let grant: String
+        let url: String
+        /// nil: refused as not granted, naming `missing`; else the address rule the request carries.
+        let publicOnly: Bool?
+        var missing: String = ""
+        var testDescription: String { "\(grant) → \(url)" }
+    }
+
+    static let cases: [Case] = [
+        .init(grant: "http:contoh.example", url: "https://contoh.example/data", publicOnly: true),
+        .init(grant: "http:contoh.example", url: "http://contoh.example/data", publicOnly: true),
+        .init(grant: "http:contoh.example", url: "https://contoh.example:443/data", publicOnly: true),
+        .init(grant: "http:contoh.example", url: "https://contoh.example:8443/data", publicOnly: nil, missing: "http:contoh.example:8443"),
+        .init(grant: "http:contoh.example", url: "http://contoh.example:443/", publicOnly: nil, missing: "http:contoh.example:443"),
+        .init(grant: "http:contoh.example", url: "https://contoh.example:22/", publicOnly: nil, missing: "http:contoh.example:22"),
+        .init(grant: "http:contoh.example:8443", url: "https://contoh.example:8443/data", publicOnly: true),
+        .init(grant: "http:contoh.example:8443", url: "https://contoh.example/data", publicOnly: nil, missing: "http:contoh.example:443"),
+        .init(grant: "http:contoh.example", url: "https://sub.contoh.example/", publicOnly: nil, missing: "http:sub.contoh.example:443"),
+        .init(grant: "http:10.0.0.5", url: "http://10.0.0.5/api", publicOnly: false),
+        .init(grant: "http:10.0.0.5", url: "http://10.0.0.5:8080/api", publicOnly: nil, missing: "http:10.0.0.5:8080"),
+        .init(grant: "http:10.0.0.5:8080", url: "http://10.0.0.5:8080/api", publicOnly: false),
+        .init(grant: "http:[fd00::5]", url: "http://[fd00::5]/api", publicOnly: false),
+        .init(grant: "http:127.0.0.1", url: "http://localhost/", publicOnly: nil, missing: "http:localhost:80"),
+        // Numeric host names that resolvers read as addresses are host names here: public addresses only.
+        .init(grant: "http:2130706433", url: "http://2130706433/", publicOnly: true),
+    ]
+
+    @Test(arguments: cases)
+    func grantsNameHostPortAndAddressRule(_ c: Case) async throws {
+        let lab = try PluginLab()
+        lab.config.plugins.grants["dinkes.web"] = PluginGrant(add: [c.grant])
+        try lab.write(id: "dinkes.web", capabilities: [c.grant], tools: PluginLab.tool("ambil"), main: """
+        return { ambil = function() local r, err = samarinda.http.get('\(c.url)') return { body = r and r.body, err = err } end }
+        """)
+        let services = RecordingHTTP()
+        _ = await lab.start(services: services)
+        let r = await lab.call("dinkes.web", "ambil")
+        if let publicOnly = c.publicOnly {
+            #expect(r == .success(["body": .string("public=\(publicOnly)")]), "\(r)")
+        } else {
+            #expect(r.value?["err"]?.stringValue?.contains("\(c.missing) is not granted") == true, "\(r)")
+            #expect(services.seen.all.isEmpty)
+        }
+    }
+
+    @Test(arguments: ["Host", "host", "HOST", "X-Forwarded-For", "X-Forwarded-Host", "Forwarded", "X-Real-IP", "Content-Length",
+                      "Transfer-Encoding", "Connection", "Proxy-Authorization", "Via", "X-Satu\r\nHost", "Bad Name", "", "Nama:Lain"])
+    func aPluginCannotSetRoutingOrIdentityHeaders(_ name: String) async throws {
+        let lab = try PluginLab()
+        lab.config.plugins.grants["dinkes.web"] = PluginGrant(add: ["http:contoh.example"])
+        try lab.write(id: "dinkes.web", capabilities: ["http:contoh.example"], tools: PluginLab.tool("ambil"), main: """
+        return { ambil = function(args)
+          local ok, err = pcall(samarinda.http.get, 'https://contoh.example/', { headers = { [args.name] = 'intranet.local' } })
+          local ok2 = pcall(samarinda.http.request, { url = 'https://contoh.example/', headers = { [args.name] = 'x' } })
+          return { ok = ok, ok2 = ok2, err = tostring(err) }
+        end }
+        """)
+        let services = RecordingHTTP()
+        _ = await lab.start(services: services)
+        let r = await lab.call("dinkes.web", "ambil", ["name": .string(name)])
+        #expect(r.value?["ok"] == false && r.value?["ok2"] == false, "\(r)")
+        #expect(r.value?["err"]?.stringValue?.contains("bad header") == true, "\(r)")
+        #expect(services.seen.all.isEmpty)
+    }
+
+    @Test func aHeaderValueWithALineBreakIsRefusedAndOrdinaryHeadersPass() async throws {
+        let lab = try PluginLab()
+        lab.config.plugins.grants["dinkes.web"] = PluginGrant(add: ["http:contoh.example"])
+        try lab.write(id: "dinkes.web", capabilities: ["http:contoh.example"], tools: PluginLab.tool("ambil"), main: """
+        return { ambil = function()
+          local bad = pcall(samarinda.http.get, 'https://contoh.example/', { headers = { ['X-Satu'] = 'a\\r\\nHost: evil' } })
+          local r = samarinda.http.get('https://contoh.example/', { headers = { Authorization = 'Bearer t', ['X-Dinas'] = 'dinkes' } })
+          return { bad = bad, status = r.status }
+        end }
+        """)
+        let services = RecordingHTTP()
+        _ = await lab.start(services: services)
+        #expect(await lab.call("dinkes.web", "ambil") == .success(["bad": false, "status": 200]))
+        #expect(services.seen.all.map(\.headers) == [["Authorization": "Bearer t", "X-Dinas": "dinkes"]])
+    }
+
+    @Test(arguments: [("http:contoh.example", true), ("http:contoh.example:8443", true), ("http:10.0.0.5", true), ("http:[fd00::5]", true),
+                      ("http:[fd00::5]:8080", true), ("http:contoh.example:0", false), ("http:contoh.example:70000", false),
+                      ("http:contoh.example:", false), ("http:[fd00::5", false), ("http:Contoh.example", false), ("http:*.example", false),
+                      ("http:contoh.example/path", false), ("http:https://contoh.example", false), ("http:", false), ("http:[]", false)])
+    func httpGrantGrammar(_ capability: String, _ valid: Bool) {
+        #expect((Capability.problem(capability, config: SamarindaConfig()) == nil) == valid)
     }
 }

@@ -66,6 +66,13 @@ void clua_set_running(clua_Sandbox *S, lua_State *co);
    Returns 1 when a thread was running. */
 int clua_interrupt(clua_Sandbox *S);
 
+/* Measures the value at `idx` as JSON would hold it, with raw accesses only (no metamethod runs,
+   nothing raises): every table, key and leaf costs one of *values and about its JSON text in
+   *bytes; a table reached twice (shared, or a cycle) is counted twice. Returns 0 when both stayed
+   non-negative, 1 when values ran out, 2 when bytes ran out, 3 when tables nest deeper than
+   max_depth. Bounds the Lua → JSON conversion before it builds anything. */
+int clua_json_cost(lua_State *L, int idx, long *values, long *bytes, int max_depth);
+
 /* Loads a text chunk (never bytecode). Leaves the function or an error message. */
 int clua_load_text(lua_State *L, const char *buf, size_t len, const char *chunkname);
 

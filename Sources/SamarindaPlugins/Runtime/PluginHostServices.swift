@@ -98,6 +98,9 @@ public struct PluginHTTPRequest: Sendable {
     public let body: String?
     /// Time left in the call; the implementation should not wait longer.
     public let timeoutMillis: Int
+    /// True unless the grant names the URL's IP address itself (`http:10.0.0.5`): the implementation
+    /// must then connect only to public addresses, checked on the address it connects to (after DNS).
+    public var publicAddressesOnly: Bool = true
 }
 
 public struct PluginHTTPResponse: Sendable {

@@ -104,6 +104,19 @@ extension LuaSandbox {
         }
     }
 
+    /// Headers that say where a request goes or who sends it: set by the host and libcurl only.
+    static let reservedHeaders: Set<String> = [
+        "host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer", "keep-alive", "expect",
+        "proxy-authorization", "proxy-connection", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+        "x-real-ip", "via",
+    ]
+
+    /// Whether `text` is an IPv4 or IPv6 address in its usual text form (not a host name, nor 2130706433).
+    static func isIPAddress(_ text: String) -> Bool {
+        var buffer = in6_addr()
+        return inet_pton(AF_INET, text, &buffer) == 1 || inet_pton(AF_INET6, text, &buffer) == 1
+    }
+
     /// A whole number within `range` (Lua integers and floats without a fraction), or nil. NaN, ±inf,
     /// 1e300, fractions and out-of-range values are the plugin's mistake, never a trap of the host.
     static func whole(_ value: JSONValue?, in range: ClosedRange<Int>) -> Int? {
@@ -309,22 +322,34 @@ extension LuaSandbox {
                 body = o["body"]?.stringValue
             }
             if let h = options?["headers"]?.objectValue { for (k, v) in h { if let s = v.stringValue { headers[k] = s } } }
+            if let bad = headers.keys.first(where: { Self.reservedHeaders.contains($0.lowercased()) || $0.isEmpty
+                || $0.contains { c in !c.isASCII || c == ":" || c.isWhitespace || c.isNewline } || headers[$0]!.contains(where: \.isNewline) }) {
+                return raise(L, "bad header '\(bad.prefix(64))' to '\(fname)': the host sets Host, Content-Length, Connection and the forwarding headers itself, and header names and values may not hold line breaks")
+            }
             guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) else { return fail(L, "http: method \(method) is not supported") }
             guard let urlText, let url = URL(string: urlText), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
                   let host = url.host?.lowercased(), !host.isEmpty, url.user == nil, url.password == nil else {
                 return fail(L, "http: '\(urlText ?? "")' is not an http(s) URL")
             }
-            // The allowlist is checked here, before the request leaves: exact host, or host:port.
-            let byHost = "http:\(host)"
-            let byPort = url.port.map { "http:\(host):\($0)" }
-            let capability = environment.grants.has(byHost) ? byHost : (byPort.flatMap { environment.grants.has($0) ? $0 : nil } ?? byHost)
+            // The allowlist is checked here, before the request leaves: `http:<host>` for the scheme's
+            // default port, `http:<host>:<port>` for any other (or the same) port.
+            let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+            let grantHost = bare.contains(":") ? "[\(bare)]" : bare
+            let defaultPort = scheme == "https" ? 443 : 80
+            let port = url.port ?? defaultPort
+            let byPort = "http:\(grantHost):\(port)"
+            let capability = port == defaultPort && environment.grants.has("http:\(grantHost)") ? "http:\(grantHost)" : byPort
             guard granted(capability) else { return notGranted(L, capability) }
+            // A grant naming an IP address reaches exactly it; a host name reaches public addresses only.
+            let literal = Self.isIPAddress(bare)
             let timeout: Int
             switch wholeOption(options, "timeout_ms", 1...86_400_000, fallback: remainingMillis, fname) {
             case .success(let t): timeout = min(t ?? remainingMillis, remainingMillis)
             case .failure(let m): return raise(L, m.message)
             }
-            let request = PluginHTTPRequest(context: context, method: method, url: url, headers: headers, body: body, timeoutMillis: timeout)
+            var outgoing = PluginHTTPRequest(context: context, method: method, url: url, headers: headers, body: body, timeoutMillis: timeout)
+            outgoing.publicAddressesOnly = !literal
+            let request = outgoing
             return wait(L, fname) {
                 do {
                     let r = try await services.http(request)

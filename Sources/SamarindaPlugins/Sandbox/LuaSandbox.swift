@@ -281,69 +281,48 @@ final class LuaSandbox: @unchecked Sendable {
         return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
     }
 
-    /// How much one Lua → JSON conversion may produce. A table reached twice (shared subtables,
-    /// `t = {t, t}` forty times) is converted twice, so without a bound a few KB of Lua would
-    /// expand to terabytes in Swift after the Lua limits stopped counting.
-    struct ConversionBudget {
-        /// Values (tables, strings, numbers…) one conversion may produce.
-        static let maxValues = 200_000
-        var values = maxValues
-        /// About the bytes of its JSON text: at most the plugin's memory limit.
-        var bytes: Int
-        let limitBytes: Int
-        init(memoryMB: Int) { bytes = memoryMB * 1024 * 1024; limitBytes = bytes }
+    /// Values (tables, keys, strings, numbers…) one Lua → JSON conversion may produce. A table
+    /// reached twice (shared subtables, `t = {t, t}` forty times) counts twice, so without a bound a
+    /// few KB of Lua would expand to terabytes in Swift after the Lua limits stopped counting. The
+    /// JSON text is bounded too, by the plugin's memory limit.
+    static let maxConversionValues = 200_000
 
-        mutating func spend(_ cost: Int) throws(ConversionError) {
-            values -= 1
-            bytes -= cost
-            if values < 0 {
-                throw ConversionError(message: "the value has more than \(Self.maxValues) tables, strings and numbers (a subtable that appears twice counts twice)")
-            }
-            if bytes < 0 {
-                throw ConversionError(message: "the value's JSON text would be larger than the plugin's memory limit of \(limitBytes / 1024 / 1024) MB")
-            }
+    /// Lua → JSON with raw accesses only. Tables whose keys are exactly 1…n become arrays.
+    /// Measured first (in C, without building anything) against the bounds above.
+    func toJSON(_ L: OpaquePointer, _ index: Int32) throws(ConversionError) -> JSONValue {
+        var values = Self.maxConversionValues
+        var bytes = environment.limits.memoryMB * 1024 * 1024
+        switch clua_json_cost(L, index, &values, &bytes, 64) {
+        case 1: throw ConversionError(message: "the value has more than \(Self.maxConversionValues) tables, keys, strings and numbers (a subtable that appears twice counts twice)")
+        case 2: throw ConversionError(message: "the value's JSON text would be larger than the plugin's memory limit of \(environment.limits.memoryMB) MB")
+        case 3: throw ConversionError(message: "tables nested deeper than 64 levels (or a table containing itself)")
+        default: return try toJSON(L, index, depth: 0)
         }
     }
 
-    /// Lua → JSON with raw accesses only. Tables whose keys are exactly 1…n become arrays.
-    /// Bounded by a `ConversionBudget` under the plugin's memory limit.
-    func toJSON(_ L: OpaquePointer, _ index: Int32) throws(ConversionError) -> JSONValue {
-        var budget = ConversionBudget(memoryMB: environment.limits.memoryMB)
-        return try toJSON(L, index, depth: 0, budget: &budget)
-    }
-
-    private func toJSON(_ L: OpaquePointer, _ index: Int32, depth: Int, budget: inout ConversionBudget) throws(ConversionError) -> JSONValue {
+    private func toJSON(_ L: OpaquePointer, _ index: Int32, depth: Int) throws(ConversionError) -> JSONValue {
         let idx = lua_absindex(L, index)
         switch lua_type(L, idx) {
-        case LUA_TNIL: try budget.spend(4); return .null
-        case LUA_TBOOLEAN: try budget.spend(5); return .bool(lua_toboolean(L, idx) != 0)
+        case LUA_TNIL: return .null
+        case LUA_TBOOLEAN: return .bool(lua_toboolean(L, idx) != 0)
         case LUA_TNUMBER:
-            try budget.spend(24)
             if lua_isinteger(L, idx) != 0 { return .number(Double(clua_tointeger(L, idx))) }
             let d = clua_tonumber(L, idx)
             guard d.isFinite else { throw ConversionError(message: "\(d) is not a JSON number") }
             return .number(d)
-        case LUA_TSTRING:
-            var len = 0
-            _ = lua_tolstring(L, idx, &len)
-            try budget.spend(len + 2)
-            return .string(string(L, idx))
+        case LUA_TSTRING: return .string(string(L, idx))
         case LUA_TTABLE:
             guard depth < 64 else { throw ConversionError(message: "tables nested deeper than 64 levels (or a table containing itself)") }
             guard lua_checkstack(L, 4) != 0 else { throw ConversionError(message: "out of Lua stack") }
-            try budget.spend(2)
             let n = Int(clamping: lua_rawlen(L, idx))
             var entries: [(key: String, index: Int?, value: JSONValue)] = []
             let base = lua_gettop(L)
             lua_pushnil(L)
             while lua_next(L, idx) != 0 {
                 let value: JSONValue
-                do { value = try toJSON(L, -1, depth: depth + 1, budget: &budget) } catch { lua_settop(L, base); throw error }
+                do { value = try toJSON(L, -1, depth: depth + 1) } catch { lua_settop(L, base); throw error }
                 switch lua_type(L, -2) {
                 case LUA_TSTRING:
-                    var len = 0
-                    _ = lua_tolstring(L, -2, &len)  // a string key: no conversion, lua_next stays valid
-                    do { try budget.spend(len + 3) } catch { lua_settop(L, base); throw error }
                     entries.append((string(L, -2), nil, value))
                 case LUA_TNUMBER where lua_isinteger(L, -2) != 0:
                     let k = clua_tointeger(L, -2)
