@@ -337,8 +337,8 @@ extension LuaSandbox {
             let grantHost = bare.contains(":") ? "[\(bare)]" : bare
             let defaultPort = scheme == "https" ? 443 : 80
             let port = url.port ?? defaultPort
-            let byPort = "http:\(grantHost):\(port)"
-            let capability = port == defaultPort && environment.grants.has("http:\(grantHost)") ? "http:\(grantHost)" : byPort
+            let byHost = "http:\(grantHost)", byPort = "http:\(grantHost):\(port)"
+            let capability = port == defaultPort && !environment.grants.has(byPort) ? byHost : byPort
             guard granted(capability) else { return notGranted(L, capability) }
             // A grant naming an IP address reaches exactly it; a host name reaches public addresses only.
             let literal = Self.isIPAddress(bare)
