@@ -1,5 +1,10 @@
 #include "ccurl.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
 CURLcode ccurl_set_url(CURL *h, const char *url) { return curl_easy_setopt(h, CURLOPT_URL, url); }
 CURLcode ccurl_set_method(CURL *h, const char *method) { return curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method); }
 CURLcode ccurl_set_nobody(CURL *h, int on) { return curl_easy_setopt(h, CURLOPT_NOBODY, (long)(on != 0)); }
@@ -71,4 +76,58 @@ int ccurl_multi_next_done(CURLM *m, CURL **easy, CURLcode *result) {
         }
     }
     return 0;
+}
+
+/* {====== Public addresses only ======} */
+
+static int ipv4_is_public(const unsigned char a[4]) {
+    if (a[0] == 0 || a[0] == 10 || a[0] == 127 || a[0] >= 224) return 0;     /* this net, private, loopback, multicast, reserved */
+    if (a[0] == 100 && (a[1] & 0xC0) == 64) return 0;                        /* 100.64/10 carrier-grade NAT */
+    if (a[0] == 169 && a[1] == 254) return 0;                                /* link-local, cloud metadata */
+    if (a[0] == 172 && (a[1] & 0xF0) == 16) return 0;                        /* 172.16/12 */
+    if (a[0] == 192 && a[1] == 168) return 0;                                /* 192.168/16 */
+    if (a[0] == 192 && a[1] == 0 && a[2] == 0) return 0;                     /* 192.0.0/24 protocol assignments */
+    if (a[0] == 198 && (a[1] & 0xFE) == 18) return 0;                        /* 198.18/15 benchmarking */
+    return 1;
+}
+
+static int ipv6_is_public(const unsigned char a[16]) {
+    static const unsigned char zeros[12] = {0};
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    static const unsigned char nat64[12] = {0, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0};
+    /* ::, ::1 and ::a.b.c.d (IPv4-compatible) all start with 12 zero bytes */
+    if (memcmp(a, zeros, 12) == 0) return 0;
+    if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0) return ipv4_is_public(a + 12);
+    if ((a[0] & 0xFE) == 0xFC) return 0;                                     /* fc00::/7 unique local */
+    if (a[0] == 0xFE && (a[1] & 0xC0) == 0x80) return 0;                     /* fe80::/10 link-local */
+    if (a[0] == 0xFE && (a[1] & 0xC0) == 0xC0) return 0;                     /* fec0::/10 old site-local */
+    if (a[0] == 0xFF) return 0;                                              /* multicast */
+    return 1;
+}
+
+static int sockaddr_is_public(const struct sockaddr *sa) {
+    if (sa->sa_family == AF_INET) return ipv4_is_public((const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr);
+    if (sa->sa_family == AF_INET6) return ipv6_is_public(((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr);
+    return 0;
+}
+
+int ccurl_address_is_public(const char *address) {
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, address, buf) == 1) return ipv4_is_public(buf);
+    if (inet_pton(AF_INET6, address, buf) == 1) return ipv6_is_public(buf);
+    return 0;
+}
+
+static curl_socket_t public_only_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *address) {
+    (void)clientp; (void)purpose;
+    if (!sockaddr_is_public(&address->addr)) return CURL_SOCKET_BAD; /* libcurl reports "couldn't connect" */
+    return socket(address->family, address->socktype, address->protocol);
+}
+
+CURLcode ccurl_set_public_only(CURL *h) {
+    CURLcode rc;
+    if ((rc = curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, public_only_socket)) != CURLE_OK) return rc;
+    /* A pooled connection was opened without this check (a model provider on loopback, say). */
+    if ((rc = curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L)) != CURLE_OK) return rc;
+    return curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 }

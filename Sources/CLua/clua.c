@@ -10,7 +10,9 @@
 ** LuaSandbox, Luau and OpenResty):
 **   - allowlisted libraries only, text chunks only;
 **   - memory limit in the allocator, CPU and wall-clock limits in a count
-**     hook; a kill stays set for the rest of the call and is raised again by
+**     hook, and a watchdog (clua_interrupt) that at the deadline hooks every
+**     call of the running thread, so C functions used as metamethods (which
+**     run no VM instruction) are stopped too; a kill stays set for the rest of the call and is raised again by
 **     every wrapped pcall/xpcall/coroutine.resume, so it cannot be swallowed;
 **   - xpcall's handler runs as ordinary (hooked) code, __gc is refused;
 **   - C loops that hooks cannot interrupt (string.rep, pattern matching,
@@ -97,11 +99,33 @@ static void check_deadline(lua_State *L) {
     if (S->kill) raise_kill(L);
 }
 
+#define COUNT_HOOK_EVERY 1000
+
 /* Fires every 1000 VM instructions in every thread of the state (coroutines
-   inherit it from the thread that creates them). */
+   inherit it from the thread that creates them), and on every call and
+   instruction of a thread clua_interrupt armed. */
 static void count_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     check_deadline(L);
+    /* Still alive: an armed thread that outlived its call (a coroutine kept in a
+       global) goes back to the ordinary hook. */
+    if (lua_gethookmask(L) != LUA_MASKCOUNT || lua_gethookcount(L) != COUNT_HOOK_EVERY)
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, COUNT_HOOK_EVERY);
+}
+
+void clua_set_running(clua_Sandbox *S, lua_State *co) {
+    pthread_mutex_lock(&S->watch);
+    S->running = co;
+    pthread_mutex_unlock(&S->watch);
+}
+
+int clua_interrupt(clua_Sandbox *S) {
+    pthread_mutex_lock(&S->watch);
+    lua_State *co = S->running;
+    /* Under the lock the thread cannot finish its resume, so it is alive. */
+    if (co) lua_sethook(co, count_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+    pthread_mutex_unlock(&S->watch);
+    return co != NULL;
 }
 
 /* For C loops that hooks do not interrupt. */
@@ -169,6 +193,12 @@ static int host_call(lua_State *L, int fnid) {
     int r = g_dispatch(L, S->host, fnid);
     S->in_host--;
     if (S->enforce && S->used > S->limit && !S->kill) S->kill = CLUA_KILL_MEMORY;
+    /* Host work (a conversion, a database write) counts against the call's time too. */
+    if (!S->kill && (S->cpu_deadline || S->wall_deadline)) {
+        int64_t now = clua_now_ns();
+        if (S->wall_deadline && now >= S->wall_deadline) S->kill = CLUA_KILL_TIMEOUT;
+        else if (S->cpu_deadline && now >= S->cpu_deadline) S->kill = CLUA_KILL_CPU;
+    }
     if (S->kill) return raise_kill(L);
     if (r >= 0) return r;
     if (r == CLUA_HOST_YIELD) {
@@ -320,7 +350,9 @@ static int resume_into(lua_State *L, lua_State *co, int narg) {
     if (!lua_checkstack(co, narg)) { lua_pushliteral(L, "too many arguments to resume"); return -1; }
     lua_xmove(L, co, narg);
     int nres = 0;
+    clua_set_running(SB(L), co);
     status = lua_resume(co, L, narg, &nres);
+    clua_set_running(SB(L), L);
     if (status == LUA_ERRMEM && !SB(L)->kill) SB(L)->kill = CLUA_KILL_MEMORY;
     if (SB(L)->kill) {
         lua_settop(co, 0);
@@ -916,6 +948,37 @@ static int sb_gsub(lua_State *L) {
     return 2;
 }
 
+/* {====== Measuring values for JSON ======} */
+
+static int json_cost(lua_State *L, int idx, long *values, long *bytes, int depth) {
+    size_t len = 0;
+    if (--*values < 0) return 1;
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING: lua_tolstring(L, idx, &len); *bytes -= (long)len + 2; break;
+    case LUA_TNUMBER: *bytes -= 24; break;
+    case LUA_TTABLE: {
+        if (depth <= 0) return 3;
+        if (!lua_checkstack(L, 3)) return 3;
+        *bytes -= 2;
+        idx = lua_absindex(L, idx);
+        lua_pushnil(L);
+        while (lua_next(L, idx) != 0) {
+            int r = json_cost(L, -1, values, bytes, depth - 1);
+            if (r == 0) r = json_cost(L, -2, values, bytes, depth - 1);
+            if (r != 0) { lua_pop(L, 2); return r; }
+            lua_pop(L, 1);
+        }
+        break;
+    }
+    default: *bytes -= 5; break;
+    }
+    return *bytes < 0 ? 2 : 0;
+}
+
+int clua_json_cost(lua_State *L, int idx, long *values, long *bytes, int max_depth) {
+    return json_cost(L, idx, values, bytes, max_depth);
+}
+
 /* {====== Opening the sandbox ======} */
 
 static int panic(lua_State *L) {
@@ -947,8 +1010,9 @@ lua_State *clua_open(size_t memory_limit, void *host) {
     if (S == NULL) return NULL;
     S->limit = memory_limit;
     S->host = host;
+    pthread_mutex_init(&S->watch, NULL);
     lua_State *L = lua_newstate(sandbox_alloc, S);
-    if (L == NULL) { free(S); return NULL; }
+    if (L == NULL) { pthread_mutex_destroy(&S->watch); free(S); return NULL; }
     lua_atpanic(L, panic);
 
     /* The allowlist, as data: these libraries, then the removals below. */
@@ -1024,7 +1088,7 @@ lua_State *clua_open(size_t memory_limit, void *host) {
     lua_rawsetp(L, LUA_REGISTRYINDEX, &inhost_key);
 
     /* Threads created later (calls, plugin coroutines) inherit the hook. */
-    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1000);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, COUNT_HOOK_EVERY);
     lua_gc(L, LUA_GCGEN, 0, 0);
     return L;
 }
@@ -1033,6 +1097,7 @@ void clua_close(lua_State *L) {
     clua_Sandbox *S = SB(L);
     S->enforce = 0;
     lua_close(L);
+    pthread_mutex_destroy(&S->watch);
     free(S);
 }
 

@@ -8,7 +8,7 @@ import SamarindaPlugins
 /// out, and never a crash, a hang or unbounded memory. Used by libFuzzer (`Scripts/fuzz --libfuzzer`),
 /// by the built-in mutation fuzzer, and by the regression test that replays every saved crash.
 public enum FuzzTargets {
-    public static let names = ["config", "manifest", "schema", "pii", "analyzer", "http"]
+    public static let names = ["config", "manifest", "schema", "pii", "analyzer", "http", "pluginhost"]
 
     /// Seeds: small valid inputs each target starts mutating from.
     public static func seeds(_ name: String) -> [String] {
@@ -23,6 +23,8 @@ public enum FuzzTargets {
             return ["NIK 6472014501900003, HP 0812-3456-7890, email siti@example.go.id, NPWP 01.234.567.8-901.000, rek BNI 1234567890, KK 6472010101010001, alamat Jl. Pahlawan No. 5 RT 03"]
         case "analyzer":
             return ["Persyaratan pembuatan KTP-el: membawa Kartu Keluarga, surat pengantar RT/RW; pengurusan di kecamatan-kecamatan Samarinda. Dipersyaratkan pemeriksaan."]
+        case "pluginhost":
+            return PluginHostFuzz.seeds
         default:
             return ["{\"model\": \"samarinda-default\", \"stream\": true, \"temperature\": 0.2, \"max_tokens\": 100, \"messages\": [{\"role\": \"system\", \"content\": \"x\"}, {\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"halo\"}]}], \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\", \"parameters\": {\"type\": \"object\"}}}], \"classification\": \"terbatas\"}"]
         }
@@ -54,6 +56,8 @@ public enum FuzzTargets {
             // The native API's request bodies: chat (OpenAI shape) and tool arguments (JSON objects).
             _ = try? JSONDecoder().decode(ChatRequest.self, from: Data(bytes))
             _ = try? JSONValue.parse(text)
+        case "pluginhost":
+            PluginHostFuzz.run(text)
         default:
             break
         }

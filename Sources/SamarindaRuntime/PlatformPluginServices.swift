@@ -48,10 +48,12 @@ struct PlatformPluginServices: PluginHostServices {
     }
 
     func http(_ request: PluginHTTPRequest) async throws -> PluginHTTPResponse {
-        let response = try await HTTPClient.shared.send(HTTPRequest(
+        var outgoing = HTTPRequest(
             method: request.method, url: request.url.absoluteString,
             headers: request.headers.map { HTTPHeader($0.key, $0.value) }, body: request.body.map { Data($0.utf8) },
-            timeoutMillis: max(100, request.timeoutMillis), maxResponseBytes: 4 * 1024 * 1024))
+            timeoutMillis: max(100, request.timeoutMillis), maxResponseBytes: 4 * 1024 * 1024)
+        outgoing.publicAddressesOnly = request.publicAddressesOnly
+        let response = try await HTTPClient.shared.send(outgoing)
         var headers: [String: String] = [:]
         for h in response.headers { headers[h.name.lowercased()] = h.value }
         return PluginHTTPResponse(status: response.status, headers: headers, body: response.text)

@@ -52,8 +52,8 @@ final class PluginLab: @unchecked Sendable {
 
     var pluginsDir: String { config.plugins.dir }
 
-    func start(services: any PluginHostServices = StandInServices()) async -> PluginHost {
-        host = PluginHost(config: config, services: services, audit: audit, database: database)
+    func start(services: any PluginHostServices = StandInServices(), log: PluginLogHandler? = nil) async -> PluginHost {
+        host = PluginHost(config: config, services: services, audit: audit, database: database, log: log)
         await host.refresh()
         return host
     }

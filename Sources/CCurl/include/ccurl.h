@@ -26,6 +26,16 @@ CURLcode ccurl_set_common(CURL *h); /* NOSIGNAL, no redirects, http/https only, 
 CURLcode ccurl_set_error_buffer(CURL *h, char *buffer);  /* CURL_ERROR_SIZE bytes */
 CURLcode ccurl_set_max_filesize(CURL *h, long long bytes);
 
+/* Connect only to public unicast addresses: the check runs on the address libcurl is about to
+   connect to (after DNS, so a name that resolves to 127.0.0.1 or 10.x is refused, and no DNS
+   answer can change between check and use), and the transfer never reuses a pooled connection.
+   Refused: 0/8, 10/8, 100.64/10, 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.168/16,
+   198.18/15, 224/4, 240/4; ::, ::1, fc00::/7, fe80::/10, ff00::/8, and IPv4-mapped,
+   IPv4-compatible and NAT64 (64:ff9b::/96) forms of refused IPv4 addresses. */
+CURLcode ccurl_set_public_only(CURL *h);
+/* 1 when `address` (IPv4 or IPv6 text) is a public unicast address by the rule above; 0 otherwise or unparsable. */
+int ccurl_address_is_public(const char *address);
+
 long ccurl_get_response_code(CURL *h);
 void *ccurl_get_private(CURL *h);
 

@@ -3,6 +3,7 @@
 #include <lua5.4/lua.h>
 #include <lua5.4/lauxlib.h>
 #include <lua5.4/lualib.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,9 @@ typedef struct clua_Sandbox {
     int64_t wall_deadline; /* monotonic ns; 0 = none */
     unsigned steps;       /* pattern-matching steps since the last deadline check */
     void *host;           /* the Swift LuaSandbox (unretained) */
+    /* The watchdog (another thread) and the Lua thread agree on `running` under `watch`. */
+    lua_State *running;   /* the thread inside lua_resume now; NULL when no call runs */
+    pthread_mutex_t watch;
 } clua_Sandbox;
 
 /* The Swift side of host functions: `fnid` says which function was called. */
@@ -53,6 +57,21 @@ lua_State *clua_open(size_t memory_limit, void *host);
 void clua_close(lua_State *L);
 clua_Sandbox *clua_sandbox(lua_State *L);
 int64_t clua_now_ns(void);
+
+/* Marks `co` as the thread a host resume runs (NULL when it returned), for clua_interrupt. */
+void clua_set_running(clua_Sandbox *S, lua_State *co);
+/* The watchdog, from any thread, once a deadline passed: arms a hook on every call and every
+   instruction of the running thread (lua_sethook may be called asynchronously), so a call that
+   only runs C functions (table.sort with C metamethods, say) is stopped at its next function call.
+   Returns 1 when a thread was running. */
+int clua_interrupt(clua_Sandbox *S);
+
+/* Measures the value at `idx` as JSON would hold it, with raw accesses only (no metamethod runs,
+   nothing raises): every table, key and leaf costs one of *values and about its JSON text in
+   *bytes; a table reached twice (shared, or a cycle) is counted twice. Returns 0 when both stayed
+   non-negative, 1 when values ran out, 2 when bytes ran out, 3 when tables nest deeper than
+   max_depth. Bounds the Lua → JSON conversion before it builds anything. */
+int clua_json_cost(lua_State *L, int idx, long *values, long *bytes, int max_depth);
 
 /* Loads a text chunk (never bytecode). Leaves the function or an error message. */
 int clua_load_text(lua_State *L, const char *buf, size_t len, const char *chunkname);

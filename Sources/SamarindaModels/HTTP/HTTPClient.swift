@@ -30,6 +30,8 @@ public struct HTTPRequest: Sendable {
     public var firstByteTimeoutMillis: Int?
     /// Bodies larger than this fail with `response_too_large`, buffered or streamed.
     public var maxResponseBytes: Int
+    /// Connect only to public addresses, checked after DNS (plugin requests to granted host names).
+    public var publicAddressesOnly = false
 
     public init(method: String = "GET", url: String, headers: [HTTPHeader] = [], body: Data? = nil,
                 timeoutMillis: Int = 60_000, connectTimeoutMillis: Int = 5_000, firstByteTimeoutMillis: Int? = nil,
@@ -99,6 +101,9 @@ public final class HTTPClient: Sendable {
     }
 
     /// Sends a request and returns the complete response (any status; HTTP errors are not thrown).
+    /// Whether `address` (IPv4 or IPv6 text) passes `publicAddressesOnly`.
+    public static func isPublicAddress(_ address: String) -> Bool { ccurl_address_is_public(address) == 1 }
+
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let transfer = try Transfer(request: request, streaming: false)
         return try await withTaskCancellationHandler {
@@ -313,6 +318,7 @@ final class CurlEngine: @unchecked Sendable {
         if rc == CURLE_OK { rc = ccurl_set_error_buffer(easy, t.errorBuffer) }
         if rc == CURLE_OK { rc = ccurl_set_timeout_ms(easy, r.timeoutMillis) }
         if rc == CURLE_OK { rc = ccurl_set_connect_timeout_ms(easy, r.connectTimeoutMillis) }
+        if rc == CURLE_OK, r.publicAddressesOnly { rc = ccurl_set_public_only(easy) }
         let method = r.method.uppercased()
         if let body = r.body {
             if rc == CURLE_OK {
@@ -364,7 +370,8 @@ final class CurlEngine: @unchecked Sendable {
             error = ModelError(.timeout, "\(host) did not finish within \(t.request.timeoutMillis) ms (\(t.curlMessage))",
                                beforeFirstByte: !t.gotFirstByte)
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SSL_CONNECT_ERROR:
-            error = ModelError(.connectFailed, "cannot connect to \(host): \(t.curlMessage.isEmpty ? String(cString: curl_easy_strerror(result)) : t.curlMessage)")
+            error = ModelError(.connectFailed, "cannot connect to \(host): \(t.curlMessage.isEmpty ? String(cString: curl_easy_strerror(result)) : t.curlMessage)"
+                               + (t.request.publicAddressesOnly ? " (only public addresses may be reached; a loopback, private or link-local address needs a grant naming that address)" : ""))
         default:
             let text = t.curlMessage.isEmpty ? String(cString: curl_easy_strerror(result)) : t.curlMessage
             error = ModelError(.transport, "transfer with \(host) failed: \(text)", beforeFirstByte: !t.gotFirstByte)

@@ -6,7 +6,9 @@ import SamarindaCore
 ///   docs.search:<department>   search (and get) that department's collections; `public` for public ones
 ///   model.generate, model.chat model access through the platform's router
 ///   kv                         the plugin's own persistent key/value store
-///   http:<host>                outbound HTTP(S) to exactly that host
+///   http:<host>[:<port>]       outbound HTTP(S) to exactly that host, on port 443/80 (https/http) unless a
+///                              port is named; a host name reaches public addresses only, an IP address
+///                              (http:10.0.0.5, http:[fd00::5]) reaches exactly that address
 ///   pii.redact                 Indonesian personal-data redaction
 ///   audit.note                 add a note to the audit trail
 ///   log, json                  always available (they reach nothing outside the sandbox); may be listed
@@ -22,12 +24,35 @@ public enum Capability {
             return "unknown department '\(dept)' in '\(capability)'; known: \(config.departments.map(\.id).joined(separator: ", "))"
         }
         if capability.hasPrefix("http:") {
-            let host = String(capability.dropFirst(5))
-            let ok = !host.isEmpty && host.count <= 253 && host == host.lowercased()
-                && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":") }
-            return ok ? nil : "'\(capability)' must name one lowercase host, e.g. http:api.example.go.id (no scheme, path or wildcard)"
+            return httpGrant(String(capability.dropFirst(5))) == nil
+                ? "'\(capability)' must name one lowercase host and optionally a port, e.g. http:api.example.go.id, http:api.example.go.id:8443, http:10.0.0.5 or http:[fd00::5] (no scheme, path or wildcard)"
+                : nil
         }
         return "unknown capability '\(capability)'; known: docs.search:<department>, docs.search:public, model.generate, model.chat, kv, http:<host>, pii.redact, audit.note, log, json"
+    }
+
+    /// `host[:port]` of an `http:` grant, or nil when it is not one. IPv6 addresses are bracketed.
+    static func httpGrant(_ text: String) -> (host: String, port: Int?)? {
+        var host = Substring(text), port: Int?
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return nil }
+            let rest = host[host.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()), (1...65535).contains(p) else { return nil }
+                port = p
+            }
+            host = host[...close]
+            let inner = host.dropFirst().dropLast()
+            return !inner.isEmpty && inner.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) && inner == inner.lowercased() ? (String(host), port) : nil
+        }
+        if let colon = host.lastIndex(of: ":") {
+            guard let p = Int(host[host.index(after: colon)...]), (1...65535).contains(p) else { return nil }
+            port = p
+            host = host[..<colon]
+        }
+        let ok = !host.isEmpty && host.count <= 253 && host == host.lowercased()
+            && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
+        return ok ? (String(host), port) : nil
     }
 
     /// What a plugin of `department` gets without an operator grant.

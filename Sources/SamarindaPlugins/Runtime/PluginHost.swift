@@ -129,6 +129,7 @@ public final class PluginHost: Sendable {
 
     /// Reloads `id` when its folder's files changed since the last load.
     func reloadIfChanged(_ id: String, force: Bool) async {
+        guard !id.isEmpty, !id.hasPrefix("."), !id.contains("/") else { return }  // a folder name, never a path
         let folder = config.plugins.dir + "/" + id
         guard FileManager.default.fileExists(atPath: folder) else { return }
         let now = clua_now_ns()
@@ -295,11 +296,15 @@ public final class PluginHost: Sendable {
     public func invokeClassified(plugin id: String, tool name: String, arguments: JSONValue, as principal: Principal,
                                  requestID: String? = nil) async throws(PluginError) -> (output: JSONValue, classification: Classification) {
         let clock = ContinuousClock.now
-        if config.plugins.watch { await reloadIfChanged(id, force: false) }
-        let plugin = slots.withLock { $0[id]?.plugin }
+        // A name that is not a plugin id (`..`, `/`, upper case) never reaches the file system.
+        let wellFormed = id.wholeMatch(of: PluginManifest.idPattern) != nil
+        if config.plugins.watch, wellFormed { await reloadIfChanged(id, force: false) }
+        let plugin = wellFormed ? slots.withLock { $0[id]?.plugin } : nil
         let tool = plugin?.manifest.tool(name)
         var outcome = SandboxOutcome(result: .failure(.notFound("")), capabilitiesUsed: [], capabilitiesDenied: [])
-        if plugin == nil {
+        if !wellFormed {
+            outcome = .init(result: .failure(.notFound("'\(id.prefix(100))' is not a plugin id; ids are <department>.<name> in lowercase, e.g. disdukcapil.syarat")), capabilitiesUsed: [], capabilitiesDenied: [])
+        } else if plugin == nil {
             outcome = .init(result: .failure(.notFound("no plugin '\(id)' is loaded; see 'samarinda plugin list'")), capabilitiesUsed: [], capabilitiesDenied: [])
         } else if tool == nil {
             outcome = .init(result: .failure(.notFound("plugin \(id) has no tool '\(name)'; it has: \(plugin!.manifest.tools.map(\.name).joined(separator: ", "))")), capabilitiesUsed: [], capabilitiesDenied: [])
@@ -323,7 +328,7 @@ public final class PluginHost: Sendable {
 
         let elapsed = ContinuousClock.now - clock
         var fields: [String: String] = [
-            "plugin": id, "tool": name,
+            "plugin": String(id.prefix(200)), "tool": String(name.prefix(200)),
             "capabilities_used": outcome.capabilitiesUsed.joined(separator: ","),
             "arguments": audit.contentDigest(arguments.jsonText),
         ]
@@ -342,7 +347,7 @@ public final class PluginHost: Sendable {
             default: auditOutcome = .error(code: e.code)
             }
         }
-        let event = AuditEvent(actor: AuditActor(principal), action: "tool.call", target: "\(id).\(name)",
+        let event = AuditEvent(actor: AuditActor(principal), action: "tool.call", target: "\(id.prefix(200)).\(name.prefix(200))",
                                classification: tool?.classification ?? .biasa, outcome: auditOutcome,
                                durationMicros: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000,
                                fields: fields, requestID: requestID)

@@ -60,6 +60,8 @@ public struct PluginModelRequest: Sendable {
     public let model: String?
     public let maxTokens: Int?
     public let temperature: Double?
+    /// The largest `max_tokens` a plugin may ask for (the router applies the model's own limit below it).
+    public static let maxTokensLimit = 1_000_000
 }
 
 public struct PluginModelResponse: Sendable {
@@ -96,6 +98,9 @@ public struct PluginHTTPRequest: Sendable {
     public let body: String?
     /// Time left in the call; the implementation should not wait longer.
     public let timeoutMillis: Int
+    /// True unless the grant names the URL's IP address itself (`http:10.0.0.5`): the implementation
+    /// must then connect only to public addresses, checked on the address it connects to (after DNS).
+    public var publicAddressesOnly: Bool = true
 }
 
 public struct PluginHTTPResponse: Sendable {

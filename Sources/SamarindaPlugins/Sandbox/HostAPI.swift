@@ -95,12 +95,51 @@ extension LuaSandbox {
         lua_type(L, i) == LUA_TSTRING ? string(L, i) : nil
     }
 
-    private func optionsArg(_ L: OpaquePointer, _ i: Int32) -> JSONValue?? {
+    /// An options table as JSON (nil when absent), or why it is not one.
+    private func optionsArg(_ L: OpaquePointer, _ i: Int32) -> Result<JSONValue?, ConversionError> {
         switch lua_type(L, i) {
-        case LUA_TNONE, LUA_TNIL: return .some(nil)
-        case LUA_TTABLE: return (try? toJSON(L, i)).map { .some($0) } ?? nil
-        default: return nil
+        case LUA_TNONE, LUA_TNIL: return .success(nil)
+        case LUA_TTABLE: do { return .success(try toJSON(L, i)) } catch { return .failure(error) }
+        default: return .failure(ConversionError(message: "a table expected, got \(String(cString: clua_typename_at(L, i)))"))
         }
+    }
+
+    /// Headers that say where a request goes or who sends it: set by the host and libcurl only.
+    static let reservedHeaders: Set<String> = [
+        "host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer", "keep-alive", "expect",
+        "proxy-authorization", "proxy-connection", "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+        "x-real-ip", "via",
+    ]
+
+    /// Whether `text` is an IPv4 or IPv6 address in its usual text form (not a host name, nor 2130706433).
+    static func isIPAddress(_ text: String) -> Bool {
+        var buffer = in6_addr()
+        return inet_pton(AF_INET, text, &buffer) == 1 || inet_pton(AF_INET6, text, &buffer) == 1
+    }
+
+    /// A whole number within `range` (Lua integers and floats without a fraction), or nil. NaN, ±inf,
+    /// 1e300, fractions and out-of-range values are the plugin's mistake, never a trap of the host.
+    static func whole(_ value: JSONValue?, in range: ClosedRange<Int>) -> Int? {
+        guard let d = value?.numberValue, let i = Int(exactly: d), range.contains(i) else { return nil }
+        return i
+    }
+
+    /// Option `key` as a whole number in `range` (`fallback` when absent); a Lua error naming the option otherwise.
+    private func wholeOption(_ options: JSONValue?, _ key: String, _ range: ClosedRange<Int>, fallback: Int?, _ fname: String) -> Result<Int?, ConversionError> {
+        guard let v = options?[key], v != .null else { return .success(fallback) }
+        guard let i = Self.whole(v, in: range) else {
+            return .failure(ConversionError(message: "bad option '\(key)' to '\(fname)' (a whole number from \(range.lowerBound) to \(range.upperBound) expected, got \(v.jsonText))"))
+        }
+        return .success(i)
+    }
+
+    /// The Lua value at `i` as JSON for an error message (numbers such as inf and nan as Lua prints them).
+    private func describe(_ L: OpaquePointer, _ i: Int32) -> String {
+        if lua_type(L, i) == LUA_TNUMBER {
+            if lua_isinteger(L, i) != 0 { return String(clua_tointeger(L, i)) }
+            return "\(clua_tonumber(L, i))"
+        }
+        return String(cString: clua_typename_at(L, i))
     }
 
     func perform(_ f: HostFunction, _ L: OpaquePointer) -> Int32 {
@@ -114,7 +153,9 @@ extension LuaSandbox {
 
         case .print, .logDebug, .logInfo, .logWarn, .logError:
             let message: String
-            if let s = stringArg(L, 1) { message = s } else { message = (try? toJSON(L, 1).jsonText) ?? "(unprintable)" }
+            if let s = stringArg(L, 1) { message = s } else {
+                do { message = try toJSON(L, 1).jsonText } catch { message = "(not printable: \(error.message))" }
+            }
             let level = f == .print ? "info" : f.name
             environment.log?(PluginLogLine(pluginID: environment.pluginID, level: level, message: String(message.prefix(8192)),
                                            requestID: current?.context?.requestID))
@@ -146,14 +187,22 @@ extension LuaSandbox {
         switch f {
         case .docsSearch:
             guard let query = stringArg(L, 1) else { return raise(L, "bad argument #1 to '\(fname)' (query string expected)") }
-            guard let options = optionsArg(L, 2) else { return raise(L, "bad argument #2 to '\(fname)' (options table expected)") }
+            let options: JSONValue?
+            switch optionsArg(L, 2) {
+            case .success(let o): options = o
+            case .failure(let e): return raise(L, "bad argument #2 to '\(fname)' (options: \(e.message))")
+            }
+            let limit: Int
+            switch wholeOption(options, "limit", 1...50, fallback: 5, fname) {
+            case .success(let l): limit = l ?? 5
+            case .failure(let m): return raise(L, m.message)
+            }
             let scopes = environment.grants.documentScopes
             var wanted = scopes
             if let list = options?["collections"]?.arrayValue {
                 wanted = list.compactMap(\.stringValue)
             }
             for scope in wanted where !granted("docs.search:\(scope)") { return notGranted(L, "docs.search:\(scope)") }
-            let limit = min(max(Int(options?["limit"]?.numberValue ?? 5), 1), 50)
             let request = PluginSearchRequest(context: context, query: query, departments: wanted, limit: limit)
             return wait(L, fname) {
                 do {
@@ -191,16 +240,36 @@ extension LuaSandbox {
         case .modelGenerate, .modelChat:
             let capability = f == .modelGenerate ? "model.generate" : "model.chat"
             guard granted(capability) else { return notGranted(L, capability) }
-            guard let options = optionsArg(L, 2) else { return raise(L, "bad argument #2 to '\(fname)' (options table expected)") }
+            let options: JSONValue?
+            switch optionsArg(L, 2) {
+            case .success(let o): options = o
+            case .failure(let e): return raise(L, "bad argument #2 to '\(fname)' (options: \(e.message))")
+            }
+            let maxTokens: Int?
+            switch wholeOption(options, "max_tokens", 1...PluginModelRequest.maxTokensLimit, fallback: nil, fname) {
+            case .success(let m): maxTokens = m
+            case .failure(let m): return raise(L, m.message)
+            }
+            var temperature: Double?
+            if let t = options?["temperature"], t != .null {
+                guard let d = t.numberValue, d.isFinite, (0...2).contains(d) else {
+                    return raise(L, "bad option 'temperature' to '\(fname)' (a number from 0 to 2 expected, got \(t.jsonText))")
+                }
+                temperature = d
+            }
             var messages: [PluginChatMessage] = []
             if f == .modelGenerate {
                 guard let prompt = stringArg(L, 1) else { return raise(L, "bad argument #1 to '\(fname)' (prompt string expected)") }
                 if let system = options?["system"]?.stringValue { messages.append(PluginChatMessage(role: "system", content: system)) }
                 messages.append(PluginChatMessage(role: "user", content: prompt))
             } else {
-                guard lua_type(L, 1) == LUA_TTABLE, let list = (try? toJSON(L, 1))?.arrayValue else {
-                    return raise(L, "bad argument #1 to '\(fname)' (array of {role=..., content=...} expected)")
-                }
+                let list: [JSONValue]
+                do {
+                    guard lua_type(L, 1) == LUA_TTABLE, let l = try toJSON(L, 1).arrayValue else {
+                        return raise(L, "bad argument #1 to '\(fname)' (array of {role=..., content=...} expected)")
+                    }
+                    list = l
+                } catch { return raise(L, "bad argument #1 to '\(fname)' (\(error.message))") }
                 for m in list {
                     guard let role = m["role"]?.stringValue, ["system", "user", "assistant"].contains(role),
                           let content = m["content"]?.stringValue else {
@@ -210,8 +279,7 @@ extension LuaSandbox {
                 }
             }
             let request = PluginModelRequest(context: context, messages: messages, model: options?["model"]?.stringValue,
-                                             maxTokens: options?["max_tokens"]?.numberValue.map { Int($0) },
-                                             temperature: options?["temperature"]?.numberValue)
+                                             maxTokens: maxTokens, temperature: temperature)
             return wait(L, fname) {
                 do {
                     let r = try await services.generate(request)
@@ -228,34 +296,60 @@ extension LuaSandbox {
             switch f {
             case .httpGet:
                 urlText = stringArg(L, 1)
-                guard let o = optionsArg(L, 2) else { return raise(L, "bad argument #2 to '\(fname)' (options table expected)") }
-                options = o
+                switch optionsArg(L, 2) {
+                case .success(let o): options = o
+                case .failure(let e): return raise(L, "bad argument #2 to '\(fname)' (options: \(e.message))")
+                }
             case .httpPost:
                 method = "POST"
                 urlText = stringArg(L, 1)
                 body = stringArg(L, 2)
                 guard body != nil else { return raise(L, "bad argument #2 to '\(fname)' (body string expected)") }
-                guard let o = optionsArg(L, 3) else { return raise(L, "bad argument #3 to '\(fname)' (options table expected)") }
-                options = o
+                switch optionsArg(L, 3) {
+                case .success(let o): options = o
+                case .failure(let e): return raise(L, "bad argument #3 to '\(fname)' (options: \(e.message))")
+                }
             default:
-                guard lua_type(L, 1) == LUA_TTABLE, let o = try? toJSON(L, 1) else { return raise(L, "bad argument #1 to '\(fname)' ({method=..., url=...} expected)") }
+                guard lua_type(L, 1) == LUA_TTABLE else { return raise(L, "bad argument #1 to '\(fname)' ({method=..., url=...} expected)") }
+                let o: JSONValue
+                do { o = try toJSON(L, 1) } catch { return raise(L, "bad argument #1 to '\(fname)' (\(error.message))") }
                 options = o
+                if let b = o["body"], b != .null, b.stringValue == nil {
+                    return raise(L, "bad argument #1 to '\(fname)' (body must be a string; use samarinda.json.encode for tables)")
+                }
                 method = (o["method"]?.stringValue ?? "GET").uppercased()
                 urlText = o["url"]?.stringValue
                 body = o["body"]?.stringValue
             }
             if let h = options?["headers"]?.objectValue { for (k, v) in h { if let s = v.stringValue { headers[k] = s } } }
+            if let bad = headers.keys.first(where: { Self.reservedHeaders.contains($0.lowercased()) || $0.isEmpty
+                || $0.contains { c in !c.isASCII || c == ":" || c.isWhitespace || c.isNewline } || headers[$0]!.contains(where: \.isNewline) }) {
+                return raise(L, "bad header '\(bad.prefix(64))' to '\(fname)': the host sets Host, Content-Length, Connection and the forwarding headers itself, and header names and values may not hold line breaks")
+            }
             guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) else { return fail(L, "http: method \(method) is not supported") }
             guard let urlText, let url = URL(string: urlText), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
                   let host = url.host?.lowercased(), !host.isEmpty, url.user == nil, url.password == nil else {
                 return fail(L, "http: '\(urlText ?? "")' is not an http(s) URL")
             }
-            // The allowlist is checked here, before the request leaves: exact host, or host:port.
-            let byHost = "http:\(host)"
-            let byPort = url.port.map { "http:\(host):\($0)" }
-            let capability = environment.grants.has(byHost) ? byHost : (byPort.flatMap { environment.grants.has($0) ? $0 : nil } ?? byHost)
+            // The allowlist is checked here, before the request leaves: `http:<host>` for the scheme's
+            // default port, `http:<host>:<port>` for any other (or the same) port.
+            let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+            let grantHost = bare.contains(":") ? "[\(bare)]" : bare
+            let defaultPort = scheme == "https" ? 443 : 80
+            let port = url.port ?? defaultPort
+            let byHost = "http:\(grantHost)", byPort = "http:\(grantHost):\(port)"
+            let capability = port == defaultPort && !environment.grants.has(byPort) ? byHost : byPort
             guard granted(capability) else { return notGranted(L, capability) }
-            let request = PluginHTTPRequest(context: context, method: method, url: url, headers: headers, body: body, timeoutMillis: remainingMillis)
+            // A grant naming an IP address reaches exactly it; a host name reaches public addresses only.
+            let literal = Self.isIPAddress(bare)
+            let timeout: Int
+            switch wholeOption(options, "timeout_ms", 1...86_400_000, fallback: remainingMillis, fname) {
+            case .success(let t): timeout = min(t ?? remainingMillis, remainingMillis)
+            case .failure(let m): return raise(L, m.message)
+            }
+            var outgoing = PluginHTTPRequest(context: context, method: method, url: url, headers: headers, body: body, timeoutMillis: timeout)
+            outgoing.publicAddressesOnly = !literal
+            let request = outgoing
             return wait(L, fname) {
                 do {
                     let r = try await services.http(request)
@@ -280,7 +374,11 @@ extension LuaSandbox {
         case .auditNote:
             guard granted("audit.note") else { return notGranted(L, "audit.note") }
             guard let message = stringArg(L, 1) else { return raise(L, "bad argument #1 to '\(fname)' (string expected)") }
-            guard let options = optionsArg(L, 2) else { return raise(L, "bad argument #2 to '\(fname)' (fields table expected)") }
+            let options: JSONValue?
+            switch optionsArg(L, 2) {
+            case .success(let o): options = o
+            case .failure(let e): return raise(L, "bad argument #2 to '\(fname)' (fields: \(e.message))")
+            }
             var fields: [String: String] = ["message": String(message.prefix(2000)), "plugin_version": environment.pluginVersion]
             for (k, v) in options?.objectValue ?? [:] where fields.count < 32 {
                 fields["note." + String(k.prefix(64))] = String((v.stringValue ?? v.jsonText).prefix(500))
@@ -307,8 +405,19 @@ extension LuaSandbox {
             switch f {
             case .kvKeys:
                 let prefix = lua_type(L, 1) == LUA_TSTRING ? string(L, 1) : ""
-                let limit = lua_type(L, 2) == LUA_TNUMBER ? Int(clua_tonumber(L, 2)) : 1000
-                pushJSON(L, .array(try kv.keys(plugin: plugin, prefix: prefix, limit: min(max(limit, 1), 10_000)).map { .string($0) }))
+                var limit = 1000
+                switch lua_type(L, 2) {
+                case LUA_TNONE, LUA_TNIL: break
+                case LUA_TNUMBER:
+                    let n: JSONValue = lua_isinteger(L, 2) != 0 ? .number(Double(clua_tointeger(L, 2))) : .number(clua_tonumber(L, 2))
+                    guard lua_isinteger(L, 2) == 0 || (1...10_000).contains(clua_tointeger(L, 2)), let l = Self.whole(n, in: 1...10_000) else {
+                        return raise(L, "bad argument #2 to '\(fname)' (a whole number from 1 to 10000 expected, got \(describe(L, 2)))")
+                    }
+                    limit = l
+                default:
+                    return raise(L, "bad argument #2 to '\(fname)' (number expected, got \(describe(L, 2)))")
+                }
+                pushJSON(L, .array(try kv.keys(plugin: plugin, prefix: prefix, limit: limit).map { .string($0) }))
                 return 1
             default:
                 guard let key = stringArg(L, 1), !key.isEmpty, key.utf8.count <= PluginKV.maxKeyBytes else {

@@ -3,8 +3,10 @@ import Foundation
 import SamarindaCore
 
 // One Lua 5.4 state with the sandbox of clua.c, and the Swift half of the
-// host API. Lua states are not thread-safe: a LuaSandbox is owned by exactly
-// one actor (PluginWorker), which serialises every use of it.
+// host API. Lua states are not thread-safe: a LuaSandbox is touched only on
+// its own serial `queue` (PluginWorker sends every use there), so a call that
+// never returns pins that queue's thread, not the actor or the shared pool,
+// and the worker can abandon the state and build a new one.
 //
 // The rule that keeps this file safe: Swift never calls a Lua API function
 // that can raise while plugin code is not running under lua_resume, and
@@ -45,7 +47,7 @@ final class SandboxCall {
 /// A host request a call waits on, run outside the actor.
 typealias HostOperation = @Sendable () async -> [JSONValue]
 
-enum SandboxStep {
+enum SandboxStep: Sendable {
     case finished(JSONValue)
     case failed(PluginError)
     case waiting(HostOperation)
@@ -60,8 +62,13 @@ private let dispatchInstalled: Bool = {
     return true
 }()
 
-final class LuaSandbox {
+/// A Lua thread handed between the worker and the sandbox's queue.
+struct LuaThread: @unchecked Sendable { let pointer: OpaquePointer }
+
+final class LuaSandbox: @unchecked Sendable {
     let L: OpaquePointer
+    /// The one thread that touches this state (see the file comment).
+    let queue: DispatchQueue
     let state: UnsafeMutablePointer<clua_Sandbox>
     let environment: SandboxEnvironment
     private(set) var current: SandboxCall?
@@ -71,10 +78,13 @@ final class LuaSandbox {
     /// Set when a call died of memory exhaustion: the state may hold the garbage's references, so
     /// the owner replaces it with a fresh one.
     var poisoned = false
+    /// Set by the worker (not on the queue) when a step never returned: the queue is stuck.
+    var abandoned = false
 
     init(environment: SandboxEnvironment) throws {
         precondition(dispatchInstalled)
         self.environment = environment
+        queue = DispatchQueue(label: "samarinda.plugin." + environment.pluginID)
         let limit = environment.limits.memoryMB * 1024 * 1024
         guard let L = clua_open(limit, nil) else {
             throw PluginError.limitExceeded(.memory, "cannot create a Lua state")
@@ -182,8 +192,18 @@ final class LuaSandbox {
         state.pointee.steps = 0
         state.pointee.enforce = 1
         current = call
+        // The count hook stops Lua code; the watchdog stops C functions that run no Lua
+        // instruction, by hooking every call of the running thread once the deadline passed.
+        let stopAt = min(state.pointee.cpu_deadline, state.pointee.wall_deadline)
+        let watchdog = DispatchSource.makeTimerSource(queue: .global())
+        watchdog.schedule(deadline: .now() + .nanoseconds(Int(clamping: max(stopAt - start, 0))), repeating: .milliseconds(50))
+        watchdog.setEventHandler { [self] in _ = clua_interrupt(state) }
+        watchdog.resume()
         var nres: Int32 = 0
+        clua_set_running(state, co)
         let status = lua_resume(co, nil, nargs, &nres)
+        clua_set_running(state, nil)
+        watchdog.cancel()
         current = nil
         state.pointee.enforce = 0
         call.kill = state.pointee.kill
@@ -261,8 +281,26 @@ final class LuaSandbox {
         return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
     }
 
+    /// Values (tables, keys, strings, numbers…) one Lua → JSON conversion may produce. A table
+    /// reached twice (shared subtables, `t = {t, t}` forty times) counts twice, so without a bound a
+    /// few KB of Lua would expand to terabytes in Swift after the Lua limits stopped counting. The
+    /// JSON text is bounded too, by the plugin's memory limit.
+    static let maxConversionValues = 200_000
+
     /// Lua → JSON with raw accesses only. Tables whose keys are exactly 1…n become arrays.
-    func toJSON(_ L: OpaquePointer, _ index: Int32, depth: Int = 0) throws(ConversionError) -> JSONValue {
+    /// Measured first (in C, without building anything) against the bounds above.
+    func toJSON(_ L: OpaquePointer, _ index: Int32) throws(ConversionError) -> JSONValue {
+        var values = Self.maxConversionValues
+        var bytes = environment.limits.memoryMB * 1024 * 1024
+        switch clua_json_cost(L, index, &values, &bytes, 64) {
+        case 1: throw ConversionError(message: "the value has more than \(Self.maxConversionValues) tables, keys, strings and numbers (a subtable that appears twice counts twice)")
+        case 2: throw ConversionError(message: "the value's JSON text would be larger than the plugin's memory limit of \(environment.limits.memoryMB) MB")
+        case 3: throw ConversionError(message: "tables nested deeper than 64 levels (or a table containing itself)")
+        default: return try toJSON(L, index, depth: 0)
+        }
+    }
+
+    private func toJSON(_ L: OpaquePointer, _ index: Int32, depth: Int) throws(ConversionError) -> JSONValue {
         let idx = lua_absindex(L, index)
         switch lua_type(L, idx) {
         case LUA_TNIL: return .null
@@ -276,7 +314,7 @@ final class LuaSandbox {
         case LUA_TTABLE:
             guard depth < 64 else { throw ConversionError(message: "tables nested deeper than 64 levels (or a table containing itself)") }
             guard lua_checkstack(L, 4) != 0 else { throw ConversionError(message: "out of Lua stack") }
-            let n = Int(lua_rawlen(L, idx))
+            let n = Int(clamping: lua_rawlen(L, idx))
             var entries: [(key: String, index: Int?, value: JSONValue)] = []
             let base = lua_gettop(L)
             lua_pushnil(L)
