@@ -48,11 +48,6 @@ enum BudgetMath {
         guard whole > 0 else { return part > 0 ? 100 : 0 }
         return Int((Double(max(0, part)) / Double(whole) * 100).rounded(.down))
     }
-
-    /// Rupiah for `tokens` at `per1K` rupiah per 1,000 tokens (rounded to the nearest rupiah).
-    static func rupiah(tokens: Int, per1K: Int) -> Double {
-        (Double(clamp(tokens)) * Double(max(0, per1K)) / 1000).rounded()
-    }
 }
 
 /// The most tokens a provider can count for a prompt, from its bytes: every tokenizer in use
