@@ -39,14 +39,15 @@ enum BudgetMath {
 
     /// A `Double` from SQLite's TOTAL() (which never overflows) as a clamped count.
     static func count(_ d: Double) -> Int {
-        guard d.isFinite, d > 0 else { return 0 }
+        guard !d.isNaN, d > 0 else { return 0 }
         return d >= Double(ceiling) ? ceiling : Int(d)
     }
 
     /// `part` as a whole percentage of `whole` (0 when `whole` is 0), without overflow.
     static func percent(_ part: Int, of whole: Int) -> Int {
         guard whole > 0 else { return part > 0 ? 100 : 0 }
-        return Int((Double(max(0, part)) / Double(whole) * 100).rounded(.down))
+        // Capped before converting: Int(Double) traps beyond Int.max (Int.max of 1 would be 9.2e20 %).
+        return Int(min(Double(max(0, part)) / Double(whole) * 100, 1_000_000_000).rounded(.down))
     }
 }
 
