@@ -91,6 +91,8 @@ let package = Package(
             dependencies: [
                 "SamarindaCore", "CCurl",
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Budget warnings (80 %, 100 %, provider overrun) go to the service log as well as the audit trail.
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -20,11 +20,16 @@ public struct TransparencyReport: Sendable, Equatable, Codable {
         public var errors = 0
         /// redaction type (NIK, TELEPON, …) → count
         public var redactions: [String: Int] = [:]
+        /// provider → [tokens in, tokens out], for the cost of priced providers
+        public var tokensByProvider: [String: [Int]] = [:]
+        /// Rupiah at the prices of `[[providers]] rupiah_per_1k_input/output`; nil when no provider used is priced.
+        public var costRupiah: Double?
 
         enum CodingKeys: String, CodingKey {
             case department, name, events, toolCalls = "tool_calls", modelCalls = "model_calls"
             case modelCallsByProvider = "model_calls_by_provider", tokensIn = "tokens_in", tokensOut = "tokens_out"
             case denials, errors, redactions
+            case tokensByProvider = "tokens_by_provider", costRupiah = "cost_rupiah"
         }
     }
 
@@ -58,8 +63,13 @@ public struct TransparencyReport: Sendable, Equatable, Codable {
             d.modelCalls += 1
             let provider = event.fields["provider"] ?? (event.target.split(separator: "/").first.map(String.init) ?? "unknown")
             d.modelCallsByProvider[provider, default: [:]][event.classification.name, default: 0] += 1
-            d.tokensIn += Int(event.fields["tokens_in"] ?? "") ?? 0
-            d.tokensOut += Int(event.fields["tokens_out"] ?? "") ?? 0
+            // Counts read back from the trail are clamped like everywhere else (0...2^50): sums cannot overflow.
+            let tokensIn = min(max(Int(event.fields["tokens_in"] ?? "") ?? 0, 0), BudgetRulesConfig.maxTokens)
+            let tokensOut = min(max(Int(event.fields["tokens_out"] ?? "") ?? 0, 0), BudgetRulesConfig.maxTokens)
+            d.tokensIn += tokensIn
+            d.tokensOut += tokensOut
+            let before = d.tokensByProvider[provider] ?? [0, 0]
+            d.tokensByProvider[provider] = [before[0] + tokensIn, before[1] + tokensOut]
         default: break
         }
         if case .denied = event.outcome { d.denials += 1 }
@@ -109,6 +119,15 @@ public struct TransparencyReport: Sendable, Equatable, Codable {
             }
         }
         if !any { md += "| — | — | " + classes.map { _ in "0" }.joined(separator: " | ") + " |\n" }
+        if totals.costRupiah != nil {
+            md += "\n## Biaya model menurut perangkat daerah\n\n"
+            md += "Dihitung dari token yang dilaporkan penyedia dan harga per 1.000 token dalam konfigurasi.\n\n"
+            md += "| Perangkat daerah | Biaya (Rp) |\n|---|---:|\n"
+            for d in departments + [totals] {
+                let label = d.department == "*" ? "**Total**" : "`\(d.department)`"
+                md += "| \(label) | \(n(Int((d.costRupiah ?? 0).rounded()))) |\n"
+            }
+        }
         md += "\n## Data pribadi yang disamarkan sebelum dikirim ke penyedia eksternal\n\n"
         let types = totals.redactions.keys.sorted()
         if types.isEmpty {
@@ -144,7 +163,19 @@ extension AuditLog {
             report.add(event, to: &totals)
             report.totals = totals
         }
-        report.departments = byDepartment.values.sorted { $0.department < $1.department }
+        report.departments = byDepartment.values.sorted { $0.department < $1.department }.map { var d = $0; d.costRupiah = cost(d); return d }
+        report.totals.costRupiah = cost(report.totals)
         return report
+    }
+
+    /// Rupiah of a department's tokens at the configured prices; nil when none of its providers is priced.
+    private func cost(_ d: TransparencyReport.Department) -> Double? {
+        var total: Double?
+        for (name, tokens) in d.tokensByProvider {
+            guard let p = config.provider(name), p.rupiahPer1KInput != nil || p.rupiahPer1KOutput != nil else { continue }
+            let rupiah = Double(tokens[0]) * Double(p.rupiahPer1KInput ?? 0) / 1000 + Double(tokens[1]) * Double(p.rupiahPer1KOutput ?? 0) / 1000
+            total = (total ?? 0) + rupiah
+        }
+        return total.map { $0.rounded() }
     }
 }

@@ -33,6 +33,8 @@ public struct ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     public var retryAfter: Double?
     /// True when no response byte had arrived: the request may be retried without duplicating output.
     public var beforeFirstByte: Bool
+    /// For `budget_exceeded`: the budget that refused (the tightest of department, principal, provider).
+    public var budgetScope: BudgetScope?
 
     public init(_ code: Code, _ message: String, status: Int? = nil, retryAfter: Double? = nil, beforeFirstByte: Bool = true) {
         self.code = code

@@ -44,7 +44,7 @@ public final class Platform: Sendable {
         self.audit = auditLog
         self.keys = KeyStore(database: database, config: config, audit: audit)
         self.users = UserStore(database: database, config: config, audit: audit)
-        self.budget = BudgetLedger(database: database, budgets: config.budgets)
+        self.budget = BudgetLedger(database: database, config: config)
         try? budget.releaseStale()
         self.models = ModelRouter(config: config, audit: audit, budget: budget)
         // Dense embeddings (fused with BM25) when `documents.embedding_provider` names a provider.

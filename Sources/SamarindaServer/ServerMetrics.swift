@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import Prometheus
 import SamarindaCore
+import SamarindaModels
+import SamarindaRuntime
 
 /// The service's Prometheus metrics (`GET /metrics`), kept in one registry owned by the service
 /// (not the global MetricsSystem, so tests and several services in one process stay separate).
@@ -37,6 +39,21 @@ public final class ServerMetrics: Sendable {
 
     public func gauge(_ name: String, help: String, labels: [(String, String)] = [], value: Double) {
         registry.makeGauge(descriptor: Self.descriptor(name, help: help), labels: labels).set(value)
+    }
+
+    /// Budget gauges (issue 23): tokens spent and left this month per department, API key, web user and
+    /// provider, set from the ledger at each scrape. Label values are names the operator configured or
+    /// keys and users that exist, so their number stays bounded.
+    public func budgets(_ statuses: [BudgetStatus]) {
+        for s in statuses {
+            let labels = [("kind", s.kindLabel), ("name", s.shortName)]
+            gauge("samarinda_budget_spent_tokens", help: "Model tokens spent this month (WITA) per budget", labels: labels, value: Double(s.used))
+            gauge("samarinda_budget_reserved_tokens", help: "Model tokens held by calls in flight per budget", labels: labels, value: Double(s.reserved))
+            if let left = s.remaining, let limit = s.limit {
+                gauge("samarinda_budget_left_tokens", help: "Model tokens left this month per budget", labels: labels, value: Double(left))
+                gauge("samarinda_budget_limit_tokens", help: "Monthly token budget", labels: labels, value: Double(limit))
+            }
+        }
     }
 
     func render() -> String {

@@ -22,6 +22,7 @@ struct Samarinda: AsyncParsableCommand {
             DocsCommand.self,
             DoctorCommand.self,
             AuditCommand.self,
+            BudgetCommand.self,
             ConsoleCLI.self,
             PluginCommand.self,
         ]

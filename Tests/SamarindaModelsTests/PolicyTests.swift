@@ -102,7 +102,7 @@ struct PolicyTests {
         #expect(try ledger.status(department: "disdukcapil").remaining == 0)
         #expect(throws: ModelError.self) { try ledger.reserve(department: "disdukcapil", principal: "p", alias: "x", tokens: 1) }
         try ledger.settle(a, provider: "offline", model: "extractive", tokensIn: 350, tokensOut: 250)
-        #expect(try ledger.status(department: "disdukcapil") == BudgetStatus(department: "disdukcapil", month: ledger.currentMonth, limit: 1000, used: 600, reserved: 0))
+        #expect(try ledger.status(department: "disdukcapil") == BudgetStatus(scope: .department("disdukcapil"), month: ledger.currentMonth, limit: 1000, used: 600, reserved: 0, calls: 1))
         do {
             _ = try ledger.reserve(department: "disdukcapil", principal: "p", alias: "x", tokens: 401)
             Issue.record("401 > 400 must be refused")
@@ -115,7 +115,7 @@ struct PolicyTests {
         #expect(try ledger.status(department: "disdukcapil").remaining == 400)
         // Other departments and unlisted ones are unaffected.
         _ = try ledger.reserve(department: "dinkes", principal: "q", alias: "x", tokens: 1_000_000)
-        #expect(try ledger.statuses().map(\.department) == ["dinkes", "disdukcapil"])
+        #expect(try ledger.statuses(kinds: [.department]).map(\.department) == ["dinkes", "disdukcapil"])
         #expect(try ledger.usage().map(\.tokensIn) == [350])
     }
 
@@ -125,7 +125,7 @@ struct PolicyTests {
         try db.migrate([BudgetLedger.migrations])
         let key = uniqueKey()
         let request = Fixture.ask("halo", maxTokens: 100)
-        let need = TextAnalysis.estimateTokens(request.messages) + 100
+        let need = PromptBound.tokens(request, rules: BudgetRulesConfig()) + 100
         let ledger = BudgetLedger(database: db, budgets: ["disdukcapil": need])
         let audit = MemoryAuditSink()
         let router = Fixture.router(Fixture.config([Fixture.openAI("lokal", scenario: "ok", key: key)], alias: ["lokal"]), audit: audit, budget: ledger)

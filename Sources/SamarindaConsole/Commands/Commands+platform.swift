@@ -165,30 +165,6 @@ extension ConsoleCommand {
         return .ok(console.style.fit(out, hint: "use 'docs <collection>' for one collection"))
     }
 
-    static let budget = ConsoleCommand(
-        name: "budget", usage: "budget [department] [YYYY-MM]", summary: "model tokens used and remaining per department",
-        help: "Budgets are set in [budgets] (tokens per month); departments without one are unlimited. Reserved tokens belong to requests still running.",
-        complete: { console, index, _ in index == 0 ? console.backend.platform?.config.departments.map(\.id) ?? [] : [] }
-    ) { console, args in
-        let p = try console.requireLocal("budget")
-        var month: String?
-        var department: String?
-        for w in args.words {
-            if w.range(of: "^[0-9]{4}-[0-9]{2}$", options: .regularExpression) != nil { month = w } else { department = w }
-        }
-        if let department, p.config.department(department) == nil {
-            throw ConsoleError("no department '\(department)'; known: \(p.config.departments.map(\.id).joined(separator: ", "))")
-        }
-        let statuses = try department.map { [try p.budget.status(department: $0, month: month)] } ?? p.budget.statuses(month: month)
-        let shown = month ?? p.budget.currentMonth
-        if statuses.isEmpty { return .ok("No budgets set and no model use in \(shown). Set limits in [budgets] of samarinda.toml.") }
-        let rows = statuses.map { s -> [String] in
-            let remaining = s.remaining.map { r in r == 0 ? console.style.warn("0 (exhausted)") : String(r) } ?? "unlimited"
-            return [s.department, s.limit.map(String.init) ?? "-", String(s.used), String(s.reserved), remaining]
-        }
-        return .ok("Month \(shown) (WITA)\n" + TextTable(["DEPARTMENT", "BUDGET", "USED", "RESERVED", "REMAINING"], rows).render())
-    }
-
     static let lua = ConsoleCommand(
         name: "lua", usage: "lua [code]", summary: "Lua as the operator: a mode ('.exit' leaves), or one snippet",
         help: """

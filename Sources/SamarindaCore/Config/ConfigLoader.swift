@@ -165,6 +165,10 @@ extension SamarindaConfig {
                 if let v = p.bool("external") { pc.external = v }
                 if let v = p.int("max_concurrency", range: 1...10_000) { pc.maxConcurrency = v }
                 if let v = p.int("retries", range: 0...10) { pc.retries = v }
+                // Budget and price of this provider (issue 23).
+                if let v = p.int("monthly_tokens", range: 0...BudgetRulesConfig.maxTokens) { pc.monthlyTokens = v }
+                if let v = p.int("rupiah_per_1k_input", range: 0...1_000_000_000) { pc.rupiahPer1KInput = v }
+                if let v = p.int("rupiah_per_1k_output", range: 0...1_000_000_000) { pc.rupiahPer1KOutput = v }
                 if kind != .offline, pc.baseURL.isEmpty { p.fail("base_url", "required for kind = \"\(kind.rawValue)\", e.g. \"http://127.0.0.1:8081/v1\"") }
                 p.finish()
                 providers.append(pc)
@@ -191,12 +195,19 @@ extension SamarindaConfig {
 
         if let s = root.section("budgets") {
             for dept in s.keys.sorted() {
-                guard let v = s.int(dept, range: 0...Int(Int64.max / 2)) else { continue }
+                guard let v = s.int(dept, range: 0...BudgetRulesConfig.maxTokens) else { continue }
                 if !departmentIDs.contains(dept) {
                     s.fail(dept, "unknown department; known: \(departmentIDs.sorted().joined(separator: ", "))")
                 }
                 config.budgets[dept] = v
             }
+        }
+
+        if let s = root.section("budget_rules") {
+            if let v = s.int("default_max_tokens", range: 1...1_000_000) { config.budgetRules.defaultMaxTokens = v }
+            if let v = s.int("message_overhead_tokens", range: 0...10_000) { config.budgetRules.messageOverheadTokens = v }
+            if let v = s.int("request_overhead_tokens", range: 0...1_000_000) { config.budgetRules.requestOverheadTokens = v }
+            s.finish()
         }
 
         if let s = root.section("documents") {
@@ -224,7 +235,7 @@ extension SamarindaConfig {
 
         if let s = root.section("security") { SamarindaConfig.parseSecurity(s, into: &config) }
 
-        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "documents", "security"])
+        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security"])
         if !doc.errors.isEmpty { throw ConfigErrors(doc.errors) }
         return config
     }

@@ -20,6 +20,8 @@ public struct SamarindaConfig: Sendable {
     ]
     /// Monthly token budget per department; a department not listed has no limit.
     public var budgets: [String: Int] = [:]
+    /// How budget reservations are sized (`[budget_rules]`).
+    public var budgetRules = BudgetRulesConfig()
     public var documents = DocumentsConfig()
     public var security = SecurityConfig()
 
@@ -171,6 +173,11 @@ public struct ProviderConfig: Sendable, Equatable {
     public var external = false
     public var maxConcurrency = 16
     public var retries = 2
+    /// Monthly token cap of this provider (a city contract with an external provider); nil: none.
+    public var monthlyTokens: Int?
+    /// Price in rupiah per 1,000 input and output tokens, for the transparency report; nil: not priced.
+    public var rupiahPer1KInput: Int?
+    public var rupiahPer1KOutput: Int?
 
     public init(name: String, kind: ProviderKind) {
         self.name = name
@@ -187,6 +194,20 @@ public struct ProviderConfig: Sendable, Equatable {
     public func apiKey(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         apiKeyEnv.isEmpty ? nil : environment[apiKeyEnv]
     }
+}
+
+/// How a model call's worst case is bounded before it may start (see BudgetLedger).
+public struct BudgetRulesConfig: Sendable, Equatable {
+    /// Output tokens reserved, and asked of the provider, when the caller sets no `max_tokens`.
+    public var defaultMaxTokens = 1024
+    /// Tokens a chat template adds per message (role markers, separators) on top of its bytes.
+    public var messageOverheadTokens = 8
+    /// Tokens a chat template adds once per request (begin/assistant markers, tool preamble).
+    public var requestOverheadTokens = 64
+    public init() {}
+    /// The largest budget or token count accepted anywhere (2^50, about 10^15): far above any real month,
+    /// and small enough that sums of many of them never overflow 64 bits.
+    public static let maxTokens = 1 << 50
 }
 
 public struct ModelAlias: Sendable, Equatable {

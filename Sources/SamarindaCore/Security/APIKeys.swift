@@ -12,9 +12,11 @@ public struct APIKeyRecord: Sendable, Equatable {
     public var createdAt: Date
     public var lastUsedAt: Date?
     public var revokedAt: Date?
+    /// The key's own monthly token budget; nil: only the department's and provider's apply.
+    public var monthlyTokens: Int? = nil
 
     public var principal: Principal {
-        Principal(id: "key:\(id)", name: name, department: department, role: role, clearance: clearance, keyID: id)
+        Principal(id: "key:\(id)", name: name, department: department, role: role, clearance: clearance, keyID: id, monthlyTokens: monthlyTokens)
     }
 }
 
@@ -57,6 +59,9 @@ public final class KeyStore: Sendable {
                 revoked_at REAL
             ) STRICT;
             """),
+        Migration(version: 2, name: "per-key monthly token budget", sql: """
+            ALTER TABLE api_keys ADD COLUMN monthly_tokens INTEGER CHECK (monthly_tokens IS NULL OR monthly_tokens >= 0);
+            """),
     ])
 
     private let database: Database
@@ -73,8 +78,9 @@ public final class KeyStore: Sendable {
     }
 
     /// Creates a key and returns it with its record. The key is shown once and never stored.
-    public func create(name: String, department: String, role: Role, clearance: Classification? = nil,
+    public func create(name: String, department: String, role: Role, clearance: Classification? = nil, monthlyTokens: Int? = nil,
                        by actor: Principal = .system) async throws -> (key: String, record: APIKeyRecord) {
+        if let problem = monthlyTokensProblem(monthlyTokens) { throw KeyStoreError(message: problem) }
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 200 else {
             throw KeyStoreError(message: "--name must be 1–200 characters, e.g. --name \"loket-disdukcapil\"")
@@ -92,24 +98,28 @@ public final class KeyStore: Sendable {
         let key = Self.prefix + id + "_" + Data(secret).base64URLEncoded
         let now = Date()
         _ = try database.write { c in
-            try c.run("INSERT INTO api_keys (id, name, department, role, clearance, key_hash, created_at) VALUES (?,?,?,?,?,?,?)",
+            try c.run("INSERT INTO api_keys (id, name, department, role, clearance, key_hash, created_at, monthly_tokens) VALUES (?,?,?,?,?,?,?,?)",
                       [.text(id), .text(trimmed), .text(department), .text(role.rawValue), .text(effective.name),
-                       .blob(Array(SHA256.hash(data: Data(key.utf8)))), .real(now.timeIntervalSince1970)])
+                       .blob(Array(SHA256.hash(data: Data(key.utf8)))), .real(now.timeIntervalSince1970),
+                       monthlyTokens.map { SQLValue($0) } ?? .null])
         }
-        let record = APIKeyRecord(id: id, name: trimmed, department: department, role: role, clearance: effective, createdAt: now)
-        try await audit.record(AuditEvent(actor: AuditActor(actor), action: "key.create", target: "key:\(id)",
-                                          fields: ["name": trimmed, "department": department, "role": role.rawValue, "clearance": effective.name]))
+        let record = APIKeyRecord(id: id, name: trimmed, department: department, role: role, clearance: effective, createdAt: now,
+                                  monthlyTokens: monthlyTokens)
+        var fields = ["name": trimmed, "department": department, "role": role.rawValue, "clearance": effective.name]
+        if let monthlyTokens { fields["monthly_tokens"] = String(monthlyTokens) }
+        try await audit.record(AuditEvent(actor: AuditActor(actor), action: "key.create", target: "key:\(id)", fields: fields))
         return (key, record)
     }
 
     public func list() throws -> [APIKeyRecord] {
         try database.read { c in
-            try c.query("SELECT id, name, department, role, clearance, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at, id") { s in
+            try c.query("SELECT id, name, department, role, clearance, created_at, last_used_at, revoked_at, monthly_tokens FROM api_keys ORDER BY created_at, id") { s in
                 APIKeyRecord(id: s.text(0), name: s.text(1), department: s.text(2), role: Role(rawValue: s.text(3)) ?? .staff,
                              clearance: Classification(name: s.text(4)) ?? .biasa,
                              createdAt: Date(timeIntervalSince1970: s.double(5)),
                              lastUsedAt: s.isNull(6) ? nil : Date(timeIntervalSince1970: s.double(6)),
-                             revokedAt: s.isNull(7) ? nil : Date(timeIntervalSince1970: s.double(7)))
+                             revokedAt: s.isNull(7) ? nil : Date(timeIntervalSince1970: s.double(7)),
+                             monthlyTokens: s.isNull(8) ? nil : s.int(8))
             }
         }
     }
@@ -134,9 +144,10 @@ public final class KeyStore: Sendable {
         guard parts.count == 2, parts[0].count == 8, parts[0].allSatisfy(\.isHexDigit) else { throw KeyVerificationError.malformed }
         let id = String(parts[0])
         let row = try database.read { c in
-            try c.queryFirst("SELECT id, name, department, role, clearance, created_at, key_hash, revoked_at FROM api_keys WHERE id = ?", [.text(id)]) { s in
+            try c.queryFirst("SELECT id, name, department, role, clearance, created_at, key_hash, revoked_at, monthly_tokens FROM api_keys WHERE id = ?", [.text(id)]) { s in
                 (APIKeyRecord(id: s.text(0), name: s.text(1), department: s.text(2), role: Role(rawValue: s.text(3)) ?? .staff,
-                              clearance: Classification(name: s.text(4)) ?? .biasa, createdAt: Date(timeIntervalSince1970: s.double(5))),
+                              clearance: Classification(name: s.text(4)) ?? .biasa, createdAt: Date(timeIntervalSince1970: s.double(5)),
+                              monthlyTokens: s.isNull(8) ? nil : s.int(8)),
                  s.blob(6), s.isNull(7) ? nil : s.double(7))
             }
         }
@@ -163,6 +174,12 @@ public final class KeyStore: Sendable {
             _ = try? database.write { c in try c.run("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [.real(now.timeIntervalSince1970), .text(id)]) }
         }
     }
+}
+
+/// nil when `tokens` is an acceptable per-key or per-user monthly budget, else what is wrong.
+public func monthlyTokensProblem(_ tokens: Int?) -> String? {
+    guard let tokens, !(0...BudgetRulesConfig.maxTokens).contains(tokens) else { return nil }
+    return "--monthly-tokens must be between 0 and \(BudgetRulesConfig.maxTokens) (tokens per month), got \(tokens)"
 }
 
 /// Compares two byte strings in time that depends only on their length.

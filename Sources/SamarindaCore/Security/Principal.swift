@@ -9,14 +9,19 @@ public struct Principal: Sendable, Hashable, Codable, CustomStringConvertible {
     public var clearance: Classification
     /// The API key id this principal authenticated with, if any (never the key itself).
     public var keyID: String?
+    /// The principal's own monthly token budget (`keys create`/`users create --monthly-tokens`); nil: none.
+    /// The router applies it beside the department's and the provider's: the tightest refuses.
+    public var monthlyTokens: Int?
 
-    public init(id: String, name: String, department: String, role: Role, clearance: Classification, keyID: String? = nil) {
+    public init(id: String, name: String, department: String, role: Role, clearance: Classification, keyID: String? = nil,
+                monthlyTokens: Int? = nil) {
         self.id = id
         self.name = name
         self.department = department
         self.role = role
         self.clearance = clearance
         self.keyID = keyID
+        self.monthlyTokens = monthlyTokens
     }
 
     /// The machine operator at the console: city-wide admin, full clearance.

@@ -14,11 +14,13 @@ public struct UserRecord: Sendable, Equatable {
     public var disabledAt: Date?
     /// Raised on every password reset and disable: sessions made under an older epoch stop working.
     public var sessionEpoch: Int
+    /// The user's own monthly token budget; nil: only the department's and provider's apply.
+    public var monthlyTokens: Int? = nil
 
     public var isDisabled: Bool { disabledAt != nil }
 
     public var principal: Principal {
-        Principal(id: "user:\(name)", name: name, department: department, role: role, clearance: clearance)
+        Principal(id: "user:\(name)", name: name, department: department, role: role, clearance: clearance, monthlyTokens: monthlyTokens)
     }
 }
 
@@ -26,7 +28,7 @@ public struct UserRecord: Sendable, Equatable {
 /// contain the password.
 public struct UserStoreError: Error, CustomStringConvertible, Equatable {
     public enum Kind: Sendable, Equatable {
-        case invalidName, weakPassword, unknownDepartment, exists, unknownUser, disabled, wrongPassword, storage
+        case invalidName, invalidBudget, weakPassword, unknownDepartment, exists, unknownUser, disabled, wrongPassword, storage
     }
     public let kind: Kind
     public let message: String
@@ -140,6 +142,9 @@ public final class UserStore: Sendable {
                 session_epoch INTEGER NOT NULL DEFAULT 0
             ) STRICT;
             """),
+        Migration(version: 2, name: "per-user monthly token budget", sql: """
+            ALTER TABLE users ADD COLUMN monthly_tokens INTEGER CHECK (monthly_tokens IS NULL OR monthly_tokens >= 0);
+            """),
     ])
 
     private let database: Database
@@ -168,9 +173,10 @@ public final class UserStore: Sendable {
         return nil
     }
 
-    public func create(name: String, department: String, role: Role, clearance: Classification? = nil,
+    public func create(name: String, department: String, role: Role, clearance: Classification? = nil, monthlyTokens: Int? = nil,
                        password: String, by actor: Principal = .system) async throws -> UserRecord {
         if let problem = Self.problem(withName: name) { throw UserStoreError(.invalidName, problem) }
+        if let problem = monthlyTokensProblem(monthlyTokens) { throw UserStoreError(.invalidBudget, problem) }
         guard config.department(department) != nil else {
             throw UserStoreError(.unknownDepartment, "unknown department '\(department)'; known: \(config.departments.map(\.id).joined(separator: ", "))")
         }
@@ -182,14 +188,15 @@ public final class UserStore: Sendable {
             if try c.queryFirst("SELECT 1 FROM users WHERE name = ?", [.text(name)], { _ in true }) != nil {
                 throw UserStoreError(.exists, "user '\(name)' already exists; use 'samarinda users reset \(name)' to set a new password")
             }
-            try c.run("INSERT INTO users (name, department, role, clearance, password_hash, created_at, password_changed_at) VALUES (?,?,?,?,?,?,?)",
+            try c.run("INSERT INTO users (name, department, role, clearance, password_hash, created_at, password_changed_at, monthly_tokens) VALUES (?,?,?,?,?,?,?,?)",
                       [.text(name), .text(department), .text(role.rawValue), .text(effective.name), .text(hash),
-                       .real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
+                       .real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970), monthlyTokens.map { SQLValue($0) } ?? .null])
         }
-        try await audit.record(AuditEvent(actor: AuditActor(actor), action: "user.create", target: "user:\(name)",
-                                          fields: ["department": department, "role": role.rawValue, "clearance": effective.name]))
+        var fields = ["department": department, "role": role.rawValue, "clearance": effective.name]
+        if let monthlyTokens { fields["monthly_tokens"] = String(monthlyTokens) }
+        try await audit.record(AuditEvent(actor: AuditActor(actor), action: "user.create", target: "user:\(name)", fields: fields))
         return UserRecord(name: name, department: department, role: role, clearance: effective, createdAt: now,
-                          passwordChangedAt: now, disabledAt: nil, sessionEpoch: 0)
+                          passwordChangedAt: now, disabledAt: nil, sessionEpoch: 0, monthlyTokens: monthlyTokens)
     }
 
     /// Sets a new password (and re-enables nothing): every session of the user ends.
@@ -234,7 +241,7 @@ public final class UserStore: Sendable {
     /// whether or not the user exists.
     public func verify(name: String, password: String) throws -> UserRecord {
         let row = try database.read { c in
-            try c.queryFirst("SELECT \(Self.columns), password_hash FROM users WHERE name = ?", [.text(name)]) { s in (Self.record(s), s.text(8)) }
+            try c.queryFirst("SELECT \(Self.columns), password_hash FROM users WHERE name = ?", [.text(name)]) { s in (Self.record(s), s.text(9)) }
         }
         guard let (record, hash) = row else {
             _ = PasswordHasher.verify(password, against: dummyHash)
@@ -245,13 +252,14 @@ public final class UserStore: Sendable {
         return record
     }
 
-    private static let columns = "name, department, role, clearance, created_at, password_changed_at, disabled_at, session_epoch"
+    private static let columns = "name, department, role, clearance, created_at, password_changed_at, disabled_at, session_epoch, monthly_tokens"
 
     private static func record(_ s: Statement) -> UserRecord {
         UserRecord(name: s.text(0), department: s.text(1), role: Role(rawValue: s.text(2)) ?? .staff,
                    clearance: Classification(name: s.text(3)) ?? .biasa,
                    createdAt: Date(timeIntervalSince1970: s.double(4)), passwordChangedAt: Date(timeIntervalSince1970: s.double(5)),
-                   disabledAt: s.isNull(6) ? nil : Date(timeIntervalSince1970: s.double(6)), sessionEpoch: s.int(7))
+                   disabledAt: s.isNull(6) ? nil : Date(timeIntervalSince1970: s.double(6)), sessionEpoch: s.int(7),
+                   monthlyTokens: s.isNull(8) ? nil : s.int(8))
     }
 
     private static func unknown(_ name: String) -> UserStoreError {

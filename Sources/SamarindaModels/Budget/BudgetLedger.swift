@@ -1,43 +1,13 @@
 import Foundation
 import SamarindaCore
 
-/// One department's token budget for a month, as the console shows it.
-public struct BudgetStatus: Sendable, Equatable {
-    public var department: String
-    /// `YYYY-MM` in the city's time zone (WITA).
-    public var month: String
-    /// The monthly budget; nil: no limit.
-    public var limit: Int?
-    /// Tokens of finished calls (in + out).
-    public var used: Int
-    /// Tokens held by calls in flight.
-    public var reserved: Int
-    /// What is left (never negative); nil: no limit.
-    public var remaining: Int? { limit.map { max(0, $0 - used - reserved) } }
-}
-
-/// Token use summed over one grouping (principal, department, provider) for a month.
-public struct UsageRow: Sendable, Equatable {
-    public var department: String
-    public var principal: String
-    public var provider: String
-    public var model: String
-    public var requests: Int
-    public var tokensIn: Int
-    public var tokensOut: Int
-}
-
-/// A hold on budget for one call in flight, settled with the real usage afterwards.
-public struct BudgetReservation: Sendable, Equatable {
-    public let id: Int64
-    public let department: String
-    public let tokens: Int
-}
-
-/// Accounts every model call (per request, principal, department, provider) and enforces the
-/// monthly token budgets of `[budgets]`. A call first *reserves* its worst case (prompt estimate +
-/// max_tokens) in one write transaction that checks the budget, so concurrent calls cannot
-/// together overspend; when it ends the reservation is *settled* with the actual usage.
+/// Accounts every model call and enforces monthly token budgets per department, principal (API key
+/// or web user) and provider. A call first *reserves* its worst case (an upper bound of what the
+/// provider can charge) in one write transaction that checks every budget it counts against, so
+/// concurrent calls — in this process or another on the same database — cannot together overspend;
+/// when it ends, the reservation is *settled* down to the reported usage. Running totals per budget
+/// and month live in `budget_totals`, kept in the same transactions as `model_usage`, so a check
+/// costs a few primary-key lookups however many calls the month has seen.
 public final class BudgetLedger: Sendable {
     public static let migrations = MigrationSet(module: "models", migrations: [
         Migration(version: 1, name: "model usage and budget reservations", sql: """
@@ -59,19 +29,56 @@ public final class BudgetLedger: Sendable {
             CREATE INDEX model_usage_department_month ON model_usage (department, month, state);
             CREATE INDEX model_usage_month ON model_usage (month);
             """),
+        // Budgets per key, user and provider, overrun recording, and running totals (issue 23).
+        // Old rows are summed into the totals once; values are capped at 2^50 as the code caps them.
+        Migration(version: 2, name: "budget totals per department, principal and provider", sql: """
+            ALTER TABLE model_usage ADD COLUMN overrun_tokens INTEGER NOT NULL DEFAULT 0 CHECK (overrun_tokens >= 0);
+            ALTER TABLE model_usage ADD COLUMN held_scopes TEXT NOT NULL DEFAULT '';
+            CREATE TABLE budget_totals (
+                scope TEXT NOT NULL,
+                month TEXT NOT NULL,
+                limit_tokens INTEGER,
+                used INTEGER NOT NULL DEFAULT 0 CHECK (used >= 0),
+                reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+                overrun INTEGER NOT NULL DEFAULT 0 CHECK (overrun >= 0),
+                calls INTEGER NOT NULL DEFAULT 0 CHECK (calls >= 0),
+                PRIMARY KEY (scope, month)
+            ) STRICT, WITHOUT ROWID;
+            UPDATE model_usage SET state = 'released', reserved_tokens = 0 WHERE state = 'reserved';
+            INSERT INTO budget_totals (scope, month, used, calls)
+                SELECT 'department:' || department, month, CAST(MIN(TOTAL(tokens_in + tokens_out), 1125899906842624) AS INTEGER), COUNT(*)
+                FROM model_usage WHERE state = 'settled' GROUP BY department, month;
+            INSERT INTO budget_totals (scope, month, used, calls)
+                SELECT 'principal:' || principal, month, CAST(MIN(TOTAL(tokens_in + tokens_out), 1125899906842624) AS INTEGER), COUNT(*)
+                FROM model_usage WHERE state = 'settled' GROUP BY principal, month;
+            INSERT INTO budget_totals (scope, month, used, calls)
+                SELECT 'provider:' || provider, month, CAST(MIN(TOTAL(tokens_in + tokens_out), 1125899906842624) AS INTEGER), COUNT(*)
+                FROM model_usage WHERE state = 'settled' AND provider <> '' GROUP BY provider, month;
+            """),
     ])
 
     public let database: Database
+    /// Monthly limits of departments (`[budgets]`) and providers (`monthly_tokens`).
     public let budgets: [String: Int]
+    public let providerBudgets: [String: Int]
     private let now: @Sendable () -> Date
 
     /// Months follow the city's clock (WITA, UTC+8), so a budget resets at local midnight on the 1st.
     static let cityTimeZone = TimeZone(identifier: "Asia/Makassar") ?? TimeZone(secondsFromGMT: 8 * 3600)!
 
-    public init(database: Database, budgets: [String: Int], now: @escaping @Sendable () -> Date = Date.init) {
+    public init(database: Database, budgets: [String: Int], providerBudgets: [String: Int] = [:],
+                now: @escaping @Sendable () -> Date = Date.init) {
         self.database = database
-        self.budgets = budgets
+        self.budgets = budgets.mapValues(BudgetMath.clamp)
+        self.providerBudgets = providerBudgets.mapValues(BudgetMath.clamp)
         self.now = now
+    }
+
+    /// The ledger of a configuration: `[budgets]` and every provider's `monthly_tokens`.
+    public convenience init(database: Database, config: SamarindaConfig, now: @escaping @Sendable () -> Date = Date.init) {
+        var providers: [String: Int] = [:]
+        for p in config.providers { if let m = p.monthlyTokens { providers[p.name] = m } }
+        self.init(database: database, budgets: config.budgets, providerBudgets: providers, now: now)
     }
 
     private static let calendar: Calendar = {
@@ -89,33 +96,65 @@ public final class BudgetLedger: Sendable {
 
     public var currentMonth: String { month(of: now()) }
 
-    private static let usedSQL = """
-        SELECT COALESCE(SUM(CASE state WHEN 'settled' THEN tokens_in + tokens_out ELSE 0 END), 0),
-               COALESCE(SUM(CASE state WHEN 'reserved' THEN reserved_tokens ELSE 0 END), 0)
-        FROM model_usage WHERE department = ? AND month = ?
-        """
+    /// When the current month's budgets reset: 00:00 WITA on the 1st of next month.
+    public var nextReset: Date {
+        let start = Self.calendar.dateInterval(of: .month, for: now())?.end
+        return start ?? now().addingTimeInterval(31 * 86400)
+    }
 
-    /// Holds `tokens` of the department's budget, or throws `budget_exceeded` naming what is left.
-    /// Exactly at the limit is allowed; one token more is not.
-    public func reserve(department: String, principal: String, alias: String, tokens: Int, requestID: String? = nil) throws -> BudgetReservation {
-        let tokens = max(0, tokens)
+    /// "00:00 WITA on 2026-12-01".
+    public var nextResetText: String {
+        let c = Self.calendar.dateComponents([.year, .month, .day], from: nextReset)
+        return String(format: "00:00 WITA on %04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+
+    /// The limit of `scope`, if any (principals' limits travel with the principal; see `reserve`).
+    func limit(of scope: BudgetScope) -> Int? {
+        switch scope.kind {
+        case .department: return budgets[scope.name]
+        case .provider: return providerBudgets[scope.name]
+        case .principal: return nil
+        }
+    }
+
+    // MARK: Reserve, settle, release
+
+    /// Holds `tokens` of every budget the call counts against (department, principal, and `provider`
+    /// when given), or throws `budget_exceeded` naming the tightest budget, what is left of it and when
+    /// it resets. Exactly at the limit is allowed; one token more is not. `tokens` is clamped to 0...2^50.
+    public func reserve(_ holder: BudgetHolder, provider: String?, alias: String, tokens: Int, requestID: String? = nil) throws -> BudgetReservation {
+        let tokens = BudgetMath.clamp(tokens)
         let month = currentMonth
-        let limit = budgets[department]
+        var scopes: [(BudgetScope, Int?)] = [(.department(holder.department), budgets[holder.department]),
+                                             (.principal(holder.principal), holder.principalLimit.map(BudgetMath.clamp))]
+        if let provider { scopes.append((.provider(provider), providerBudgets[provider])) }
         do {
             return try database.write { c in
-                if let limit {
-                    let (used, held) = try c.queryFirst(Self.usedSQL, [.text(department), .text(month)]) { ($0.int(0), $0.int(1)) } ?? (0, 0)
-                    let remaining = max(0, limit - used - held)
-                    if tokens > remaining {
-                        throw ModelError(.budgetExceeded, "department '\(department)' has \(remaining) of its \(limit) tokens left for \(month); this request may need up to \(tokens) tokens. Lower max_tokens, shorten the prompt, or ask the operator to raise [budgets] \(department)")
-                    }
+                var totals: [(BudgetScope, Int?, Int)] = []
+                var tightest: (scope: BudgetScope, left: Int, limit: Int)?
+                for (scope, limit) in scopes {
+                    let (used, held) = try Self.totals(c, scope, month)
+                    totals.append((scope, limit, held))
+                    guard let limit else { continue }
+                    let left = BudgetMath.remaining(limit: limit, used: used, held: held)
+                    if tokens > left, tightest.map({ left < $0.left }) ?? true { tightest = (scope, left, limit) }
+                }
+                if let t = tightest { throw refusal(t.scope, left: t.left, limit: t.limit, month: month, need: tokens) }
+                for (scope, limit, held) in totals {
+                    try c.run("""
+                        INSERT INTO budget_totals (scope, month, limit_tokens, reserved) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (scope, month) DO UPDATE SET reserved = excluded.reserved, limit_tokens = excluded.limit_tokens
+                        """, [.text(scope.key), .text(month), limit.map { SQLValue($0) } ?? .null,
+                              SQLValue(BudgetMath.clamp(BudgetMath.add(held, tokens)))])
                 }
                 try c.run("""
-                    INSERT INTO model_usage (created_at, month, request_id, principal, department, alias, state, reserved_tokens)
-                    VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)
-                    """, [.text(Self.timestamps.string(from: now())), .text(month), SQLValue(requestID), .text(principal),
-                          .text(department), .text(alias), SQLValue(tokens)])
-                return BudgetReservation(id: c.lastInsertRowID, department: department, tokens: tokens)
+                    INSERT INTO model_usage (created_at, month, request_id, principal, department, alias, provider, state, reserved_tokens, held_scopes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?)
+                    """, [.text(Self.timestamps.string(from: now())), .text(month), SQLValue(requestID), .text(holder.principal),
+                          .text(holder.department), .text(alias), .text(provider ?? ""), SQLValue(tokens),
+                          .text(scopes.map(\.0.key).joined(separator: "\n"))])
+                return BudgetReservation(id: c.lastInsertRowID, department: holder.department, tokens: tokens,
+                                         scopes: scopes.map(\.0), month: month)
             }
         } catch let e as ModelError {
             throw e
@@ -124,12 +163,61 @@ public final class BudgetLedger: Sendable {
         }
     }
 
-    /// Replaces the reservation with the call's actual usage.
-    public func settle(_ r: BudgetReservation, provider: String, model: String, tokensIn: Int, tokensOut: Int) throws {
+    /// A reservation against the department's budget only (and the principal's, without a limit).
+    public func reserve(department: String, principal: String, alias: String, tokens: Int, requestID: String? = nil) throws -> BudgetReservation {
+        try reserve(BudgetHolder(department: department, principal: principal), provider: nil, alias: alias, tokens: tokens, requestID: requestID)
+    }
+
+    func refusal(_ scope: BudgetScope, left: Int, limit: Int, month: String, need: Int) -> ModelError {
+        var e = ModelError(.budgetExceeded, "\(scope) has \(left) of its \(limit) tokens left for \(month) (the budget resets at \(nextResetText)); "
+                           + "this request may need up to \(need) tokens. Lower max_tokens, shorten the prompt, or \(scope.raiseHint)")
+        e.retryAfter = max(1, nextReset.timeIntervalSince(now()).rounded(.up))
+        e.budgetScope = scope
+        return e
+    }
+
+    /// Replaces the reservation with the call's reported usage. Usage beyond the reservation (a provider
+    /// that charged more than it can have been asked for) is still counted — it was spent — and returned
+    /// as `overrun` for the caller to audit; every budget crossing 80 % or 100 % is returned too.
+    /// Settling twice counts once.
+    @discardableResult
+    public func settle(_ r: BudgetReservation, provider: String, model: String, tokensIn: Int, tokensOut: Int) throws -> BudgetSettlement {
+        let tokensIn = BudgetMath.clamp(tokensIn), tokensOut = BudgetMath.clamp(tokensOut)
+        let actual = tokensIn + tokensOut // each ≤ 2^50: cannot overflow
+        let overrun = max(0, actual - r.tokens)
         do {
-            _ = try database.write { c in
-                try c.run("UPDATE model_usage SET state = 'settled', reserved_tokens = 0, provider = ?, model = ?, tokens_in = ?, tokens_out = ? WHERE id = ?",
-                          [.text(provider), .text(model), SQLValue(max(0, tokensIn)), SQLValue(max(0, tokensOut)), .integer(r.id)])
+            return try database.write { c in
+                guard let state = try c.queryFirst("SELECT state FROM model_usage WHERE id = ?", [.integer(r.id)], { $0.text(0) }),
+                      state != "settled" else { return BudgetSettlement() }
+                try c.run("""
+                    UPDATE model_usage SET state = 'settled', reserved_tokens = 0, provider = ?, model = ?, tokens_in = ?, tokens_out = ?,
+                           overrun_tokens = ? WHERE id = ?
+                    """, [.text(provider), .text(model), SQLValue(tokensIn), SQLValue(tokensOut), SQLValue(overrun), .integer(r.id)])
+                var scopes = r.scopes
+                if !provider.isEmpty, !scopes.contains(.provider(provider)) { scopes.append(.provider(provider)) }
+                var settlement = BudgetSettlement(overrun: overrun)
+                for scope in scopes {
+                    let row = try c.queryFirst("SELECT used, reserved, limit_tokens FROM budget_totals WHERE scope = ? AND month = ?",
+                                               [.text(scope.key), .text(r.month)]) { ($0.int(0), $0.int(1), $0.isNull(2) ? nil : $0.int(2)) }
+                    let (used, held, stored) = row ?? (0, 0, nil)
+                    let released = state == "reserved" && r.scopes.contains(scope) ? r.tokens : 0
+                    let after = BudgetMath.clamp(BudgetMath.add(used, actual))
+                    try c.run("""
+                        INSERT INTO budget_totals (scope, month, used, reserved, overrun, calls) VALUES (?, ?, ?, ?, ?, 1)
+                        ON CONFLICT (scope, month) DO UPDATE SET used = excluded.used, reserved = excluded.reserved,
+                            overrun = MIN(overrun + excluded.overrun, \(BudgetMath.ceiling)), calls = calls + 1
+                        """, [.text(scope.key), .text(r.month), SQLValue(after), SQLValue(max(0, held - released)), SQLValue(overrun)])
+                    if let limit = limit(of: scope) ?? stored {
+                        for percent in [80, 100] {
+                            // limit ≤ 2^50, so limit * percent cannot overflow.
+                            let mark = (BudgetMath.clamp(limit) * percent + 99) / 100
+                            if used < mark, after >= mark {
+                                settlement.crossings.append(BudgetCrossing(scope: scope, percent: percent, used: after, limit: limit, month: r.month))
+                            }
+                        }
+                    }
+                }
+                return settlement
             }
         } catch {
             throw ModelError(.storage, "cannot record model usage: \(error)")
@@ -139,7 +227,8 @@ public final class BudgetLedger: Sendable {
     /// Gives a reservation back (the call was refused or failed before using tokens).
     public func release(_ r: BudgetReservation) {
         _ = try? database.write { c in
-            try c.run("UPDATE model_usage SET state = 'released', reserved_tokens = 0 WHERE id = ? AND state = 'reserved'", [.integer(r.id)])
+            guard try c.run("UPDATE model_usage SET state = 'released', reserved_tokens = 0 WHERE id = ? AND state = 'reserved'", [.integer(r.id)]) > 0 else { return }
+            for scope in r.scopes { try Self.unhold(c, scope, r.month, r.tokens) }
         }
     }
 
@@ -147,39 +236,79 @@ public final class BudgetLedger: Sendable {
     public func releaseStale(olderThan age: TimeInterval = 3600) throws {
         let cutoff = Self.timestamps.string(from: now().addingTimeInterval(-age))
         _ = try database.write { c in
-            try c.run("UPDATE model_usage SET state = 'released', reserved_tokens = 0 WHERE state = 'reserved' AND created_at < ?", [.text(cutoff)])
+            let stale = try c.query("SELECT id, month, reserved_tokens, held_scopes FROM model_usage WHERE state = 'reserved' AND created_at < ?",
+                                    [.text(cutoff)]) { ($0.int64(0), $0.text(1), $0.int(2), $0.text(3)) }
+            for (id, month, tokens, held) in stale {
+                try c.run("UPDATE model_usage SET state = 'released', reserved_tokens = 0 WHERE id = ?", [.integer(id)])
+                for key in held.split(separator: "\n") {
+                    if let scope = BudgetScope(key: String(key)) { try Self.unhold(c, scope, month, tokens) }
+                }
+            }
         }
+    }
+
+    private static func totals(_ c: Connection, _ scope: BudgetScope, _ month: String) throws -> (used: Int, held: Int) {
+        try c.queryFirst("SELECT used, reserved FROM budget_totals WHERE scope = ? AND month = ?", [.text(scope.key), .text(month)]) {
+            ($0.int(0), $0.int(1))
+        } ?? (0, 0)
+    }
+
+    private static func unhold(_ c: Connection, _ scope: BudgetScope, _ month: String, _ tokens: Int) throws {
+        try c.run("UPDATE budget_totals SET reserved = MAX(0, reserved - ?) WHERE scope = ? AND month = ?",
+                  [SQLValue(BudgetMath.clamp(tokens)), .text(scope.key), .text(month)])
+    }
+
+    // MARK: Reading
+
+    /// One budget's month (this month unless `month` is given).
+    public func status(_ scope: BudgetScope, limit: Int? = nil, month: String? = nil) throws -> BudgetStatus {
+        let m = month ?? currentMonth
+        let row = try database.read { c in
+            try c.queryFirst("SELECT used, reserved, overrun, calls, limit_tokens FROM budget_totals WHERE scope = ? AND month = ?",
+                             [.text(scope.key), .text(m)]) { ($0.int(0), $0.int(1), $0.int(2), $0.int(3), $0.isNull(4) ? nil : $0.int(4)) }
+        }
+        return BudgetStatus(scope: scope, month: m, limit: limit ?? self.limit(of: scope) ?? row?.4,
+                            used: row?.0 ?? 0, reserved: row?.1 ?? 0, overrun: row?.2 ?? 0, calls: row?.3 ?? 0)
     }
 
     /// Budget and use of one department this month (or `month`).
     public func status(department: String, month: String? = nil) throws -> BudgetStatus {
-        let m = month ?? currentMonth
-        let (used, held) = try database.read { c in
-            try c.queryFirst(Self.usedSQL, [.text(department), .text(m)]) { ($0.int(0), $0.int(1)) } ?? (0, 0)
-        }
-        return BudgetStatus(department: department, month: m, limit: budgets[department], used: used, reserved: held)
+        try status(.department(department), month: month)
     }
 
-    /// Every department with a budget or with use this month, sorted by name (for the console's `budget`).
-    public func statuses(month: String? = nil) throws -> [BudgetStatus] {
+    /// Every budget with a limit or with use this month, departments first, then principals, then providers.
+    /// `principalLimits` (principal id → limit) adds keys and users that have a budget but no use yet.
+    public func statuses(month: String? = nil, principalLimits: [String: Int] = [:], kinds: Set<BudgetScope.Kind> = Set(BudgetScope.Kind.allCases)) throws -> [BudgetStatus] {
         let m = month ?? currentMonth
-        let active = try database.read { c in
-            try c.query("SELECT DISTINCT department FROM model_usage WHERE month = ?", [.text(m)]) { $0.text(0) }
+        let rows = try database.read { c in
+            try c.query("SELECT scope, used, reserved, overrun, calls, limit_tokens FROM budget_totals WHERE month = ?", [.text(m)]) {
+                ($0.text(0), $0.int(1), $0.int(2), $0.int(3), $0.int(4), $0.isNull(5) ? nil : $0.int(5))
+            }
         }
-        return try Set(active).union(budgets.keys).sorted().map { try status(department: $0, month: m) }
+        var out: [BudgetScope: BudgetStatus] = [:]
+        for (key, used, held, overrun, calls, stored) in rows {
+            guard let scope = BudgetScope(key: key) else { continue }
+            let limit = scope.kind == .principal ? (principalLimits[scope.name] ?? stored) : limit(of: scope)
+            out[scope] = BudgetStatus(scope: scope, month: m, limit: limit, used: used, reserved: held, overrun: overrun, calls: calls)
+        }
+        for (d, l) in budgets where out[.department(d)] == nil { out[.department(d)] = BudgetStatus(scope: .department(d), month: m, limit: l, used: 0, reserved: 0) }
+        for (p, l) in providerBudgets where out[.provider(p)] == nil { out[.provider(p)] = BudgetStatus(scope: .provider(p), month: m, limit: l, used: 0, reserved: 0) }
+        for (p, l) in principalLimits where out[.principal(p)] == nil { out[.principal(p)] = BudgetStatus(scope: .principal(p), month: m, limit: BudgetMath.clamp(l), used: 0, reserved: 0) }
+        return out.values.filter { kinds.contains($0.scope.kind) }.sorted { $0.scope < $1.scope }
     }
 
     /// Settled use this month grouped by department, principal and provider.
     public func usage(month: String? = nil, department: String? = nil) throws -> [UsageRow] {
         let m = month ?? currentMonth
         return try database.read { c in
+            // TOTAL, not SUM: SQLite's SUM raises an error on integer overflow; TOTAL is a float that never does.
             try c.query("""
-                SELECT department, principal, provider, model, COUNT(*), SUM(tokens_in), SUM(tokens_out)
+                SELECT department, principal, provider, model, COUNT(*), TOTAL(tokens_in), TOTAL(tokens_out)
                 FROM model_usage WHERE month = ? AND state = 'settled' AND (? IS NULL OR department = ?)
                 GROUP BY department, principal, provider, model ORDER BY department, principal, provider, model
                 """, [.text(m), SQLValue(department), SQLValue(department)]) {
                 UsageRow(department: $0.text(0), principal: $0.text(1), provider: $0.text(2), model: $0.text(3),
-                         requests: $0.int(4), tokensIn: $0.int(5), tokensOut: $0.int(6))
+                         requests: $0.int(4), tokensIn: BudgetMath.count($0.double(5)), tokensOut: BudgetMath.count($0.double(6)))
             }
         }
     }

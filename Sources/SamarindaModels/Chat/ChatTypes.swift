@@ -195,13 +195,15 @@ public struct ChatRequest: Sendable, Codable, Equatable {
 }
 
 public struct Usage: Sendable, Codable, Equatable {
+    /// Counts are clamped into 0...2^50 wherever a Usage is made (providers report them: a negative or
+    /// absurd count must not trap the sums made of it).
     public var promptTokens: Int
     public var completionTokens: Int
-    public var totalTokens: Int { promptTokens + completionTokens }
+    public var totalTokens: Int { BudgetMath.add(promptTokens, completionTokens) }
 
     public init(promptTokens: Int, completionTokens: Int) {
-        self.promptTokens = promptTokens
-        self.completionTokens = completionTokens
+        self.promptTokens = BudgetMath.clamp(promptTokens)
+        self.completionTokens = BudgetMath.clamp(completionTokens)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -212,8 +214,8 @@ public struct Usage: Sendable, Codable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        promptTokens = try c.decodeIfPresent(Int.self, forKey: .promptTokens) ?? 0
-        completionTokens = try c.decodeIfPresent(Int.self, forKey: .completionTokens) ?? 0
+        promptTokens = BudgetMath.clamp(try c.decodeIfPresent(Int.self, forKey: .promptTokens) ?? 0)
+        completionTokens = BudgetMath.clamp(try c.decodeIfPresent(Int.self, forKey: .completionTokens) ?? 0)
     }
 
     public func encode(to encoder: any Encoder) throws {

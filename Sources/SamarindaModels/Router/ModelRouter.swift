@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import SamarindaCore
 
 /// Who is calling and with what data in context. The router raises the
@@ -34,8 +35,6 @@ public struct RouterOptions: Sendable {
     /// Consecutive faults after which a provider is skipped for `breakerCooldownMillis`.
     public var breakerThreshold = 3
     public var breakerCooldownMillis = 30_000
-    /// Output tokens reserved against the budget when a request sets no `max_tokens`.
-    public var defaultMaxTokens = 1024
     /// Largest response body accepted from a provider.
     public var maxResponseBytes = 8 * 1024 * 1024
     public init() {}
@@ -146,13 +145,19 @@ public final class ModelRouter: Sendable {
             defer { plan.release() }
             var lastError: ModelError?
             for candidate in plan.candidates {
+                // Each provider tried reserves its own worst case (its budget, its redacted prompt); retries
+                // on it run one at a time under that hold, and a failed attempt gives it back.
+                guard try plan.reserve(candidate, record: &record) else { continue }
                 do {
                     let (answer, model, usage, text) = try await attempt(candidate, record: &record) { call in try await perform(candidate, call) }
-                    try plan.settle(provider: candidate.name, model: model, usage: usage)
+                    let settled = try plan.settle(provider: candidate.name, model: model, usage: usage)
                     record.finish(provider: candidate.name, model: model, usage: usage, answer: text)
+                    record.overrun = settled.overrun
                     guard await write(record, outcome: .ok, started: started) else { throw AuditNotRecorded() }
+                    await report(settled, record)
                     return answer
                 } catch let e as ModelError where e.code != .cancelled && !e.isDenial {
+                    plan.release()
                     lastError = e
                     continue
                 }
@@ -198,30 +203,58 @@ public final class ModelRouter: Sendable {
         var session: PIIRedactionSession?
     }
 
-    /// Used by one call's task only.
+    /// Used by one call's task only. Holds at most one reservation at a time: the provider being tried.
     final class Plan: @unchecked Sendable {
         var candidates: [Candidate] = []
         var skipped: [String] = []
-        let reservation: BudgetReservation?
         let ledger: BudgetLedger?
-        private var settled = false
+        let holder: BudgetHolder
+        let alias: String
+        let requestID: String?
+        let rules: BudgetRulesConfig
+        /// Output tokens reserved: the request's `max_tokens`, else the configured default cap (0 for embeddings).
+        let outputTokens: Int
+        /// The last refusal by a provider's own budget (that provider was skipped).
+        var providerRefusal: ModelError?
+        private(set) var reservation: BudgetReservation?
 
-        init(reservation: BudgetReservation?, ledger: BudgetLedger?) {
-            self.reservation = reservation
+        init(ledger: BudgetLedger?, holder: BudgetHolder, alias: String, requestID: String?, rules: BudgetRulesConfig, outputTokens: Int) {
             self.ledger = ledger
+            self.holder = holder
+            self.alias = alias
+            self.requestID = requestID
+            self.rules = rules
+            self.outputTokens = outputTokens
         }
 
-        func settle(provider: String, model: String, usage: Usage) throws {
-            guard let reservation, let ledger, !settled else { return }
-            settled = true
-            try ledger.settle(reservation, provider: provider, model: model, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens)
+        /// Reserves the worst case of calling `c`: its prompt's upper bound plus the output cap. False when
+        /// only the provider's own budget refuses (the caller tries the next provider); a refusal by the
+        /// department's or the principal's budget is thrown, since no provider would change it.
+        func reserve(_ c: Candidate, record: inout CallRecord) throws -> Bool {
+            guard let ledger else { return true }
+            let tokens = BudgetMath.add(PromptBound.tokens(c.call.request, rules: rules), outputTokens)
+            do {
+                reservation = try ledger.reserve(holder, provider: c.name, alias: alias, tokens: tokens, requestID: requestID)
+                record.reserved = reservation?.tokens ?? 0
+                return true
+            } catch let e as ModelError where e.code == .budgetExceeded && e.budgetScope?.kind == .provider {
+                providerRefusal = e
+                skipped.append("\(c.name): its monthly budget is spent")
+                return false
+            }
+        }
+
+        func settle(provider: String, model: String, usage: Usage) throws -> BudgetSettlement {
+            guard let reservation, let ledger else { return BudgetSettlement() }
+            self.reservation = nil
+            return try ledger.settle(reservation, provider: provider, model: model, tokensIn: usage.promptTokens, tokensOut: usage.completionTokens)
         }
 
         /// Frees the reservation if the call did not settle it (refused, failed, cancelled).
         func release() {
-            guard !settled else { return }
-            settled = true
-            if let reservation { ledger?.release(reservation) }
+            guard let reservation else { return }
+            self.reservation = nil
+            ledger?.release(reservation)
         }
     }
 
@@ -249,14 +282,13 @@ public final class ModelRouter: Sendable {
             throw ModelError(.classificationDenied, "this request is classified '\(level.name)', but the providers of '\(request.model)' may only receive: \(allowed). Nothing was sent."
                              + (better.map { " Use the model '\($0.name)' for \(level.name) data." } ?? " No configured model may receive \(level.name) data."))
         }
-        // Budget: reserve the worst case before anything is sent.
-        var reservation: BudgetReservation?
-        if let budget {
-            let tokens = TextAnalysis.estimateTokens(request.messages) + (outputTokens ?? request.maxTokens ?? options.defaultMaxTokens)
-            reservation = try budget.reserve(department: context.principal.department, principal: context.principal.id,
-                                             alias: request.model, tokens: tokens, requestID: context.requestID)
+        // Budget: each candidate reserves its worst case before anything is sent to it (see Plan.reserve).
+        if outputTokens == nil, let m = request.maxTokens, m < 1 {
+            throw ModelError(.invalidRequest, "max_tokens must be at least 1 (got \(m)); leave it out to use the default of \(config.budgetRules.defaultMaxTokens)")
         }
-        let plan = Plan(reservation: reservation, ledger: budget)
+        let output = outputTokens ?? request.maxTokens ?? config.budgetRules.defaultMaxTokens
+        let plan = Plan(ledger: budget, holder: BudgetHolder(context.principal), alias: request.model, requestID: context.requestID,
+                        rules: config.budgetRules, outputTokens: output)
         do {
             for p in cleared {
                 guard breaker.allows(p.config.name) else {
@@ -264,6 +296,8 @@ public final class ModelRouter: Sendable {
                     continue
                 }
                 var call = ProviderCall(request: request, model: p.config.wireModel, passages: context.passages)
+                // The provider is asked for no more than was reserved.
+                if outputTokens == nil { call.request.maxTokens = output }
                 var session: PIIRedactionSession?
                 if p.config.external {
                     var s = PIIRedactionSession(redactor: redactor)
@@ -295,6 +329,8 @@ public final class ModelRouter: Sendable {
     }
 
     private func exhausted(_ plan: Plan, _ last: ModelError?) -> ModelError {
+        // Every provider that was not tried was skipped for its own budget: that is the refusal.
+        if last == nil, let refusal = plan.providerRefusal { return refusal }
         var e = ModelError(.providerUnavailable, "every provider allowed for this request failed"
                            + (last.map { "; last: \($0.message)" } ?? "")
                            + (plan.skipped.isEmpty ? "" : "; skipped: " + plan.skipped.joined(separator: "; ")))
@@ -387,8 +423,17 @@ public final class ModelRouter: Sendable {
         defer { plan.release() }
         var lastError: ModelError?
         for candidate in plan.candidates {
+            do {
+                guard try plan.reserve(candidate, record: &record) else { continue }
+            } catch {
+                let e = modelError(error)
+                await write(record, outcome: .denied(code: e.code.rawValue), started: started, error: e)
+                out.yield(.error(e))
+                return
+            }
             var emitted = false
             var text = ""
+            var pieces = 0 // deltas received: what a cut-off stream is settled with
             var usage: Usage?
             var finishReason = "stop"
             var restorer = candidate.session.map { PlaceholderRestorer(mapping: $0.mapping) }
@@ -404,6 +449,7 @@ public final class ModelRouter: Sendable {
                         switch event {
                         case .delta(let piece):
                             if !emitted { out.yield(.start(provider: candidate.name, model: candidate.call.model)); emitted = true }
+                            if !piece.isEmpty { pieces += 1 }
                             var restored = piece
                             if var r = restorer {
                                 restored = r.feed(piece)
@@ -413,6 +459,7 @@ public final class ModelRouter: Sendable {
                             if !restored.isEmpty { out.yield(.delta(restored)) }
                         case .toolCall(var d):
                             if !emitted { out.yield(.start(provider: candidate.name, model: candidate.call.model)); emitted = true }
+                            pieces += 1
                             if let session = candidate.session, let args = d.function?.arguments {
                                 var r = toolRestorers[d.index] ?? PlaceholderRestorer(mapping: session.mapping)
                                 d.function?.arguments = r.feed(args)
@@ -441,8 +488,9 @@ public final class ModelRouter: Sendable {
                 breaker.recordSuccess(candidate.name)
                 let used = usage ?? Usage(promptTokens: TextAnalysis.estimateTokens(candidate.call.request.messages),
                                           completionTokens: TextAnalysis.estimateTokens(text))
+                let settled: BudgetSettlement
                 do {
-                    try plan.settle(provider: candidate.name, model: candidate.call.model, usage: used)
+                    settled = try plan.settle(provider: candidate.name, model: candidate.call.model, usage: used)
                 } catch {
                     let e = modelError(error)
                     record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
@@ -451,11 +499,13 @@ public final class ModelRouter: Sendable {
                     return
                 }
                 record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
+                record.overrun = settled.overrun
                 // The stream is done only once its audit event is: write it before `.finish`.
                 guard await write(record, outcome: .ok, started: started) else {
                     out.yield(.error(modelError(AuditNotRecorded())))
                     return
                 }
+                await report(settled, record)
                 out.yield(.usage(used))
                 out.yield(.finish(reason: finishReason))
                 return
@@ -465,6 +515,7 @@ public final class ModelRouter: Sendable {
                 var e = fault.error
                 if e.code != .cancelled { breaker.recordFailure(candidate.name, e.message) }
                 if !fault.emitted && e.code != .cancelled {
+                    plan.release()
                     lastError = e
                     continue
                 }
@@ -472,10 +523,15 @@ public final class ModelRouter: Sendable {
                     e = ModelError(.streamInterrupted, "the answer from provider '\(candidate.name)' broke off mid-way and is incomplete: \(e.message)",
                                    status: e.status, beforeFirstByte: false)
                 }
-                let used = Usage(promptTokens: TextAnalysis.estimateTokens(candidate.call.request.messages), completionTokens: TextAnalysis.estimateTokens(text))
-                try? plan.settle(provider: candidate.name, model: candidate.call.model, usage: used)
+                // Settle what was received: the usage if the provider sent it before breaking off, else the
+                // prompt's estimate and one token per piece received (at least the text's estimate).
+                let used = usage ?? Usage(promptTokens: TextAnalysis.estimateTokens(candidate.call.request.messages),
+                                          completionTokens: max(pieces, TextAnalysis.estimateTokens(text)))
+                let settled = (try? plan.settle(provider: candidate.name, model: candidate.call.model, usage: used)) ?? BudgetSettlement()
                 record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
+                record.overrun = settled.overrun
                 await write(record, outcome: .error(code: e.code.rawValue), started: started, error: e)
+                await report(settled, record)
                 out.yield(.error(e))
                 return
             } catch {
@@ -485,11 +541,12 @@ public final class ModelRouter: Sendable {
                     out.yield(.error(e))
                     return
                 }
+                plan.release()
                 lastError = e
             }
         }
         let e = exhausted(plan, lastError)
-        await write(record, outcome: .error(code: e.code.rawValue), started: started, error: e)
+        await write(record, outcome: e.isDenial ? .denied(code: e.code.rawValue) : .error(code: e.code.rawValue), started: started, error: e)
         out.yield(.error(e))
     }
 
@@ -516,6 +573,9 @@ public final class ModelRouter: Sendable {
         var attempts = 0
         var providersTried: [String] = []
         var redactions = ""
+        /// Tokens the call's budget reservation held, and what the provider reported beyond them.
+        var reserved = 0
+        var overrun = 0
 
         init(request: ChatRequest, context: ModelCallContext, operation: String) {
             alias = request.model
@@ -558,6 +618,10 @@ public final class ModelRouter: Sendable {
             "providers_tried": r.providersTried.joined(separator: ","),
         ]
         if let a = r.answer { fields["answer"] = audit.contentDigest(a) }
+        if budget != nil {
+            fields["reserved_tokens"] = String(r.reserved)
+            if r.overrun > 0 { fields["overrun_tokens"] = String(r.overrun) }
+        }
         if let p = r.plugin { fields["plugin"] = p }
         // Full content only for departments that opted in; everyone else gets digests.
         if config.audit.fullContentDepartments.contains(r.department) { fields["prompt_text"] = String(decoding: r.promptJSON, as: UTF8.self) }
@@ -572,6 +636,31 @@ public final class ModelRouter: Sendable {
             return true
         } catch {
             return false
+        }
+    }
+}
+
+extension ModelRouter {
+    static let budgetLog = Logger(label: "samarinda.budget")
+
+    /// Makes what a settlement found visible: a provider charging more than was reserved (`budget.overrun`)
+    /// and budgets crossing 80 % or 100 % (`budget.threshold`), each as an audit event and a log warning.
+    /// The call itself is already answered and audited; these are best effort.
+    func report(_ settled: BudgetSettlement, _ r: CallRecord) async {
+        if settled.overrun > 0 {
+            Self.budgetLog.warning("provider '\(r.provider)' reported \(settled.overrun) tokens more than the call reserved (\(r.reserved)); counted against the budgets")
+            try? await audit.record(AuditEvent(actor: r.actor, action: "budget.overrun", target: "provider:\(r.provider)",
+                                               classification: r.classification, outcome: .ok,
+                                               fields: ["reserved_tokens": String(r.reserved), "overrun_tokens": String(settled.overrun),
+                                                        "tokens_in": String(r.usage?.promptTokens ?? 0), "tokens_out": String(r.usage?.completionTokens ?? 0),
+                                                        "model": r.model, "alias": r.alias],
+                                               requestID: r.requestID))
+        }
+        for c in settled.crossings {
+            Self.budgetLog.warning("the monthly budget of \(c.scope) has crossed \(c.percent) %: \(c.used) of \(c.limit) tokens used in \(c.month)")
+            try? await audit.record(AuditEvent(actor: r.actor, action: "budget.threshold", target: c.scope.key,
+                                               fields: ["percent": String(c.percent), "used": String(c.used), "limit": String(c.limit), "month": c.month],
+                                               requestID: r.requestID))
         }
     }
 }

@@ -17,12 +17,18 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "The department the principal belongs to, e.g. disdukcapil.") var department: String
         @Option(help: ArgumentHelp("admin, dept_admin, staff, auditor or service.")) var role: String
         @Option(help: "Highest classification the key may see (default: the role's clearance).") var clearance: String?
+        @Option(help: "The key's own monthly token budget, beside its department's (default: none).") var monthlyTokens: Int?
 
         func run() async throws {
             let (role, level) = try parseRole(role, clearance: clearance)
+            if let problem = monthlyTokensProblem(monthlyTokens) {
+                printError(problem)
+                throw ExitCode(2)
+            }
             let platform = try await CLIPlatform.open(options)
             do {
-                let (key, record) = try await platform.keys.create(name: name, department: department, role: role, clearance: level, by: platform.operatorPrincipal)
+                let (key, record) = try await platform.keys.create(name: name, department: department, role: role, clearance: level,
+                                                                   monthlyTokens: monthlyTokens, by: platform.operatorPrincipal)
                 print(key)
                 FileHandle.standardError.write(Data("created key \(record.id) for \(record.name) (\(record.role.rawValue), \(record.department), clearance \(record.clearance.name)). This is the only time the key is shown.\n".utf8))
             } catch let e as KeyStoreError {

@@ -23,11 +23,12 @@ struct UsersCommand: AsyncParsableCommand {
         @Option(help: "The department the user belongs to, e.g. disdukcapil.") var department: String
         @Option(help: ArgumentHelp("admin, dept_admin, staff, auditor or service.")) var role: String
         @Option(help: "Highest classification the user may see (default: the role's clearance).") var clearance: String?
+        @Option(help: "The user's own monthly token budget, beside their department's (default: none).") var monthlyTokens: Int?
         @Flag(help: "Read the password from the first line of standard input (for scripts).") var passwordStdin = false
 
         func run() async throws {
             let (role, level) = try parseRole(role, clearance: clearance)
-            if let problem = UserStore.problem(withName: name) {
+            if let problem = UserStore.problem(withName: name) ?? monthlyTokensProblem(monthlyTokens) {
                 printError(problem)
                 throw ExitCode(2)
             }
@@ -35,7 +36,7 @@ struct UsersCommand: AsyncParsableCommand {
             let handle = try await CLIPlatform.open(options)
             do {
                 let user = try await handle.platform.users.create(name: name, department: department, role: role, clearance: level,
-                                                                  password: password, by: handle.operatorPrincipal)
+                                                                  monthlyTokens: monthlyTokens, password: password, by: handle.operatorPrincipal)
                 print("created user \(user.name) (\(user.role.rawValue), \(user.department), clearance \(user.clearance.name))")
             } catch let e as UserStoreError {
                 printError(e.message)
