@@ -394,6 +394,13 @@ public final class DocumentStore: Sendable {
         }
     }
 
+    /// Records a read's audit event; a read the trail cannot record is not answered (`.unavailable`, HTTP 503).
+    func recordOrRefuse(_ event: AuditEvent) async throws {
+        do { try await audit.record(event) } catch {
+            throw DocumentsError(.unavailable, "the audit trail could not record this request, so it was not answered; retry when storage is writable again (the operator can check 'samarinda doctor'): \(error)")
+        }
+    }
+
     /// The current version an upload continues: of the versions named `sourceName` in `collection` that a
     /// caller of `clearance` may see, the one of the upload's own classification, else the highest one.
     /// Versions above `clearance` are never chosen, compared or named, so an upload beside one becomes a
@@ -476,13 +483,13 @@ public final class DocumentStore: Sendable {
         var fields: [String: String] = [:]
         if let grant { fields["grant"] = grant.holder }
         guard let found else {
-            try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
-                                              outcome: .denied(code: "not_found"), durationMicros: micros(since: started), fields: fields))
+            try await recordOrRefuse(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
+                                                outcome: .denied(code: "not_found"), durationMicros: micros(since: started), fields: fields))
             throw DocumentsError(.notFound, "no document \(id) that you may read; see 'samarinda docs list'")
         }
         fields["chunks"] = found.1.map { String($0.id) }.joined(separator: ",")
-        try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
-                                          classification: found.0.classification, durationMicros: micros(since: started), fields: fields))
+        try await recordOrRefuse(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
+                                            classification: found.0.classification, durationMicros: micros(since: started), fields: fields))
         return found
     }
 
