@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import SamarindaCore
+import Synchronization
 
 /// The tamper-evident audit trail: every event is canonically encoded, hashed
 /// into an RFC 6962 Merkle tree and a hash chain, and stored append-only in the
@@ -34,6 +35,8 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
 
     private enum Request {
         case append(AuditEvent, CheckedContinuation<Int64, any Error>)
+        /// A change made in the batch's transaction together with the event it returns (see `commit(in:_:)`).
+        case commit(@Sendable (Connection) throws -> AuditEvent?, CheckedContinuation<Int64, any Error>)
         case checkpoint(CheckedContinuation<Checkpoint, any Error>)
         case close(CheckedContinuation<Checkpoint, any Error>)
     }
@@ -140,6 +143,27 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
         }
     }
 
+    /// Runs `body` inside the trail's next write transaction and appends the event it returns, so the
+    /// change and its event are committed together: if the trail cannot record (read-only or full
+    /// disk, closed trail), the change is rolled back. `body` runs on the writer thread under a
+    /// savepoint; when it throws, only its own change is undone and its error is rethrown here.
+    public func commit<T: Sendable>(in database: Database, _ body: @escaping @Sendable (Connection) throws -> (T, AuditEvent?)) async throws -> T {
+        guard database === self.database else {
+            let (result, event) = try database.write(body)
+            if let event { try await record(event) }
+            return result
+        }
+        let result = Mutex<T?>(nil)
+        _ = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int64, any Error>) in
+            enqueue(.commit({ c in
+                let (value, event) = try body(c)
+                result.withLock { $0 = value }
+                return event
+            }, continuation))
+        }
+        return result.withLock { $0! }
+    }
+
     /// Writes a signed checkpoint of the whole trail now (or returns the latest, if nothing was appended since).
     @discardableResult
     public func checkpoint() async throws -> Checkpoint {
@@ -170,7 +194,7 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
             condition.unlock()
             let error = AuditError(.closed, "the audit trail is closed (the platform is shutting down); the action was not recorded and must not be reported as done")
             switch request {
-            case .append(_, let c): c.resume(throwing: error)
+            case .append(_, let c), .commit(_, let c): c.resume(throwing: error)
             case .checkpoint(let c), .close(let c): c.resume(throwing: error)
             }
             return
@@ -202,27 +226,46 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
 
     /// Writes one batch in one transaction and resumes its callers. True when the batch closed the trail.
     private func process(_ batch: [Request]) -> Bool {
-        var events: [AuditEvent] = []
         var wantsCheckpoint = false
         var closing = false
         for request in batch {
             switch request {
-            case .append(let event, _): events.append(event)
+            case .append, .commit: break
             case .checkpoint: wantsCheckpoint = true
             case .close: closing = true
             }
         }
         let every = max(1, config.audit.checkpointEvery)
-        var seqs: [Int64] = []
+        // Sequence numbers of the appended events, and the errors of `commit` bodies that threw, by batch position.
+        var seqs: [Int: Int64] = [:]
+        var bodyErrors: [Int: any Error] = [:]
         var written: Checkpoint?
         var newHead: Head
         do {
-            (newHead, seqs, written) = try database.write { c -> (Head, [Int64], Checkpoint?) in
+            (newHead, seqs, written) = try database.write { c -> (Head, [Int: Int64], Checkpoint?) in
                 var h = try currentHead(c)
-                var seqs: [Int64] = []
-                seqs.reserveCapacity(events.count)
+                var seqs: [Int: Int64] = [:]
                 let insert = "INSERT INTO audit_events (seq, ts, department, action, outcome, entry, chain) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                for event in events {
+                for (position, request) in batch.enumerated() {
+                    let event: AuditEvent
+                    switch request {
+                    case .append(let e, _): event = e
+                    case .commit(let body, _):
+                        try c.execute("SAVEPOINT audit_commit")
+                        do {
+                            let returned = try body(c)
+                            try c.execute("RELEASE audit_commit")
+                            // Nothing changed, so nothing to record (0 is no sequence number).
+                            guard let returned else { seqs[position] = 0; continue }
+                            event = returned
+                        } catch {
+                            try? c.execute("ROLLBACK TO audit_commit")
+                            try? c.execute("RELEASE audit_commit")
+                            bodyErrors[position] = error
+                            continue
+                        }
+                    case .checkpoint, .close: continue
+                    }
                     let seq = h.size + 1
                     let entry = AuditEntry.encode(event, seq: seq)
                     let leaf = Merkle.leafHash(entry)
@@ -231,7 +274,7 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
                                        .text(event.action), .text(event.outcome.name), .blob(entry), .blob(chain)])
                     h.frontier.append(leaf)
                     h.chain = chain
-                    seqs.append(seq)
+                    seqs[position] = seq
                 }
                 let size = h.frontier.size
                 let due = size / every > max(h.lastCheckpointSize, 0) / every
@@ -250,9 +293,10 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
             // Nothing of the batch was committed; reload the head from the file next time.
             head = nil
             let failure = (error as? AuditError) ?? AuditError(.storage, "the audit trail could not be written, so the action was not recorded: \(error)")
-            for request in batch {
+            for (position, request) in batch.enumerated() {
                 switch request {
                 case .append(_, let c): c.resume(throwing: failure)
+                case .commit(_, let c): c.resume(throwing: bodyErrors[position] ?? failure)
                 case .checkpoint(let c), .close(let c): c.resume(throwing: failure)
                 }
             }
@@ -260,12 +304,10 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
         }
         head = newHead
         if let written { saveCheckpointFile(written) }
-        var next = 0
-        for request in batch {
+        for (position, request) in batch.enumerated() {
             switch request {
-            case .append(_, let c):
-                c.resume(returning: seqs[next])
-                next += 1
+            case .append(_, let c), .commit(_, let c):
+                if let seq = seqs[position] { c.resume(returning: seq) } else { c.resume(throwing: bodyErrors[position]!) }
             case .checkpoint(let c), .close(let c):
                 if let latest = newHead.lastCheckpoint {
                     c.resume(returning: latest)

@@ -15,6 +15,10 @@ public struct DocumentsError: Error, CustomStringConvertible, Sendable, Equatabl
         case invalidInput = "invalid_input"
         /// A helper program (pdftotext) is missing or failed.
         case extractor
+        /// The file crosses an upload limit (`IngestLimits`: inflated size, entries, pages, time).
+        case tooLarge = "too_large"
+        /// The action could not be recorded in the audit trail, so it was not done (retry later).
+        case unavailable
     }
 
     public let kind: Kind

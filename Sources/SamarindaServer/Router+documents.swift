@@ -31,9 +31,7 @@ extension SamarindaService {
             case .replaced(let previous): object["outcome"] = "replaced"; object["previous_id"] = previous
             case .unchanged: object["outcome"] = "unchanged"
             case .skipped(let reason):
-                let forbidden = reason.contains("may not") || reason.contains("not allowed") || reason.contains("access")
-                throw APIError(status: forbidden ? .forbidden : .unprocessableContent, type: forbidden ? "permission_error" : "invalid_request_error",
-                               code: forbidden ? "forbidden" : "not_ingested", message: "\(upload.filename): \(reason)")
+                throw APIError(DocumentsError(result.failure ?? .unreadable, "\(upload.filename): \(reason)"))
             }
             return try jsonResponse(object, status: .created)
         }
@@ -52,10 +50,15 @@ extension SamarindaService {
             object["history"] = history.map(documentJSON)
             return try jsonResponse(object)
         }
-        router.delete("/v1/documents/{id}") { _, context in
+        router.delete("/v1/documents/{id}") { request, context in
             let principal = try context.require(.deptAdmin, .admin)
             guard let id = Int64(try context.parameters.require("id")) else { throw APIError.badRequest("invalid_id", "the document id is a number, e.g. /v1/documents/12") }
-            try await wrapAsync { try await store.remove(id: id, by: principal) }
+            // One version by default; `?versions=all` also removes the older versions it replaced (those the caller may see).
+            let versions = request.uri.queryParameters["versions"].map(String.init) ?? "one"
+            guard versions == "one" || versions == "all" else {
+                throw APIError.badRequest("invalid_versions", "versions is 'one' (this version only, the default) or 'all' (this version and the older ones it replaced)")
+            }
+            try await wrapAsync { try await store.remove(id: id, allVersions: versions == "all", by: principal) }
             return try jsonResponse(["id": id, "removed": true])
         }
         router.get("/v1/search") { request, context in
@@ -100,6 +103,8 @@ extension APIError {
         case .notFound: self = .notFound(e.message)
         case .accessDenied: self = .forbidden(e.message)
         case .invalidInput: self = .badRequest("invalid_input", e.message)
+        case .tooLarge: self.init(status: .contentTooLarge, type: "invalid_request_error", code: "too_large", message: e.message)
+        case .unavailable: self = .unavailable("audit_unavailable", e.message)
         default: self.init(status: .unprocessableContent, type: "invalid_request_error", code: e.kind.rawValue, message: e.message)
         }
     }

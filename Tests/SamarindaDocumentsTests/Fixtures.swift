@@ -10,7 +10,8 @@ struct StoreFixture {
     let audit: MemoryAuditSink
     let store: DocumentStore
 
-    init(shares: [String: [String]] = [:], chunkChars: Int = 1200, overlapChars: Int = 200, embedder: (any EmbeddingService)? = nil) throws {
+    init(shares: [String: [String]] = [:], chunkChars: Int = 1200, overlapChars: Int = 200, embedder: (any EmbeddingService)? = nil,
+         limits: IngestLimits = .default) throws {
         folder = try TemporaryDirectory(prefix: "samarinda-docs-test")
         database = try Database(path: folder.path + "/test.db")
         try database.migrate([DocumentStore.migrations])
@@ -19,7 +20,7 @@ struct StoreFixture {
         config.shares = shares
         config.chunkChars = chunkChars
         config.overlapChars = overlapChars
-        store = DocumentStore(database: database, config: config, audit: audit, embedder: embedder)
+        store = DocumentStore(database: database, config: config, audit: audit, embedder: embedder, limits: limits)
     }
 
     /// Writes `text` to a file named `name` in the fixture's folder and returns its path.

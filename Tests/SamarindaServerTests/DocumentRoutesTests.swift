@@ -71,4 +71,122 @@ import SamarindaCore
         #expect(try await server.request("GET", "/v1/search?q=pbb", key: server.key("auditor")).status == 403)
         await server.stop()
     }
+
+    /// Issue 15, item 6 over HTTP: a department admin cleared for rahasia uploads a file named like a
+    /// sangat_rahasia document of the same collection.
+    @Test func uploadBesideAHiddenVersionNeitherReplacesNorRevealsIt() async throws {
+        let server = try await TestServer()
+        let secret = "NOTA SANGAT RAHASIA\n\nPasal 1\nPemeriksaan wajib pajak hotel dimulai bulan depan.\n"
+        let hidden = try await server.request("POST", "/v1/documents", key: server.key("admin"), json: [
+            "filename": "nota.txt", "content": secret, "collection": "bapenda-internal", "classification": "sangat_rahasia", "department": "bapenda"])
+        #expect(hidden.status == 201, "\(hidden.text)")
+        let hiddenID = try #require(hidden.json["document_id"] as? Int)
+        let headKey = server.key("deptadmin-bapenda")
+
+        // Identical bytes: not "unchanged" with the hidden id.
+        let guess = try await server.request("POST", "/v1/documents", key: headKey, json: [
+            "filename": "nota.txt", "content": secret, "collection": "bapenda-internal", "classification": "rahasia"])
+        #expect(guess.status == 201, "\(guess.text)")
+        #expect(guess.json["outcome"] as? String == "added")
+        #expect(guess.json["previous_id"] == nil)
+        #expect(guess.json["document_id"] as? Int != hiddenID)
+        // A changed file replaces only the uploader's own version.
+        let changed = try await server.request("POST", "/v1/documents", key: headKey, json: [
+            "filename": "nota.txt", "content": "NOTA\n\nJadwal rapat.\n", "collection": "bapenda-internal", "classification": "rahasia"])
+        #expect(changed.json["outcome"] as? String == "replaced")
+        #expect(changed.json["previous_id"] as? Int == guess.json["document_id"] as? Int)
+        let ownID = try #require(changed.json["document_id"] as? Int)
+
+        // The hidden version cannot be fetched or removed, exactly like a missing one.
+        let fetch = try await server.request("GET", "/v1/documents/\(hiddenID)", key: headKey)
+        #expect(fetch.status == 404)
+        let remove = try await server.request("DELETE", "/v1/documents/\(hiddenID)", key: headKey)
+        #expect(remove.status == 404 && remove.errorCode == "not_found", "\(remove.text)")
+        // Removing its own version leaves the hidden one searchable for those cleared for it.
+        #expect(try await server.request("DELETE", "/v1/documents/\(ownID)?versions=all", key: headKey).status == 200)
+        let adminSearch = try await server.request("GET", "/v1/search?q=pemeriksaan%20wajib%20pajak%20hotel", key: server.key("admin"))
+        #expect((adminSearch.json["data"] as? [[String: Any]])?.first?["document_id"] as? Int == hiddenID, "\(adminSearch.text)")
+        let badVersions = try await server.request("DELETE", "/v1/documents/\(hiddenID)?versions=semua", key: server.key("admin"))
+        #expect(badVersions.status == 400 && badVersions.errorCode == "invalid_versions")
+        #expect(try server.platform.auditLog.verify().ok)
+        await server.stop()
+    }
+
+    /// Issue 15, item 5 over HTTP: hostile uploads get 413/422 in the one error shape, and the service stays up.
+    @Test func hostileUploadsAreRefusedWithTheirLimit() async throws {
+        let server = try await TestServer(configText: "[server]\nmax_body_bytes = 4194304")
+        let key = server.key("deptadmin-bapenda")
+        // A ZIP bomb: 80 MiB of XML deflated into well under the 4 MiB body limit.
+        let bomb = try TemporaryDirectory(prefix: "samarinda-bomb")
+        let bombPath = bomb.path + "/bom.docx"
+        try HostileFiles.deflatedDocx(at: bombPath, documentXMLBytes: 80 * 1024 * 1024)
+        let bombData = try Data(contentsOf: URL(fileURLWithPath: bombPath))
+        #expect(bombData.count < 4 * 1024 * 1024)
+        let refused = try await server.request("POST", "/v1/documents", key: key, json: [
+            "filename": "bom.docx", "content_base64": bombData.base64EncodedString(), "classification": "biasa"])
+        #expect(refused.status == 413, "\(refused.text)")
+        #expect(refused.errorCode == "too_large")
+        #expect(refused.text.contains("64 MiB"), "\(refused.text)")
+        // Deeply nested XML: 422 naming the depth.
+        let deep = HostileFiles.storedDocx(xml: String(repeating: "<w:sdt>", count: 3000) + String(repeating: "</w:sdt>", count: 3000))
+        let nested = try await server.request("POST", "/v1/documents", key: key, json: [
+            "filename": "dalam.docx", "content_base64": deep.base64EncodedString(), "classification": "biasa"])
+        #expect(nested.status == 422 && nested.errorCode == "unreadable", "\(nested.text)")
+        #expect(nested.text.contains("deeper than 256"))
+        // A body over max_body_bytes is refused before it is read.
+        let huge = try await server.request("POST", "/v1/documents", key: key, json: [
+            "filename": "besar.txt", "content": String(repeating: "a", count: 5 * 1024 * 1024), "classification": "biasa"])
+        #expect(huge.status == 413, "\(huge.status)")
+        let health = try await server.request("GET", "/healthz")
+        #expect(health.status == 200)
+        let list = try await server.request("GET", "/v1/documents", key: key)
+        #expect((list.json["data"] as? [[String: Any]])?.isEmpty == true, "\(list.text)")
+        await server.stop()
+    }
+}
+
+/// Hostile .docx files built in the test (see also SamarindaDocumentsTests' fixtures).
+enum HostileFiles {
+    static let head = #"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#
+
+    /// `word/document.xml` of `documentXMLBytes` bytes (one paragraph of spaces), deflated as it is generated.
+    static func deflatedDocx(at path: String, documentXMLBytes total: Int) throws {
+        // Written with the zip tool's own deflate through a pipe, so this test target needs no ZIP library.
+        let folder = (path as NSString).deletingLastPathComponent + "/word"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let xmlPath = folder + "/document.xml"
+        FileManager.default.createFile(atPath: xmlPath, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: xmlPath))
+        let head = Data((Self.head + "<w:p><w:r><w:t>").utf8)
+        let tail = Data("</w:t></w:r></w:p></w:body></w:document>".utf8)
+        try handle.write(contentsOf: head)
+        let filler = Data(repeating: 0x20, count: 1 << 20)
+        var left = total - head.count - tail.count
+        while left > 0 {
+            try handle.write(contentsOf: filler.prefix(left))
+            left -= filler.count
+        }
+        try handle.write(contentsOf: tail)
+        try handle.close()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w',zipfile.ZIP_DEFLATED); z.write(sys.argv[2],'word/document.xml'); z.close()",
+                             path, xmlPath]
+        try process.run()
+        process.waitUntilExit()
+        try FileManager.default.removeItem(atPath: xmlPath)
+    }
+
+    /// A .docx holding `xml` inside the body, stored (not compressed), via python3's zipfile.
+    static func storedDocx(xml: String) -> Data {
+        let folder = try! TemporaryDirectory(prefix: "samarinda-docx")
+        let path = folder.path + "/x.docx"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1],'w'); z.writestr('word/document.xml', sys.argv[2]); z.close()",
+                             path, head + xml + "</w:body></w:document>"]
+        try? process.run()
+        process.waitUntilExit()
+        return (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
+    }
 }

@@ -13,10 +13,23 @@ public protocol AuditSink: Sendable {
     /// NIK cannot be recovered from its digest by trying every candidate; the default is plain
     /// `sha256:<hex>` (for in-memory sinks).
     func contentDigest(_ text: String) -> String
+    /// Runs `body` in a write transaction of `database` and records the audit event it returns, so
+    /// that the change and its event commit together or not at all: a change the trail cannot
+    /// record is rolled back. For actions whose effect is a database change (ingest, remove).
+    /// A body that changed nothing returns no event.
+    func commit<T: Sendable>(in database: Database, _ body: @escaping @Sendable (Connection) throws -> (T, AuditEvent?)) async throws -> T
 }
 
 extension AuditSink {
     public func contentDigest(_ text: String) -> String { Digest.content(text) }
+
+    /// Sinks kept outside `database` (in memory) cannot share its transaction: the change commits,
+    /// then the event is recorded; an in-memory sink does not fail. The durable trail overrides this.
+    public func commit<T: Sendable>(in database: Database, _ body: @escaping @Sendable (Connection) throws -> (T, AuditEvent?)) async throws -> T {
+        let (result, event) = try database.write(body)
+        if let event { try await record(event) }
+        return result
+    }
 }
 
 /// Collects events in memory. For contexts with no trail (e.g. `plugin check`)

@@ -9,34 +9,65 @@ import ZIPFoundation
 /// Word's Judul1…9) or an explicit outline level; regulation headings (BAB, Pasal) are
 /// recognised in ordinary paragraphs too.
 enum DocxText {
-    /// Word documents above this size (uncompressed XML) are refused: a ZIP bomb should not exhaust memory.
-    static let maxDocumentXMLBytes = 64 * 1024 * 1024
-
-    static func extract(_ data: Data, fileName: String) throws -> ExtractedText {
+    static func extract(_ data: Data, limits: IngestLimits = .default) throws -> ExtractedText {
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
         } catch {
             throw DocumentsError(.unreadable, "not a valid .docx file (the ZIP container cannot be opened)")
         }
-        guard let entry = archive["word/document.xml"] else {
+        // Count entries before looking one up: a central directory of millions of entries is refused
+        // rather than walked.
+        var entries = 0
+        var documentEntry: Entry?
+        for entry in archive {
+            entries += 1
+            if entries > limits.maxArchiveEntries {
+                throw DocumentsError(.tooLarge, "the .docx archive holds more than \(limits.maxArchiveEntries) entries (a Word file has a few dozen); it is refused as a possible ZIP bomb")
+            }
+            if documentEntry == nil, entry.path == "word/document.xml" { documentEntry = entry }
+        }
+        guard let entry = documentEntry else {
             throw DocumentsError(.unreadable, "not a Word document (word/document.xml is missing from the archive)")
         }
-        guard entry.uncompressedSize <= UInt64(maxDocumentXMLBytes) else {
-            throw DocumentsError(.unreadable, "word/document.xml is larger than \(maxDocumentXMLBytes / 1_048_576) MiB uncompressed; split the document")
-        }
+        let limit = limits.maxExtractedBytes
+        let tooLarge = DocumentsError(.tooLarge, "word/document.xml inflates to more than \(IngestLimits.mib(limit)); split the document (or it is a ZIP bomb)")
+        // The declared size is only a first, cheap refusal: the bound that holds is the count of bytes
+        // the inflater actually produces, checked on every chunk, because a hostile archive lies.
+        guard entry.uncompressedSize <= UInt64(limit) else { throw tooLarge }
         var xml = Data()
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { xml.append($0) }
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                guard xml.count + chunk.count <= limit else { throw tooLarge }
+                xml.append(chunk)
+            }
+        } catch let e as DocumentsError {
+            throw e
         } catch {
             throw DocumentsError(.unreadable, "word/document.xml cannot be decompressed (\(error))")
         }
-        let reader = DocumentXMLReader()
+        // Word writes UTF-8; a UTF-16 or UTF-32 document.xml would also hide a DTD from the check below.
+        if xml.prefix(4).contains(0) || xml.starts(with: [0xFF, 0xFE]) || xml.starts(with: [0xFE, 0xFF]) {
+            throw DocumentsError(.unreadable, "word/document.xml is not UTF-8, which Word always writes; the file is refused")
+        }
+        // Word never writes a DTD. Refusing one closes every entity trick (exponential "billion laughs"
+        // expansion, external entities) before the XML parser sees it.
+        if xml.range(of: Data("<!DOCTYPE".utf8)) != nil || xml.range(of: Data("<!ENTITY".utf8)) != nil {
+            throw DocumentsError(.unreadable, "word/document.xml declares a DTD or entities, which Word never writes; the file is refused")
+        }
+        let reader = DocumentXMLReader(maxDepth: limits.maxXMLDepth)
         let parser = XMLParser(data: xml)
         parser.delegate = reader
         parser.shouldProcessNamespaces = false
         parser.shouldResolveExternalEntities = false
-        guard parser.parse() else {
+        let parsed = parser.parse()
+        if reader.declaresEntities {
+            throw DocumentsError(.unreadable, "word/document.xml declares a DTD or entities, which Word never writes; the file is refused")
+        }
+        if reader.tooDeep {
+            throw DocumentsError(.unreadable, "word/document.xml nests elements deeper than \(limits.maxXMLDepth) levels; the file is refused")
+        }
+        guard parsed else {
             let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML"
             throw DocumentsError(.unreadable, "word/document.xml is not well-formed XML (line \(parser.lineNumber): \(reason))")
         }
@@ -72,9 +103,23 @@ private final class DocumentXMLReader: NSObject, XMLParserDelegate {
     var paragraphs: [Paragraph] = []
     private var current: Paragraph?
     private var inText = false
+    private let maxDepth: Int
+    private var depth = 0
+    private(set) var tooDeep = false
+    private(set) var declaresEntities = false
+
+    init(maxDepth: Int) {
+        self.maxDepth = maxDepth
+    }
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
+        depth += 1
+        if depth > maxDepth {
+            tooDeep = true
+            parser.abortParsing()
+            return
+        }
         switch name {
         case "w:p": current = Paragraph()
         case "w:t": inText = true
@@ -93,6 +138,7 @@ private final class DocumentXMLReader: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        depth -= 1
         switch name {
         case "w:t": inText = false
         case "w:p":
@@ -100,6 +146,17 @@ private final class DocumentXMLReader: NSObject, XMLParserDelegate {
             current = nil
         default: break
         }
+    }
+
+    // Second line of defence behind the byte check for a DTD: any entity declaration stops the parse.
+    func parser(_ parser: XMLParser, foundInternalEntityDeclarationWithName name: String, value: String?) {
+        declaresEntities = true
+        parser.abortParsing()
+    }
+
+    func parser(_ parser: XMLParser, foundExternalEntityDeclarationWithName name: String, publicID: String?, systemID: String?) {
+        declaresEntities = true
+        parser.abortParsing()
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {

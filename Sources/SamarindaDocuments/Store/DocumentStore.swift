@@ -12,8 +12,8 @@ public final class DocumentStore: Sendable {
     public let analyzer: IndonesianAnalyzer
     public let embedder: (any EmbeddingService)?
     let chunker: Chunker
-    /// Largest file accepted; bigger ones are skipped with a reason.
-    public static let maxFileBytes = 200 * 1024 * 1024
+    /// What reading one file may cost (sizes, entries, pages, time); see `IngestLimits`.
+    public let limits: IngestLimits
 
     public static let migrations = MigrationSet(module: "documents", migrations: [
         Migration(version: 1, name: "collections, documents, chunks, fts5 index, embeddings", sql: """
@@ -85,6 +85,12 @@ public final class DocumentStore: Sendable {
             UPDATE doc_chunk_access SET tokens = COALESCE(
                 (SELECT samarinda_docsize(d.sz) FROM doc_chunks_fts_docsize d WHERE d.id = doc_chunk_access.chunk_id), 0);
             """),
+        // Versions never cross classification: an upload beside a current version the uploader may not
+        // see becomes a separate document, so one source name may be current once per classification.
+        Migration(version: 3, name: "one current version per source name and classification", sql: """
+            DROP INDEX doc_documents_current;
+            CREATE UNIQUE INDEX doc_documents_current ON doc_documents(collection_id, source_name, classification) WHERE status = 'current';
+            """),
     ])
 
     /// Adds a chunk's access row, with its token count as FTS5 counted it (after the FTS insert).
@@ -94,7 +100,9 @@ public final class DocumentStore: Sendable {
         """
 
     public init(database: Database, config: DocumentsConfig, audit: any AuditSink,
-                analyzer: IndonesianAnalyzer = IndonesianAnalyzer(), embedder: (any EmbeddingService)? = nil) {
+                analyzer: IndonesianAnalyzer = IndonesianAnalyzer(), embedder: (any EmbeddingService)? = nil,
+                limits: IngestLimits = .default) {
+        self.limits = limits
         self.database = database
         self.config = config
         self.audit = audit
@@ -235,8 +243,9 @@ public final class DocumentStore: Sendable {
         let data: Data
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            if let size = attributes[.size] as? Int, size > Self.maxFileBytes {
-                return .init(file: sourceName, outcome: .skipped(reason: "larger than \(Self.maxFileBytes / 1_048_576) MiB; split it"), chunks: 0, bytes: 0, warnings: [])
+            if let size = attributes[.size] as? Int, size > limits.maxFileBytes {
+                return .init(file: sourceName, outcome: .skipped(reason: "larger than \(IngestLimits.mib(limits.maxFileBytes)); split it"), chunks: 0, bytes: 0,
+                             warnings: [], failure: .tooLarge)
             }
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
@@ -257,9 +266,6 @@ public final class DocumentStore: Sendable {
     private func ingest(data: Data, sourceName: String, filePath: String?, collection: String, classification: Classification,
                         department: String?, title: String?, metadata: DocumentMetadata, by principal: Principal) async -> IngestFileResult {
         let started = ContinuousClock.now
-        func skipped(_ reason: String) -> IngestFileResult {
-            .init(file: sourceName, outcome: .skipped(reason: reason), chunks: 0, bytes: data.count, warnings: [])
-        }
         do {
             try Self.validateCollectionName(collection)
             if let department { try validateDepartment(department) }
@@ -278,18 +284,16 @@ public final class DocumentStore: Sendable {
             }
             let hash = Digest.sha256Hex(data)
 
-            // Unchanged bytes: a no-op, without even extracting.
+            // Unchanged bytes: a no-op, without even extracting. Only the version the caller may see is
+            // compared, so the answer says nothing about documents above their clearance.
             let existing = try database.read { c in
-                try c.queryFirst("""
-                    SELECT d.id, d.content_hash, d.version FROM doc_documents d JOIN doc_collections col ON col.id = d.collection_id
-                    WHERE col.name = ? AND d.source_name = ? AND d.status = 'current'
-                    """, [.text(collection), .text(sourceName)]) { ($0.int64(0), $0.text(1), $0.int(2)) }
+                try Self.predecessor(c, collection: collection, sourceName: sourceName, classification: classification, clearance: principal.clearance)
             }
-            if let existing, existing.1 == hash {
-                return .init(file: sourceName, documentID: existing.0, outcome: .unchanged, chunks: 0, bytes: data.count, warnings: [])
+            if let existing, existing.hash == hash {
+                return .init(file: sourceName, documentID: existing.id, outcome: .unchanged, chunks: 0, bytes: data.count, warnings: [])
             }
 
-            let extracted = try extract(data: data, format: format, sourceName: sourceName, filePath: filePath)
+            let extracted = try DocumentExtractor.extract(data: data, format: format, filePath: filePath, limits: limits)
             if extracted.isEmpty { throw DocumentsError(.empty, "the file holds no text") }
             let chunks = chunker.chunks(extracted)
             let analyzed = chunks.map { analyzer.analyze($0.text) }
@@ -311,48 +315,53 @@ public final class DocumentStore: Sendable {
 
             let tagsJSON = String(decoding: try JSONEncoder().encode(metadata.tags), as: UTF8.self)
             let now = Date().timeIntervalSince1970
-            let (documentID, previous, version) = try database.write { c -> (Int64, Int64?, Int) in
-                let col = try ensureCollection(c, name: collection, department: department, description: "", by: principal)
-                // Re-read inside the write lock: another ingest of the same file may have won the race.
-                let current = try c.queryFirst("SELECT id, content_hash, version FROM doc_documents WHERE collection_id = ? AND source_name = ? AND status = 'current'",
-                                               [.integer(col.id), .text(sourceName)]) { ($0.int64(0), $0.text(1), $0.int(2)) }
-                if let current, current.1 == hash { return (current.0, current.0, -1) }
+            let embeddingModel = embedder?.modelName
+            let actor = AuditActor(principal)
+            let (vectorsToStore, analyzedTerms) = (vectors, analyzed)
+            // The new version and its audit event commit together: when the trail cannot record, nothing is ingested.
+            let written = try await commitAudited { c -> (WrittenVersion, AuditEvent?) in
+                let col = try self.ensureCollection(c, name: collection, department: department, description: "", by: principal)
+                // Re-read inside the write transaction: another ingest of the same file may have won the race.
+                let current = try Self.predecessor(c, collection: collection, sourceName: sourceName, classification: classification,
+                                                   clearance: principal.clearance)
+                if let current, current.hash == hash { return (WrittenVersion(id: current.id, previous: nil, unchanged: true), nil) }
                 if let current {
-                    try c.run("UPDATE doc_documents SET status = 'superseded' WHERE id = ?", [.integer(current.0)])
-                    try unindex(c, documentID: current.0)
+                    try c.run("UPDATE doc_documents SET status = 'superseded' WHERE id = ?", [.integer(current.id)])
+                    try self.unindex(c, documentID: current.id)
                 }
+                let version = (current?.version ?? 0) + 1
                 try c.run("""
                     INSERT INTO doc_documents (collection_id, source_name, title, format, content_hash, bytes, classification, ingested_by,
                         ingested_at, tags, doc_date, doc_number, version, status)
                     VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?, 'current')
                     """, [.integer(col.id), .text(sourceName), .text(docTitle), .text(format.rawValue), .text(hash), .integer(Int64(data.count)),
                           .integer(Int64(classification.rawValue)), .text(principal.id), .real(now), .text(tagsJSON),
-                          SQLValue(metadata.date), SQLValue(metadata.number), .integer(Int64((current?.2 ?? 0) + 1))])
+                          SQLValue(metadata.date), SQLValue(metadata.number), .integer(Int64(version))])
                 let id = c.lastInsertRowID
-                if let current { try c.run("UPDATE doc_documents SET replaced_by = ? WHERE id = ?", [.integer(id), .integer(current.0)]) }
+                if let current { try c.run("UPDATE doc_documents SET replaced_by = ? WHERE id = ?", [.integer(id), .integer(current.id)]) }
                 for (n, chunk) in chunks.enumerated() {
                     try c.run("INSERT INTO doc_chunks (document_id, ordinal, section, text, collection_id, classification) VALUES (?,?,?,?,?,?)",
                               [.integer(id), .integer(Int64(n)), .text(chunk.section), .text(chunk.text), .integer(col.id), .integer(Int64(classification.rawValue))])
                     let chunkID = c.lastInsertRowID
-                    try c.run("INSERT INTO doc_chunks_fts (rowid, terms) VALUES (?, ?)", [.integer(chunkID), .text(analyzed[n])])
+                    try c.run("INSERT INTO doc_chunks_fts (rowid, terms) VALUES (?, ?)", [.integer(chunkID), .text(analyzedTerms[n])])
                     try c.run(Self.insertAccessSQL,
                               [.integer(chunkID), .integer(col.id), .integer(Int64(classification.rawValue))])
-                    if let vectors, let embedder {
+                    if let vectorsToStore, let embeddingModel {
                         try c.run("INSERT INTO doc_embeddings (chunk_id, model, vector) VALUES (?,?,?)",
-                                  [.integer(chunkID), .text(embedder.modelName), .blob(VectorMath.blob(vectors[n]))])
+                                  [.integer(chunkID), .text(embeddingModel), .blob(VectorMath.blob(vectorsToStore[n]))])
                     }
                 }
-                return (id, current?.0, (current?.2 ?? 0) + 1)
+                var fields = ["collection": collection, "source": sourceName, "sha256": hash, "chunks": String(chunks.count),
+                              "bytes": String(data.count), "version": String(version)]
+                if let current { fields["replaces"] = String(current.id) }
+                let event = AuditEvent(actor: actor, action: "docs.ingest", target: "document:\(id)", classification: classification,
+                                       durationMicros: micros(since: started), fields: fields)
+                return (WrittenVersion(id: id, previous: current?.id, unchanged: false), event)
             }
-            if version < 0 {
-                return .init(file: sourceName, documentID: documentID, outcome: .unchanged, chunks: 0, bytes: data.count, warnings: [])
+            if written.unchanged {
+                return .init(file: sourceName, documentID: written.id, outcome: .unchanged, chunks: 0, bytes: data.count, warnings: [])
             }
-            var fields = ["collection": collection, "source": sourceName, "sha256": hash, "chunks": String(chunks.count),
-                          "bytes": String(data.count), "version": String(version)]
-            if let previous { fields["replaces"] = String(previous) }
-            try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.ingest", target: "document:\(documentID)",
-                                              classification: classification, durationMicros: micros(since: started), fields: fields))
-            return .init(file: sourceName, documentID: documentID, outcome: previous.map { .replaced(previousID: $0) } ?? .added,
+            return .init(file: sourceName, documentID: written.id, outcome: written.previous.map { .replaced(previousID: $0) } ?? .added,
                          chunks: chunks.count, bytes: data.count, warnings: warnings)
         } catch let e as DocumentsError {
             if e.kind == .accessDenied {
@@ -360,37 +369,56 @@ public final class DocumentStore: Sendable {
                                                    classification: classification, outcome: .denied(code: e.kind.rawValue),
                                                    fields: ["source": sourceName, "reason": e.message]))
             }
-            return skipped(e.message)
+            return .init(file: sourceName, outcome: .skipped(reason: e.message), chunks: 0, bytes: data.count, warnings: [], failure: e.kind)
         } catch {
-            return skipped("\(error)")
+            return .init(file: sourceName, outcome: .skipped(reason: "\(error)"), chunks: 0, bytes: data.count, warnings: [], failure: .unreadable)
+        }
+    }
+
+    /// What an ingest wrote: the new version (or the unchanged one) and the version it replaced.
+    struct WrittenVersion: Sendable {
+        var id: Int64
+        var previous: Int64?
+        var unchanged: Bool
+    }
+
+    /// Runs a change and its audit event as one commit (`AuditSink.commit`). When the trail cannot
+    /// record, the change is rolled back and the caller gets `.unavailable`, which says so.
+    func commitAudited<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> (T, AuditEvent?)) async throws -> T {
+        do {
+            return try await audit.commit(in: database, body)
+        } catch let e as DocumentsError {
+            throw e
+        } catch {
+            throw DocumentsError(.unavailable, "the audit trail could not record this change, so nothing was changed; retry when storage is writable again (the operator can check 'samarinda doctor'): \(error)")
+        }
+    }
+
+    /// Records a read's audit event; a read the trail cannot record is not answered (`.unavailable`, HTTP 503).
+    func recordOrRefuse(_ event: AuditEvent) async throws {
+        do { try await audit.record(event) } catch {
+            throw DocumentsError(.unavailable, "the audit trail could not record this request, so it was not answered; retry when storage is writable again (the operator can check 'samarinda doctor'): \(error)")
+        }
+    }
+
+    /// The current version an upload continues: of the versions named `sourceName` in `collection` that a
+    /// caller of `clearance` may see, the one of the upload's own classification, else the highest one.
+    /// Versions above `clearance` are never chosen, compared or named, so an upload beside one becomes a
+    /// separate document and the caller learns nothing of it.
+    static func predecessor(_ c: Connection, collection: String, sourceName: String, classification: Classification,
+                            clearance: Classification) throws -> (id: Int64, hash: String, version: Int)? {
+        try c.queryFirst("""
+            SELECT d.id, d.content_hash, d.version FROM doc_documents d JOIN doc_collections col ON col.id = d.collection_id
+            WHERE col.name = ? AND d.source_name = ? AND d.status = 'current' AND d.classification <= ?
+            ORDER BY d.classification = ? DESC, d.classification DESC LIMIT 1
+            """, [.text(collection), .text(sourceName), .integer(Int64(clearance.rawValue)), .integer(Int64(classification.rawValue))]) {
+            ($0.int64(0), $0.text(1), $0.int(2))
         }
     }
 
     func validateDepartment(_ department: String) throws {
         guard department == DocumentCollection.publicDepartment || SamarindaConfig.isValidDepartmentID(department) else {
             throw DocumentsError(.invalidInput, "invalid department '\(department)': use a department id such as 'disdukcapil', or 'public'")
-        }
-    }
-
-    func extract(data: Data, format: DocumentFormat, sourceName: String, filePath: String?) throws -> ExtractedText {
-        switch format {
-        case .text, .markdown, .html:
-            guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .windowsCP1252) else {
-                throw DocumentsError(.unreadable, "not valid UTF-8 text; save it as UTF-8 and retry")
-            }
-            if text.utf8.contains(0) { throw DocumentsError(.unreadable, "binary content in a text file; is the extension right?") }
-            switch format {
-            case .html: return HTMLText.extract(text)
-            default: return blocksFromPlainText(text, markdown: format == .markdown)
-            }
-        case .docx:
-            return try DocxText.extract(data, fileName: sourceName)
-        case .pdf:
-            if let filePath { return try PDFText.extract(path: filePath, fileName: sourceName) }
-            let scratch = try TemporaryDirectory(prefix: "samarinda-pdf")
-            let path = scratch.path + "/input.pdf"
-            try data.write(to: URL(fileURLWithPath: path))
-            return try PDFText.extract(path: path, fileName: sourceName)
         }
     }
 
@@ -455,39 +483,59 @@ public final class DocumentStore: Sendable {
         var fields: [String: String] = [:]
         if let grant { fields["grant"] = grant.holder }
         guard let found else {
-            try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
-                                              outcome: .denied(code: "not_found"), durationMicros: micros(since: started), fields: fields))
+            try await recordOrRefuse(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
+                                                outcome: .denied(code: "not_found"), durationMicros: micros(since: started), fields: fields))
             throw DocumentsError(.notFound, "no document \(id) that you may read; see 'samarinda docs list'")
         }
         fields["chunks"] = found.1.map { String($0.id) }.joined(separator: ",")
-        try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
-                                          classification: found.0.classification, durationMicros: micros(since: started), fields: fields))
+        try await recordOrRefuse(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
+                                            classification: found.0.classification, durationMicros: micros(since: started), fields: fields))
         return found
     }
 
-    /// Removes a document: its chunks, index entries and embeddings are deleted; the document row stays
-    /// as a tombstone (who removed what, when, and its hash). Audited as `docs.remove`.
-    public func remove(id: Int64, by principal: Principal) async throws {
+    /// Removes one document version: its chunks, index entries and embeddings are deleted; the row stays
+    /// as a tombstone (who removed what, when, and its hash). Other versions are untouched: older ones stay
+    /// as history (nothing is promoted back to current), unless `allVersions`, which also removes the older
+    /// versions this one replaced, as far as the caller may see them. A version above the caller's
+    /// clearance is never removed (nor named). The removal and its `docs.remove` event commit together.
+    public func remove(id: Int64, allVersions: Bool = false, by principal: Principal) async throws {
+        let started = ContinuousClock.now
         let record = try await document(id: id, for: principal).record
         guard AccessPolicy.mayWrite(principal: principal, department: record.department) else {
             try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.remove", target: "document:\(id)",
                                               classification: record.classification, outcome: .denied(code: "access_denied")))
             throw DocumentsError(.accessDenied, "\(principal.role.rawValue) of '\(principal.department)' may not remove documents of '\(record.department)'")
         }
-        _ = try database.write { c in
-            let ids = try c.query("SELECT id FROM doc_documents WHERE collection_id = (SELECT id FROM doc_collections WHERE name = ?) AND source_name = ? AND status != 'removed'",
-                                  [.text(record.collection), .text(record.sourceName)]) { $0.int64(0) }
-            // Removing a document removes every stored version of the same source file: its content is gone.
-            for doc in ids {
-                try unindex(c, documentID: doc)
-                try c.run("DELETE FROM doc_chunks WHERE document_id = ?", [.integer(doc)])
-                try c.run("UPDATE doc_documents SET status = 'removed', removed_at = ?, removed_by = ? WHERE id = ?",
-                          [.real(Date().timeIntervalSince1970), .text(principal.id), .integer(doc)])
+        let actor = AuditActor(principal)
+        let clearance = principal.clearance
+        let removerID = principal.id
+        try await commitAudited { c -> (Void, AuditEvent?) in
+            var ids = [id]
+            if allVersions {
+                // Walk back along replaced_by, stopping at a version the caller may not see.
+                var next = id
+                while let older = try c.queryFirst("SELECT id, classification FROM doc_documents WHERE replaced_by = ? AND status != 'removed'",
+                                                   [.integer(next)], { ($0.int64(0), $0.int(1)) }),
+                      older.1 <= clearance.rawValue, !ids.contains(older.0) {
+                    ids.append(older.0)
+                    next = older.0
+                }
             }
+            var removed: [Int64] = []
+            for doc in ids {
+                try self.unindex(c, documentID: doc)
+                try c.run("DELETE FROM doc_chunks WHERE document_id = ?", [.integer(doc)])
+                let changed = try c.run("UPDATE doc_documents SET status = 'removed', removed_at = ?, removed_by = ? WHERE id = ? AND status != 'removed'",
+                                        [.real(Date().timeIntervalSince1970), .text(removerID), .integer(doc)])
+                if changed > 0 { removed.append(doc) }
+            }
+            guard !removed.isEmpty else { return ((), nil) }
+            let event = AuditEvent(actor: actor, action: "docs.remove", target: "document:\(id)", classification: record.classification,
+                                   durationMicros: micros(since: started),
+                                   fields: ["collection": record.collection, "source": record.sourceName, "sha256": record.contentHash,
+                                            "versions": removed.map(String.init).joined(separator: ",")])
+            return ((), event)
         }
-        try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.remove", target: "document:\(id)",
-                                          classification: record.classification,
-                                          fields: ["collection": record.collection, "source": record.sourceName, "sha256": record.contentHash]))
     }
 }
 

@@ -102,6 +102,9 @@ public struct IngestFileResult: Sendable, Equatable {
     public var bytes: Int
     /// Non-fatal problems (embeddings unavailable, say).
     public var warnings: [String]
+    /// Why a skipped file was not ingested, for adapters to answer with the right status
+    /// (`tooLarge` → 413, `accessDenied` → 403, `unavailable` → 503, others → 422).
+    public var failure: DocumentsError.Kind? = nil
 }
 
 /// The summary of an ingest batch.

@@ -19,7 +19,11 @@ struct DocsCommand: AsyncParsableCommand {
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Ingest files or folders (.txt .md .html .pdf .docx) into a collection.",
-            discussion: "Re-ingesting an unchanged file does nothing; a changed file replaces the current version, which is kept as history.")
+            discussion: """
+                Re-ingesting an unchanged file does nothing; a changed file replaces the current version you may see, \
+                which is kept as history. A version above your clearance is never replaced: your file becomes a separate \
+                document beside it. Limits per file: see README ("Upload limits").
+                """)
         @OptionGroup var options: ConfigOptions
         @Argument(help: "Files or folders (folders are read recursively).") var paths: [String]
         @Option(help: "The collection, e.g. layanan-disdukcapil. Created if new (then --department is required).") var collection: String
@@ -54,6 +58,11 @@ struct DocsCommand: AsyncParsableCommand {
             }
             print(summary.line)
             try await handle.close()
+            // Nothing is ingested unaudited: when the trail cannot record, say so and fail, whatever else went through.
+            if let unaudited = summary.results.first(where: { $0.failure == .unavailable }), case .skipped(let reason) = unaudited.outcome {
+                printError("error: \(reason)")
+                throw ExitCode(1)
+            }
             if summary.files > 0, summary.skipped.count == summary.files { throw ExitCode(1) }
         }
     }
@@ -165,15 +174,18 @@ struct DocsCommand: AsyncParsableCommand {
     }
 
     struct Remove: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a document (all its versions' text); the removal is audited.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a document version (its text, index entries and embeddings); the removal is audited.",
+            discussion: "Older versions stay as history (see 'docs show ID') unless --all-versions; nothing is promoted back to current.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The document id (see 'docs list').") var id: Int64
+        @Flag(help: "Also remove the older versions this one replaced.") var allVersions = false
 
         func run() async throws {
             let handle = try await CLIPlatform.open(options)
             do {
-                try await handle.platform.documents.remove(id: id, by: handle.operatorPrincipal)
-                print("removed document \(id)")
+                try await handle.platform.documents.remove(id: id, allVersions: allVersions, by: handle.operatorPrincipal)
+                print(allVersions ? "removed document \(id) and its older versions" : "removed document \(id)")
             } catch let e as DocumentsError {
                 printError(e.message)
                 throw ExitCode(1)
