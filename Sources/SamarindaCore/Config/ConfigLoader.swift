@@ -222,7 +222,13 @@ extension SamarindaConfig {
             s.finish()
         }
 
-        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "documents"])
+        if let s = root.section("pii") {
+            if let v = s.bool("refuse_sensitive_external") { config.pii.refuseSensitiveExternal = v }
+            if let v = s.strings("internal_hosts") { config.pii.internalHosts = v.map { $0.lowercased() } }
+            s.finish()
+        }
+
+        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "documents", "pii"])
         if !doc.errors.isEmpty { throw ConfigErrors(doc.errors) }
         return config
     }

@@ -21,6 +21,7 @@ public struct SamarindaConfig: Sendable {
     /// Monthly token budget per department; a department not listed has no limit.
     public var budgets: [String: Int] = [:]
     public var documents = DocumentsConfig()
+    public var pii = PIIConfig()
 
     public init() {}
 
@@ -206,5 +207,16 @@ public struct DocumentsConfig: Sendable {
     public var shares: [String: [String]] = [:]
     /// Folder of documents ingested on first start (the starter corpus); empty to skip.
     public var seedDir = "Corpus"
+    public init() {}
+}
+
+/// Personal-data policy for what leaves for external providers and hosts (docs/PII.md).
+public struct PIIConfig: Sendable {
+    /// Refuse, for external providers, a request that names health or criminal-record matters beside
+    /// an identifier (UU 27/2022 specific personal data); internal providers in the chain still serve it.
+    public var refuseSensitiveExternal = true
+    /// Hosts (and their subdomains) that plugin `samarinda.http.*` calls may send personal data to
+    /// unredacted; loopback and private addresses always may. Everything else is external.
+    public var internalHosts = ["samarindakota.go.id"]
     public init() {}
 }

@@ -122,7 +122,11 @@ public struct PIIRedactionSession: Sendable {
         self.redactor = redactor
     }
 
-    public var countsSummary: String { PIIRedaction.summary(counts) }
+    /// Counts for the audit trail, with `SENSITIF=1` when the request was flagged (never the values).
+    public var countsSummary: String {
+        let counts = PIIRedaction.summary(counts)
+        return sensitive.isEmpty ? counts : counts + ",SENSITIF=1"
+    }
     public var isEmpty: Bool { mapping.isEmpty }
 
     /// Replaces personal data in `text`. Throws `redaction_failed` (fail closed) when the text cannot be

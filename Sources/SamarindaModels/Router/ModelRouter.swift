@@ -257,6 +257,7 @@ public final class ModelRouter: Sendable {
                                              alias: request.model, tokens: tokens, requestID: context.requestID)
         }
         let plan = Plan(reservation: reservation, ledger: budget)
+        var refusedSensitive = false
         do {
             for p in cleared {
                 guard breaker.allows(p.config.name) else {
@@ -279,6 +280,12 @@ public final class ModelRouter: Sendable {
                     }
                     // Passages are the city's documents: they go only where the prompt goes, redacted too.
                     call.passages = try call.passages.map { var q = $0; q.text = try s.redact(q.text); return q }
+                    // Health or criminal records beside an identifier: the operator's policy may keep it in the city.
+                    if !s.sensitive.isEmpty, config.pii.refuseSensitiveExternal {
+                        plan.skipped.append("\(p.config.name): external, and the request names \(s.sensitive.sorted().map(\.rawValue).joined(separator: " and ")) matters beside personal data ([pii] refuse_sensitive_external)")
+                        refusedSensitive = true
+                        continue
+                    }
                     session = s
                 }
                 plan.candidates.append(Candidate(name: p.config.name, provider: p, call: call, session: session))
@@ -286,6 +293,12 @@ public final class ModelRouter: Sendable {
         } catch {
             plan.release()
             throw error
+        }
+        if plan.candidates.isEmpty, refusedSensitive {
+            plan.release()
+            throw ModelError(.classificationDenied, "this request names health or criminal-record matters beside personal data (UU 27/2022 specific personal data), "
+                             + "and the operator's policy ([pii] refuse_sensitive_external) keeps such requests off external providers. Nothing was sent. "
+                             + "Use a model served inside the city (e.g. 'samarinda-rahasia'), or remove the identifier.")
         }
         if plan.candidates.isEmpty {
             plan.release()
