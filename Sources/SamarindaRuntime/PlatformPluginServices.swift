@@ -47,15 +47,35 @@ struct PlatformPluginServices: PluginHostServices {
         return PluginRedaction(text: result.text, counts: Dictionary(uniqueKeysWithValues: result.counts.map { ($0.key.rawValue.lowercased(), $0.value) }))
     }
 
+    /// To a host outside the city (`[pii] internal_hosts`), personal data in the URL, headers and body
+    /// goes as placeholders, restored in the response for this plugin call only; a request naming health
+    /// or criminal records beside an identifier is refused there when the policy says so.
     func http(_ request: PluginHTTPRequest) async throws -> PluginHTTPResponse {
+        var url = request.url.absoluteString
+        var body = request.body
+        var requestHeaders = request.headers
+        var session: PIIRedactionSession?
+        if !InternalHosts.contains(request.url.host ?? "", listed: models.config.pii.internalHosts) {
+            var s = PIIRedactionSession(redactor: redactor)
+            let redactedURL = try s.redact(url)
+            // Brackets are not allowed unencoded in a URL.
+            if redactedURL != url { url = redactedURL.replacingOccurrences(of: "[", with: "%5B").replacingOccurrences(of: "]", with: "%5D") }
+            body = try body.map { try s.redact($0) }
+            requestHeaders = try requestHeaders.mapValues { try s.redact($0) }
+            if !s.sensitive.isEmpty, models.config.pii.refuseSensitiveExternal {
+                throw ModelError(.classificationDenied, "this request to \(request.url.host ?? "?") names health or criminal-record matters beside personal data, "
+                                 + "and the operator's policy ([pii] refuse_sensitive_external) keeps such requests inside the city. Nothing was sent.")
+            }
+            session = s
+        }
         var outgoing = HTTPRequest(
-            method: request.method, url: request.url.absoluteString,
-            headers: request.headers.map { HTTPHeader($0.key, $0.value) }, body: request.body.map { Data($0.utf8) },
+            method: request.method, url: url,
+            headers: requestHeaders.map { HTTPHeader($0.key, $0.value) }, body: body.map { Data($0.utf8) },
             timeoutMillis: max(100, request.timeoutMillis), maxResponseBytes: 4 * 1024 * 1024)
         outgoing.publicAddressesOnly = request.publicAddressesOnly
         let response = try await HTTPClient.shared.send(outgoing)
         var headers: [String: String] = [:]
         for h in response.headers { headers[h.name.lowercased()] = h.value }
-        return PluginHTTPResponse(status: response.status, headers: headers, body: response.text)
+        return PluginHTTPResponse(status: response.status, headers: headers, body: session?.restore(response.text) ?? response.text)
     }
 }

@@ -233,9 +233,15 @@ extension SamarindaConfig {
             s.finish()
         }
 
+        if let s = root.section("pii") {
+            if let v = s.bool("refuse_sensitive_external") { config.pii.refuseSensitiveExternal = v }
+            if let v = s.strings("internal_hosts") { config.pii.internalHosts = v.map { $0.lowercased() } }
+            s.finish()
+        }
+
         if let s = root.section("security") { SamarindaConfig.parseSecurity(s, into: &config) }
 
-        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security"])
+        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security", "pii"])
         if !doc.errors.isEmpty { throw ConfigErrors(doc.errors) }
         return config
     }

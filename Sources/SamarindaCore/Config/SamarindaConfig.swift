@@ -24,6 +24,7 @@ public struct SamarindaConfig: Sendable {
     public var budgetRules = BudgetRulesConfig()
     public var documents = DocumentsConfig()
     public var security = SecurityConfig()
+    public var pii = PIIConfig()
 
     public init() {}
 
@@ -269,4 +270,14 @@ extension SamarindaConfig {
         if let v = s.int("auth_fail_max_sources", range: 1...100_000) { config.security.authFailMaxSources = v }
         s.finish()
     }
+}
+/// Personal-data policy for what leaves for external providers and hosts (docs/PII.md).
+public struct PIIConfig: Sendable {
+    /// Refuse, for external providers, a request that names health or criminal-record matters beside
+    /// an identifier (UU 27/2022 specific personal data); internal providers in the chain still serve it.
+    public var refuseSensitiveExternal = true
+    /// Hosts (and their subdomains) that plugin `samarinda.http.*` calls may send personal data to
+    /// unredacted; loopback and private addresses always may. Everything else is external.
+    public var internalHosts = ["samarindakota.go.id"]
+    public init() {}
 }

@@ -289,6 +289,7 @@ public final class ModelRouter: Sendable {
         let output = outputTokens ?? request.maxTokens ?? config.budgetRules.defaultMaxTokens
         let plan = Plan(ledger: budget, holder: BudgetHolder(context.principal), alias: request.model, requestID: context.requestID,
                         rules: config.budgetRules, outputTokens: output)
+        var refusedSensitive = false
         do {
             for p in cleared {
                 guard breaker.allows(p.config.name) else {
@@ -313,6 +314,12 @@ public final class ModelRouter: Sendable {
                     }
                     // Passages are the city's documents: they go only where the prompt goes, redacted too.
                     call.passages = try call.passages.map { var q = $0; q.text = try s.redact(q.text); return q }
+                    // Health or criminal records beside an identifier: the operator's policy may keep it in the city.
+                    if !s.sensitive.isEmpty, config.pii.refuseSensitiveExternal {
+                        plan.skipped.append("\(p.config.name): external, and the request names \(s.sensitive.sorted().map(\.rawValue).joined(separator: " and ")) matters beside personal data ([pii] refuse_sensitive_external)")
+                        refusedSensitive = true
+                        continue
+                    }
                     session = s
                 }
                 plan.candidates.append(Candidate(name: p.config.name, provider: p, call: call, session: session))
@@ -320,6 +327,12 @@ public final class ModelRouter: Sendable {
         } catch {
             plan.release()
             throw error
+        }
+        if plan.candidates.isEmpty, refusedSensitive {
+            plan.release()
+            throw ModelError(.classificationDenied, "this request names health or criminal-record matters beside personal data (UU 27/2022 specific personal data), "
+                             + "and the operator's policy ([pii] refuse_sensitive_external) keeps such requests off external providers. Nothing was sent. "
+                             + "Use a model served inside the city (e.g. 'samarinda-rahasia'), or remove the identifier.")
         }
         if plan.candidates.isEmpty {
             plan.release()
