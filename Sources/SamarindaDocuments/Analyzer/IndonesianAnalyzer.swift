@@ -14,10 +14,17 @@ public final class IndonesianAnalyzer: Sendable {
     /// stemming work when ingesting large files.
     private let cache = Mutex<[String: String]>([:])
     private static let cacheLimit = 100_000
+    /// The city's synonym table, compiled to term sequences (see `setSynonyms`).
+    let synonymRulesStorage = Mutex<CompiledSynonyms>(CompiledSynonyms())
 
-    public init(stemmer: IndonesianStemmer = IndonesianStemmer(), stopwords: Set<String> = Stopwords.indonesian) {
+    /// Whether questions are read as people type them: informal words and abbreviations replaced,
+    /// misspellings corrected against the index (off only to measure what they add: the bench).
+    public let everydayLanguage: Bool
+
+    public init(stemmer: IndonesianStemmer = IndonesianStemmer(), stopwords: Set<String> = Stopwords.indonesian, everydayLanguage: Bool = true) {
         self.stemmer = stemmer
         self.stopwords = stopwords
+        self.everydayLanguage = everydayLanguage
     }
 
     /// One word of the original text: where it is (UTF-8 offsets) and its folded form.
@@ -123,7 +130,7 @@ public final class IndonesianAnalyzer: Sendable {
                     let joined = (Token(range: p.token.range.lowerBound..<token.range.upperBound, folded: p.token.folded), p.stem)
                     if Self.hyphenClitics.contains(token.folded) { previous = joined; return }
                     let stem = self.stem(folded: token.folded)
-                    if stem == p.stem || (stem.utf8.count >= 3 && p.token.folded.hasSuffix(stem)) { previous = joined; return }
+                    if Self.repeats(stem, previous: p.token.folded, previousStem: p.stem) { previous = joined; return }
                     previous = (token, stem)
                     body(token, stem)
                     return
@@ -133,6 +140,11 @@ public final class IndonesianAnalyzer: Sendable {
             previous = (token, stem)
             body(token, stem)
         }
+    }
+
+    /// Whether a word written after a hyphen only repeats the one before it (buku-buku, meniru-nirukan).
+    static func repeats(_ stem: String, previous: String, previousStem: String) -> Bool {
+        stem == previousStem || (stem.utf8.count >= 3 && previous.hasSuffix(stem))
     }
 
     /// The stems of every word of `text`, stopwords included (what stemmer evaluations compare).
