@@ -7,7 +7,8 @@ let quick = arguments.contains("--quick")
 let jsonPath = arguments.firstIndex(of: "--json").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 let filter = arguments.firstIndex(of: "--filter").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 
-let all: [Benchmark] = auditBenchmarks + modelBenchmarks + budgetBenchmarks + documentBenchmarks + pluginBenchmarks + serverBenchmarks + piiBenchmarks
+let all: [Benchmark] = auditBenchmarks + modelBenchmarks + budgetBenchmarks + documentBenchmarks + retrievalBenchmarks + pluginBenchmarks
+    + serverBenchmarks + piiBenchmarks
 var results: [String: [Measurement]] = [:]
 var failures = 0
 for benchmark in all where filter.map({ benchmark.name.contains($0) }) ?? true {

@@ -24,7 +24,7 @@ public struct ConsoleCommand: Sendable {
 
     /// Every command, in the order `help` lists them.
     static var all: [ConsoleCommand] {
-        [.status, .plugins, .plugin, .reload, .call, .ask, .search, .docs, .keys, .key, .audit, .budget, .config, .lua, .help, .quit]
+        [.status, .plugins, .plugin, .reload, .call, .ask, .search, .analyze, .docs, .keys, .key, .audit, .budget, .config, .lua, .help, .quit]
     }
 }
 

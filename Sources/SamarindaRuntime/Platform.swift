@@ -63,6 +63,8 @@ public final class Platform: Sendable {
             busyTimeoutMillis: Int32(config.storage.busyTimeoutMillis), synchronousFull: config.storage.synchronousFull))
         try database.migrate(migrationSets)
         let platform = Platform(config: config, database: database, auditLog: try AuditLog(database: database, config: config))
+        // Synonyms and renamed terms for search questions (documents.synonyms); a bad file stops the start with its name.
+        try platform.documents.loadSynonyms(files: config.documents.synonyms)
         // First start: ingest the starter corpus (documents.seed_dir) so `ask` has something to answer from.
         try await platform.documents.seedIfNeeded(from: config.documents.seedDir)
         return platform

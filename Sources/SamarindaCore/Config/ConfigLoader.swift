@@ -221,6 +221,7 @@ extension SamarindaConfig {
                 config.documents.embeddingProvider = v
             }
             if let v = s.string("seed_dir") { config.documents.seedDir = v }
+            if let v = s.strings("synonyms") { config.documents.synonyms = v }
             if let sh = s.section("shares") {
                 for collection in sh.keys.sorted() {
                     guard let depts = sh.strings(collection) else { continue }

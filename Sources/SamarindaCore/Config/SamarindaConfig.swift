@@ -229,6 +229,9 @@ public struct DocumentsConfig: Sendable {
     public var shares: [String: [String]] = [:]
     /// Folder of documents ingested on first start (the starter corpus); empty to skip.
     public var seedDir = "Corpus"
+    /// Synonym and rename tables for search questions, read in order (the city adds its own files).
+    public var synonyms = [DocumentsConfig.defaultSynonymsFile]
+    public static let defaultSynonymsFile = "Corpus/synonyms.toml"
     public init() {}
 }
 

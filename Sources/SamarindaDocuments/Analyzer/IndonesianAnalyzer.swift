@@ -14,10 +14,17 @@ public final class IndonesianAnalyzer: Sendable {
     /// stemming work when ingesting large files.
     private let cache = Mutex<[String: String]>([:])
     private static let cacheLimit = 100_000
+    /// The city's synonym table, compiled to term sequences (see `setSynonyms`).
+    let synonymRulesStorage = Mutex<CompiledSynonyms>(CompiledSynonyms())
 
-    public init(stemmer: IndonesianStemmer = IndonesianStemmer(), stopwords: Set<String> = Stopwords.indonesian) {
+    /// Whether questions are read as people type them: informal words and abbreviations replaced,
+    /// misspellings corrected against the index (off only to measure what they add: the bench).
+    public let everydayLanguage: Bool
+
+    public init(stemmer: IndonesianStemmer = IndonesianStemmer(), stopwords: Set<String> = Stopwords.indonesian, everydayLanguage: Bool = true) {
         self.stemmer = stemmer
         self.stopwords = stopwords
+        self.everydayLanguage = everydayLanguage
     }
 
     /// One word of the original text: where it is (UTF-8 offsets) and its folded form.
@@ -91,6 +98,11 @@ public final class IndonesianAnalyzer: Sendable {
     /// The index term for one folded word, or nil for a stopword.
     public func term(forFolded word: String) -> String? {
         if stopwords.contains(word) { return nil }
+        return stem(folded: word)
+    }
+
+    /// The stem of one folded word (stopwords included), through the bounded cache.
+    public func stem(folded word: String) -> String {
         if let hit = cache.withLock({ $0[word] }) { return hit }
         let stem = stemmer.stem(word)
         cache.withLock { c in
@@ -100,19 +112,63 @@ public final class IndonesianAnalyzer: Sendable {
         return stem
     }
 
+    /// Clitics written after a hyphen ("kuasa-Mu", "KTP-nya", "allah-lah"): not words of their own.
+    static let hyphenClitics: Set<String> = ["mu", "ku", "nya", "lah", "kah", "pun"]
+
+    /// Calls `body` with each word of `text` and its stem, in order, leaving out what only repeats the
+    /// word before it across a hyphen: a reduplication ("buku-buku", "berbalas-balasan",
+    /// "menyepak-nyepak", "meniru-nirukan") counts once, and a clitic after a hyphen not at all.
+    /// Other hyphenated words ("KTP-el", "tukar-menukar" aside) stay two words.
+    private func forEachStem(_ text: String, _ body: (Token, String) -> Void) {
+        var utf8: [UInt8] = []
+        var previous: (token: Token, stem: String)?
+        forEachToken(text) { token in
+            if let p = previous, token.range.lowerBound == p.token.range.upperBound + 1 {
+                if utf8.isEmpty { utf8 = Array(text.utf8) }
+                if utf8[p.token.range.upperBound] == 0x2D {   // "-"
+                    // What is left out still joins the word before it to the next ("malaikat-malaikat-Nya").
+                    let joined = (Token(range: p.token.range.lowerBound..<token.range.upperBound, folded: p.token.folded), p.stem)
+                    if Self.hyphenClitics.contains(token.folded) { previous = joined; return }
+                    let stem = self.stem(folded: token.folded)
+                    if Self.repeats(stem, previous: p.token.folded, previousStem: p.stem) { previous = joined; return }
+                    previous = (token, stem)
+                    body(token, stem)
+                    return
+                }
+            }
+            let stem = self.stem(folded: token.folded)
+            previous = (token, stem)
+            body(token, stem)
+        }
+    }
+
+    /// Whether a word written after a hyphen only repeats the one before it (buku-buku, meniru-nirukan).
+    static func repeats(_ stem: String, previous: String, previousStem: String) -> Bool {
+        stem == previousStem || (stem.utf8.count >= 3 && previous.hasSuffix(stem))
+    }
+
+    /// The stems of every word of `text`, stopwords included (what stemmer evaluations compare).
+    public func stems(_ text: String) -> [String] {
+        var out: [String] = []
+        forEachStem(text) { _, stem in out.append(stem) }
+        return out
+    }
+
     /// The index terms of `text`, in order.
     public func terms(_ text: String) -> [String] {
-        tokens(text).compactMap { term(forFolded: $0.folded) }
+        var out: [String] = []
+        forEachStem(text) { token, stem in if !stopwords.contains(token.folded) { out.append(stem) } }
+        return out
     }
 
     /// The analyzed form FTS5 indexes: terms separated by spaces.
     public func analyze(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        forEachToken(text) { token in
-            guard let term = term(forFolded: token.folded) else { return }
+        forEachStem(text) { token, stem in
+            guard !stopwords.contains(token.folded) else { return }
             if !out.isEmpty { out.append(" ") }
-            out.append(term)
+            out.append(stem)
         }
         return out
     }

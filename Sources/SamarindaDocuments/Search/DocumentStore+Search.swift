@@ -13,6 +13,12 @@ extension DocumentStore {
     /// Every call writes one `docs.search` audit event naming the chunks returned.
     public func search(query: String, principal: Principal, collections: [String]? = nil, limit: Int = 10,
                        grant: DocumentGrant? = nil, requestID: String? = nil) async throws -> [SearchHit] {
+        try await searchExplained(query: query, principal: principal, collections: collections, limit: limit, grant: grant, requestID: requestID).hits
+    }
+
+    /// `search`, with how the question was understood and how each hit's score was made.
+    func searchExplained(query: String, principal: Principal, collections: [String]?, limit: Int,
+                         grant: DocumentGrant?, requestID: String?) async throws -> SearchExplanation {
         let started = ContinuousClock.now
         var fields = ["query": audit.contentDigest(query)]
         if let grant { fields["grant"] = grant.holder }
@@ -31,31 +37,13 @@ extension DocumentStore {
             throw e
         }
         let k = max(1, min(limit, 100))
-        let terms = Array(NSOrderedSet(array: analyzer.terms(query)).compactMap { $0 as? String }.prefix(32))
-
-        // A question that asks what something costs matches the words standards use for it
-        // ("Berapa biaya PBG?" → the retribusi step); for matching only, not for highlights or boosts.
-        let asking = ServiceComponent.asked(in: query)
-        var matchTerms = terms
-        if asking.contains(.cost) {
-            for t in ServiceComponent.costVocabulary.flatMap(analyzer.terms) where !matchTerms.contains(t) { matchTerms.append(t) }
-        }
-
         var hits: [SearchHit] = []
-        if !scope.isEmpty, !terms.isEmpty || embedder != nil {
-            let lexical = terms.isEmpty ? [] : try bm25(terms: matchTerms, scope: scope, limit: embedder == nil ? k * 3 : k * 4)
-            var ranked: [(id: Int64, score: Double)] = lexical.map { ($0.id, -$0.bm25) }
-            if let embedder {
-                do {
-                    let dense = try await denseTopK(query: query, embedder: embedder, principal: principal, requestID: requestID, scope: scope, limit: k * 4)
-                    ranked = Self.reciprocalRankFusion([lexical.map(\.id), dense.map(\.id)])
-                } catch {
-                    // Keyword results still answer; the failure is visible in the audit trail.
-                    fields["embeddings"] = "unavailable: \(error)"
-                }
-            }
-            ranked = try boostedByHeadings(ranked, terms: Set(terms), asking: asking)
-            hits = try hydrate(Array(ranked.prefix(k)), terms: Set(terms), scope: scope)
+        var understood = UnderstoodQuery(analysis: analyzer.analyzeQuery(query), corrections: [:], asking: [])
+        var ranked: [RankedChunk] = []
+        if !scope.isEmpty {
+            understood = try understand(query, scope: scope)
+            ranked = try await rank(understood, query: query, principal: principal, requestID: requestID, scope: scope, limit: k, fields: &fields)
+            hits = try hydrate(ranked.prefix(k).map { ($0.id, $0.score) }, terms: Set(understood.matchTerms), scope: scope)
         }
 
         fields["chunks"] = hits.map { String($0.chunkID) }.joined(separator: ",")
@@ -64,7 +52,8 @@ extension DocumentStore {
         try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.search", target: collections?.joined(separator: ",") ?? "*",
                                           classification: hits.map(\.classification).max() ?? .biasa,
                                           durationMicros: micros(since: started), fields: fields, requestID: requestID))
-        return hits
+        let byID = Dictionary(ranked.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        return SearchExplanation(query: understood, hits: hits, ranking: hits.compactMap { byID[$0.chunkID] })
     }
 
     /// The FTS5 query for analyzed terms: any term may match, BM25 rewards chunks matching more
@@ -73,15 +62,59 @@ extension DocumentStore {
         terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
     }
 
+    /// One candidate chunk with how its score was made (what `docs explain` shows).
+    public struct RankedChunk: Sendable, Equatable, Codable {
+        public var id: Int64
+        /// BM25 (sign flipped), or the reciprocal-rank-fusion score with embeddings.
+        public var base: Double
+        /// Shares of the question's concepts found in the document's title and in the section heading.
+        public var titleShare: Double
+        public var sectionShare: Double
+        /// Whether the section is the part of a service standard the question asks for.
+        public var askedPart: Bool
+        public var score: Double
+    }
+
+    /// Ranks the chunks in scope for an understood question: BM25 over every term (the question's
+    /// own, synonyms, corrections; for a cost question also the words standards use for cost),
+    /// fused with embeddings when configured, then re-ranked by titles and headings.
+    func rank(_ understood: UnderstoodQuery, query: String, principal: Principal, requestID: String?, scope: AccessScope, limit k: Int,
+              fields: inout [String: String]) async throws -> [RankedChunk] {
+        let terms = Array(understood.matchTerms.prefix(32))
+        guard !terms.isEmpty || embedder != nil else { return [] }
+        // A question that asks what something costs matches the words standards use for it
+        // ("Berapa biaya PBG?" → the retribusi step); for matching only, not for highlights or boosts.
+        var matchTerms = terms
+        if understood.components.contains(.cost) {
+            for t in ServiceComponent.costVocabulary.flatMap(analyzer.terms) where !matchTerms.contains(t) { matchTerms.append(t) }
+        }
+        let lexical = terms.isEmpty ? [] : try bm25(terms: matchTerms, scope: scope, limit: embedder == nil ? k * 3 : k * 4)
+        var ranked: [(id: Int64, score: Double)] = lexical.map { ($0.id, -$0.bm25) }
+        if let embedder {
+            do {
+                let dense = try await denseTopK(query: query, embedder: embedder, principal: principal, requestID: requestID, scope: scope, limit: k * 4)
+                ranked = Self.reciprocalRankFusion([lexical.map(\.id), dense.map(\.id)])
+            } catch {
+                // Keyword results still answer; the failure is visible in the audit trail.
+                fields["embeddings"] = "unavailable: \(error)"
+            }
+        }
+        return try boostedByHeadings(ranked, concepts: understood.concepts.map(\.all), asking: understood.components)
+    }
+
     /// Re-ranks candidates so a passage from a document (or section) *about* the question's words
     /// comes first: BM25 over short chunks alone ranks "KTP-el orang tua" in the akta kelahiran
     /// requirements above the KTP-el standard's own requirements. The score grows by half for a title
-    /// holding every query term and by a quarter for such a section heading (scores here are
-    /// higher-is-better and positive), and by half again for a section that is the part of a service
+    /// naming every concept of the question and by a quarter for such a section heading (scores here
+    /// are higher-is-better and positive), and by half again for a section that is the part of a service
     /// standard the question asks for (`asking`: "bagaimana" → Prosedur, "berapa biaya" → Biaya).
-    func boostedByHeadings(_ ranked: [(id: Int64, score: Double)], terms: Set<String>,
-                           asking: Set<ServiceComponent> = []) throws -> [(id: Int64, score: Double)] {
-        guard !ranked.isEmpty, !terms.isEmpty || !asking.isEmpty else { return ranked }
+    /// A concept is one thing the question names, with its synonyms: "e-KTP" counts once, matched by "KTP-el".
+    func boostedByHeadings(_ ranked: [(id: Int64, score: Double)], concepts: [Set<String>],
+                           asking: Set<ServiceComponent> = []) throws -> [RankedChunk] {
+        guard !ranked.isEmpty else { return [] }
+        guard !concepts.isEmpty || !asking.isEmpty else {
+            return ranked.map { RankedChunk(id: $0.id, base: $0.score, titleShare: 0, sectionShare: 0, askedPart: false, score: $0.score) }
+        }
         let ids = "[" + ranked.map { String($0.id) }.joined(separator: ",") + "]"
         let headings = try database.read { c in
             try c.query("""
@@ -89,22 +122,23 @@ extension DocumentStore {
                 WHERE c.id IN (SELECT value FROM json_each(?))
                 """, [.text(ids)]) { ($0.int64(0), $0.text(1), $0.text(2)) }
         }
-        var overlap: [Int64: (title: Double, section: Double, part: Double)] = [:]
-        let count = Double(max(terms.count, 1))
-        let analyzed = headings.map { (id: $0.0, title: Set(analyzer.terms($0.1)), section: $0.2) }
+        func named(_ words: Set<String>) -> Int { concepts.filter { !$0.isDisjoint(with: words) }.count }
+        var overlap: [Int64: (title: Double, section: Double, part: Bool)] = [:]
+        let count = Double(max(concepts.count, 1))
+        let analyzed = headings.map { (id: $0.0, title: named(Set(analyzer.terms($0.1))), section: $0.2) }
         // The part boost applies only within the documents most about the question's subject (the
-        // titles sharing the most words with it): "berapa biaya PBG" must not lift the Biaya section
+        // titles naming the most of its concepts): "berapa biaya PBG" must not lift the Biaya section
         // of the KK standard, nor "syarat pindah datang penduduk" the KTP-el (penduduk) standard's.
-        let subject = analyzed.map { terms.intersection($0.title).count }.max() ?? 0
+        let subject = analyzed.map(\.title).max() ?? 0
         for h in analyzed {
-            let shared = terms.intersection(h.title).count
-            let part = !asking.isEmpty && subject > 0 && shared == subject
-                && !asking.isDisjoint(with: ServiceComponent.named(byHeading: h.section)) ? 1.0 : 0.0
-            overlap[h.id] = (Double(shared) / count, Double(terms.intersection(Set(analyzer.terms(h.section))).count) / count, part)
+            let part = !asking.isEmpty && subject > 0 && h.title == subject
+                && !asking.isDisjoint(with: ServiceComponent.named(byHeading: h.section))
+            overlap[h.id] = (Double(h.title) / count, Double(named(Set(analyzer.terms(h.section)))) / count, part)
         }
         return ranked.map { r in
-            let o = overlap[r.id] ?? (0, 0, 0)
-            return (r.id, r.score * (1 + 0.5 * o.title + 0.25 * o.section) * (1 + 0.5 * o.part))
+            let o = overlap[r.id] ?? (0, 0, false)
+            let score = r.score * (1 + 0.5 * o.title + 0.25 * o.section) * (o.part ? 1.5 : 1)
+            return RankedChunk(id: r.id, base: r.score, titleShare: o.title, sectionShare: o.section, askedPart: o.part, score: score)
         }.sorted { $0.score > $1.score }
     }
 

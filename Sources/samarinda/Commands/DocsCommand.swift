@@ -13,7 +13,7 @@ struct DocsCommand: AsyncParsableCommand {
             'mengajukan permohonan' finds 'pengajuan ... dimohon'. The CLI acts as the local operator
             (admin) unless --as KEY names an API key to search as.
             """,
-        subcommands: [Ingest.self, Search.self, List.self, Show.self, Remove.self, Embed.self]
+        subcommands: [Ingest.self, Search.self, List.self, Show.self, Remove.self, Embed.self, Analyze.self, Explain.self]
     )
 
     struct Ingest: AsyncParsableCommand {

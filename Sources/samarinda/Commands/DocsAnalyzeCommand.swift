@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import SamarindaCore
+import SamarindaDocuments
+
+extension DocsCommand {
+    struct Analyze: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show how search reads text: each word, its standard form and its stem.",
+            discussion: """
+                Informal spellings and abbreviations are replaced by standard words ("gimana" → "bagaimana",
+                "yg" → "yang"); stopwords are marked; the stem is what search matches. Needs no database.
+                """)
+        @Argument(help: "The text, e.g. \"gimana ngurus KK yg hilang?\".") var text: String
+        @Flag(help: "Print a JSON list of objects with token, normalized, stem (and stopword).") var json = false
+
+        func run() async throws {
+            let analysis = IndonesianAnalyzer().analyzeQuery(text)
+            let words = analysis.words
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(words), as: UTF8.self))
+            } else if words.isEmpty {
+                print("No words in \"\(text)\".")
+            } else {
+                print(analysis.wordTable)
+            }
+        }
+    }
+
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Explain a search: how the question was understood and why the top passages ranked where they did.",
+            discussion: """
+                Shows the words as read (standard forms, stems), the concepts matched with the synonyms or
+                renamed terms added (from [documents] synonyms) and spelling corrections, the part of a
+                service standard asked for, then each passage's BM25 score and the title, heading and
+                asked-part boosts that make its final score. The search is audited like any other.
+                """)
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The question, e.g. \"IMB sekarang apa?\".") var query: String
+        @Option(help: "Search only this collection (repeatable).") var collection: [String] = []
+        @Option(name: .customLong("k"), help: "How many passages.") var k: Int = 5
+        @Option(name: .customLong("as"), help: ArgumentHelp("Search with the rights of this API key instead of the operator's.", valueName: "key")) var asKey: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let handle = try await CLIPlatform.open(options)
+            var principal = handle.operatorPrincipal
+            if let asKey {
+                do { principal = try handle.keys.verify(asKey) } catch {
+                    printError("\(error)")
+                    throw ExitCode(1)
+                }
+            }
+            let explanation: SearchExplanation
+            do {
+                explanation = try await handle.platform.documents.explain(query: query, principal: principal,
+                                                                          collections: collection.isEmpty ? nil : collection, limit: k)
+            } catch let e as DocumentsError {
+                printError(e.message)
+                throw ExitCode(1)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(explanation), as: UTF8.self))
+            } else {
+                print(DocsAnalysisText.explanation(explanation, analyzer: handle.platform.documents.analyzer))
+            }
+            try await handle.close()
+        }
+    }
+}
+
+/// The text form of `docs explain`.
+enum DocsAnalysisText {
+    static func explanation(_ e: SearchExplanation, analyzer: IndonesianAnalyzer) -> String {
+        var lines: [String] = []
+        lines.append("Words:")
+        lines.append(e.query.analysis.wordTable.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        lines.append("")
+        lines.append("Matched as (a passage matches a concept through any of its terms):")
+        for (n, c) in e.query.concepts.enumerated() {
+            var line = "  \(n + 1). " + c.terms.joined(separator: " ")
+            if !c.added.isEmpty { line += "  + " + c.added.joined(separator: " ") }
+            if let reason = c.reason { line += "   [\(reason)]" }
+            lines.append(line)
+        }
+        if e.query.concepts.isEmpty { lines.append("  (nothing to match: every word is a stopword)") }
+        if !e.query.asking.isEmpty {
+            lines.append("Asks for: \(e.query.asking.joined(separator: ", ")) (a section with that heading in the best-matching documents gets ×1.5)")
+        }
+        lines.append("")
+        if e.hits.isEmpty {
+            lines.append("No passages you may see match.")
+        }
+        let matchTerms = Set(e.query.matchTerms)
+        for (n, hit) in e.hits.enumerated() {
+            let r = n < e.ranking.count ? e.ranking[n] : nil
+            lines.append("\(n + 1). \(hit.title)\(hit.section.isEmpty ? "" : " — \(hit.section)")  [doc \(hit.documentID), chunk \(hit.chunkID), \(hit.collection)]")
+            if let r {
+                lines.append(String(format: "   score %.3f = base %.3f × (1 + 0.5 × title %.2f + 0.25 × heading %.2f)",
+                                    r.score, r.base, r.titleShare, r.sectionShare) + (r.askedPart ? " × 1.5 (asked part)" : ""))
+            }
+            let matched = Set(analyzer.terms(hit.title + " " + hit.text)).intersection(matchTerms).sorted()
+            lines.append("   matched terms: \(matched.isEmpty ? "-" : matched.joined(separator: ", "))")
+            lines.append("   \(hit.snippet)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
