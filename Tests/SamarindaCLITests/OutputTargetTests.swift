@@ -52,14 +52,22 @@ struct OutputTargetTests {
         let cli = try Self.cliWithOneEvent()
         let fifo = cli.dir.path + "/pipe"
         #expect(mkfifo(fifo, 0o600) == 0)
-        // The reader opens the FIFO as a person's `cat pipe` would, and reads until the writer closes.
-        let reader = Task.detached { () -> String in
-            guard let handle = FileHandle(forReadingAtPath: fifo) else { return "" }
-            return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        }
+        // The reader is a real `cat pipe`, as a person would run it. (A reader Task could deadlock: its
+        // blocking open may never be scheduled while the test pool's few threads wait on the writer.)
+        // The content is one event, far below a pipe's buffer, so cat never waits on us while we wait on the CLI.
+        let cat = Process()
+        cat.executableURL = URL(fileURLWithPath: "/bin/cat")
+        cat.arguments = [fifo]
+        let catOutput = Pipe()
+        cat.standardOutput = catOutput
+        try cat.run()
         let result = try cli.run(command.arguments + ["--output", fifo])
         #expect(result.status == 0, "\(name): \(result.stderr)")
-        let received = await reader.value
+        // Should the CLI have failed before opening the FIFO, an open-and-close here gives cat its end of file.
+        let release = open(fifo, O_WRONLY | O_NONBLOCK)
+        if release >= 0 { close(release) }
+        let received = String(decoding: catOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        cat.waitUntilExit()
         #expect(received.contains(command.marker), "\(name): the reader got \(received.prefix(200))")
         #expect(Self.fileType(fifo) == S_IFIFO, "\(name) replaced the FIFO")
     }
