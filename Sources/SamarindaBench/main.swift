@@ -41,6 +41,6 @@ let meta = try JSONSerialization.data(withJSONObject: report, options: [.sortedK
 let json = "{\"meta\": \(String(decoding: meta, as: UTF8.self)), \"results\": \(String(decoding: body, as: UTF8.self))}\n"
 let out = jsonPath ?? "bench-results/latest.json"
 try? FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-try json.write(toFile: out, atomically: true, encoding: .utf8)
+try OutputFile.write(Data(json.utf8), to: out, mode: 0o644)  // atomic for a file, direct for /dev/null or a FIFO
 print("results written to \(out)")
 exit(failures == 0 ? 0 : 1)

@@ -71,8 +71,10 @@ extension WebUI {
         router.post("/chat/{id}/level") { request, context in
             let form = try await self.requireForm(request, context: context)
             return try self.page(request, context, access: .notAuditor, active: "chat") { p in
-                let id = context.parameters.get("id") ?? ""
-                guard try self.conversations.conversation(id: id, owner: p.principal.id) != nil else { return self.notFound(p) }
+                // The stored id, not the request's, goes into the redirect below.
+                guard let id = try self.conversations.conversation(id: context.parameters.get("id") ?? "", owner: p.principal.id)?.id else {
+                    return self.notFound(p)
+                }
                 guard let level = Classification(name: form["classification"] ?? ""),
                       self.levelChoices(for: p.principal, t: p.t).first(where: { $0.level == level })?.problem == nil else {
                     return try self.conversationPage(p, id: id, error: p.t["chat_level_unknown"], status: .badRequest)

@@ -113,7 +113,8 @@ extension Response {
 
     static func seeOther(_ location: String, headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
-        headers[.location] = location
+        // Every redirect of the web goes through here: whatever a caller passes, only a path on this site leaves.
+        headers[.location] = WebUI.localPath(location) ?? "/"
         headers[.cacheControl] = "no-store"
         return Response(status: .seeOther, headers: headers)
     }
