@@ -105,6 +105,13 @@ private func streamResponse(_ orchestrator: ChatOrchestrator, _ prepared: ChatOr
             try await writer.write(buffer)
         }
         func sendRaw(_ text: String) async throws { try await writer.write(ByteBuffer(string: text)) }
+        /// Ends the stream with an error event in the API's error shape (the status line went out already).
+        func finish(with error: APIError) async throws {
+            try await writer.write(ByteBuffer(string: "data: "))
+            try await writer.write(ByteBuffer(bytes: error.body))
+            try await sendRaw("\n\ndata: [DONE]\n\n")
+            try await writer.finish(nil)
+        }
 
         rounds: for round in 1...ChatOrchestrator.maxRounds {
             let ctx = orchestrator.context(prepared, toolClassifications: toolClassifications)
@@ -140,10 +147,7 @@ private func streamResponse(_ orchestrator: ChatOrchestrator, _ prepared: ChatOr
                         do {
                             results = try await deadline.run { await orchestrator.runTools(toolCalls, offered: prepared.pluginTools) }
                         } catch let e as APIError {
-                            try await writer.write(ByteBuffer(string: "data: "))
-                            try await writer.write(ByteBuffer(bytes: e.body))
-                            try await sendRaw("\n\ndata: [DONE]\n\n")
-                            try await writer.finish(nil)
+                            try await finish(with: e)
                             return
                         }
                         for (message, level) in results {
@@ -172,18 +176,12 @@ private func streamResponse(_ orchestrator: ChatOrchestrator, _ prepared: ChatOr
                         shaped = deadline.error
                         try await deadline.recordTimeout()
                     }
-                    try await writer.write(ByteBuffer(string: "data: "))
-                    try await writer.write(ByteBuffer(bytes: shaped.body))
-                    try await sendRaw("\n\ndata: [DONE]\n\n")
-                    try await writer.finish(nil)
+                    try await finish(with: shaped)
                     return
                 }
             }
         }
-        try await writer.write(ByteBuffer(string: "data: "))
-        try await writer.write(ByteBuffer(bytes: APIError.internalError("the model stream ended without finishing; the answer is incomplete").body))
-        try await sendRaw("\n\ndata: [DONE]\n\n")
-        try await writer.finish(nil)
+        try await finish(with: APIError.internalError("the model stream ended without finishing; the answer is incomplete"))
     })
 }
 

@@ -77,3 +77,57 @@ import SamarindaCore
         await server.stop()
     }
 }
+
+/// Issue 15, item 14: a reload between a tool call and the lookup of its classification cannot
+/// mislabel the result: the level comes from the plugin version that ran the call.
+@Suite(.serialized) struct ToolLevelAcrossReloadTests {
+    static func manifest(level: String, version: String) -> String {
+        """
+        [plugin]
+        id = "dinkes.label"
+        name = "Label"
+        version = "\(version)"
+        department = "dinkes"
+        description = "Asks a slow model"
+        host_api = "^1.0"
+        entry = "main.lua"
+        capabilities = ["model.generate"]
+        [[tools]]
+        name = "tanya"
+        handler = "tanya"
+        description = "Ask the model"
+        classification = "\(level)"
+        read_only = true
+        allowed = ["*"]
+        [tools.input_schema]
+        type = "object"
+        """
+    }
+
+    @Test func aReloadDuringTheCallDoesNotRelabelItsResult() async throws {
+        let model = try MisbehavingModel("--slow", "2.5")
+        let server = try await TestServer(configText: model.config())
+        let folder = server.dir.path + "/Plugins/dinkes.label"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Self.manifest(level: "terbatas", version: "1.0.0").write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
+        try """
+            function tanya(args)
+              local r, err = samarinda.model.generate("halo", {model = "bad"})
+              return {jawab = r and r.text or err}
+            end
+            """.write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
+        await server.platform.plugins.refresh()
+        let key = server.key("staff-dinkes")
+        async let reply = server.request("POST", "/v1/tools/dinkes.label/tanya", key: key, json: [:])
+        // While the call waits on the model, the plugin is replaced by a version that says `biasa`.
+        try await Task.sleep(for: .milliseconds(1200))  // past the 1 s watch interval
+        try Self.manifest(level: "biasa", version: "1.0.1").write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
+        await server.platform.plugins.refresh()
+        #expect(server.platform.plugins.classification(ofTool: "tanya", in: "dinkes.label") == .biasa, "the reload happened mid-call")
+        let answer = try await reply
+        #expect(answer.status == 200, "\(answer.text)")
+        #expect(answer.headers["x-samarinda-classification"] == "terbatas", "labelled by the version that ran: \(answer.headers)")
+        try await server.expectHealthyAndVerified()
+        await server.stop()
+    }
+}

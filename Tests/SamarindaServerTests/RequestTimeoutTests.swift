@@ -116,6 +116,48 @@ import SamarindaCore
         await server.stop()
     }
 
+    /// The model asks for a plugin tool that hangs: the deadline ends the stream while the tool runs
+    /// server-side between rounds (not only while the model streams).
+    @Test(arguments: [false, true])
+    func aHangingToolBetweenModelRoundsEndsTheRequestAtTheDeadline(stream: Bool) async throws {
+        let hanging = try MisbehavingModel("--hang")
+        let scripted = try ScriptedModel()
+        let server = try await TestServer(configText: """
+            \(Self.limit)
+            [[providers]]
+            name = "offline"
+            kind = "offline"
+            [[providers]]
+            name = "bad"
+            kind = "openai"
+            base_url = "http://127.0.0.1:\(hanging.port)/v1"
+            model = "m"
+            retries = 0
+            [[providers]]
+            name = "lokal"
+            kind = "openai"
+            base_url = "\(scripted.baseURL(calling: "dinkes__tunggu__tanya", arguments: "{}"))"
+            model = "scripted"
+            [models]
+            samarinda-default = ["offline"]
+            bad = ["bad"]
+            lokal = ["lokal"]
+            """)
+        try await Self.writeWaitingPlugin(into: server)
+        let reply = try await server.request("POST", "/v1/chat/completions", key: server.key("staff-dinkes"),
+                                             json: ["model": "lokal", "stream": stream, "messages": [["role": "user", "content": "tanya"]]])
+        if stream {
+            #expect(reply.status == 200)
+            #expect(reply.text.contains("\"code\":\"request_timeout\""), "\(reply.text)")
+            #expect(reply.text.hasSuffix("data: [DONE]\n\n"))
+        } else {
+            expectTimeout(reply)
+        }
+        #expect(try await server.auditEvents(action: "request.timeout").count == 1)
+        try await server.expectHealthyAndVerified()
+        await server.stop()
+    }
+
     /// Work that finishes inside the limit is untouched by it.
     @Test func answersWithinTheLimitAreUnaffected() async throws {
         let model = try MisbehavingModel("--slow", "0.1")
