@@ -169,6 +169,15 @@ function samarinda.kv.set(key, value) end
 ---@return boolean deleted Whether the key existed.
 function samarinda.kv.delete(key) end
 
+---Adds `delta` to the integer at `key` (0 when absent) and returns the new value, atomically:
+---concurrent calls, from this server or a `plugin run` beside it, never lose an update. Raises an
+---error when the stored value is not an integer, `delta` is not a whole number, or the result
+---would pass ±9007199254740991.
+---@param key string
+---@param delta? integer Default 1; may be negative.
+---@return integer value
+function samarinda.kv.incr(key, delta) end
+
 ---Keys starting with `prefix`, sorted.
 ---@param prefix? string Default "" (all keys).
 ---@param limit? integer A whole number 1..10000, default 1000; anything else raises an error.

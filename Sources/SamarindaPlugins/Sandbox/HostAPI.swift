@@ -14,7 +14,7 @@ enum HostFunction: Int32, CaseIterable {
     case jsonEncode, jsonDecode
     case docsSearch, docsGet
     case modelGenerate, modelChat
-    case kvGet, kvSet, kvDelete, kvKeys
+    case kvGet, kvSet, kvDelete, kvKeys, kvIncr
     case httpGet, httpPost, httpRequest
     case piiRedact
     case auditNote
@@ -26,7 +26,7 @@ enum HostFunction: Int32, CaseIterable {
         case .jsonEncode, .jsonDecode: "json"
         case .docsSearch, .docsGet: "docs"
         case .modelGenerate, .modelChat: "model"
-        case .kvGet, .kvSet, .kvDelete, .kvKeys: "kv"
+        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr: "kv"
         case .httpGet, .httpPost, .httpRequest: "http"
         case .piiRedact: "pii"
         case .auditNote: "audit"
@@ -51,6 +51,7 @@ enum HostFunction: Int32, CaseIterable {
         case .kvSet: "set"
         case .kvDelete: "delete"
         case .kvKeys: "keys"
+        case .kvIncr: "incr"
         case .httpGet: "get"
         case .httpPost: "post"
         case .httpRequest: "request"
@@ -68,7 +69,7 @@ enum HostFunction: Int32, CaseIterable {
         case .docsSearch, .docsGet: !grants.documentScopes.isEmpty
         case .modelGenerate: grants.has("model.generate")
         case .modelChat: grants.has("model.chat")
-        case .kvGet, .kvSet, .kvDelete, .kvKeys: grants.has("kv")
+        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr: grants.has("kv")
         case .httpGet, .httpPost, .httpRequest: grants.granted.contains { $0.hasPrefix("http:") }
         case .piiRedact: grants.has("pii.redact")
         case .auditNote: grants.has("audit.note")
@@ -170,7 +171,7 @@ extension LuaSandbox {
             pushJSON(L, value)
             return 1
 
-        case .kvGet, .kvSet, .kvDelete, .kvKeys:
+        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr:
             return performKV(f, L)
 
         default:
@@ -426,6 +427,21 @@ extension LuaSandbox {
                 switch f {
                 case .kvGet:
                     pushJSON(L, try kv.get(plugin: plugin, key: key) ?? .null)
+                    return 1
+                case .kvIncr:
+                    var delta: Int64 = 1
+                    switch lua_type(L, 2) {
+                    case LUA_TNONE, LUA_TNIL: break
+                    case LUA_TNUMBER where lua_isinteger(L, 2) != 0: delta = Int64(clua_tointeger(L, 2))
+                    case LUA_TNUMBER:
+                        guard let d = Int64(exactly: clua_tonumber(L, 2)) else {
+                            return raise(L, "bad argument #2 to '\(fname)' (a whole number expected, got \(describe(L, 2)))")
+                        }
+                        delta = d
+                    default:
+                        return raise(L, "bad argument #2 to '\(fname)' (number expected, got \(describe(L, 2)))")
+                    }
+                    lua_pushinteger(L, lua_Integer(try kv.increment(plugin: plugin, key: key, by: delta)))
                     return 1
                 case .kvSet:
                     let value: JSONValue
