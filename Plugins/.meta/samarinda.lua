@@ -255,3 +255,23 @@ function samarinda.audit.note(message, fields) end
 ---In plugins, print writes an info line to the plugin log.
 ---@param ... any
 function print(...) end
+
+-- {====== os: only the clock and the calendar ======}
+-- The sandbox keeps os.time, os.date and os.clock; .luarc.json disables the rest of `os` so the
+-- editor does not offer os.execute. os.date uses the server's local time zone (WITA, UTC+8, on the
+-- city's servers); "!%Y-%m-%d" gives UTC.
+
+---@class samarinda.os
+os = {}
+
+---@param date? {year: integer, month: integer, day: integer, hour?: integer, min?: integer, sec?: integer}
+---@return integer seconds Since the epoch.
+function os.time(date) end
+
+---@param format? string As C strftime; "*t" (or "!*t" for UTC) returns a table.
+---@param time? integer
+---@return string|osdate
+function os.date(format, time) end
+
+---@return number seconds CPU time used by the process.
+function os.clock() end
