@@ -18,10 +18,12 @@ enum HostFunction: Int32, CaseIterable {
     case httpGet, httpPost, httpRequest
     case piiRedact
     case auditNote
+    /// `plugin test` only (see SandboxEnvironment.toolCheck).
+    case checkTool
 
     var group: String? {
         switch self {
-        case .caller, .print: nil
+        case .caller, .print, .checkTool: nil
         case .logDebug, .logInfo, .logWarn, .logError: "log"
         case .jsonEncode, .jsonDecode: "json"
         case .docsSearch, .docsGet: "docs"
@@ -57,6 +59,7 @@ enum HostFunction: Int32, CaseIterable {
         case .httpRequest: "request"
         case .piiRedact: "redact"
         case .auditNote: "note"
+        case .checkTool: "__check_tool"
         }
     }
 
@@ -66,6 +69,7 @@ enum HostFunction: Int32, CaseIterable {
     func isAvailable(_ grants: PluginGrants) -> Bool {
         switch self {
         case .caller, .print, .logDebug, .logInfo, .logWarn, .logError, .jsonEncode, .jsonDecode: true
+        case .checkTool: false  // added by the sandbox only when the environment has a tool check
         case .docsSearch, .docsGet: !grants.documentScopes.isEmpty
         case .modelGenerate: grants.has("model.generate")
         case .modelChat: grants.has("model.chat")
@@ -173,6 +177,19 @@ extension LuaSandbox {
 
         case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr:
             return performKV(f, L)
+
+        case .checkTool:
+            guard let check = environment.toolCheck, let name = stringArg(L, 1), let phase = stringArg(L, 2) else {
+                return raise(L, "samarinda.__check_tool(name, phase, value) is for plugin tests")
+            }
+            let value: JSONValue
+            do { value = try toJSON(L, 3) } catch {
+                return raise(L, phase == "output" ? "the handler returned a value that is not JSON: \(error.message)" : "the arguments are not JSON: \(error.message)")
+            }
+            switch check(name, phase, value) {
+            case .success(let v): pushJSON(L, v); return 1
+            case .failure(let e): return raise(L, "\(e.code): \(e.message)")
+            }
 
         default:
             break

@@ -24,7 +24,14 @@ struct SandboxEnvironment: Sendable {
     let kv: PluginKV?
     let audit: any AuditSink
     let log: PluginLogHandler?
+    /// `plugin test` only: the checks a call through the host applies around `call_tool`
+    /// (`samarinda.__check_tool(name, "input"|"output", value)`); see PluginTestRunner.
+    var toolCheck: ToolCheck? = nil
 }
+
+/// Checks `value` as the host would for tool `name` at `phase` ("input": policy and input schema;
+/// "output": output schema). Returns the value as the caller would get it, or what is wrong.
+typealias ToolCheck = @Sendable (_ name: String, _ phase: String, _ value: JSONValue) -> Result<JSONValue, PluginError>
 
 /// One call in progress: its principal, budgets, and what it used.
 final class SandboxCall {
@@ -108,6 +115,7 @@ final class LuaSandbox: @unchecked Sendable {
         for f in HostFunction.allCases where f.group != nil && f.isAvailable(environment.grants) {
             clua_host_add(L, f.group, f.name, f.rawValue)
         }
+        if environment.toolCheck != nil { clua_host_add(L, nil, HostFunction.checkTool.name, HostFunction.checkTool.rawValue) }
         clua_host_freeze(L)
     }
 
