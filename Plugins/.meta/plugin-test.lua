@@ -16,7 +16,8 @@ plugin = {}
 ---@param fn fun()
 function test(name, fn) end
 
----Calls a tool's handler as the host would (input schema not applied).
+---Calls a tool as the host would: policy and input schema, the handler, then the output schema.
+---A violation raises an error; the result is the JSON a caller would get.
 ---@param name string The tool name from plugin.toml.
 ---@param args table The arguments.
 ---@return any result

@@ -75,7 +75,7 @@ samarinda.docs = {}
 
 ---@class samarinda.SearchOptions
 ---@field collections? string[] Departments (or "public") to search; each must be granted. Default: all granted.
----@field limit? integer 1..50, default 5.
+---@field limit? integer 1..50, default 5. Anything else (0, 1.5, math.huge, 0/0) raises an error.
 
 ---One passage of a document, with its citation.
 ---@class samarinda.Passage
@@ -117,8 +117,8 @@ samarinda.model = {}
 ---@class samarinda.ModelOptions
 ---@field system? string System prompt (generate only).
 ---@field model? string A model alias from [models] in samarinda.toml; default the platform's.
----@field max_tokens? integer
----@field temperature? number
+---@field max_tokens? integer 1..1000000; anything else raises an error.
+---@field temperature? number 0..2; anything else raises an error.
 
 ---@class samarinda.ModelResult
 ---@field text string
@@ -169,20 +169,31 @@ function samarinda.kv.set(key, value) end
 ---@return boolean deleted Whether the key existed.
 function samarinda.kv.delete(key) end
 
+---Adds `delta` to the integer at `key` (0 when absent) and returns the new value, atomically:
+---concurrent calls, from this server or a `plugin run` beside it, never lose an update. Raises an
+---error when the stored value is not an integer, `delta` is not a whole number, or the result
+---would pass ±9007199254740991.
+---@param key string
+---@param delta? integer Default 1; may be negative.
+---@return integer value
+function samarinda.kv.incr(key, delta) end
+
 ---Keys starting with `prefix`, sorted.
 ---@param prefix? string Default "" (all keys).
----@param limit? integer Default 1000, at most 10 000.
+---@param limit? integer A whole number 1..10000, default 1000; anything else raises an error.
 ---@return string[] keys
 function samarinda.kv.keys(prefix, limit) end
 
 -- {====== http ======}
 
----Outbound HTTP(S), only to hosts the operator granted as `http:<host>`.
+---Outbound HTTP(S), only to hosts the operator granted as `http:<host>` (ports 443/80,
+---public addresses only) or `http:<host>:<port>`, or an address granted as `http:10.0.0.5`.
 ---@class samarinda.http
 samarinda.http = {}
 
 ---@class samarinda.HttpOptions
----@field headers? table<string, string>
+---@field headers? table<string, string> Not Host, Content-Length, Connection or forwarding headers (an error).
+---@field timeout_ms? integer 1..86400000, shortened to the time left in the call.
 
 ---@class samarinda.HttpRequest: samarinda.HttpOptions
 ---@field method? "GET"|"POST"|"PUT"|"PATCH"|"DELETE"|"HEAD" Default GET.
@@ -244,3 +255,23 @@ function samarinda.audit.note(message, fields) end
 ---In plugins, print writes an info line to the plugin log.
 ---@param ... any
 function print(...) end
+
+-- {====== os: only the clock and the calendar ======}
+-- The sandbox keeps os.time, os.date and os.clock; .luarc.json disables the rest of `os` so the
+-- editor does not offer os.execute. os.date uses the server's local time zone (WITA, UTC+8, on the
+-- city's servers); "!%Y-%m-%d" gives UTC.
+
+---@class samarinda.os
+os = {}
+
+---@param date? {year: integer, month: integer, day: integer, hour?: integer, min?: integer, sec?: integer}
+---@return integer seconds Since the epoch.
+function os.time(date) end
+
+---@param format? string As C strftime; "*t" (or "!*t" for UTC) returns a table.
+---@param time? integer
+---@return string|osdate
+function os.date(format, time) end
+
+---@return number seconds CPU time used by the process.
+function os.clock() end

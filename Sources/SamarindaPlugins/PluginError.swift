@@ -19,8 +19,12 @@ public enum PluginError: Error, Equatable, CustomStringConvertible, Sendable {
     case pluginError(String, traceback: String?)
     /// The call ran past its wall-clock limit (`timeout_ms`), waiting on I/O included.
     case timeout(String)
-    /// No such plugin or tool (or it is disabled, or failed to load).
+    /// No such plugin or tool (or it is disabled, or failed to load), or the plugin raised
+    /// `error({code = "not_found", message = …})` for something its caller named.
     case notFound(String)
+    /// The plugin raised `error({code = "conflict", message = …})`: the request clashes with the
+    /// state it keeps (a number already taken, say).
+    case conflict(String)
     /// The platform could not complete the call now (its audit event could not be written, so the
     /// result is withheld); not the caller's or the plugin's fault, and worth retrying.
     case unavailable(String)
@@ -33,13 +37,14 @@ public enum PluginError: Error, Equatable, CustomStringConvertible, Sendable {
         case .pluginError: "plugin_error"
         case .timeout: "timeout"
         case .notFound: "not_found"
+        case .conflict: "conflict"
         case .unavailable: "unavailable"
         }
     }
 
     public var message: String {
         switch self {
-        case .invalidArguments(let m), .forbidden(let m), .timeout(let m), .notFound(let m), .unavailable(let m): m
+        case .invalidArguments(let m), .forbidden(let m), .timeout(let m), .notFound(let m), .conflict(let m), .unavailable(let m): m
         case .limitExceeded(_, let m): m
         case .pluginError(let m, _): m
         }

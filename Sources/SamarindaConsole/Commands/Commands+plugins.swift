@@ -66,6 +66,7 @@ func describe(_ error: PluginError, plugin: String) -> String {
     let next: String
     switch error {
     case .notFound: next = "type 'plugins' to see what is loaded, or 'reload' after fixing the plugin"
+    case .conflict: next = "the plugin refused the request as it stands; change the arguments and retry"
     case .invalidArguments: next = "see the input schema with 'plugin \(plugin)' and pass one JSON object"
     case .forbidden: next = "call as a principal the tool allows ('plugin \(plugin)' lists them) or as the operator"
     case .limitExceeded: next = "the call was stopped; make the plugin do less or raise [limits] in its plugin.toml"

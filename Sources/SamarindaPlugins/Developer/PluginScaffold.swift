@@ -11,7 +11,8 @@ public enum PluginScaffold {
     /// host API (`samarinda.lua`) and the test API (`plugin-test.lua`); the loader skips dot-folders.
     public static let metaFolder = ".meta"
 
-    /// Creates `<directory>/<id>/` (plugin.toml, main.lua, tests/main_test.lua, .luarc.json) and returns its path.
+    /// Creates `<directory>/<id>/` (plugin.toml, main.lua, tests/main_test.lua, .luarc.json), and
+    /// `<directory>/.meta/` and `<directory>/.luacheckrc` when missing, and returns the plugin's path.
     public static func create(id: String, in directory: String, config: SamarindaConfig) throws -> String {
         guard id.wholeMatch(of: PluginManifest.idPattern) != nil, let dot = id.firstIndex(of: ".") else {
             throw Failure(description: "'\(id)' must be <department>.<name> in lowercase, e.g. disdukcapil.syarat")
@@ -113,7 +114,7 @@ public enum PluginScaffold {
           "$schema": "https://raw.githubusercontent.com/LuaLS/vscode-lua/master/setting/schema.json",
           "runtime": {
             "version": "Lua 5.4",
-            "builtin": { "io": "disable", "debug": "disable", "package": "disable" }
+            "builtin": { "io": "disable", "debug": "disable", "package": "disable", "os": "disable" }
           },
           "workspace": { "library": ["../\(metaFolder)"], "checkThirdParty": false },
           "diagnostics": { "disable": ["lowercase-global"] }
@@ -124,6 +125,13 @@ public enum PluginScaffold {
         try manifest.write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
         try main.write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
         try test.write(toFile: folder + "/tests/main_test.lua", atomically: true, encoding: .utf8)
+        // Outside the repository the folder has no .meta for .luarc.json to point at, nor a .luacheckrc:
+        // write them, never replacing ones that exist.
+        for (path, text) in EditorDefinitions.files where !FileManager.default.fileExists(atPath: directory + "/" + path) {
+            let target = directory + "/" + path
+            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try (text + "\n").write(toFile: target, atomically: true, encoding: .utf8)
+        }
         return folder
     }
 }

@@ -74,10 +74,13 @@ public enum PluginTestRunner {
       if ok then fail(message, "expected an error, but the function returned normally") end
       if pattern and not string.find(tostring(err), pattern) then fail(message, "error " .. show(tostring(err)) .. " does not match " .. show(pattern)) end
     end
+    -- As the host calls a tool: policy and input schema, the handler, then the output schema.
     function call_tool(name, args)
       local handler = __samarinda_handlers[name]
       if not handler then error("no tool named " .. tostring(name), 2) end
-      return plugin[handler](args)
+      local check = samarinda.__check_tool
+      args = check(name, "input", args or {})
+      return check(name, "output", plugin[handler](args))
     end
     function __samarinda_count() return #tests end
     function __samarinda_run(i)
@@ -89,16 +92,41 @@ public enum PluginTestRunner {
     end
     """#
 
+    /// The principal tests run as: staff of the plugin's department, cleared for its tools.
+    static func principal(_ manifest: PluginManifest) -> Principal {
+        Principal(id: "test:\(manifest.id)", name: "plugin test", department: manifest.department, role: .staff,
+                  clearance: manifest.tools.map(\.classification).max() ?? .biasa)
+    }
+
+    /// The checks `PluginHost.invoke` applies, for `call_tool`: policy and the input schema before the
+    /// handler, the output schema (with empty tables read as the schema says) after it.
+    static func check(_ manifest: PluginManifest, _ name: String, _ phase: String, _ value: JSONValue) -> Result<JSONValue, PluginError> {
+        guard let tool = manifest.tool(name) else { return .failure(.notFound("plugin \(manifest.id) has no tool '\(name)'")) }
+        if phase == "input" {
+            if let reason = PluginHost.denial(principal(manifest), tool, manifest.id) { return .failure(.forbidden(reason)) }
+            let problems = tool.inputSchema.validate(value)
+            return problems.isEmpty ? .success(value)
+                : .failure(.invalidArguments("arguments do not match the input schema of \(manifest.id).\(name): " + problems.joined(separator: "; ")))
+        }
+        guard let schema = tool.outputSchema else { return .success(value) }
+        let normalized = schema.normalizingEmptyTables(value)
+        let problems = schema.validate(normalized)
+        return problems.isEmpty ? .success(normalized)
+            : .failure(.pluginError("the tool's output does not match its output schema: " + problems.joined(separator: "; "), traceback: nil))
+    }
+
     public static func run(folder: String, config: SamarindaConfig, services: any PluginHostServices = UnavailablePluginServices(),
                            database: Database? = nil, audit: any AuditSink = MemoryAuditSink()) async -> PluginTestReport {
         var report = PluginTestReport()
         let output = Mutex<[String]>([])
         let kv = database.map { PluginKV(database: $0) }
         let built = await PluginHost.build(folder: folder, config: config) { manifest, grants in
-            SandboxEnvironment(pluginID: manifest.id, pluginVersion: manifest.version.description, grants: grants, limits: manifest.limits,
+            var environment = SandboxEnvironment(pluginID: manifest.id, pluginVersion: manifest.version.description, grants: grants, limits: manifest.limits,
                                services: services, kv: kv, audit: audit, log: { line in
                                    output.withLock { $0.append("[\(line.level)] \(line.message)") }
                                })
+            environment.toolCheck = { name, phase, value in Self.check(manifest, name, phase, value) }
+            return environment
         }
         guard let plugin = built.plugin else {
             report.setupErrors = built.status.errors.isEmpty ? ["the plugin is disabled in the configuration"] : built.status.errors
@@ -106,8 +134,7 @@ public enum PluginTestRunner {
         }
         let manifest = plugin.manifest
         let worker = plugin.worker
-        let principal = Principal(id: "test:\(manifest.id)", name: "plugin test", department: manifest.department, role: .staff,
-                                  clearance: manifest.tools.map(\.classification).max() ?? .biasa)
+        let principal = Self.principal(manifest)
         let context = PluginCallContext(principal: principal, pluginID: manifest.id, pluginVersion: manifest.version.description,
                                         tool: "test", requestID: nil, classification: principal.clearance)
         await worker.exposeModule(as: "plugin")

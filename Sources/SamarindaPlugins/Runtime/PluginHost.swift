@@ -340,10 +340,12 @@ public final class PluginHost: Sendable {
         switch outcome.result {
         case .success: auditOutcome = .ok
         case .failure(let e):
-            fields["error"] = String(e.message.prefix(1000))
+            // A keyed digest, like the arguments: a message may echo what the caller sent (a NIK, a name).
+            fields["error"] = audit.contentDigest(e.message)
+            if config.audit.fullContentDepartments.contains(principal.department) { fields["error"] = String(e.message.prefix(1000)) }
             if case .limitExceeded(let which, _) = e { fields["limit"] = which.rawValue }
             switch e {
-            case .forbidden, .notFound, .invalidArguments: auditOutcome = .denied(code: e.code)
+            case .forbidden, .notFound, .invalidArguments, .conflict: auditOutcome = .denied(code: e.code)
             default: auditOutcome = .error(code: e.code)
             }
         }

@@ -48,6 +48,33 @@ public final class PluginKV: Sendable {
         }
     }
 
+    /// Adds `delta` to the integer at `key` (0 when absent) and returns the new value. One write
+    /// transaction (`BEGIN IMMEDIATE`) reads and writes, so concurrent increments from any number
+    /// of connections and processes on the same database are never lost.
+    public func increment(plugin: String, key: String, by delta: Int64) throws -> Int64 {
+        try database.write { c in
+            let old = try c.queryFirst("SELECT value FROM plugin_kv WHERE plugin = ? AND key = ?", [.text(plugin), .text(key)]) { $0.text(0) }
+            var current: Int64 = 0
+            if let old {
+                guard let n = (try? JSONValue.parse(old))?.numberValue, let i = Int64(exactly: n) else {
+                    throw PluginError.pluginError("kv.incr: the value at '\(key)' is not an integer", traceback: nil)
+                }
+                current = i
+            } else {
+                let count = try c.queryFirst("SELECT COUNT(*) FROM plugin_kv WHERE plugin = ?", [.text(plugin)]) { $0.int(0) } ?? 0
+                if count >= Self.maxKeysPerPlugin { throw PluginError.limitExceeded(.output, "the plugin already stores \(Self.maxKeysPerPlugin) keys") }
+            }
+            let (sum, overflow) = current.addingReportingOverflow(delta)
+            // Beyond 2^53 a JSON number (a Double) no longer holds every integer exactly.
+            guard !overflow, abs(sum) <= 9_007_199_254_740_991 else {
+                throw PluginError.pluginError("kv.incr: \(current) + \(delta) is beyond ±9007199254740991", traceback: nil)
+            }
+            try c.run("INSERT INTO plugin_kv (plugin, key, value, updated_at) VALUES (?,?,?,?) ON CONFLICT (plugin, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                      [.text(plugin), .text(key), .text(String(sum)), .real(Date().timeIntervalSince1970)])
+            return sum
+        }
+    }
+
     @discardableResult
     public func delete(plugin: String, key: String) throws -> Bool {
         try database.write { c in try c.run("DELETE FROM plugin_kv WHERE plugin = ? AND key = ?", [.text(plugin), .text(key)]) > 0 }

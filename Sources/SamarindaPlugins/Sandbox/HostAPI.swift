@@ -14,19 +14,21 @@ enum HostFunction: Int32, CaseIterable {
     case jsonEncode, jsonDecode
     case docsSearch, docsGet
     case modelGenerate, modelChat
-    case kvGet, kvSet, kvDelete, kvKeys
+    case kvGet, kvSet, kvDelete, kvKeys, kvIncr
     case httpGet, httpPost, httpRequest
     case piiRedact
     case auditNote
+    /// `plugin test` only (see SandboxEnvironment.toolCheck).
+    case checkTool
 
     var group: String? {
         switch self {
-        case .caller, .print: nil
+        case .caller, .print, .checkTool: nil
         case .logDebug, .logInfo, .logWarn, .logError: "log"
         case .jsonEncode, .jsonDecode: "json"
         case .docsSearch, .docsGet: "docs"
         case .modelGenerate, .modelChat: "model"
-        case .kvGet, .kvSet, .kvDelete, .kvKeys: "kv"
+        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr: "kv"
         case .httpGet, .httpPost, .httpRequest: "http"
         case .piiRedact: "pii"
         case .auditNote: "audit"
@@ -51,11 +53,13 @@ enum HostFunction: Int32, CaseIterable {
         case .kvSet: "set"
         case .kvDelete: "delete"
         case .kvKeys: "keys"
+        case .kvIncr: "incr"
         case .httpGet: "get"
         case .httpPost: "post"
         case .httpRequest: "request"
         case .piiRedact: "redact"
         case .auditNote: "note"
+        case .checkTool: "__check_tool"
         }
     }
 
@@ -65,10 +69,11 @@ enum HostFunction: Int32, CaseIterable {
     func isAvailable(_ grants: PluginGrants) -> Bool {
         switch self {
         case .caller, .print, .logDebug, .logInfo, .logWarn, .logError, .jsonEncode, .jsonDecode: true
+        case .checkTool: false  // added by the sandbox only when the environment has a tool check
         case .docsSearch, .docsGet: !grants.documentScopes.isEmpty
         case .modelGenerate: grants.has("model.generate")
         case .modelChat: grants.has("model.chat")
-        case .kvGet, .kvSet, .kvDelete, .kvKeys: grants.has("kv")
+        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr: grants.has("kv")
         case .httpGet, .httpPost, .httpRequest: grants.granted.contains { $0.hasPrefix("http:") }
         case .piiRedact: grants.has("pii.redact")
         case .auditNote: grants.has("audit.note")
@@ -170,8 +175,21 @@ extension LuaSandbox {
             pushJSON(L, value)
             return 1
 
-        case .kvGet, .kvSet, .kvDelete, .kvKeys:
+        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr:
             return performKV(f, L)
+
+        case .checkTool:
+            guard let check = environment.toolCheck, let name = stringArg(L, 1), let phase = stringArg(L, 2) else {
+                return raise(L, "samarinda.__check_tool(name, phase, value) is for plugin tests")
+            }
+            let value: JSONValue
+            do { value = try toJSON(L, 3) } catch {
+                return raise(L, phase == "output" ? "the handler returned a value that is not JSON: \(error.message)" : "the arguments are not JSON: \(error.message)")
+            }
+            switch check(name, phase, value) {
+            case .success(let v): pushJSON(L, v); return 1
+            case .failure(let e): return raise(L, "\(e.code): \(e.message)")
+            }
 
         default:
             break
@@ -426,6 +444,21 @@ extension LuaSandbox {
                 switch f {
                 case .kvGet:
                     pushJSON(L, try kv.get(plugin: plugin, key: key) ?? .null)
+                    return 1
+                case .kvIncr:
+                    var delta: Int64 = 1
+                    switch lua_type(L, 2) {
+                    case LUA_TNONE, LUA_TNIL: break
+                    case LUA_TNUMBER where lua_isinteger(L, 2) != 0: delta = Int64(clua_tointeger(L, 2))
+                    case LUA_TNUMBER:
+                        guard let d = Int64(exactly: clua_tonumber(L, 2)) else {
+                            return raise(L, "bad argument #2 to '\(fname)' (a whole number expected, got \(describe(L, 2)))")
+                        }
+                        delta = d
+                    default:
+                        return raise(L, "bad argument #2 to '\(fname)' (number expected, got \(describe(L, 2)))")
+                    }
+                    lua_pushinteger(L, lua_Integer(try kv.increment(plugin: plugin, key: key, by: delta)))
                     return 1
                 case .kvSet:
                     let value: JSONValue

@@ -24,7 +24,14 @@ struct SandboxEnvironment: Sendable {
     let kv: PluginKV?
     let audit: any AuditSink
     let log: PluginLogHandler?
+    /// `plugin test` only: the checks a call through the host applies around `call_tool`
+    /// (`samarinda.__check_tool(name, "input"|"output", value)`); see PluginTestRunner.
+    var toolCheck: ToolCheck? = nil
 }
+
+/// Checks `value` as the host would for tool `name` at `phase` ("input": policy and input schema;
+/// "output": output schema). Returns the value as the caller would get it, or what is wrong.
+typealias ToolCheck = @Sendable (_ name: String, _ phase: String, _ value: JSONValue) -> Result<JSONValue, PluginError>
 
 /// One call in progress: its principal, budgets, and what it used.
 final class SandboxCall {
@@ -108,6 +115,7 @@ final class LuaSandbox: @unchecked Sendable {
         for f in HostFunction.allCases where f.group != nil && f.isAvailable(environment.grants) {
             clua_host_add(L, f.group, f.name, f.rawValue)
         }
+        if environment.toolCheck != nil { clua_host_add(L, nil, HostFunction.checkTool.name, HostFunction.checkTool.rawValue) }
         clua_host_freeze(L)
     }
 
@@ -244,6 +252,10 @@ final class LuaSandbox: @unchecked Sendable {
             clua_pop(co, nres)
             return .failed(.pluginError("coroutine.yield was called outside a coroutine the plugin created", traceback: nil))
         default:
+            if let raised = callerError(co, -1) {
+                lua_settop(co, 0)
+                return .failed(raised)
+            }
             let message = readError(co, -1)
             luaL_traceback(L, co, message, 0)
             let traceback = readError(L, -1)
@@ -273,6 +285,26 @@ final class LuaSandbox: @unchecked Sendable {
     func readError(_ L: OpaquePointer, _ index: Int32) -> String {
         if lua_type(L, index) == LUA_TSTRING { return string(L, index) }
         return "(error object is a \(String(cString: clua_typename_at(L, index))) value)"
+    }
+
+    /// `error({code = "invalid_arguments" | "not_found" | "conflict", message = "…", field = "…"})`:
+    /// the plugin says the caller is at fault. Read with raw accesses; other tables stay plugin errors.
+    func callerError(_ L: OpaquePointer, _ index: Int32) -> PluginError? {
+        guard lua_type(L, index) == LUA_TTABLE else { return nil }
+        let idx = lua_absindex(L, index)
+        func field(_ name: String) -> String? {
+            lua_pushstring(L, name)
+            defer { clua_pop(L, 1) }
+            return lua_rawget(L, idx) == LUA_TSTRING ? String(string(L, -1).prefix(2000)) : nil
+        }
+        guard let code = field("code") else { return nil }
+        let message = field("message") ?? code.replacingOccurrences(of: "_", with: " ")
+        switch code {
+        case "invalid_arguments": return .invalidArguments(field("field").map { "\($0): \(message)" } ?? message)
+        case "not_found": return .notFound(message)
+        case "conflict": return .conflict(message)
+        default: return .pluginError("\(code): \(message)", traceback: nil)
+        }
     }
 
     func string(_ L: OpaquePointer, _ index: Int32) -> String {

@@ -43,6 +43,7 @@ struct PlatformTools: ToolProvider {
         case .invalidArguments: 400
         case .forbidden: 403
         case .notFound: 404
+        case .conflict: 409
         case .limitExceeded: 422
         case .timeout: 504
         case .pluginError: 500
