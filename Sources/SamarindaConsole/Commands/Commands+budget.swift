@@ -27,7 +27,7 @@ extension ConsoleCommand {
             statuses = statuses.filter { $0.shortName == filter || $0.scope.name == filter }
             if statuses.isEmpty {
                 guard p.config.department(filter) != nil || p.config.provider(filter) != nil else {
-                    throw ConsoleError("no budget or use for '\(filter)'; name a department (\(p.config.departments.map(\.id).joined(separator: ", "))), a provider, a key id or a user")
+                    throw ConsoleError("no department '\(filter)' (nor a provider, key or user with a budget or use this month); departments: \(p.config.departments.map(\.id).joined(separator: ", "))")
                 }
                 statuses = [try p.budget.status(p.config.department(filter) != nil ? .department(filter) : .provider(filter), month: month)]
             }
