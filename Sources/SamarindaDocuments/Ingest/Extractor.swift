@@ -61,4 +61,9 @@ public enum DocumentExtractor {
             return try withExtendedLifetime(scratch) { try PDFText.extract(path: path, limits: limits) }
         }
     }
+
+    /// The second stage of reading a .docx alone: its `word/document.xml`, already inflated (for the fuzz target).
+    public static func extractDocxDocumentXML(_ xml: Data, limits: IngestLimits = .default) throws -> ExtractedText {
+        try DocxText.read(documentXML: xml, limits: limits)
+    }
 }
