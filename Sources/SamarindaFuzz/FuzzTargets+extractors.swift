@@ -16,6 +16,8 @@ extension FuzzTargets {
         limits.maxPDFPages = 50
         limits.extractorSeconds = 5
         limits.extractorMemoryBytes = 512 * 1024 * 1024
+        // OCR takes seconds a page: a mutated PDF without text is refused rather than recognised.
+        limits.maxOCRPages = 0
         return limits
     }
 

@@ -174,10 +174,10 @@ import ZIPFoundation
         // A stand-in that reports its own address-space limit (ulimit -v, in KiB).
         let folder = try TemporaryDirectory(prefix: "samarinda-ulimit")
         let tool = folder.path + "/pdftotext"
-        try "#!/bin/sh\nprintf 'Batas memori %s KiB\\f' \"$(ulimit -v)\"\n".write(toFile: tool, atomically: true, encoding: .utf8)
+        try "#!/bin/sh\nprintf 'Batas memori proses ini %s KiB\\f' \"$(ulimit -v)\"\n".write(toFile: tool, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tool)
         let text = try PDFText.extract(path: "/dev/null", limits: limits, tool: tool)
-        #expect(text.blocks.first == .paragraph("Batas memori 65536 KiB"), "\(text.blocks)")
+        #expect(text.blocks.first == .paragraph("Batas memori proses ini 65536 KiB"), "\(text.blocks)")
     }
 
     func reasonOf(_ r: IngestFileResult) -> String {
