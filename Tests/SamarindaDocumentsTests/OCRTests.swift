@@ -168,4 +168,17 @@ struct OCRTests {
         let info = ExtractedText.PageInfo(page: 1, ocr: true, confidence: 54)
         #expect(info.lowConfidence)
     }
+
+    /// Without Indonesian language data (tesseract-ocr-ind), a scan is refused with a message naming the packages.
+    @Test func missingLanguageDataIsRefusedNamingThePackages() throws {
+        let folder = try TemporaryDirectory(prefix: "samarinda-tess")
+        let tool = folder.path + "/tesseract"
+        try "#!/bin/sh\nprintf 'List of available languages (2):\\neng\\nosd\\n'\n".write(toFile: tool, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tool)
+        let error = #expect(throws: DocumentsError.self) { try OCRText.requireTesseract(limits: .default, candidate: tool) }
+        #expect(error?.kind == .extractor)
+        #expect(error?.message.contains("tesseract-ocr and tesseract-ocr-ind") == true, "\(String(describing: error))")
+        // The installed one has both.
+        if let installed = OCRText.tesseract() { #expect(try OCRText.requireTesseract(limits: .default, candidate: installed) == installed) }
+    }
 }

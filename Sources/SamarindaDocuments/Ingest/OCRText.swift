@@ -24,9 +24,10 @@ enum OCRText {
     }
 
     /// Tesseract and its Indonesian data, or an error that names the packages to install.
-    static func requireTesseract(limits: IngestLimits) throws -> String {
+    /// `candidate` replaces the installed tesseract (tests run one without Indonesian data).
+    static func requireTesseract(limits: IngestLimits, candidate: String? = nil) throws -> String {
         let missing = DocumentsError(.extractor, "reading scans needs OCR, which is not installed: install the Debian packages \(packages) (Scripts/setup does) and retry")
-        guard let tool = tesseract() else { throw missing }
+        guard let tool = candidate ?? tesseract() else { throw missing }
         let langs = String(decoding: try PDFText.runLimited(tool: tool, arguments: ["--list-langs"], limits: limits), as: UTF8.self)
         let installed = Set(langs.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) })
         guard installed.contains("ind"), installed.contains("eng") else { throw missing }
