@@ -8,11 +8,12 @@ import SamarindaPlugins
 /// out, and never a crash, a hang or unbounded memory. Used by libFuzzer (`Scripts/fuzz --libfuzzer`),
 /// by the built-in mutation fuzzer, and by the regression test that replays every saved crash.
 public enum FuzzTargets {
-    public static let names = ["config", "manifest", "schema", "pii", "analyzer", "http", "pluginhost"]
+    public static let names = ["config", "manifest", "schema", "pii", "analyzer", "http", "pluginhost"] + extractorTargets
 
     /// Seeds: small valid inputs each target starts mutating from.
     public static func seeds(_ name: String) -> [String] {
         switch name {
+        case _ where extractorTargets.contains(name): return extractorSeeds(name)
         case "config":
             return ["[server]\nlisten = \"127.0.0.1:8080\"\n[storage]\npath = \"data/x.db\"\n[[providers]]\nname = \"l\"\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\n[models]\nm = [\"l\", \"offline\"]\n[budgets]\ndinkes = 1000\n"]
         case "manifest":
@@ -34,6 +35,7 @@ public enum FuzzTargets {
     public static func run(_ name: String, _ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
         switch name {
+        case _ where extractorTargets.contains(name): runExtractor(name, bytes)
         case "config":
             _ = try? SamarindaConfig.parse(text, file: "fuzz.toml")
         case "manifest":

@@ -48,6 +48,11 @@ extension SamarindaService {
             var object = documentJSON(record)
             object["chunks"] = chunks.map { ["id": $0.id, "ordinal": $0.ordinal, "section": $0.section, "text": $0.text] as [String: Any] }
             object["history"] = history.map(documentJSON)
+            // Pages read by OCR, each with its confidence; low ones are flagged for a clerk to check against the paper.
+            if !record.pages.isEmpty {
+                object["pages"] = record.pages.map { ["page": $0.page, "ocr": $0.ocr, "confidence": ($0.confidence * 10).rounded() / 10,
+                                                      "low_confidence": $0.lowConfidence] as [String: Any] }
+            }
             return try jsonResponse(object)
         }
         router.delete("/v1/documents/{id}") { request, context in

@@ -116,7 +116,7 @@ import Testing
         let badPDF = try f.write("batch/rusak.pdf", "%PDF-1.4 potongan file yang rusak")
         let empty = try f.write("batch/kosong.txt", "   \n\n")
         let binary = try f.write("batch/biner.txt", Data([0x41, 0x00, 0x42, 0xFF]))
-        let unsupported = try f.write("batch/gambar.png", Data([0x89, 0x50]))
+        let unsupported = try f.write("batch/gambar.bmp", Data([0x42, 0x4D]))
         let good2 = try f.write("batch/b.md", "# Izin Reklame\n\nPermohonan izin reklame diajukan ke DPMPTSP.")
         let summary = try await f.store.ingest(paths: [good1, fakeDocx, zipWithoutDocument, badPDF, empty, binary, unsupported, "/tiada/berkas.txt", good2],
                                                collection: "campur", classification: .biasa, department: "public", by: People.admin)
@@ -127,7 +127,7 @@ import Testing
         #expect(reasons["rusak.pdf"] != nil)
         #expect(reasons["kosong.txt"]?.contains("no text") == true)
         #expect(reasons["biner.txt"] != nil)
-        #expect(reasons["gambar.png"]?.contains("unsupported format") == true)
+        #expect(reasons["gambar.bmp"]?.contains("unsupported format") == true)
         #expect(reasons["berkas.txt"]?.contains("no such file") == true)
         // Nothing half-ingested: only the two good documents have chunks.
         let chunkDocs = try f.database.read { c in try c.query("SELECT DISTINCT document_id FROM doc_chunks") { $0.int64(0) } }

@@ -95,8 +95,21 @@ import ZIPFoundation
         utf16.append(laughs.data(using: .utf16LittleEndian)!)
         let hidden = await f.store.ingest(data: Fixtures.storedZip([("word/document.xml", utf16)]), sourceName: "utf16.docx",
                                           collection: "c", classification: .biasa, department: "public", by: People.admin)
-        #expect(reasonOf(hidden).contains("not UTF-8"), "\(reasonOf(hidden))")
+        #expect(reasonOf(hidden).contains("not valid UTF-8"), "\(reasonOf(hidden))")
         #expect(try f.documentCount() == 0)
+    }
+
+    /// Scripts/fuzz (docx): a byte that is not UTF-8 inside an attribute name trapped Foundation's XMLParser,
+    /// which would have taken the service down with one upload. Now it is refused before parsing.
+    @Test func invalidUTF8InsideATagIsRefusedNotACrash() async throws {
+        let f = try StoreFixture()
+        var xml = Data((Self.docxXMLHead + "<w:p><w:r><w:t xml:s").utf8)
+        xml.append(contentsOf: [0xED, 0x6C])
+        xml.append(contentsOf: Array(":space=\"preserve\">teks</w:t></w:r></w:p>".utf8) + Array(Self.docxXMLTail.utf8))
+        let result = await f.store.ingest(data: Fixtures.storedZip([("word/document.xml", xml)]), sourceName: "rusak.docx",
+                                          collection: "c", classification: .biasa, department: "public", by: People.admin)
+        #expect(result.failure == .unreadable)
+        #expect(reasonOf(result).contains("not valid UTF-8"), "\(reasonOf(result))")
     }
 
     @Test(arguments: ["besar.txt", "besar.md", "besar.html"])
@@ -161,10 +174,10 @@ import ZIPFoundation
         // A stand-in that reports its own address-space limit (ulimit -v, in KiB).
         let folder = try TemporaryDirectory(prefix: "samarinda-ulimit")
         let tool = folder.path + "/pdftotext"
-        try "#!/bin/sh\nprintf 'Batas memori %s KiB\\f' \"$(ulimit -v)\"\n".write(toFile: tool, atomically: true, encoding: .utf8)
+        try "#!/bin/sh\nprintf 'Batas memori proses ini %s KiB\\f' \"$(ulimit -v)\"\n".write(toFile: tool, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tool)
         let text = try PDFText.extract(path: "/dev/null", limits: limits, tool: tool)
-        #expect(text.blocks.first == .paragraph("Batas memori 65536 KiB"), "\(text.blocks)")
+        #expect(text.blocks.first == .paragraph("Batas memori proses ini 65536 KiB"), "\(text.blocks)")
     }
 
     func reasonOf(_ r: IngestFileResult) -> String {

@@ -145,6 +145,48 @@ import SamarindaCore
     }
 }
 
+extension DocumentRoutesTests {
+    /// Issue 26 over HTTP: a photographed form (PNG) is read by OCR; the document view lists its page with its confidence.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tesseract") && FileManager.default.isExecutableFile(atPath: "/usr/bin/pdftoppm"),
+                   "tesseract-ocr / poppler-utils are not installed"))
+    func photographedFormIsRecognisedAndItsPageConfidenceShown() async throws {
+        let server = try await TestServer()
+        let folder = try TemporaryDirectory(prefix: "samarinda-form")
+        let stream = "BT /F1 12 Tf 16 TL 56 780 Td (FORMULIR PENDAFTARAN USAHA MIKRO) Tj T* (Nama usaha dan alamat lengkap pemohon.) Tj T* ET\n"
+        var pdf = "%PDF-1.4\n"
+        var offsets: [Int] = []
+        for (i, body) in ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                          "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+                          "<< /Length \(stream.utf8.count) >>\nstream\n\(stream)endstream",
+                          "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"].enumerated() {
+            offsets.append(pdf.utf8.count)
+            pdf += "\(i + 1) 0 obj\n\(body)\nendobj\n"
+        }
+        let xref = pdf.utf8.count
+        pdf += "xref\n0 6\n0000000000 65535 f \n" + offsets.map { String(format: "%010d 00000 n \n", $0) }.joined()
+        pdf += "trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
+        try pdf.write(toFile: folder.path + "/f.pdf", atomically: true, encoding: .utf8)
+        let render = Process()
+        render.executableURL = URL(fileURLWithPath: "/usr/bin/pdftoppm")
+        render.arguments = ["-r", "200", "-gray", "-png", "-singlefile", folder.path + "/f.pdf", folder.path + "/foto"]
+        try render.run()
+        render.waitUntilExit()
+        let png = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/foto.png"))
+        let upload = try await server.request("POST", "/v1/documents", key: server.key("deptadmin-bapenda"), json: [
+            "filename": "formulir.png", "content_base64": png.base64EncodedString(), "classification": "biasa"])
+        #expect(upload.status == 201, "\(upload.text)")
+        let id = try #require(upload.json["document_id"] as? Int)
+        let view = try await server.request("GET", "/v1/documents/\(id)", key: server.key("staff-bapenda"))
+        let pages = try #require(view.json["pages"] as? [[String: Any]], "\(view.text)")
+        #expect(pages.first?["page"] as? Int == 1)
+        #expect(pages.first?["low_confidence"] as? Bool == false)
+        #expect((pages.first?["confidence"] as? Double ?? 0) > 70)
+        let search = try await server.request("GET", "/v1/search?q=formulir%20pendaftaran%20usaha", key: server.key("staff-bapenda"))
+        #expect((search.json["data"] as? [[String: Any]])?.first?["section"] as? String == "Halaman 1", "\(search.text)")
+        await server.stop()
+    }
+}
+
 /// Hostile .docx files built in the test (see also SamarindaDocumentsTests' fixtures).
 enum HostileFiles {
     static let head = #"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#

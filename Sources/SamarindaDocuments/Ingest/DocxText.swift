@@ -46,9 +46,18 @@ enum DocxText {
         } catch {
             throw DocumentsError(.unreadable, "word/document.xml cannot be decompressed (\(error))")
         }
-        // Word writes UTF-8; a UTF-16 or UTF-32 document.xml would also hide a DTD from the check below.
-        if xml.prefix(4).contains(0) || xml.starts(with: [0xFF, 0xFE]) || xml.starts(with: [0xFE, 0xFF]) {
-            throw DocumentsError(.unreadable, "word/document.xml is not UTF-8, which Word always writes; the file is refused")
+        return try read(documentXML: xml, limits: limits)
+    }
+
+    /// Reads the paragraphs of an inflated `word/document.xml`.
+    static func read(documentXML xml: Data, limits: IngestLimits = .default) throws -> ExtractedText {
+        // Word writes UTF-8. A UTF-16 or UTF-32 document.xml would hide a DTD from the check below, and
+        // invalid UTF-8 in a tag, attribute name or comment traps Foundation's XMLParser on Linux (it
+        // force-unwraps each name it decodes; found by Scripts/fuzz, Tests/Fixtures/fuzz/docx/), which
+        // would take the whole service down: only valid UTF-8 reaches the parser.
+        if xml.prefix(4).contains(0) || xml.starts(with: [0xFF, 0xFE]) || xml.starts(with: [0xFE, 0xFF])
+            || String(validating: xml, as: UTF8.self) == nil {
+            throw DocumentsError(.unreadable, "word/document.xml is not valid UTF-8, which Word always writes; the file is refused")
         }
         // Word never writes a DTD. Refusing one closes every entity trick (exponential "billion laughs"
         // expansion, external entities) before the XML parser sees it.

@@ -10,12 +10,24 @@ public struct ExtractedText: Sendable, Equatable {
         case paragraph(String)
     }
 
+    /// How a page's text was obtained, for pages that were recognised (OCR); empty for born-digital files.
+    public struct PageInfo: Sendable, Equatable, Codable {
+        public var page: Int
+        public var ocr: Bool
+        /// Mean word confidence, 0–100.
+        public var confidence: Double
+        /// Below `OCRText.lowConfidence`: a clerk should check this page against the paper.
+        public var lowConfidence: Bool { ocr && confidence < OCRText.lowConfidence }
+    }
+
     public var title: String?
     public var blocks: [Block]
+    public var pages: [PageInfo]
 
-    public init(title: String? = nil, blocks: [Block]) {
+    public init(title: String? = nil, blocks: [Block], pages: [PageInfo] = []) {
         self.title = title
         self.blocks = blocks
+        self.pages = pages
     }
 
     public var isEmpty: Bool {

@@ -21,6 +21,14 @@ public struct IngestLimits: Sendable, Equatable {
     public var extractorSeconds = 60
     /// Address space of an extractor program (pdftotext), so a hostile PDF cannot exhaust the machine.
     public var extractorMemoryBytes = 1024 * 1024 * 1024
+    /// Most scanned pages recognised (OCR) in one file.
+    public var maxOCRPages = 100
+    /// Time for recognising one page (Tesseract), wall clock and CPU.
+    public var ocrSecondsPerPage = 60
+    /// Largest image accepted for OCR, in pixels (a decompression bomb declares billions).
+    public var maxImagePixels = 60_000_000
+    /// Longer side, in pixels, a PDF page is rendered at for OCR (A4 at 300 dpi is 3508).
+    public var maxRenderSide = 3508
 
     public init() {}
 
@@ -50,6 +58,8 @@ public enum DocumentExtractor {
             }
         case .docx:
             return try DocxText.extract(data, limits: limits)
+        case .png, .jpeg, .tiff:
+            return try OCRText.image(data, format: format, limits: limits)
         case .pdf:
             if let filePath { return try PDFText.extract(path: filePath, limits: limits) }
             let scratch = try TemporaryDirectory(prefix: "samarinda-pdf")
@@ -60,5 +70,10 @@ public enum DocumentExtractor {
             // The folder (and the copy in it) is removed when `scratch` is released: keep it until pdftotext is done.
             return try withExtendedLifetime(scratch) { try PDFText.extract(path: path, limits: limits) }
         }
+    }
+
+    /// The second stage of reading a .docx alone: its `word/document.xml`, already inflated (for the fuzz target).
+    public static func extractDocxDocumentXML(_ xml: Data, limits: IngestLimits = .default) throws -> ExtractedText {
+        try DocxText.read(documentXML: xml, limits: limits)
     }
 }

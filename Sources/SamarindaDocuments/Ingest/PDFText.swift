@@ -28,15 +28,44 @@ enum PDFText {
             path, "-",
         ], limits: limits)
         // pdftotext ends every page with a form feed.
-        let pages = output.reduce(0) { $1 == 0x0C ? $0 + 1 : $0 }
-        if pages > limits.maxPDFPages {
+        let pageCount = output.reduce(0) { $1 == 0x0C ? $0 + 1 : $0 }
+        if pageCount > limits.maxPDFPages {
             throw DocumentsError(.tooLarge, "the PDF has more than \(limits.maxPDFPages) pages; split it into parts and ingest each")
         }
         let text = String(decoding: output, as: UTF8.self)
-        let extracted = blocksFromPlainText(text, markdown: false)
-        if extracted.isEmpty {
-            throw DocumentsError(.empty, "the PDF has no text layer (a scan?); run OCR on it first, then ingest the result")
+        // Pages without a usable text layer (scans) are recognised by OCR; text pages stay as they are.
+        var pageTexts = text.split(separator: "\u{0C}", omittingEmptySubsequences: false).map(String.init)
+        if pageTexts.last?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true, pageTexts.count > 1 { pageTexts.removeLast() }
+        let scanned = pageTexts.indices.filter { i in pageTexts[i].unicodeScalars.filter { !$0.properties.isWhitespace }.count < 20 }.map { $0 + 1 }
+        let allScanned = scanned.count == pageTexts.count
+        let ocrInstalled = OCRText.tesseract() != nil
+        if scanned.isEmpty || (!allScanned && !ocrInstalled) {
+            let extracted = blocksFromPlainText(text, markdown: false)
+            if extracted.isEmpty { throw DocumentsError(.empty, "the PDF holds no text") }
+            return extracted
         }
+        let recognized = Dictionary(uniqueKeysWithValues: try OCRText.pdfPages(path: path, pages: scanned, limits: limits).map { ($0.0, $0.1) })
+        var blocks: [ExtractedText.Block] = []
+        var pages: [ExtractedText.PageInfo] = []
+        var title: String?
+        var run: [String] = []
+        func flushText() {
+            guard !run.isEmpty else { return }
+            let part = blocksFromPlainText(run.joined(separator: "\n"), markdown: false)
+            if title == nil, blocks.isEmpty { title = part.title }
+            blocks += part.blocks
+            run.removeAll()
+        }
+        for (i, pageText) in pageTexts.enumerated() {
+            guard let page = recognized[i + 1] else { run.append(pageText); continue }
+            flushText()
+            let part = OCRText.recognizedText([(i + 1, page)])
+            blocks += part.blocks
+            pages += part.pages
+        }
+        flushText()
+        let extracted = ExtractedText(title: title, blocks: blocks, pages: pages)
+        if extracted.isEmpty { throw DocumentsError(.empty, "no text was recognised in the scanned PDF") }
         return extracted
     }
 
@@ -108,7 +137,7 @@ enum PDFText {
         guard process.terminationStatus == 0 else {
             let message = String(decoding: stderrText.withLock { $0 }, as: UTF8.self).split(separator: "\n").first.map(String.init)
                 ?? "exit status \(process.terminationStatus)"
-            throw DocumentsError(.unreadable, "not a readable PDF (\(name): \(message))")
+            throw DocumentsError(.unreadable, "the file cannot be read (\(name): \(message)); is it damaged?")
         }
         return output
     }

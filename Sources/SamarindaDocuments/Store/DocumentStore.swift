@@ -91,6 +91,16 @@ public final class DocumentStore: Sendable {
             DROP INDEX doc_documents_current;
             CREATE UNIQUE INDEX doc_documents_current ON doc_documents(collection_id, source_name, classification) WHERE status = 'current';
             """),
+        // Pages read by OCR, with Tesseract's mean word confidence, so low-confidence pages can be flagged.
+        Migration(version: 4, name: "recognised pages with their confidence", sql: """
+            CREATE TABLE doc_pages (
+                document_id INTEGER NOT NULL REFERENCES doc_documents(id),
+                page INTEGER NOT NULL,
+                ocr INTEGER NOT NULL,
+                confidence REAL NOT NULL,
+                PRIMARY KEY (document_id, page)
+            ) STRICT;
+            """),
     ])
 
     /// Adds a chunk's access row, with its token count as FTS5 counted it (after the FTS insert).
@@ -317,7 +327,7 @@ public final class DocumentStore: Sendable {
             let now = Date().timeIntervalSince1970
             let embeddingModel = embedder?.modelName
             let actor = AuditActor(principal)
-            let (vectorsToStore, analyzedTerms) = (vectors, analyzed)
+            let (vectorsToStore, analyzedTerms, pageInfo) = (vectors, analyzed, extracted.pages)
             // The new version and its audit event commit together: when the trail cannot record, nothing is ingested.
             let written = try await commitAudited { c -> (WrittenVersion, AuditEvent?) in
                 let col = try self.ensureCollection(c, name: collection, department: department, description: "", by: principal)
@@ -351,9 +361,17 @@ public final class DocumentStore: Sendable {
                                   [.integer(chunkID), .text(embeddingModel), .blob(VectorMath.blob(vectorsToStore[n]))])
                     }
                 }
+                for page in pageInfo {
+                    try c.run("INSERT INTO doc_pages (document_id, page, ocr, confidence) VALUES (?,?,?,?)",
+                              [.integer(id), .integer(Int64(page.page)), .integer(page.ocr ? 1 : 0), .real(page.confidence)])
+                }
                 var fields = ["collection": collection, "source": sourceName, "sha256": hash, "chunks": String(chunks.count),
                               "bytes": String(data.count), "version": String(version)]
                 if let current { fields["replaces"] = String(current.id) }
+                if !pageInfo.isEmpty {
+                    fields["ocr_pages"] = String(pageInfo.count)
+                    fields["ocr_low_confidence"] = pageInfo.filter(\.lowConfidence).map { String($0.page) }.joined(separator: ",")
+                }
                 let event = AuditEvent(actor: actor, action: "docs.ingest", target: "document:\(id)", classification: classification,
                                        durationMicros: micros(since: started), fields: fields)
                 return (WrittenVersion(id: id, previous: current?.id, unchanged: false), event)
@@ -466,7 +484,7 @@ public final class DocumentStore: Sendable {
         let started = ContinuousClock.now
         let scope = try accessScope(for: principal, grant: grant, requested: nil)
         let cond = scope.condition(alias: "d")
-        let found = try database.read { c -> (DocumentRecord, [StoredChunk], [DocumentRecord])? in
+        var found = try database.read { c -> (DocumentRecord, [StoredChunk], [DocumentRecord])? in
             guard let record = try c.queryFirst("""
                 SELECT \(Self.documentColumns) FROM doc_documents d JOIN doc_collections col ON col.id = d.collection_id
                 WHERE d.id = ? AND d.status != 'removed' AND \(cond.sql)
@@ -482,6 +500,14 @@ public final class DocumentStore: Sendable {
         }
         var fields: [String: String] = [:]
         if let grant { fields["grant"] = grant.holder }
+        if var record = found?.0 {
+            record.pages = try database.read { c in
+                try c.query("SELECT page, ocr, confidence FROM doc_pages WHERE document_id = ? ORDER BY page", [.integer(id)]) {
+                    ExtractedText.PageInfo(page: $0.int(0), ocr: $0.int(1) != 0, confidence: $0.double(2))
+                }
+            }
+            found?.0 = record
+        }
         guard let found else {
             try await recordOrRefuse(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
                                                 outcome: .denied(code: "not_found"), durationMicros: micros(since: started), fields: fields))

@@ -50,6 +50,8 @@ public struct DocumentRecord: Sendable, Equatable, Codable {
     /// The version that replaced this one, when superseded.
     public var replacedBy: Int64?
     public var chunkCount: Int
+    /// Recognised (OCR) pages with their confidence; filled when one document is fetched.
+    public var pages: [ExtractedText.PageInfo] = []
 }
 
 /// One chunk of a document, as `docs show` prints it.
@@ -67,6 +69,10 @@ public enum DocumentFormat: String, Sendable, CaseIterable, Codable {
     case html
     case pdf
     case docx
+    /// Scans and photographs, read by OCR.
+    case png
+    case jpeg = "jpg"
+    case tiff
 
     public init?(fileName: String) {
         switch (fileName as NSString).pathExtension.lowercased() {
@@ -75,11 +81,14 @@ public enum DocumentFormat: String, Sendable, CaseIterable, Codable {
         case "html", "htm": self = .html
         case "pdf": self = .pdf
         case "docx": self = .docx
+        case "png": self = .png
+        case "jpg", "jpeg": self = .jpeg
+        case "tif", "tiff": self = .tiff
         default: return nil
         }
     }
 
-    public static var supportedExtensions: String { ".txt .md .html .pdf .docx" }
+    public static var supportedExtensions: String { ".txt .md .html .pdf .docx, and scans as .png .jpg .tiff" }
 }
 
 /// What happened to one file of an ingest batch.

@@ -18,7 +18,7 @@ struct DocsCommand: AsyncParsableCommand {
 
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Ingest files or folders (.txt .md .html .pdf .docx) into a collection.",
+            abstract: "Ingest files or folders (.txt .md .html .pdf .docx; scans as .png .jpg .tiff, read by OCR) into a collection.",
             discussion: """
                 Re-ingesting an unchanged file does nothing; a changed file replaces the current version you may see, \
                 which is kept as history. A version above your clearance is never replaced: your file becomes a separate \
