@@ -14,6 +14,10 @@ let piiBenchmarks: [Benchmark] = [
     for (pair, r) in report.recall.sorted(by: { $0.key < $1.key }) where r.found < r.total {
         print("  recall \(pair): \(r.found)/\(r.total)")
     }
+    // The NIK and NPWP cases for Scripts/pii-crosscheck, which checks them against python-stdnum.
+    let sample = cases.filter { ["NIK", "NPWP"].contains($0.identifier) }.map { ["identifier": $0.identifier, "digits": $0.digits, "valid": $0.valid ? "1" : "0"] }
+    try? FileManager.default.createDirectory(atPath: "bench-results", withIntermediateDirectories: true)
+    try JSONSerialization.data(withJSONObject: sample).write(to: URL(fileURLWithPath: "bench-results/pii-sample.json"))
     let worst = report.worstRecall
     return [
         Measurement(name: "cases generated", value: Double(report.cases), unit: "cases", goal: "≥ 10,000", met: report.cases >= 10_000),

@@ -37,9 +37,15 @@ struct PIIRedactorTests {
         #expect(try redactor.redact(text).text == text)
     }
 
-    @Test func numbersInsideWordsOrCodesAreLeftAlone() throws {
-        let text = "kode ABC\(Self.nikMale) dan file_\(Self.nikMale).pdf serta https://x.id/\(Self.nikMale)"
+    @Test func numbersGluedToWordsThatAreNotLabelsAreLeftAlone() throws {
+        let text = "kode ABC\(Self.nikMale) dan \(Self.nikMale)abc serta v2x\(Self.nikMale)"
         #expect(try redactor.redact(text).text == text)
+    }
+
+    @Test func numbersInFileNamesAndURLsAreRedacted() throws {
+        // A NIK in a file name or a URL is still the person's NIK.
+        let r = try redactor.redact("file_\(Self.nikMale).pdf https://x.id/\(Self.nikMale)?nik=\(Self.nikFemale)&a=1")
+        #expect(r.text == "file_[NIK_1].pdf https://x.id/[NIK_1]?nik=[NIK_2]&a=1")
     }
 
     @Test func npwpNeedsItsCheckDigit() throws {

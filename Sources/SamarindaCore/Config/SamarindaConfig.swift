@@ -280,7 +280,7 @@ public struct PIIConfig: Sendable {
     /// an identifier (UU 27/2022 specific personal data); internal providers in the chain still serve it.
     public var refuseSensitiveExternal = true
     /// Hosts (and their subdomains) that plugin `samarinda.http.*` calls may send personal data to
-    /// unredacted; loopback and private addresses always may. Everything else is external.
-    public var internalHosts = ["samarindakota.go.id"]
+    /// unredacted. Everything else is external: its URL, headers and body are redacted.
+    public var internalHosts = ["samarindakota.go.id", "localhost", "127.0.0.1", "::1"]
     public init() {}
 }

@@ -74,7 +74,9 @@ enum Recognisers {
                 }
                 for (last, count) in ends.reversed() where count >= 7 {
                     if rightGlued && last == groups.count - 1 { continue }
-                    if let m = classify(b, groups: groups[p...last], digitCount: count, insideChain: passedOver) { found = m; break }
+                    // A run that the chain continues without a space (`08.732.149.7-769.000`) is part of a longer number.
+                    let continued = last + 1 < groups.count && !b[groups[last].e..<groups[last + 1].s].contains(0x20)
+                    if let m = classify(b, groups: groups[p...last], digitCount: count, insideChain: passedOver || continued) { found = m; break }
                 }
                 if let m = found {
                     out.append(m)

@@ -45,7 +45,7 @@ enum RegionCodes {
         91: (36, 1),  // Papua
         92: (12, 1),  // Papua Barat
         93: (4, 0),   // Papua Selatan
-        94: (8, 0),   // Papua Tengah
+        94: (36, 1),  // Papua Tengah since 2022; before that Dukcapil issued 94.01–94.36 and 94.71 for Papua (python-stdnum's table)
         95: (8, 0),   // Papua Pegunungan
         96: (5, 1),   // Papua Barat Daya
     ]
