@@ -52,6 +52,12 @@ let retrievalBenchmarks: [Benchmark] = [
             out.append(Measurement(name: "\(style): MRR", value: s.mrr, unit: "", baseline: b.mrr, baselineName: "before"))
             out.append(Measurement(name: "\(style): nDCG@10", value: s.ndcgAt10, unit: "", baseline: b.ndcgAt10, baselineName: "before"))
         }
+        // What each change did to single questions: those now ranked worse than before, then the misses.
+        for (n, q) in questions.enumerated() {
+            let (b, a) = (before.firstRelevantRank[n] ?? 11, after.firstRelevantRank[n] ?? 11)
+            if a > b { print("  worse than before: \(q.style) | \(q.text): rank \(b > 10 ? "-" : String(b)) → \(a > 10 ? "-" : String(a))") }
+            if ProcessInfo.processInfo.environment["RETRIEVAL_VERBOSE"] != nil, a > 1 { print("  ranked \(a > 10 ? "-" : String(a)): \(q.style) | \(q.text)") }
+        }
         for miss in after.misses {
             print("  miss: \(miss.question.style) | \(miss.question.text) → \(miss.top.map(\.description).joined(separator: ", "))")
         }

@@ -28,6 +28,12 @@ import Testing
         // Roots that look affixed stay whole.
         ("berita", "berita"), ("berkas", "berkas"), ("pegawai", "pegawai"), ("masalah", "masalah"),
         ("keluarga", "keluarga"), ("sekolah", "sekolah"), ("pajak", "pajak"), ("jalan", "jalan"),
+        // The systematic errors of issue 22: short roots, nasal recodings, over-stemming, foreign suffixes.
+        ("dibuang", "buang"), ("mendua", "dua"), ("menjauh", "jauh"), ("mengupas", "kupas"), ("menyanyikan", "nyanyi"),
+        ("penyawaan", "nyawa"), ("bersembunyi", "sembunyi"), ("sembunyi", "sembunyi"), ("ekonomi", "ekonomi"),
+        ("perekonomian", "ekonomi"), ("mempromosikan", "promosi"), ("idealisme", "ideal"), ("digitalisasi", "digital"),
+        ("pemohon", "mohon"), ("pendidikan", "didik"), ("pengesahan", "sah"), ("validasi", "validasi"), ("belajar", "ajar"),
+        ("pelajar", "ajar"), ("dimulai", "mulai"), ("naskah", "naskah"),
         // Outside the lexicon, the rule-only fallback still strips regularly.
         ("penanggulangan", "tanggulang"), ("pengolahan", "olah"), ("kesehatan", "sehat"),
     ]
@@ -39,6 +45,26 @@ import Testing
         }
         #expect(wrong.isEmpty, "\(wrong.joined(separator: "; "))")
         #expect(Self.pairs.count >= 34)
+    }
+
+    @Test func reduplicationAndHyphenCliticsCountOnce() {
+        let analyzer = IndonesianAnalyzer()
+        #expect(analyzer.stems("buku-buku") == ["buku"])
+        #expect(analyzer.stems("berbalas-balasan") == ["balas"])
+        #expect(analyzer.stems("malaikat-malaikat-Nya") == ["malaikat"])
+        #expect(analyzer.terms("KTP-nya") == ["ktp"])
+        // Two different words stay two: KTP-el.
+        #expect(analyzer.terms("KTP-el") == ["ktp", "el"])
+        #expect(analyzer.analyze("syarat-syarat KTP-el") == "syarat ktp el")
+    }
+
+    @Test func theLexiconIsHunspellsRootsNotItsDerivedEntries() {
+        // Roots from the Hunspell list, bare (flagless) entries, and our own list all reach the stemmer;
+        // derived entries (pelajar, pegawai's gawai aside) do not count as roots.
+        #expect(RootWords.primary.count > 8000 && RootWords.bare.count > 15000)
+        #expect(RootWords.primary.contains("kupas") && RootWords.bare.contains("upas"))
+        #expect(!RootWords.primary.contains("pelajar") && !RootWords.bare.contains("pelajar"))
+        #expect(RootWords.primary.contains("pegawai"), "our own lexicon keeps its entries")
     }
 
     @Test func leavesNumbersCodesAndShortWordsAlone() {

@@ -29,7 +29,7 @@ import Testing
         #expect(stored.allSatisfy { $0.0 == $0.1 && $0.0 > 0 }, "each chunk's stored length is FTS5's own count")
         var compared = 0
         for q in Self.queries {
-            let match = DocumentStore.matchExpression(f.store.analyzer.terms(q))
+            let match = DocumentStore.matchExpression(f.store.analyzer.terms(q).map { [$0] })
             for tokens in ["c.tokens", "0", "NULL"] {
                 for row in try scores(f.database, match, tokens: tokens) {
                     #expect(abs(row.builtin - row.ours) <= 1e-12 * max(1, abs(row.builtin)), "\(q) chunk \(row.id): bm25 \(row.builtin), ours \(row.ours) (\(tokens))")

@@ -79,7 +79,7 @@ public enum InformalIndonesian {
 
     /// The standard form of an informal verb the stemmer does not know: the Jakarta nasal prefixes
     /// ng-/nge-/ny- and the suffix -in (ngambil → ambil, ngecek → cek, nyari → cari, daftarin →
-    /// daftar), when what is left is a root in the lexicon; nil otherwise.
+    /// daftar, dikurangin → dikurang), when what is left is a root or a word the stemmer reads; nil otherwise.
     public static func verb(_ word: String, stemmer: IndonesianStemmer) -> String? {
         guard word.utf8.count >= 5, word.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }), !stemmer.analyze(word).known else { return nil }
         var bases = [word]
@@ -91,6 +91,8 @@ public enum InformalIndonesian {
             if base.hasPrefix("ny") { candidates += ["c" + base.dropFirst(2), "s" + base.dropFirst(2)] }
             if base != word { candidates.append(base) }
             if let root = candidates.first(where: { $0.utf8.count >= 3 && stemmer.roots.contains($0) }) { return root }
+            // A standard word with -in for -i/-kan: dibantuin → dibantu, dikurangin → dikurang(i).
+            if base != word, base.utf8.count >= 4, stemmer.analyze(base).known { return base }
         }
         return nil
     }

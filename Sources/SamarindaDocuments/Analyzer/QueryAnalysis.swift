@@ -17,14 +17,18 @@ public struct QueryAnalysis: Sendable, Equatable, Codable {
         public var stopword: Bool
     }
 
-    /// One thing the question names, matched when any of its terms is: the question's own terms
-    /// plus those the synonym table adds (or a spelling correction gives).
+    /// One thing the question names: its own terms, or any phrase the synonym table adds for them
+    /// (all of a phrase's terms together: "kartu keluarga" is named only where both words are).
     public struct Concept: Sendable, Equatable, Codable {
         public var terms: [String]
-        public var added: [String]
-        /// Why terms were added: "synonym: e-KTP → KTP-el (Corpus/synonyms.toml [[synonym]] #1)".
+        public var added: [[String]]
+        /// Why phrases were added: "synonym: e-KTP → KTP-el (Corpus/synonyms.toml [[synonym]] #1)",
+        /// or a spelling correction.
         public var reason: String?
-        public var all: Set<String> { Set(terms + added) }
+        /// Whether a text with these terms names this concept.
+        public func isNamed(by words: Set<String>) -> Bool {
+            (!terms.isEmpty && words.isSuperset(of: terms)) || added.contains { !$0.isEmpty && words.isSuperset(of: $0) }
+        }
     }
 
     public var words: [Word]
@@ -32,10 +36,17 @@ public struct QueryAnalysis: Sendable, Equatable, Codable {
     /// The question in standard words, for recognising what it asks ("gimana" → "bagaimana").
     public var normalizedText: String
 
-    /// Every term to match, the question's own first, without repeats.
+    /// What to match, each a term or a phrase of terms: the question's own terms first, then the
+    /// added phrases, without repeats.
+    public var matchUnits: [[String]] {
+        var seen = Set<[String]>()
+        return (concepts.flatMap { $0.terms.map { [$0] } } + concepts.flatMap(\.added)).filter { seen.insert($0).inserted }
+    }
+
+    /// Every term of `matchUnits` (for highlighting).
     public var matchTerms: [String] {
         var seen = Set<String>()
-        return concepts.flatMap { $0.terms + $0.added }.filter { seen.insert($0).inserted }
+        return matchUnits.flatMap { $0 }.filter { seen.insert($0).inserted }
     }
 }
 
@@ -43,7 +54,8 @@ public struct QueryAnalysis: Sendable, Equatable, Codable {
 struct CompiledSynonyms: Sendable {
     struct Rule: Sendable {
         var variant: [String]
-        var target: [String]
+        /// The phrases (as terms) this variant adds.
+        var adds: [[String]]
         var entry: SynonymTable.Entry
         var phrase: String
     }
@@ -56,11 +68,17 @@ extension IndonesianAnalyzer {
     public func setSynonyms(_ table: SynonymTable) {
         var compiled = CompiledSynonyms(table: table)
         for entry in table.entries {
-            let target = terms(entry.target)
-            for variant in entry.variants {
-                let v = terms(variant)
-                guard !v.isEmpty else { continue }
-                compiled.rules.append(.init(variant: v, target: target, entry: entry, phrase: variant))
+            let targets = entry.targets.map { terms($0) }.filter { !$0.isEmpty }
+            let variants = entry.variants.map { terms($0) }
+            // A synonym group works both ways (the documents say "KK" as often as "Kartu Keluarga");
+            // a rename only from the old names to the new.
+            let phrases = entry.kind == .synonym ? zip(entry.targets + entry.variants, targets + variants).map { ($0, $1) }
+                                                 : Array(zip(entry.variants, variants))
+            let group = entry.kind == .synonym ? targets + variants : targets
+            for (phrase, v) in phrases where !v.isEmpty {
+                var seen: Set<[String]> = [v]
+                let adds = group.filter { !$0.isEmpty && seen.insert($0).inserted }
+                compiled.rules.append(.init(variant: v, adds: adds, entry: entry, phrase: phrase))
             }
         }
         compiled.rules.sort { $0.variant.count > $1.variant.count }
@@ -112,10 +130,11 @@ extension IndonesianAnalyzer {
         while i < terms.count {
             if let rule = rules.first(where: { r in i + r.variant.count <= terms.count && Array(terms[i..<i + r.variant.count]) == r.variant }) {
                 let own = Array(terms[i..<i + rule.variant.count])
-                let added = rule.target.filter { !own.contains($0) }
                 let kind = rule.entry.kind == .renamed ? "renamed" : "synonym"
                 let note = rule.entry.note.isEmpty ? "" : "; \(rule.entry.note)"
-                concepts.append(.init(terms: own, added: added, reason: "\(kind): \(rule.phrase) → \(rule.entry.target) (\(rule.entry.source)\(note))"))
+                let to = rule.entry.kind == .renamed ? rule.entry.targets : rule.entry.targets + rule.entry.variants
+                concepts.append(.init(terms: own, added: rule.adds,
+                                      reason: "\(kind): \(rule.phrase) → \(to.filter { $0 != rule.phrase }.joined(separator: ", ")) (\(rule.entry.source)\(note))"))
                 i += rule.variant.count
             } else {
                 concepts.append(.init(terms: [terms[i]], added: [], reason: nil))

@@ -6,22 +6,22 @@ import SamarindaCore
 /// also searched for the words the documents use ("KTP-el", "PBG", "akta").
 ///
 /// ```toml
-/// [[synonym]]
-/// use = "KTP-el"                       # the term the city's documents use
+/// [[synonym]]                          # one meaning: any of these phrases also searches the others
+/// use = ["KTP-el", "Kartu Tanda Penduduk Elektronik"]   # what the documents say (a string or a list)
 /// for = ["e-KTP", "KTP elektronik"]    # what people type instead
 ///
-/// [[renamed]]
+/// [[renamed]]                          # one way: the old names also search the new ones
 /// old = ["IMB", "Izin Mendirikan Bangunan"]
-/// new = "PBG"
+/// new = ["Persetujuan Bangunan Gedung", "PBG"]
 /// note = "PP 16/2021 replaced the IMB with the PBG"
 /// ```
 public struct SynonymTable: Sendable, Equatable {
     public enum Kind: String, Sendable, Equatable { case synonym, renamed }
 
-    /// One entry: the phrases people use, and the phrase the documents use.
+    /// One entry: the phrases the documents use, and the phrases people use instead.
     public struct Entry: Sendable, Equatable {
         public var kind: Kind
-        public var target: String
+        public var targets: [String]
         public var variants: [String]
         public var note: String
         /// Where the entry was read from ("Corpus/synonyms.toml [[renamed]] #2"), for `docs explain`.
@@ -58,31 +58,44 @@ public struct SynonymTable: Sendable, Equatable {
         let root = doc.root
         var entries: [Entry] = []
         for (n, s) in (root.sections("synonym") ?? []).enumerated() {
-            let use = s.string("use") ?? ""
+            let use = phrases(s, "use")
             let variants = s.strings("for") ?? []
             let note = s.string("note") ?? ""
-            if use.trimmingCharacters(in: .whitespaces).isEmpty { s.fail("use", "required: the term the city's documents use, e.g. \"KTP-el\"") }
+            if use.isEmpty || use.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                s.fail("use", "required: the term the city's documents use, or a list of them, e.g. \"KTP-el\"")
+            }
             if variants.isEmpty || variants.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
                 s.fail("for", "required: a list of non-empty terms people type instead, e.g. [\"e-KTP\"]")
             }
             s.finish()
-            entries.append(Entry(kind: .synonym, target: use, variants: variants, note: note, source: "\(file) [[synonym]] #\(n + 1)"))
+            entries.append(Entry(kind: .synonym, targets: use, variants: variants, note: note, source: "\(file) [[synonym]] #\(n + 1)"))
         }
         for (n, s) in (root.sections("renamed") ?? []).enumerated() {
-            let new = s.string("new") ?? ""
+            let new = phrases(s, "new")
             let old = s.strings("old") ?? []
             let note = s.string("note") ?? ""
-            if new.trimmingCharacters(in: .whitespaces).isEmpty { s.fail("new", "required: the current name, e.g. \"PBG\"") }
+            if new.isEmpty || new.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                s.fail("new", "required: the current name, or a list of its names, e.g. \"PBG\"")
+            }
             if old.isEmpty || old.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
                 s.fail("old", "required: a list of non-empty former names, e.g. [\"IMB\"]")
             }
             s.finish()
-            entries.append(Entry(kind: .renamed, target: new, variants: old, note: note, source: "\(file) [[renamed]] #\(n + 1)"))
+            entries.append(Entry(kind: .renamed, targets: new, variants: old, note: note, source: "\(file) [[renamed]] #\(n + 1)"))
         }
         root.finish(allowed: ["synonym", "renamed"])
         if !doc.errors.isEmpty {
             throw DocumentsError(.invalidInput, "synonym file errors:\n" + doc.errors.map { "  \($0)" }.joined(separator: "\n"))
         }
         return entries
+    }
+
+    /// A key holding one phrase or a list of phrases.
+    private static func phrases(_ s: TOMLSection, _ key: String) -> [String] {
+        guard let v = s.raw(key) else { return [] }
+        if let one = v.string { return [one] }
+        if v.array != nil { return s.strings(key) ?? [] }
+        s.fail(key, "expected a string or an array of strings")
+        return []
     }
 }

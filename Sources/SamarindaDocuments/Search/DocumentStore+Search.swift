@@ -56,11 +56,18 @@ extension DocumentStore {
         return SearchExplanation(query: understood, hits: hits, ranking: hits.compactMap { byID[$0.chunkID] })
     }
 
-    /// The FTS5 query for analyzed terms: any term may match, BM25 rewards chunks matching more
-    /// and rarer ones. Terms are quoted, so nothing a user types is read as FTS5 syntax.
-    static func matchExpression(_ terms: [String]) -> String {
-        terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+    /// The FTS5 query for analyzed terms and phrases (a unit of several terms matches them in a row):
+    /// any unit may match, BM25 rewards chunks matching more and rarer ones. Units are quoted, so
+    /// nothing a user types is read as FTS5 syntax.
+    static func matchExpression(_ units: [[String]]) -> String {
+        units.map { "\"" + $0.joined(separator: " ").replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
     }
+
+    /// How much a phrase the synonym table added weighs against the question's own words.
+    static let addedPhraseWeight = 0.5
+    /// Re-ranking: score × (1 + titleWeight × title share + headingWeight × heading share) × askedPartFactor
+    /// for the part of a service standard asked for (see `boostedByHeadings`).
+    public static let titleWeight = 0.5, headingWeight = 0.5, askedPartFactor = 2.0
 
     /// One candidate chunk with how its score was made (what `docs explain` shows).
     public struct RankedChunk: Sendable, Equatable, Codable {
@@ -80,15 +87,24 @@ extension DocumentStore {
     /// fused with embeddings when configured, then re-ranked by titles and headings.
     func rank(_ understood: UnderstoodQuery, query: String, principal: Principal, requestID: String?, scope: AccessScope, limit k: Int,
               fields: inout [String: String]) async throws -> [RankedChunk] {
-        let terms = Array(understood.matchTerms.prefix(32))
-        guard !terms.isEmpty || embedder != nil else { return [] }
-        // A question that asks what something costs matches the words standards use for it
-        // ("Berapa biaya PBG?" → the retribusi step); for matching only, not for highlights or boosts.
-        var matchTerms = terms
+        let units = Array(understood.matchUnits.prefix(32))
+        guard !units.isEmpty || embedder != nil else { return [] }
+        // The question's own terms, and for a question that asks what something costs the words
+        // standards use for it ("Berapa biaya PBG?" → the retribusi step; matching only, not boosts).
+        var own = Array(understood.concepts.flatMap { $0.terms.map { [$0] } }.prefix(32))
         if understood.components.contains(.cost) {
-            for t in ServiceComponent.costVocabulary.flatMap(analyzer.terms) where !matchTerms.contains(t) { matchTerms.append(t) }
+            for t in ServiceComponent.costVocabulary.flatMap(analyzer.terms) where !own.contains([t]) { own.append([t]) }
         }
-        let lexical = terms.isEmpty ? [] : try bm25(terms: matchTerms, scope: scope, limit: embedder == nil ? k * 3 : k * 4)
+        let added = units.filter { !own.contains($0) }
+        // Enough candidates for the heading boosts to lift a section BM25 alone ranks lower.
+        let pool = max(embedder == nil ? k * 3 : k * 4, 40)
+        // Phrases the synonym table added count half as much as the question's own words: "SPPT"
+        // should find SPPT passages first, not the one that defines it under its long name.
+        var scores: [Int64: Double] = [:]
+        for (part, weight) in [(own, 1.0), (added, Self.addedPhraseWeight)] where !part.isEmpty {
+            for hit in try bm25(units: part, scope: scope, limit: pool) { scores[hit.id, default: 0] += -hit.bm25 * weight }
+        }
+        let lexical = scores.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(pool).map { (id: $0.key, bm25: -$0.value) }
         var ranked: [(id: Int64, score: Double)] = lexical.map { ($0.id, -$0.bm25) }
         if let embedder {
             do {
@@ -99,17 +115,17 @@ extension DocumentStore {
                 fields["embeddings"] = "unavailable: \(error)"
             }
         }
-        return try boostedByHeadings(ranked, concepts: understood.concepts.map(\.all), asking: understood.components)
+        return try boostedByHeadings(ranked, concepts: understood.concepts, asking: understood.components)
     }
 
     /// Re-ranks candidates so a passage from a document (or section) *about* the question's words
     /// comes first: BM25 over short chunks alone ranks "KTP-el orang tua" in the akta kelahiran
     /// requirements above the KTP-el standard's own requirements. The score grows by half for a title
-    /// naming every concept of the question and by a quarter for such a section heading (scores here
-    /// are higher-is-better and positive), and by half again for a section that is the part of a service
+    /// naming every concept of the question and by half for such a section heading (scores here are
+    /// higher-is-better and positive), and doubles for a section that is the part of a service
     /// standard the question asks for (`asking`: "bagaimana" → Prosedur, "berapa biaya" → Biaya).
     /// A concept is one thing the question names, with its synonyms: "e-KTP" counts once, matched by "KTP-el".
-    func boostedByHeadings(_ ranked: [(id: Int64, score: Double)], concepts: [Set<String>],
+    func boostedByHeadings(_ ranked: [(id: Int64, score: Double)], concepts: [QueryAnalysis.Concept],
                            asking: Set<ServiceComponent> = []) throws -> [RankedChunk] {
         guard !ranked.isEmpty else { return [] }
         guard !concepts.isEmpty || !asking.isEmpty else {
@@ -122,7 +138,7 @@ extension DocumentStore {
                 WHERE c.id IN (SELECT value FROM json_each(?))
                 """, [.text(ids)]) { ($0.int64(0), $0.text(1), $0.text(2)) }
         }
-        func named(_ words: Set<String>) -> Int { concepts.filter { !$0.isDisjoint(with: words) }.count }
+        func named(_ words: Set<String>) -> Int { concepts.filter { $0.isNamed(by: words) }.count }
         var overlap: [Int64: (title: Double, section: Double, part: Bool)] = [:]
         let count = Double(max(concepts.count, 1))
         let analyzed = headings.map { (id: $0.0, title: named(Set(analyzer.terms($0.1))), section: $0.2) }
@@ -137,14 +153,14 @@ extension DocumentStore {
         }
         return ranked.map { r in
             let o = overlap[r.id] ?? (0, 0, false)
-            let score = r.score * (1 + 0.5 * o.title + 0.25 * o.section) * (o.part ? 1.5 : 1)
+            let score = r.score * (1 + Self.titleWeight * o.title + Self.headingWeight * o.section) * (o.part ? Self.askedPartFactor : 1)
             return RankedChunk(id: r.id, base: r.score, titleShare: o.title, sectionShare: o.section, askedPart: o.part, score: score)
         }.sorted { $0.score > $1.score }
     }
 
     /// BM25 top-k (lower-is-better, as FTS5's bm25()) among the chunks the scope allows.
     /// `samarinda_bm25` is FTS5's bm25() with the chunk's length taken from the access row (see CSQLite).
-    func bm25(terms: [String], scope: AccessScope, limit: Int) throws -> [(id: Int64, bm25: Double)] {
+    func bm25(units: [[String]], scope: AccessScope, limit: Int) throws -> [(id: Int64, bm25: Double)] {
         let cond = scope.condition(alias: "c")
         // CROSS JOIN keeps FTS5 as the outer loop: the index finds matches, the filter checks each by rowid.
         return try database.read { c in
@@ -153,7 +169,7 @@ extension DocumentStore {
                 FROM doc_chunks_fts CROSS JOIN doc_chunk_access c ON c.chunk_id = doc_chunks_fts.rowid
                 WHERE doc_chunks_fts MATCH ? AND \(cond.sql)
                 ORDER BY score LIMIT ?
-                """, [.text(Self.matchExpression(terms))] + cond.arguments + [.integer(Int64(limit))]) { ($0.int64(0), $0.double(1)) }
+                """, [.text(Self.matchExpression(units))] + cond.arguments + [.integer(Int64(limit))]) { ($0.int64(0), $0.double(1)) }
         }
     }
 

@@ -13,6 +13,7 @@ public struct UnderstoodQuery: Sendable, Equatable, Codable {
     var components: Set<ServiceComponent> { Set(asking.compactMap(ServiceComponent.init(rawValue:))) }
     public var concepts: [QueryAnalysis.Concept] { analysis.concepts }
     public var matchTerms: [String] { analysis.matchTerms }
+    public var matchUnits: [[String]] { analysis.matchUnits }
 }
 
 extension DocumentStore {
@@ -78,7 +79,7 @@ extension DocumentStore {
             try c.queryFirst("""
                 SELECT count(*) FROM (SELECT 1 FROM doc_chunks_fts CROSS JOIN doc_chunk_access c ON c.chunk_id = doc_chunks_fts.rowid
                 WHERE doc_chunks_fts MATCH ? AND \(cond.sql) LIMIT ?)
-                """, [.text(Self.matchExpression([term]))] + cond.arguments + [.integer(Int64(upTo))]) { $0.int(0) }
+                """, [.text(Self.matchExpression([[term]]))] + cond.arguments + [.integer(Int64(upTo))]) { $0.int(0) }
         } ?? 0
     }
 }

@@ -38,6 +38,8 @@ public enum RetrievalEvaluation {
         public var byStyle: [String: Scores]
         /// Questions with no relevant passage in the top five.
         public var misses: [Miss]
+        /// Each question's rank (1-based) of its first relevant passage in the top ten, in file order.
+        public var firstRelevantRank: [Int?]
     }
 
     /// Reads a question file: `style | question | file#section; file#section`, `#` comments.
@@ -93,6 +95,7 @@ public enum RetrievalEvaluation {
         let documents = Dictionary(try store.list(for: principal).map { ($0.id, $0.sourceName) }, uniquingKeysWith: { a, _ in a })
         var rows: [(style: String, recall: Double, rr: Double, ndcg: Double)] = []
         var misses: [Miss] = []
+        var firstRanks: [Int?] = []
         for q in questions {
             let hits = try await store.search(query: q.text, principal: principal, limit: 10)
             var ranked: [PassageKey] = []
@@ -102,7 +105,9 @@ public enum RetrievalEvaluation {
             }
             let found5 = Set(ranked.prefix(5)).intersection(q.relevant)
             let recall = Double(found5.count) / Double(q.relevant.count)
-            let rr = ranked.firstIndex(where: q.relevant.contains).map { 1 / Double($0 + 1) } ?? 0
+            let first = ranked.prefix(10).firstIndex(where: q.relevant.contains)
+            firstRanks.append(first.map { $0 + 1 })
+            let rr = first.map { 1 / Double($0 + 1) } ?? 0
             var dcg = 0.0
             for (i, key) in ranked.prefix(10).enumerated() where q.relevant.contains(key) { dcg += 1 / log2(Double(i + 2)) }
             let ideal = (0..<min(q.relevant.count, 10)).reduce(0.0) { $0 + 1 / log2(Double($1 + 2)) }
@@ -115,6 +120,6 @@ public enum RetrievalEvaluation {
                           mrr: r.map(\.rr).reduce(0, +) / n, ndcgAt10: r.map(\.ndcg).reduce(0, +) / n)
         }
         let styles = Dictionary(grouping: rows, by: \.style).mapValues(scores)
-        return Report(overall: scores(rows), byStyle: styles, misses: misses)
+        return Report(overall: scores(rows), byStyle: styles, misses: misses, firstRelevantRank: firstRanks)
     }
 }

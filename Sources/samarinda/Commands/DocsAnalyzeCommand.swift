@@ -84,13 +84,13 @@ enum DocsAnalysisText {
         lines.append("Matched as (a passage matches a concept through any of its terms):")
         for (n, c) in e.query.concepts.enumerated() {
             var line = "  \(n + 1). " + c.terms.joined(separator: " ")
-            if !c.added.isEmpty { line += "  + " + c.added.joined(separator: " ") }
+            if !c.added.isEmpty { line += "  + " + c.added.map { $0.joined(separator: " ") }.joined(separator: " | ") }
             if let reason = c.reason { line += "   [\(reason)]" }
             lines.append(line)
         }
         if e.query.concepts.isEmpty { lines.append("  (nothing to match: every word is a stopword)") }
         if !e.query.asking.isEmpty {
-            lines.append("Asks for: \(e.query.asking.joined(separator: ", ")) (a section with that heading in the best-matching documents gets ×1.5)")
+            lines.append("Asks for: \(e.query.asking.joined(separator: ", ")) (a section with that heading in the best-matching documents gets ×\(DocumentStore.askedPartFactor))")
         }
         lines.append("")
         if e.hits.isEmpty {
@@ -101,8 +101,9 @@ enum DocsAnalysisText {
             let r = n < e.ranking.count ? e.ranking[n] : nil
             lines.append("\(n + 1). \(hit.title)\(hit.section.isEmpty ? "" : " — \(hit.section)")  [doc \(hit.documentID), chunk \(hit.chunkID), \(hit.collection)]")
             if let r {
-                lines.append(String(format: "   score %.3f = base %.3f × (1 + 0.5 × title %.2f + 0.25 × heading %.2f)",
-                                    r.score, r.base, r.titleShare, r.sectionShare) + (r.askedPart ? " × 1.5 (asked part)" : ""))
+                lines.append(String(format: "   score %.3f = base %.3f × (1 + %.2f × title %.2f + %.2f × heading %.2f)", r.score, r.base,
+                                    DocumentStore.titleWeight, r.titleShare, DocumentStore.headingWeight, r.sectionShare)
+                             + (r.askedPart ? String(format: " × %.1f (asked part)", DocumentStore.askedPartFactor) : ""))
             }
             let matched = Set(analyzer.terms(hit.title + " " + hit.text)).intersection(matchTerms).sorted()
             lines.append("   matched terms: \(matched.isEmpty ? "-" : matched.joined(separator: ", "))")
