@@ -24,6 +24,7 @@ struct Samarinda: AsyncParsableCommand {
             AuditCommand.self,
             ConsoleCLI.self,
             PluginCommand.self,
+            BackupCommand.self,
         ]
     )
 

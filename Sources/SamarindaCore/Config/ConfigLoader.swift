@@ -45,6 +45,7 @@ extension SamarindaConfig {
             if let v = s.int("request_timeout_ms", range: 100...3_600_000) { config.server.requestTimeoutMillis = v }
             if let v = s.int("shutdown_grace_ms", range: 0...600_000) { config.server.shutdownGraceMillis = v }
             if let v = s.bool("web") { config.server.web = v }
+            if let v = s.oneOf("log_format", ["text", "json"]) { config.server.logFormat = v }
             s.finish()
         }
 
@@ -152,6 +153,7 @@ extension SamarindaConfig {
                     }
                     pc.baseURL = v
                 }
+                if let v = p.strings("base_urls") { parseFleet(v, provider: &pc, section: p) }
                 if let v = p.string("model") { pc.model = v }
                 if let v = p.string("embedding_model") { pc.embeddingModel = v }
                 if let v = p.string("api_key_env") { pc.apiKeyEnv = v }
@@ -165,7 +167,7 @@ extension SamarindaConfig {
                 if let v = p.bool("external") { pc.external = v }
                 if let v = p.int("max_concurrency", range: 1...10_000) { pc.maxConcurrency = v }
                 if let v = p.int("retries", range: 0...10) { pc.retries = v }
-                if kind != .offline, pc.baseURL.isEmpty { p.fail("base_url", "required for kind = \"\(kind.rawValue)\", e.g. \"http://127.0.0.1:8081/v1\"") }
+                if kind != .offline, pc.baseURL.isEmpty, pc.baseURLs.isEmpty { p.fail("base_url", "required (or base_urls for a fleet) for kind = \"\(kind.rawValue)\", e.g. \"http://127.0.0.1:8081/v1\"") }
                 p.finish()
                 providers.append(pc)
             }
@@ -222,7 +224,9 @@ extension SamarindaConfig {
             s.finish()
         }
 
-        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "documents"])
+        if let s = root.section("backup") { parseBackup(s, into: &config) }
+
+        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "documents", "backup"])
         if !doc.errors.isEmpty { throw ConfigErrors(doc.errors) }
         return config
     }

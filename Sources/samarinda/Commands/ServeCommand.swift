@@ -1,4 +1,5 @@
 import ArgumentParser
+import SamarindaBackup
 import SamarindaServer
 import SamarindaRuntime
 import SamarindaWeb
@@ -32,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+        let backups = BackupScheduler(database: handle.platform.database, auditLog: handle.platform.auditLog, config: config).start()
+        defer { backups?.cancel() }
         try await SamarindaService(platform: handle.platform, extensions: extensions).run()
     }
 }
