@@ -23,7 +23,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let handle = try await CLIPlatform.open(config: config)
         config = handle.platform.config
-        print("Samarinda.ai \(SamarindaVersion.current) listening on http://\(config.server.listen) (config: \(config.sourcePath ?? "embedded defaults"), data: \(config.storage.path))")
+        let banner = "Samarinda.ai \(SamarindaVersion.current) listening on http://\(config.server.listen) (config: \(config.sourcePath ?? "embedded defaults"), data: \(config.storage.path))"
+        // With JSON logs, standard output carries only JSON lines.
+        if config.server.logFormat == "json" { printError(banner) } else { print(banner) }
         var extensions: [any ServiceExtension] = []
         if config.server.web {
             do {
