@@ -12,7 +12,7 @@ struct BackupCommand: AsyncParsableCommand {
             The key is --key-file FILE, else [backup] key_file, else the passphrase in $SAMARINDA_BACKUP_PASSPHRASE.
             Keep the key away from the archives: whoever holds both can read every document and the audit signing key.
             """,
-        subcommands: [Create.self, Verify.self, Restore.self, Keygen.self])
+        subcommands: [Create.self, Verify.self, Restore.self, Keygen.self, FillDrill.self])
 
     struct KeyOption: ParsableArguments {
         @Option(name: .customLong("key-file"), help: ArgumentHelp("The archive key (from 'backup keygen').", valueName: "file")) var keyFile: String?
