@@ -13,6 +13,7 @@
 //   SamarindaModels    model providers over libcurl, the router, PII redaction, budgets.
 //   SamarindaDocuments ingest, Indonesian analyzer, FTS5 search, access filtering.
 //   SamarindaPlugins   manifests, grants, the sandboxed Lua runtime, the host API.
+//   SamarindaBackup    online snapshots into encrypted, verifiable archives; restore; schedule.
 //   SamarindaRuntime   composes the modules into one running platform (open,
 //                      migrate, wire audit, close) for the server, console and CLI.
 //   SamarindaServer    the HTTP service (OpenAI- and MCP-compatible API).
@@ -116,9 +117,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Backups: online snapshot, encrypted streamed archive, verify, restore, schedule.
+        .target(
+            name: "SamarindaBackup",
+            dependencies: [
+                "SamarindaCore", "SamarindaAudit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                // scrypt for passphrase-encrypted archives
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                // rewriting the restored configuration's data paths
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SamarindaRuntime",
-            dependencies: ["SamarindaCore", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins"],
+            dependencies: ["SamarindaCore", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "SamarindaBackup"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -156,7 +170,7 @@ let package = Package(
             name: "samarinda",
             dependencies: [
                 "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaWeb", "SamarindaConsole", "SamarindaAudit", "SamarindaDocuments",
-                "SamarindaPlugins",
+                "SamarindaPlugins", "SamarindaBackup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -195,6 +209,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaBackupTests", dependencies: ["SamarindaBackup", "SamarindaRuntime", "SamarindaServer", "SamarindaCore", "SamarindaAudit"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit", "SamarindaPlugins", "SamarindaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit", "SamarindaTestSupport", "SamarindaPlugins",
                                                              .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),

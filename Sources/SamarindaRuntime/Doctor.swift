@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaAudit
+import SamarindaBackup
 import SamarindaCore
 
 /// `samarinda doctor`: checks that this machine can run the platform and that its data is sound.
@@ -22,6 +23,7 @@ public struct Doctor {
         checks.append(contentsOf: checkDataModes())
         checks.append(contentsOf: checkDatabase())
         checks.append(checkPluginsFolder())
+        checks.append(checkBackups())
         return checks
     }
 
@@ -115,5 +117,19 @@ public struct Doctor {
         }
         let count = (try? FileManager.default.contentsOfDirectory(atPath: config.plugins.dir).filter { !$0.hasPrefix(".") }.count) ?? 0
         return Check(name: "plugins folder", status: .ok, detail: "\(config.plugins.dir): \(count) entries")
+    }
+
+    /// The age of the newest finished archive in `[backup] dir`: stale past twice the schedule (a day without one).
+    public func checkBackups(now: Date = Date()) -> Check {
+        let dir = config.backup.dir
+        guard let latest = BackupCatalog.latest(in: dir) else {
+            return Check(name: "backups", status: .warning, detail: "no backup in \(dir): take one with 'samarinda backup create', and set [backup] every")
+        }
+        let age = now.timeIntervalSince(latest.modified)
+        let limit = Double(config.backup.everySeconds > 0 ? 2 * config.backup.everySeconds : 86_400)
+        let hours = String(format: "%.1f h", age / 3600)
+        return age <= limit
+            ? Check(name: "backups", status: .ok, detail: "last good backup \(hours) old: \(latest.path)")
+            : Check(name: "backups", status: .warning, detail: "last good backup is \(hours) old (\(latest.path)): check the schedule ([backup] every) and the service's log")
     }
 }

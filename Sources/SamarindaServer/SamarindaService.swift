@@ -26,6 +26,8 @@ public struct SamarindaService: Sendable {
 
     public func makeRouter() -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
+        let jsonLog = platform.config.server.logFormat == "json"
+        if jsonLog { router.add(middleware: AccessLogMiddleware(write: AccessLogMiddleware.standardOutput)) }
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorShapeMiddleware())
         router.add(middleware: RequestLimitsMiddleware(maxBodyBytes: platform.config.server.maxBodyBytes))
@@ -33,6 +35,7 @@ public struct SamarindaService: Sendable {
         router.add(middleware: AuthMiddleware(keys: platform.keys, audit: platform.audit, rateLimiter: RateLimiter(config: platform.config),
                                               extensions: extensions, security: platform.config.security,
                                               isPublic: { path in Self.publicPaths.contains(path) || extensions.contains { $0.isPublic(path: path) } }))
+        if jsonLog { router.add(middleware: AccessLogPrincipalMiddleware()) }
         for e in extensions { e.addRoutes(to: router) }
         router.get("/healthz") { _, _ in
             HealthResponse(status: "ok", version: SamarindaVersion.current)

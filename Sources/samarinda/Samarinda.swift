@@ -25,6 +25,7 @@ struct Samarinda: AsyncParsableCommand {
             BudgetCommand.self,
             ConsoleCLI.self,
             PluginCommand.self,
+            BackupCommand.self,
         ]
     )
 

@@ -45,6 +45,7 @@ extension SamarindaConfig {
             if let v = s.int("request_timeout_ms", range: 100...3_600_000) { config.server.requestTimeoutMillis = v }
             if let v = s.int("shutdown_grace_ms", range: 0...600_000) { config.server.shutdownGraceMillis = v }
             if let v = s.bool("web") { config.server.web = v }
+            if let v = s.oneOf("log_format", ["text", "json"]) { config.server.logFormat = v }
             s.finish()
         }
 
@@ -152,6 +153,7 @@ extension SamarindaConfig {
                     }
                     pc.baseURL = v
                 }
+                if let v = p.strings("base_urls") { parseFleet(v, provider: &pc, section: p) }
                 if let v = p.string("model") { pc.model = v }
                 if let v = p.string("embedding_model") { pc.embeddingModel = v }
                 if let v = p.string("api_key_env") { pc.apiKeyEnv = v }
@@ -169,7 +171,7 @@ extension SamarindaConfig {
                 if let v = p.int("monthly_tokens", range: 0...BudgetRulesConfig.maxTokens) { pc.monthlyTokens = v }
                 if let v = p.int("rupiah_per_1k_input", range: 0...1_000_000_000) { pc.rupiahPer1KInput = v }
                 if let v = p.int("rupiah_per_1k_output", range: 0...1_000_000_000) { pc.rupiahPer1KOutput = v }
-                if kind != .offline, pc.baseURL.isEmpty { p.fail("base_url", "required for kind = \"\(kind.rawValue)\", e.g. \"http://127.0.0.1:8081/v1\"") }
+                if kind != .offline, pc.baseURL.isEmpty, pc.baseURLs.isEmpty { p.fail("base_url", "required (or base_urls for a fleet) for kind = \"\(kind.rawValue)\", e.g. \"http://127.0.0.1:8081/v1\"") }
                 p.finish()
                 providers.append(pc)
             }
@@ -234,6 +236,8 @@ extension SamarindaConfig {
             s.finish()
         }
 
+        if let s = root.section("backup") { parseBackup(s, into: &config) }
+
         if let s = root.section("pii") {
             if let v = s.bool("refuse_sensitive_external") { config.pii.refuseSensitiveExternal = v }
             if let v = s.strings("internal_hosts") { config.pii.internalHosts = v.map { $0.lowercased() } }
@@ -242,7 +246,7 @@ extension SamarindaConfig {
 
         if let s = root.section("security") { SamarindaConfig.parseSecurity(s, into: &config) }
 
-        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security", "pii"])
+        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security", "pii", "backup"])
         if !doc.errors.isEmpty { throw ConfigErrors(doc.errors) }
         return config
     }

@@ -25,6 +25,8 @@ public struct SamarindaConfig: Sendable {
     public var documents = DocumentsConfig()
     public var security = SecurityConfig()
     public var pii = PIIConfig()
+    /// `[backup]`: archives, schedule, key.
+    public var backup = BackupConfig()
 
     public init() {}
 
@@ -49,6 +51,8 @@ public struct ServerConfig: Sendable {
     public var requestTimeoutMillis = 120_000
     public var shutdownGraceMillis = 10_000
     public var web = true
+    /// "text" (readable lines) or "json" (one JSON object per request line, for journald or a log collector).
+    public var logFormat = "text"
     public init() {}
     public var listen: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
@@ -162,6 +166,10 @@ public struct ProviderConfig: Sendable, Equatable {
     public var kind: ProviderKind
     public var enabled = true
     public var baseURL = ""
+    /// A fleet: several endpoints serving the same model (`base_urls`); empty means just `baseURL`.
+    public var baseURLs: [String] = []
+    /// Every endpoint of this provider: the fleet, else the one `baseURL`.
+    public var endpoints: [String] { baseURLs.isEmpty ? [baseURL] : baseURLs }
     /// The provider's model name for chat; `models` maps our aliases to provider model names where they differ.
     public var model = ""
     public var embeddingModel = ""

@@ -82,8 +82,8 @@ public final class ModelRouter: Sendable {
         for p in config.providers {
             switch p.kind {
             case .offline: providers[p.name] = OfflineProvider(config: p)
-            case .openai: providers[p.name] = OpenAIProvider(config: p, http: http, maxResponseBytes: options.maxResponseBytes)
-            case .ollama: providers[p.name] = OllamaProvider(config: p, http: http, maxResponseBytes: options.maxResponseBytes)
+            case .openai: providers[p.name] = FleetProvider.make(p) { OpenAIProvider(config: $0, http: http, maxResponseBytes: options.maxResponseBytes) }
+            case .ollama: providers[p.name] = FleetProvider.make(p) { OllamaProvider(config: $0, http: http, maxResponseBytes: options.maxResponseBytes) }
             }
             limits[p.name] = AsyncSemaphore(p.maxConcurrency)
         }

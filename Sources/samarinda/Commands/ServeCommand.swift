@@ -1,4 +1,5 @@
 import ArgumentParser
+import SamarindaBackup
 import SamarindaServer
 import SamarindaRuntime
 import SamarindaWeb
@@ -22,7 +23,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let handle = try await CLIPlatform.open(config: config)
         config = handle.platform.config
-        print("Samarinda.ai \(SamarindaVersion.current) listening on http://\(config.server.listen) (config: \(config.sourcePath ?? "embedded defaults"), data: \(config.storage.path))")
+        let banner = "Samarinda.ai \(SamarindaVersion.current) listening on http://\(config.server.listen) (config: \(config.sourcePath ?? "embedded defaults"), data: \(config.storage.path))"
+        // With JSON logs, standard output carries only JSON lines.
+        if config.server.logFormat == "json" { printError(banner) } else { print(banner) }
         var extensions: [any ServiceExtension] = []
         if config.server.web {
             do {
@@ -32,6 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+        let backups = BackupScheduler(database: handle.platform.database, auditLog: handle.platform.auditLog, config: config).start()
+        defer { backups?.cancel() }
         try await SamarindaService(platform: handle.platform, extensions: extensions).run()
     }
 }
