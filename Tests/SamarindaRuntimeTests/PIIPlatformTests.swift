@@ -97,7 +97,7 @@ sys.stdin.read()
                                                                     model: nil, maxTokens: 50, temperature: nil))
         #expect(answer.text == "Jawaban: Cek NIK:\(Self.nik)", "restored for the plugin")
         // A plugin's HTTP call to a host that is not the city's: URL, headers and body redacted, the answer restored.
-        let reply = try await services.http(PluginHTTPRequest(context: Self.context(), method: "POST",
+        let reply = try await services.http(Self.granted(context: Self.context(), method: "POST",
                                                               url: URL(string: "http://127.0.0.1:\(server.port)/api/cek?nik=\(Self.nik)")!,
                                                               headers: ["X-Pemohon": "NIK \(Self.nik)"], body: "{\"nik\": \"\(Self.nik)\"}", timeoutMillis: 5000))
         #expect(reply.body.contains(Self.nik), "the plugin sees its own values again: \(reply.body)")
@@ -116,15 +116,23 @@ sys.stdin.read()
         // Health terms beside the NIK: refused for the external host, nothing sent.
         let before = try Self.log(server.port).count
         await #expect(throws: (any Error).self) {
-            _ = try await services.http(PluginHTTPRequest(context: Self.context(), method: "POST", url: URL(string: "http://127.0.0.1:\(server.port)/api/rujukan")!,
+            _ = try await services.http(Self.granted(context: Self.context(), method: "POST", url: URL(string: "http://127.0.0.1:\(server.port)/api/rujukan")!,
                                                           headers: [:], body: "pasien NIK \(Self.nik) diagnosis TBC", timeoutMillis: 5000))
         }
         #expect(try Self.log(server.port).count == before)
 
         // A host the operator lists as the city's own gets the value as written.
-        _ = try await services.http(PluginHTTPRequest(context: Self.context(), method: "POST", url: URL(string: "http://localhost:\(server.port)/api/internal")!,
+        _ = try await services.http(Self.granted(context: Self.context(), method: "POST", url: URL(string: "http://localhost:\(server.port)/api/internal")!,
                                                       headers: [:], body: "NIK \(Self.nik)", timeoutMillis: 5000))
         #expect(try Self.log(server.port).last?.body == "NIK \(Self.nik)")
         try await platform.close()
+    }
+
+    /// A request as the host API builds it for a plugin whose grant names this loopback address
+    /// (`http:127.0.0.1:PORT`): loopback may then be reached, which host-name grants never allow.
+    static func granted(context: PluginCallContext, method: String, url: URL, headers: [String: String], body: String?, timeoutMillis: Int) -> PluginHTTPRequest {
+        var request = PluginHTTPRequest(context: context, method: method, url: url, headers: headers, body: body, timeoutMillis: timeoutMillis)
+        request.publicAddressesOnly = false
+        return request
     }
 }
