@@ -259,10 +259,10 @@ struct WebHardeningTests {
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Int.self) { group in
             let browser = Browser(server)
-            for worker in 0..<8 {
+            for worker in 0..<4 {  // few at once: the flood must not starve tests running beside it
                 group.addTask {
                     var unauthorized = 0
-                    for i in stride(from: worker, to: flood, by: 8) {
+                    for i in stride(from: worker, to: flood, by: 4) {
                         let key = "smd_\(String(format: "%08x", i))_" + String(repeating: "A", count: 43)
                         let r = try await browser.request("GET", "/v1/models", headers: ["Authorization": "Bearer \(key)"], keepCookies: false)
                         if r.status == 401 { unauthorized += 1 }
