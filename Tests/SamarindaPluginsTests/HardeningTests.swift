@@ -321,7 +321,7 @@ final class RecordedRequests: @unchecked Sendable {
         .init(grant: "http:contoh.example", url: "http://contoh.example/data", publicOnly: true),
         .init(grant: "http:contoh.example", url: "https://contoh.example:443/data", publicOnly: true),
         .init(grant: "http:contoh.example", url: "https://contoh.example:8443/data", publicOnly: nil, missing: "http:contoh.example:8443"),
-        .init(grant: "http:contoh.example", url: "http://contoh.example:443/", publicOnly: nil, missing: "http:contoh.example"),
+        .init(grant: "http:contoh.example", url: "http://contoh.example:443/", publicOnly: nil, missing: "http:contoh.example:443"),
         .init(grant: "http:contoh.example", url: "https://contoh.example:22/", publicOnly: nil, missing: "http:contoh.example:22"),
         .init(grant: "http:contoh.example:8443", url: "https://contoh.example:8443/data", publicOnly: true),
         .init(grant: "http:contoh.example:8443", url: "https://contoh.example/data", publicOnly: nil, missing: "http:contoh.example"),
