@@ -212,15 +212,19 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
     }
 
     @Test func aCallStuckInAHostFunctionIsAbandonedAndTheNextCallIsServed() async throws {
-        // The outside world misbehaving: a log sink that blocks for 6 s on one message.
-        let lab = try await Self.lab("samarinda.log.info('tahan') return { never = true }", limits: "cpu_ms = 200\ntimeout_ms = 300", log: { line in
-            if line.message == "tahan" { Thread.sleep(forTimeInterval: 6) }
+        // The outside world misbehaving: a log sink that blocks for 10 s on one message. The call is
+        // abandoned 2 s after its 1.5 s wall-clock limit, long before the sink returns.
+        let lab = try await Self.lab("samarinda.log.info('tahan') return { never = true }", limits: "cpu_ms = 200\ntimeout_ms = 1500", log: { line in
+            if line.message == "tahan" { Thread.sleep(forTimeInterval: 10) }
         })
+        let started = ContinuousClock.now
         let r = await lab.call("dinkes.jahat", "run")
         #expect(r.error?.code == "timeout", "\(r)")
         #expect(r.error?.message.contains("discarded") == true, "\(r)")
-        // A fresh state serves the plugin at once, while the old one is still stuck.
-        #expect(await lab.call("dinkes.jahat", "ok") == .success(["ok": true]))
+        // A fresh state serves the plugin while the old one is still stuck in the sink.
+        let next = await lab.call("dinkes.jahat", "ok")
+        #expect(next == .success(["ok": true]), "\(next)")
+        #expect(ContinuousClock.now - started < .seconds(10), "the second call waited for the stuck one")
         await lab.expectWellBehavedAnswers()
         let event = try #require(lab.audit.events.first { $0.action == "tool.call" && $0.target == "dinkes.jahat.run" })
         #expect(event.outcome == .error(code: "timeout"))
