@@ -214,17 +214,20 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
     @Test func aCallStuckInAHostFunctionIsAbandonedAndTheNextCallIsServed() async throws {
         // The outside world misbehaving: a log sink that blocks for 10 s on one message. The call is
         // abandoned 2 s after its 1.5 s wall-clock limit, long before the sink returns.
+        let sinkReturned = RecordedRequests()  // non-empty once the stuck sink returned
         let lab = try await Self.lab("samarinda.log.info('tahan') return { never = true }", limits: "cpu_ms = 200\ntimeout_ms = 1500", log: { line in
-            if line.message == "tahan" { Thread.sleep(forTimeInterval: 10) }
+            if line.message == "tahan" {
+                Thread.sleep(forTimeInterval: 10)
+                sinkReturned.flag()
+            }
         })
-        let started = ContinuousClock.now
         let r = await lab.call("dinkes.jahat", "run")
         #expect(r.error?.code == "timeout", "\(r)")
         #expect(r.error?.message.contains("discarded") == true, "\(r)")
         // A fresh state serves the plugin while the old one is still stuck in the sink.
         let next = await lab.call("dinkes.jahat", "ok")
         #expect(next == .success(["ok": true]), "\(next)")
-        #expect(ContinuousClock.now - started < .seconds(10), "the second call waited for the stuck one")
+        #expect(!sinkReturned.flagged, "the second call waited for the stuck one")
         await lab.expectWellBehavedAnswers()
         let event = try #require(lab.audit.events.first { $0.action == "tool.call" && $0.target == "dinkes.jahat.run" })
         #expect(event.outcome == .error(code: "timeout"))
@@ -308,6 +311,9 @@ final class RecordedRequests: @unchecked Sendable {
     private var requests: [PluginHTTPRequest] = []
     func append(_ r: PluginHTTPRequest) { lock.withLock { requests.append(r) } }
     var all: [PluginHTTPRequest] { lock.withLock { requests } }
+    private var raised = false
+    func flag() { lock.withLock { raised = true } }
+    var flagged: Bool { lock.withLock { raised } }
 }
 
 @Suite("Plugin HTTP grants") struct HTTPGrantTests {
