@@ -11,7 +11,7 @@ import Testing
     }
 
     @Test(arguments: FuzzTargets.names)
-    func savedFuzzInputsRunWithoutCrashing(target: String) throws {
+    func savedFuzzInputsRunWithoutCrashing(target: String) async throws {
         var inputs = FuzzTargets.seeds(target).map { Array($0.utf8) }
         let dir = Self.fixtures + "/" + target
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where !name.hasPrefix(".") {
@@ -19,7 +19,7 @@ import Testing
         }
         for input in inputs {
             let start = ContinuousClock.now
-            FuzzTargets.run(target, input)
+            await FuzzTargets.runAsync(target, input)
             #expect(ContinuousClock.now - start < .seconds(2), "\(target): an input took too long (\(input.count) bytes)")
         }
     }
