@@ -73,9 +73,9 @@ enum PluginHostFuzz {
             host_api = "^1.0"
             capabilities = [\(capabilities.map { "\"\($0)\"" }.joined(separator: ", "))]
             [limits]
-            memory_mb = 16
-            cpu_ms = 500
-            timeout_ms = 1500
+            memory_mb = 8
+            cpu_ms = 200
+            timeout_ms = 800
             [[tools]]
             name = "run"
             description = "run"
