@@ -38,6 +38,12 @@ int64_t clua_now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t clua_cpu_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 clua_Sandbox *clua_sandbox(lua_State *L) {
     void *ud = NULL;
     lua_getallocf(L, &ud);
@@ -88,14 +94,18 @@ static int raise_kill(lua_State *L) {
     return lua_error(L);
 }
 
+/* Sets the kill when a deadline passed: the wall clock, or the CPU time of the thread running the
+   call (so a busy machine slows a plugin down but does not use up its budget). */
+static void note_deadlines(clua_Sandbox *S) {
+    if (S->kill) return;
+    if (S->wall_deadline && clua_now_ns() >= S->wall_deadline) S->kill = CLUA_KILL_TIMEOUT;
+    else if (S->cpu_deadline && clua_cpu_now_ns() >= S->cpu_deadline) S->kill = CLUA_KILL_CPU;
+}
+
 /* Sets the kill when a deadline passed, and raises it while it is set. */
 static void check_deadline(lua_State *L) {
     clua_Sandbox *S = SB(L);
-    if (!S->kill && (S->cpu_deadline || S->wall_deadline)) {
-        int64_t now = clua_now_ns();
-        if (S->wall_deadline && now >= S->wall_deadline) S->kill = CLUA_KILL_TIMEOUT;
-        else if (S->cpu_deadline && now >= S->cpu_deadline) S->kill = CLUA_KILL_CPU;
-    }
+    note_deadlines(S);
     if (S->kill) raise_kill(L);
 }
 
@@ -193,12 +203,7 @@ static int host_call(lua_State *L, int fnid) {
     int r = g_dispatch(L, S->host, fnid);
     S->in_host--;
     if (S->enforce && S->used > S->limit && !S->kill) S->kill = CLUA_KILL_MEMORY;
-    /* Host work (a conversion, a database write) counts against the call's time too. */
-    if (!S->kill && (S->cpu_deadline || S->wall_deadline)) {
-        int64_t now = clua_now_ns();
-        if (S->wall_deadline && now >= S->wall_deadline) S->kill = CLUA_KILL_TIMEOUT;
-        else if (S->cpu_deadline && now >= S->cpu_deadline) S->kill = CLUA_KILL_CPU;
-    }
+    note_deadlines(S); /* host work (a conversion, a database write) counts against the call's time too */
     if (S->kill) return raise_kill(L);
     if (r >= 0) return r;
     if (r == CLUA_HOST_YIELD) {

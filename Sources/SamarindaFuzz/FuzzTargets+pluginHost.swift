@@ -57,7 +57,7 @@ enum PluginHostFuzz {
     }
 
     /// One host, with its plugin folder and database in a temporary directory, for the whole run.
-    nonisolated(unsafe) static let host: PluginHost? = {
+    static let host = Task<PluginHost?, Never> {
         guard let dir = try? TemporaryDirectory(prefix: "samarinda-fuzz-pluginhost") else { return nil }
         let folder = dir.path + "/Plugins/dinkes.fuzz"
         let capabilities = ["kv", "model.generate", "model.chat", "docs.search:dinkes", "http:contoh.example", "audit.note", "pii.redact"]
@@ -73,9 +73,9 @@ enum PluginHostFuzz {
             host_api = "^1.0"
             capabilities = [\(capabilities.map { "\"\($0)\"" }.joined(separator: ", "))]
             [limits]
-            memory_mb = 16
-            cpu_ms = 500
-            timeout_ms = 1500
+            memory_mb = 8
+            cpu_ms = 200
+            timeout_ms = 800
             [[tools]]
             name = "run"
             description = "run"
@@ -91,25 +91,33 @@ enum PluginHostFuzz {
             config.plugins.watch = false
             config.plugins.grants["dinkes.fuzz"] = PluginGrant(add: capabilities)
             let host = PluginHost(config: config, services: Services(), audit: MemoryAuditSink(), database: database)
-            wait { await host.refresh() }
+            await host.refresh()
             _ = Unmanaged.passRetained(dir)  // the folder lives as long as the process
             return host
         } catch {
             return nil
         }
-    }()
+    }
 
     static let staff = Principal(id: "key:fuzz", name: "fuzz", department: "dinkes", role: .staff, clearance: .biasa)
 
-    static func run(_ text: String) {
-        guard let host else { return }
-        wait { _ = try? await host.invoke(plugin: "dinkes.fuzz", tool: "run", arguments: ["code": .string(text)], as: staff) }
+    static func run(_ text: String) async {
+        guard let host = await host.value else { return }
+        _ = try? await host.invoke(plugin: "dinkes.fuzz", tool: "run", arguments: ["code": .string(text)], as: staff)
     }
 
-    /// Blocks until `work` is done: fuzz targets are synchronous.
-    static func wait(_ work: @escaping @Sendable () async -> Void) {
+    /// For the synchronous fuzz drivers (their own threads, never the concurrency pool).
+    static func runBlocking(_ text: String) {
         let done = DispatchSemaphore(value: 0)
-        Task.detached { await work(); done.signal() }
+        Task.detached { await run(text); done.signal() }
         done.wait()
+    }
+}
+
+extension FuzzTargets {
+    /// `run` for async callers (the test suite): the plugin host target awaits instead of blocking a
+    /// thread of the concurrency pool that the host itself needs.
+    public static func runAsync(_ name: String, _ bytes: [UInt8]) async {
+        if name == "pluginhost" { await PluginHostFuzz.run(String(decoding: bytes, as: UTF8.self)) } else { run(name, bytes) }
     }
 }

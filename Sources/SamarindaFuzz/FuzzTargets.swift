@@ -59,7 +59,7 @@ public enum FuzzTargets {
             _ = try? JSONDecoder().decode(ChatRequest.self, from: Data(bytes))
             _ = try? JSONValue.parse(text)
         case "pluginhost":
-            PluginHostFuzz.run(text)
+            PluginHostFuzz.runBlocking(text)
         default:
             break
         }

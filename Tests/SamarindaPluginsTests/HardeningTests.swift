@@ -212,15 +212,22 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
     }
 
     @Test func aCallStuckInAHostFunctionIsAbandonedAndTheNextCallIsServed() async throws {
-        // The outside world misbehaving: a log sink that blocks for 6 s on one message.
-        let lab = try await Self.lab("samarinda.log.info('tahan') return { never = true }", limits: "cpu_ms = 200\ntimeout_ms = 300", log: { line in
-            if line.message == "tahan" { Thread.sleep(forTimeInterval: 6) }
+        // The outside world misbehaving: a log sink that blocks for 10 s on one message. The call is
+        // abandoned 2 s after its 1.5 s wall-clock limit, long before the sink returns.
+        let sinkReturned = RecordedRequests()  // non-empty once the stuck sink returned
+        let lab = try await Self.lab("samarinda.log.info('tahan') return { never = true }", limits: "cpu_ms = 200\ntimeout_ms = 1500", log: { line in
+            if line.message == "tahan" {
+                Thread.sleep(forTimeInterval: 10)
+                sinkReturned.flag()
+            }
         })
         let r = await lab.call("dinkes.jahat", "run")
         #expect(r.error?.code == "timeout", "\(r)")
         #expect(r.error?.message.contains("discarded") == true, "\(r)")
-        // A fresh state serves the plugin at once, while the old one is still stuck.
-        #expect(await lab.call("dinkes.jahat", "ok") == .success(["ok": true]))
+        // A fresh state serves the plugin while the old one is still stuck in the sink.
+        let next = await lab.call("dinkes.jahat", "ok")
+        #expect(next == .success(["ok": true]), "\(next)")
+        #expect(!sinkReturned.flagged, "the second call waited for the stuck one")
         await lab.expectWellBehavedAnswers()
         let event = try #require(lab.audit.events.first { $0.action == "tool.call" && $0.target == "dinkes.jahat.run" })
         #expect(event.outcome == .error(code: "timeout"))
@@ -304,6 +311,9 @@ final class RecordedRequests: @unchecked Sendable {
     private var requests: [PluginHTTPRequest] = []
     func append(_ r: PluginHTTPRequest) { lock.withLock { requests.append(r) } }
     var all: [PluginHTTPRequest] { lock.withLock { requests } }
+    private var raised = false
+    func flag() { lock.withLock { raised = true } }
+    var flagged: Bool { lock.withLock { raised } }
 }
 
 @Suite("Plugin HTTP grants") struct HTTPGrantTests {
@@ -321,7 +331,7 @@ final class RecordedRequests: @unchecked Sendable {
         .init(grant: "http:contoh.example", url: "http://contoh.example/data", publicOnly: true),
         .init(grant: "http:contoh.example", url: "https://contoh.example:443/data", publicOnly: true),
         .init(grant: "http:contoh.example", url: "https://contoh.example:8443/data", publicOnly: nil, missing: "http:contoh.example:8443"),
-        .init(grant: "http:contoh.example", url: "http://contoh.example:443/", publicOnly: nil, missing: "http:contoh.example"),
+        .init(grant: "http:contoh.example", url: "http://contoh.example:443/", publicOnly: nil, missing: "http:contoh.example:443"),
         .init(grant: "http:contoh.example", url: "https://contoh.example:22/", publicOnly: nil, missing: "http:contoh.example:22"),
         .init(grant: "http:contoh.example:8443", url: "https://contoh.example:8443/data", publicOnly: true),
         .init(grant: "http:contoh.example:8443", url: "https://contoh.example/data", publicOnly: nil, missing: "http:contoh.example"),

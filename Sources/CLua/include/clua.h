@@ -37,7 +37,7 @@ typedef struct clua_Sandbox {
     int enforce;          /* 1 while plugin code runs */
     int in_host;          /* >0 while a Swift host function runs: never fail then */
     int kill;             /* CLUA_KILL_* of the running call */
-    int64_t cpu_deadline;  /* monotonic ns; 0 = none */
+    int64_t cpu_deadline;  /* CPU time of the running thread (clua_cpu_now_ns), ns; 0 = none */
     int64_t wall_deadline; /* monotonic ns; 0 = none */
     unsigned steps;       /* pattern-matching steps since the last deadline check */
     void *host;           /* the Swift LuaSandbox (unretained) */
@@ -57,6 +57,8 @@ lua_State *clua_open(size_t memory_limit, void *host);
 void clua_close(lua_State *L);
 clua_Sandbox *clua_sandbox(lua_State *L);
 int64_t clua_now_ns(void);
+/* CPU time used by the calling thread, ns (CLOCK_THREAD_CPUTIME_ID): what `cpu_ms` counts. */
+int64_t clua_cpu_now_ns(void);
 
 /* Marks `co` as the thread a host resume runs (NULL when it returned), for clua_interrupt. */
 void clua_set_running(clua_Sandbox *S, lua_State *co);

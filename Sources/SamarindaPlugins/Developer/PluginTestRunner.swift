@@ -104,8 +104,10 @@ public enum PluginTestRunner {
         guard let tool = manifest.tool(name) else { return .failure(.notFound("plugin \(manifest.id) has no tool '\(name)'")) }
         if phase == "input" {
             if let reason = PluginHost.denial(principal(manifest), tool, manifest.id) { return .failure(.forbidden(reason)) }
-            let problems = tool.inputSchema.validate(value)
-            return problems.isEmpty ? .success(value)
+            // An empty Lua table is read as the schema says (`{}` where an array is expected is `[]`).
+            let arguments = tool.inputSchema.normalizingEmptyTables(value)
+            let problems = tool.inputSchema.validate(arguments)
+            return problems.isEmpty ? .success(arguments)
                 : .failure(.invalidArguments("arguments do not match the input schema of \(manifest.id).\(name): " + problems.joined(separator: "; ")))
         }
         guard let schema = tool.outputSchema else { return .success(value) }

@@ -458,8 +458,12 @@ extension LuaSandbox {
                     default:
                         return raise(L, "bad argument #2 to '\(fname)' (number expected, got \(describe(L, 2)))")
                     }
-                    lua_pushinteger(L, lua_Integer(try kv.increment(plugin: plugin, key: key, by: delta)))
-                    return 1
+                    do {
+                        lua_pushinteger(L, lua_Integer(try kv.increment(plugin: plugin, key: key, by: delta)))
+                        return 1
+                    } catch let e as PluginError {
+                        return raise(L, e.message)  // a counter that cannot count is a bug to see, not a nil to miss
+                    }
                 case .kvSet:
                     let value: JSONValue
                     do { value = try toJSON(L, 2) } catch { return fail(L, "kv.set: \(error.message)") }

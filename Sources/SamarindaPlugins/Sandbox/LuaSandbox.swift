@@ -193,16 +193,17 @@ final class LuaSandbox: @unchecked Sendable {
 
     /// Runs the call until it finishes, fails, or waits for the host.
     func resume(_ co: OpaquePointer, nargs: Int32, call: SandboxCall, keepResult: Bool = false) -> SandboxStep {
-        let start = clua_now_ns()
+        let start = clua_now_ns(), startCPU = clua_cpu_now_ns()
         state.pointee.kill = call.kill
-        state.pointee.cpu_deadline = start + max(call.cpuRemaining, 0)
+        state.pointee.cpu_deadline = startCPU + max(call.cpuRemaining, 0)
         state.pointee.wall_deadline = call.wallDeadline
         state.pointee.steps = 0
         state.pointee.enforce = 1
         current = call
         // The count hook stops Lua code; the watchdog stops C functions that run no Lua
         // instruction, by hooking every call of the running thread once the deadline passed.
-        let stopAt = min(state.pointee.cpu_deadline, state.pointee.wall_deadline)
+        // The earliest the CPU budget can run out, by the wall clock; re-armed every 50 ms after it.
+        let stopAt = min(start + max(call.cpuRemaining, 0), call.wallDeadline)
         let watchdog = DispatchSource.makeTimerSource(queue: .global())
         watchdog.schedule(deadline: .now() + .nanoseconds(Int(clamping: max(stopAt - start, 0))), repeating: .milliseconds(50))
         watchdog.setEventHandler { [self] in _ = clua_interrupt(state) }
@@ -218,7 +219,7 @@ final class LuaSandbox: @unchecked Sendable {
         state.pointee.kill = 0
         state.pointee.cpu_deadline = 0
         state.pointee.wall_deadline = 0
-        call.cpuRemaining -= clua_now_ns() - start
+        call.cpuRemaining -= clua_cpu_now_ns() - startCPU
 
         if call.kill != 0 || status == LUA_ERRMEM {
             lua_settop(co, 0)
