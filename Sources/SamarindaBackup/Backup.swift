@@ -43,8 +43,18 @@ public enum Backup {
                               to dir: String, actor: AuditActor, scheduled: Bool = false, tuning: Tuning = Tuning()) async throws -> Created {
         let started = Date()
         do {
-            let created = try makeArchive(database: database, auditLog: auditLog, config: config, secret: secret, dir: dir,
-                                          started: started, tuning: tuning)
+            // Snapshot, hashing and encryption are long blocking work: on a thread of their own, so a
+            // scheduled backup does not hold one of the service's few cooperative threads for seconds.
+            let created = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Created, any Error>) in
+                let thread = Thread {
+                    continuation.resume(with: Result {
+                        try makeArchive(database: database, auditLog: auditLog, config: config, secret: secret, dir: dir,
+                                        started: started, tuning: tuning)
+                    })
+                }
+                thread.name = "samarinda-backup"
+                thread.start()
+            }
             try await auditLog.record(AuditEvent(actor: actor, action: "backup.create", target: created.path,
                                                  durationMicros: Int64(created.seconds * 1e6),
                                                  fields: ["tree_size": "\(created.manifest.audit.treeSize)", "bytes": "\(created.archiveBytes)",
