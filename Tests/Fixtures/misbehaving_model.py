@@ -2,6 +2,7 @@
 #   --hang                 read the request, then never answer (until the test process goes away)
 #   --retry-after VALUE    answer 429 with `Retry-After: VALUE` (e.g. 1e300, inf)
 #   --slow SECONDS         answer after SECONDS with a plain chat completion "ok"
+# GET /_seen answers how many requests have arrived (a test waits for its call to reach the model).
 # Prints its port on the first line of stdout; exits when its stdin closes (--exit-with-stdin).
 import json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,10 +11,23 @@ args = sys.argv[1:]
 def opt(name):
     return args[args.index(name) + 1] if name in args else None
 
+seen = 0
+seen_lock = threading.Lock()
+
 class H(BaseHTTPRequestHandler):
     def log_message(self, *a): pass
+    def do_GET(self):
+        with seen_lock:
+            body = str(seen).encode()
+        self.send_response(200 if self.path == "/_seen" else 404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
     def do_POST(self):
+        global seen
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with seen_lock:
+            seen += 1
         if "--hang" in args:
             time.sleep(3600)
             return

@@ -120,7 +120,9 @@ import SamarindaCore
         let key = server.key("staff-dinkes")
         async let reply = server.request("POST", "/v1/tools/dinkes.label/tanya", key: key, json: [:])
         // While the call waits on the model, the plugin is replaced by a version that says `biasa`.
-        try await Task.sleep(for: .milliseconds(1200))  // past the 1 s watch interval
+        // Wait (bounded) until the call has reached the model, however loaded the machine is.
+        for _ in 0..<300 where model.requestsSeen() == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(model.requestsSeen() == 1, "the tool call reached the model")
         try Self.manifest(level: "biasa", version: "1.0.1").write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
         // The call itself checked the folder when it started, and checks are at most one per watch interval:
         // refresh until the new version is in (bounded; the model still holds the call for seconds).

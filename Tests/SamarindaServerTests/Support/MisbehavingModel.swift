@@ -8,6 +8,11 @@ final class MisbehavingModel: @unchecked Sendable {
     private let server: LoopbackScriptServer
     var port: Int { server.port }
 
+    /// How many requests have reached the model so far.
+    func requestsSeen() -> Int {
+        (try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/_seen")!)).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+    }
+
     init(_ arguments: String...) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fixtures/misbehaving_model.py").path
