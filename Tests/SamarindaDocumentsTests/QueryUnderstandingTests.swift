@@ -132,3 +132,25 @@ import Testing
         #expect(try await f.store.search(query: "sih dong deh", principal: People.dinkesStaff).isEmpty)
     }
 }
+
+@Suite struct ReindexTests {
+    @Test func anIndexBuiltByAnOlderAnalyzerIsReanalyzedOnce() async throws {
+        let f = try StoreFixture()
+        _ = try await f.store.ingest(paths: [try f.write("kupas.md", "# Berita\n\nPetugas mengupas berkas permohonan.")],
+                                     collection: "umum", classification: .biasa, department: "public", by: People.admin)
+        // As an older stemmer left it: "mengupas" indexed as "upas", and no analyzer version recorded.
+        _ = try f.database.write { c in
+            try c.run("UPDATE doc_chunks_fts SET terms = 'berita tugas upas berkas mohon'")
+            try c.run("DELETE FROM doc_state WHERE key = 'analyzer'")
+            return 0
+        }
+        #expect(try await f.store.search(query: "mengupas", principal: People.admin).isEmpty)
+        #expect(try f.store.reindexIfAnalyzerChanged() == 1)
+        let hits = try await f.store.search(query: "mengupas", principal: People.admin)
+        #expect(hits.count == 1)
+        // The stored token count follows the new analysis (samarinda_bm25 reads it).
+        let tokens = try f.database.read { c in try c.queryFirst("SELECT tokens FROM doc_chunk_access") { $0.int(0) } }
+        #expect(tokens == f.store.analyzer.terms("Berita\nPetugas mengupas berkas permohonan.").count)
+        #expect(try f.store.reindexIfAnalyzerChanged() == 0, "up to date: nothing to do")
+    }
+}
