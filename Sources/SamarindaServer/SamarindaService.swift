@@ -42,6 +42,7 @@ public struct SamarindaService: Sendable {
         }
         router.get("/metrics") { _, context in
             try context.require(.admin, .service, .auditor)
+            metrics.fleets(platform.models.fleetStatus)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Prometheus
 import SamarindaCore
+import SamarindaModels
 
 /// The service's Prometheus metrics (`GET /metrics`), kept in one registry owned by the service
 /// (not the global MetricsSystem, so tests and several services in one process stay separate).
@@ -37,6 +38,16 @@ public final class ServerMetrics: Sendable {
 
     public func gauge(_ name: String, help: String, labels: [(String, String)] = [], value: Double) {
         registry.makeGauge(descriptor: Self.descriptor(name, help: help), labels: labels).set(value)
+    }
+
+    /// One gauge per fleet endpoint: 1 while it is in the rotation, 0 while ejected (set at scrape time).
+    func fleets(_ fleets: [(provider: String, endpoints: [FleetProvider.EndpointStatus])]) {
+        for (provider, endpoints) in fleets {
+            for e in endpoints {
+                gauge("samarinda_provider_endpoint_up", help: "1 if the fleet endpoint is in the rotation, 0 if ejected as failing",
+                      labels: [("provider", provider), ("endpoint", e.url)], value: e.healthy ? 1 : 0)
+            }
+        }
     }
 
     func render() -> String {
