@@ -48,6 +48,7 @@ public struct SamarindaService: Sendable {
         router.get("/metrics") { _, context in
             try context.require(.admin, .service, .auditor)
             if let budgets = try? platform.budgetStatuses() { metrics.budgets(budgets) }
+            metrics.fleets(platform.models.fleetStatus)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }

@@ -56,6 +56,16 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// One gauge per fleet endpoint: 1 while it is in the rotation, 0 while ejected (set at scrape time).
+    func fleets(_ fleets: [(provider: String, endpoints: [FleetProvider.EndpointStatus])]) {
+        for (provider, endpoints) in fleets {
+            for e in endpoints {
+                gauge("samarinda_provider_endpoint_up", help: "1 if the fleet endpoint is in the rotation, 0 if ejected as failing",
+                      labels: [("provider", provider), ("endpoint", e.url)], value: e.healthy ? 1 : 0)
+            }
+        }
+    }
+
     func render() -> String {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

@@ -120,6 +120,25 @@ struct FleetTests {
             base_urls = ["http://llm-1:8081/v1", "http://llm-2:8081/v1"]
             """)
         #expect(ok.provider("lokal")?.endpoints == ["http://llm-1:8081/v1", "http://llm-2:8081/v1"])
+        #expect(ok.provider("lokal")?.healthCheckMillis == 2_000, "the default probe interval")
+        let tuned = try SamarindaConfig.parse("""
+            [[providers]]
+            name = "lokal"
+            kind = "openai"
+            base_urls = ["http://llm-1:8081/v1", "http://llm-2:8081/v1"]
+            health_check_ms = 250
+            """)
+        #expect(tuned.provider("lokal")?.healthCheckMillis == 250)
+        let fleet = try #require(Fixture.router(tuned, audit: MemoryAuditSink(), budget: nil).providers["lokal"] as? FleetProvider)
+        #expect(fleet.probeInterval == .milliseconds(250), "the fleet probes at the configured interval")
+        for bad in ["health_check_ms = 99", "health_check_ms = 600001", "health_check_ms = -5", #"health_check_ms = "2s""#] {
+            do {
+                _ = try SamarindaConfig.parse("[[providers]]\nname = \"lokal\"\nkind = \"openai\"\nbase_urls = [\"http://a/v1\", \"http://b/v1\"]\n" + bad)
+                Issue.record("accepted: \(bad)")
+            } catch let errors as ConfigErrors {
+                #expect(errors.description.contains("health_check_ms"), "\(errors.description)")
+            }
+        }
         for bad in [#"base_urls = ["ftp://x/v1"]"#, #"base_urls = []"#, #"base_urls = ["http://a/v1", "http://a/v1"]"#,
                     "base_url = \"http://a/v1\"\nbase_urls = [\"http://b/v1\"]"] {
             do {

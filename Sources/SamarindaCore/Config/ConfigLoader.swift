@@ -154,6 +154,7 @@ extension SamarindaConfig {
                     pc.baseURL = v
                 }
                 if let v = p.strings("base_urls") { parseFleet(v, provider: &pc, section: p) }
+                if let v = p.int("health_check_ms", range: 100...600_000) { pc.healthCheckMillis = v }
                 if let v = p.string("model") { pc.model = v }
                 if let v = p.string("embedding_model") { pc.embeddingModel = v }
                 if let v = p.string("api_key_env") { pc.apiKeyEnv = v }

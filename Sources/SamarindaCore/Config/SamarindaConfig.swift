@@ -170,6 +170,8 @@ public struct ProviderConfig: Sendable, Equatable {
     public var baseURLs: [String] = []
     /// Every endpoint of this provider: the fleet, else the one `baseURL`.
     public var endpoints: [String] { baseURLs.isEmpty ? [baseURL] : baseURLs }
+    /// How often a fleet probes its ejected endpoints (`health_check_ms`); unused with one endpoint.
+    public var healthCheckMillis = 2_000
     /// The provider's model name for chat; `models` maps our aliases to provider model names where they differ.
     public var model = ""
     public var embeddingModel = ""

@@ -8,7 +8,7 @@ import SamarindaCore
 /// An endpoint that fails before answering (cannot connect, 5xx, 429, timeout before the first byte)
 /// is ejected and the same call moves on to the next endpoint, so losing a machine loses no request
 /// and costs no second budget reservation (the router reserved once, for the call). Ejected
-/// endpoints are probed (`GET /models`) every `probeInterval` and return once they answer. When every
+/// endpoints are probed (`GET /models`) every `probeInterval` (`health_check_ms`) and return once they answer. When every
 /// endpoint is ejected, the one ejected longest ago is tried anyway rather than failing outright.
 public final class FleetProvider: ModelProvider, @unchecked Sendable {
     // @unchecked: `endpoints`' mutable state is guarded by `lock`; everything else is immutable.
@@ -36,9 +36,9 @@ public final class FleetProvider: ModelProvider, @unchecked Sendable {
     }
 
     /// `make` builds one member provider per endpoint, each a copy of `config` with that `base_url`.
-    public init(config: ProviderConfig, probeInterval: Duration = .seconds(2), make: (ProviderConfig) -> any ModelProvider) {
+    public init(config: ProviderConfig, probeInterval: Duration? = nil, make: (ProviderConfig) -> any ModelProvider) {
         self.config = config
-        self.probeInterval = probeInterval
+        self.probeInterval = probeInterval ?? .milliseconds(config.healthCheckMillis)
         self.members = config.endpoints.map { url in
             var member = config
             member.baseURL = url

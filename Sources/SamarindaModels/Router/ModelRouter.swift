@@ -92,6 +92,11 @@ public final class ModelRouter: Sendable {
         self.breaker = CircuitBreaker(threshold: options.breakerThreshold, cooldown: .milliseconds(options.breakerCooldownMillis))
     }
 
+    /// The endpoints of every fleet provider (`base_urls`), by provider name, for `/metrics`.
+    public var fleetStatus: [(provider: String, endpoints: [FleetProvider.EndpointStatus])] {
+        providers.compactMap { name, p in (p as? FleetProvider).map { (name, $0.status) } }.sorted { $0.provider < $1.provider }
+    }
+
     // MARK: Public API
 
     /// A complete answer.
