@@ -178,6 +178,18 @@ function samarinda.kv.delete(key) end
 ---@return integer value
 function samarinda.kv.incr(key, delta) end
 
+---Compare-and-set: reads the value at `key` (nil when absent), calls `fn(old)` and stores what it
+---returns (nil deletes the key) only if the stored value is still the one read; otherwise it reads
+---again and calls `fn` again, at most 16 times, then raises `{code = "conflict"}` (HTTP 409). So
+---`fn` must have no effects other than its result; it may call other host functions. Atomic
+---across calls, servers and `plugin run` processes on the same database. Returns the stored value.
+---Raises an error when `fn` is not a function, raises, or returns a value that is not JSON.
+---@generic T
+---@param key string
+---@param fn fun(old: T|nil): T|nil
+---@return T|nil value
+function samarinda.kv.update(key, fn) end
+
 ---Keys starting with `prefix`, sorted.
 ---@param prefix? string Default "" (all keys).
 ---@param limit? integer A whole number 1..10000, default 1000; anything else raises an error.
