@@ -74,14 +74,15 @@ function samarinda.json.decode(text) end
 samarinda.docs = {}
 
 ---@class samarinda.SearchOptions
----@field collections? string[] Departments (or "public") to search; each must be granted. Default: all granted.
+---@field collections? string[] Collection names (as in `Passage.collection` and `samarinda docs list`), owned by a granted department. Default: all. A department name this plugin asked for is still read as a department.
+---@field departments? string[] Departments (or "public") to search; each must be granted as `docs.search:<department>`. Default: all granted.
 ---@field limit? integer 1..50, default 5. Anything else (0, 1.5, math.huge, 0/0) raises an error.
 
 ---One passage of a document, with its citation.
 ---@class samarinda.Passage
 ---@field document_id integer
 ---@field chunk_id integer
----@field collection string Department (or "public") that owns the document.
+---@field collection string The name of the document's collection (what `collections` takes).
 ---@field title string
 ---@field section string
 ---@field text string

@@ -224,11 +224,27 @@ extension LuaSandbox {
             }
             let scopes = environment.grants.documentScopes
             var wanted = scopes
-            if let list = options?["collections"]?.arrayValue {
-                wanted = list.compactMap(\.stringValue)
+            var collections: [String] = []
+            for key in ["departments", "collections"] {
+                guard let v = options?[key], v != .null else { continue }
+                guard let list = v.arrayValue, list.allSatisfy({ $0.stringValue?.isEmpty == false }) else {
+                    return raise(L, "bad option '\(key)' to '\(fname)' (a list of names expected, got \(v.jsonText.prefix(200)))")
+                }
+                let names = list.compactMap(\.stringValue)
+                if key == "departments" { wanted = names; continue }
+                // `collections` are collection names, as in passage.collection and `samarinda docs list`.
+                // A name that is a department this plugin asked for (granted or not) keeps its old
+                // meaning, so plugins written when `collections` took departments still work.
+                let asked = Set(environment.grants.requested.filter { $0.hasPrefix("docs.search:") }.map { String($0.dropFirst("docs.search:".count)) })
+                let departments = names.filter { asked.contains($0) }
+                collections = names.filter { !asked.contains($0) }
+                if !departments.isEmpty && options?["departments"] == nil { wanted = departments }
             }
             for scope in wanted where !granted("docs.search:\(scope)") { return notGranted(L, "docs.search:\(scope)") }
-            let request = PluginSearchRequest(context: context, query: query, departments: wanted, limit: limit)
+            var search = PluginSearchRequest(context: context, query: query, departments: wanted, limit: limit)
+            search.collections = collections
+            let request = search
+            let pluginID = environment.pluginID, chosen = collections, searched = wanted
             return wait(L, fname) {
                 do {
                     let passages = try await services.searchDocuments(request)
@@ -239,6 +255,10 @@ extension LuaSandbox {
                          "text": .string(p.text), "classification": .string(p.classification.name), "score": .number(p.score),
                          "citation": .string(p.citationLabel)]
                     })]
+                } catch where !chosen.isEmpty {
+                    return [.null, .string("docs.search failed: \(error). `collections` takes collection names (passage.collection, `samarinda docs list`) "
+                        + "owned by the departments this plugin may search (\(searched.map { "docs.search:" + $0 }.joined(separator: ", "))); "
+                        + "for another department's collection the operator adds docs.search:<that department> under [plugins.grants.\"\(pluginID)\"] in samarinda.toml")]
                 } catch {
                     return [.null, .string("docs.search failed: \(error)")]
                 }
