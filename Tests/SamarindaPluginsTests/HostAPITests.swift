@@ -79,6 +79,21 @@ import Testing
         #expect(r["ok3"] == false && r["err3"]?.stringValue?.contains("bad option 'collections'") == true, "\(r)")
     }
 
+    /// docs/PLUGINS.md's WITA recipe gives Samarinda's date whatever the process's time zone.
+    @Test func theDocumentedWITARecipeGivesSamarindasDate() async throws {
+        let lab = try PluginLab()
+        try lab.write(id: "dinkes.jam", tools: PluginLab.tool("jam"), main: """
+        local WITA = 8 * 3600
+        return { jam = function()
+          -- 2026-01-01 16:30 UTC is 2026-01-02 00:30 in Samarinda.
+          local t = 1767285000
+          return { wita = os.date("!%Y-%m-%d %H:%M", t + WITA), utc = os.date("!%Y-%m-%d %H:%M", t) }
+        end }
+        """)
+        _ = await lab.start()
+        #expect(await lab.call("dinkes.jam", "jam") == .success(["wita": "2026-01-02 00:30", "utc": "2026-01-01 16:30"]))
+    }
+
     @Test func httpOnlyToGrantedHosts() async throws {
         let lab = try PluginLab { $0.plugins.grants["dinkes.web"] = PluginGrant(add: ["http:api.kemkes.go.id"]) }
         try lab.write(id: "dinkes.web", capabilities: ["http:api.kemkes.go.id"], tools: PluginLab.tool("ambil"), main: """
