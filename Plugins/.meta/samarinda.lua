@@ -74,14 +74,15 @@ function samarinda.json.decode(text) end
 samarinda.docs = {}
 
 ---@class samarinda.SearchOptions
----@field collections? string[] Departments (or "public") to search; each must be granted. Default: all granted.
+---@field collections? string[] Collection names (as in `Passage.collection` and `samarinda docs list`), owned by a granted department. Default: all. A department name this plugin asked for is still read as a department.
+---@field departments? string[] Departments (or "public") to search; each must be granted as `docs.search:<department>`. Default: all granted.
 ---@field limit? integer 1..50, default 5. Anything else (0, 1.5, math.huge, 0/0) raises an error.
 
 ---One passage of a document, with its citation.
 ---@class samarinda.Passage
 ---@field document_id integer
 ---@field chunk_id integer
----@field collection string Department (or "public") that owns the document.
+---@field collection string The name of the document's collection (what `collections` takes).
 ---@field title string
 ---@field section string
 ---@field text string
@@ -177,6 +178,18 @@ function samarinda.kv.delete(key) end
 ---@param delta? integer Default 1; may be negative.
 ---@return integer value
 function samarinda.kv.incr(key, delta) end
+
+---Compare-and-set: reads the value at `key` (nil when absent), calls `fn(old)` and stores what it
+---returns (nil deletes the key) only if the stored value is still the one read; otherwise it reads
+---again and calls `fn` again, at most 16 times, then raises `{code = "conflict"}` (HTTP 409). So
+---`fn` must have no effects other than its result; it may call other host functions. Atomic
+---across calls, servers and `plugin run` processes on the same database. Returns the stored value.
+---Raises an error when `fn` is not a function, raises, or returns a value that is not JSON.
+---@generic T
+---@param key string
+---@param fn fun(old: T|nil): T|nil
+---@return T|nil value
+function samarinda.kv.update(key, fn) end
 
 ---Keys starting with `prefix`, sorted.
 ---@param prefix? string Default "" (all keys).

@@ -1179,6 +1179,33 @@ void clua_host_add(lua_State *L, const char *group, const char *name, int fnid) 
     lua_pop(L, group ? 2 : 1);
 }
 
+/* Adds group.name as a Lua function: `source` is a chunk called with the given host functions as
+   its arguments, returning the function. Used where a host function must call plugin code that may
+   itself wait for the host (kv.update's callback), which a C function cannot do across a yield. */
+int clua_host_add_lua(lua_State *L, const char *group, const char *name, const char *source,
+                      const int *fnids, int count) {
+    if (luaL_loadbufferx(L, source, strlen(source), name, "t") != LUA_OK) return 0;
+    for (int i = 0; i < count; i++) {
+        lua_pushinteger(L, fnids[i]);
+        lua_pushcclosure(L, host_trampoline, 1);
+    }
+    if (lua_pcall(L, count, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &host_table_key);
+    if (lua_getfield(L, -1, group) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, group);
+    }
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 3);
+    return 1;
+}
+
 void clua_host_freeze(lua_State *L) {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &host_table_key);
     int top = lua_gettop(L);

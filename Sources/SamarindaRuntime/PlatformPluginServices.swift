@@ -16,7 +16,8 @@ struct PlatformPluginServices: PluginHostServices {
     func searchDocuments(_ request: PluginSearchRequest) async throws -> [Passage] {
         let grant = DocumentGrant(departments: Set(request.departments), holder: request.context.pluginID,
                                   maxClassification: request.context.classification)
-        return try await documents.search(query: request.query, principal: request.context.principal, limit: request.limit,
+        return try await documents.search(query: request.query, principal: request.context.principal,
+                                          collections: request.collections.isEmpty ? nil : request.collections, limit: request.limit,
                                           grant: grant, requestID: request.context.requestID).map(\.passage)
     }
 

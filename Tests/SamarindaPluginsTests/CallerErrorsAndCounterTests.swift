@@ -83,4 +83,84 @@ import Testing
         let total = try PluginKV(database: lab.database).get(plugin: "dinkes.jadwal", key: "antrian")
         #expect(total == .number(Double(calls)))
     }
+
+    @Test func kvUpdateStoresWhatTheFunctionReturnsAndDeletesOnNil() async throws {
+        let lab = try await Self.lab("""
+        local first = samarinda.kv.update('daftar', function(old) assert(old == nil); return { 'A' } end)
+        local second = samarinda.kv.update('daftar', function(old) old[#old + 1] = 'B'; return old end)
+        local stored = samarinda.kv.get('daftar')
+        local gone = samarinda.kv.update('daftar', function() return nil end)
+        local absent = samarinda.kv.get('daftar')
+        -- Hostile: not a function, a value that is not JSON, an error inside the function (nothing stored).
+        local ok1, e1 = pcall(samarinda.kv.update, 'x', 42)
+        local ok2, e2 = pcall(samarinda.kv.update, 'x', function() return { f = print } end)
+        local ok3 = pcall(samarinda.kv.update, 'x', function() error('gagal') end)
+        local ok4 = pcall(samarinda.kv.update, '', function() return 1 end)
+        return { first = first, second = second, stored = stored, gone = gone == nil, absent = absent == nil,
+                 ok1 = ok1, e1 = tostring(e1), ok2 = ok2, ok3 = ok3, ok4 = ok4, x = samarinda.kv.get('x') == nil }
+        """)
+        let r = try #require(try await lab.call("dinkes.jadwal", "run").get())
+        #expect(r["first"] == ["A"] && r["second"] == ["A", "B"] && r["stored"] == ["A", "B"])
+        #expect(r["gone"] == true && r["absent"] == true && r["x"] == true)
+        #expect(r["ok1"] == false && r["ok2"] == false && r["ok3"] == false && r["ok4"] == false)
+        #expect(r["e1"]?.stringValue?.contains("function expected, got number") == true, "\(r)")
+    }
+
+    @Test func kvUpdateRetriesWhenTheValueChangedAndGivesUpWithAConflict() async throws {
+        // The function changes the value under its own update (as another process would): every
+        // swap fails, so the update gives up after LuaSandbox.kvUpdateAttempts runs with a conflict.
+        let lab = try await Self.lab("""
+        samarinda.kv.set('n', 0)
+        local runs = 0
+        local ok, e = pcall(samarinda.kv.update, 'n', function(old)
+          runs = runs + 1
+          samarinda.kv.incr('n')
+          return old + 100
+        end)
+        -- Changed once only: the second run succeeds on the fresh value.
+        local once = 0
+        local v = samarinda.kv.update('m', function(old)
+          once = once + 1
+          if once == 1 then samarinda.kv.set('m', 5) end
+          return (old or 0) + 1
+        end)
+        return { ok = ok, code = type(e) == 'table' and e.code or tostring(e), runs = runs, n = samarinda.kv.get('n'), v = v, once = once }
+        """)
+        let r = try #require(try await lab.call("dinkes.jadwal", "run").get())
+        #expect(r["ok"] == false && r["code"] == "conflict", "\(r)")
+        #expect(r["runs"] == .number(Double(LuaSandbox.kvUpdateAttempts)) && r["n"] == .number(Double(LuaSandbox.kvUpdateAttempts)))
+        #expect(r["v"] == 6 && r["once"] == 2, "\(r)")
+        // Unhandled, the conflict reaches the caller as 409's code.
+        let lab2 = try await Self.lab("return samarinda.kv.update('n', function(old) samarinda.kv.incr('n'); return 1 end)")
+        let r2 = await lab2.call("dinkes.jadwal", "run")
+        #expect(r2.error?.code == "conflict", "\(r2)")
+    }
+
+    @Test func concurrentUpdatesFromSeveralHostsOnOneDatabaseAreNeverLost() async throws {
+        // A read-modify-write of a table (not a counter), from four hosts with their own connections.
+        let lab = try await Self.lab("""
+        local list = samarinda.kv.update('antrian', function(old) old = old or {}; old[#old + 1] = #old + 1; return old end)
+        return { n = #list }
+        """)
+        var hosts: [PluginHost] = [lab.host]
+        for _ in 0..<3 {
+            let database = try Database(path: lab.directory.path + "/test.db")
+            let host = PluginHost(config: lab.config, services: StandInServices(), audit: lab.audit, database: database)
+            await host.refresh()
+            hosts.append(host)
+        }
+        let calls = 40
+        let failures = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<calls {
+                let host = hosts[i % hosts.count]
+                group.addTask { (try? await host.invoke(plugin: "dinkes.jadwal", tool: "run", arguments: [:], as: PluginLab.staff)) == nil }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        let list = try PluginKV(database: lab.database).get(plugin: "dinkes.jadwal", key: "antrian")?.arrayValue ?? []
+        // Every update that reported success is in the list exactly once, in order.
+        #expect(list.count == calls - failures)
+        #expect(list == (0..<list.count).map { .number(Double($0 + 1)) })
+        #expect(failures == 0, "with 4 contenders 16 attempts should not run out")
+    }
 }

@@ -49,6 +49,51 @@ import Testing
         #expect(call.fields["capabilities_denied"] == "docs.search:bapenda")
     }
 
+    /// `collections` takes collection names (as passage.collection returns them); `departments` narrows
+    /// by department; a department name in `collections` keeps working for older plugins; a
+    /// collection outside the grants gets an error naming the setting to change.
+    @Test func docsSearchCollectionsAreCollectionsAndDepartmentsAreDepartments() async throws {
+        let lab = try PluginLab()
+        try lab.write(id: "dinkes.cari", capabilities: ["docs.search:dinkes", "docs.search:public", "docs.search:bapenda"], tools: PluginLab.tool("cari"), main: """
+        return { cari = function()
+          local byName = samarinda.docs.search("imunisasi", { collections = { "dinkes-layanan" } })
+          local byDept = samarinda.docs.search("imunisasi", { departments = { "public" } })
+          local old = samarinda.docs.search("imunisasi", { collections = { "dinkes" } })
+          local none, err = samarinda.docs.search("pajak", { collections = { "bapenda-layanan" } })
+          local notGranted, err2 = samarinda.docs.search("pajak", { departments = { "bapenda" } })
+          local ok3, err3 = pcall(samarinda.docs.search, "x", { collections = "dinkes-layanan" })
+          return { byName = byName[1].collection, n = #byName, byDept = byDept[1].collection, nDept = #byDept, old = old[1].collection, nOld = #old,
+                   none = none == nil, err = err, notGranted = notGranted == nil, err2 = err2, ok3 = ok3, err3 = tostring(err3) }
+        end }
+        """)
+        _ = await lab.start()
+        let r = try #require(try await lab.call("dinkes.cari", "cari").get())
+        #expect(r["byName"] == "dinkes-layanan" && r["n"] == 1, "\(r)")
+        #expect(r["byDept"] == "public" && r["nDept"] == 1, "\(r)")
+        #expect(r["old"] == "dinkes" && r["nOld"] == 1, "a department name in collections searches that department, as before: \(r)")
+        #expect(r["none"] == true)
+        let err = r["err"]?.stringValue ?? ""
+        #expect(err.contains("no collection named 'bapenda-layanan'") && err.contains("docs.search:dinkes, docs.search:public")
+                && err.contains("[plugins.grants.\"dinkes.cari\"]"), "\(err)")
+        #expect(r["notGranted"] == true && r["err2"]?.stringValue?.contains("docs.search:bapenda is not granted") == true, "\(r)")
+        #expect(r["ok3"] == false && r["err3"]?.stringValue?.contains("bad option 'collections'") == true, "\(r)")
+    }
+
+    /// docs/PLUGINS.md's WITA recipe gives Samarinda's date whatever the process's time zone.
+    @Test func theDocumentedWITARecipeGivesSamarindasDate() async throws {
+        let lab = try PluginLab()
+        try lab.write(id: "dinkes.jam", tools: PluginLab.tool("jam"), main: """
+        local WITA = 8 * 3600
+        return { jam = function()
+          -- 2026-01-01 16:30 UTC is 2026-01-02 00:30 in Samarinda.
+          local t = 1767285000
+          return { wita = os.date("!%Y-%m-%d %H:%M", t + WITA), utc = os.date("!%Y-%m-%d %H:%M", t) }
+        end }
+        """)
+        _ = await lab.start()
+        #expect(await lab.call("dinkes.jam", "jam") == .success(["wita": "2026-01-02 00:30", "utc": "2026-01-01 16:30"]))
+    }
+
     @Test func httpOnlyToGrantedHosts() async throws {
         let lab = try PluginLab { $0.plugins.grants["dinkes.web"] = PluginGrant(add: ["http:api.kemkes.go.id"]) }
         try lab.write(id: "dinkes.web", capabilities: ["http:api.kemkes.go.id"], tools: PluginLab.tool("ambil"), main: """

@@ -217,7 +217,7 @@ import Testing
         let folder = try PluginScaffold.create(id: "dinkes.sapa", in: lab.pluginsDir, config: lab.config)
         let report = await PluginTestRunner.run(folder: folder, config: lab.config, database: lab.database)
         #expect(report.summary == "2 passed, 0 failed", "\(report.cases) \(report.setupErrors)")
-        #expect(report.output.contains { $0.contains("greeting number") })
+        #expect((report.output + report.cases.flatMap(\.output)).contains { $0.contains("greeting number") })
         // And it loads and answers through the host.
         _ = await lab.start()
         let r = await lab.call("dinkes.sapa", "sapa", ["nama": "Ani"])
@@ -238,6 +238,37 @@ import Testing
         #expect(report.summary == "2 passed, 2 failed")
         #expect(report.cases.first { $0.name == "gagal" }?.message?.contains("jumlah: expected 3, got 2") == true)
         #expect(report.cases.first { $0.name == "test 3" || $0.name == "macet" }?.passed == false)
+    }
+
+    /// Log lines belong to the test that printed them; a deep-equality failure names the first
+    /// differing path (also a missing key, an extra key, a type change, and a non-string key).
+    @Test func testOutputIsUnderItsTestAndDifferencesNameTheirPath() async throws {
+        let lab = try PluginLab()
+        let folder = try lab.write(id: "dinkes.beda", tools: PluginLab.tool("dua"), main: "print('memuat') return { dua = function() return { n = 2 } end }", extraFiles: [
+            "tests/a_test.lua": """
+            test("satu", function() print("dari satu") end)
+            test("dua", function()
+              samarinda.log.warn("dari dua")
+              assert_eq({ items = { { nama = "A" }, { nama = "A" }, { nama = "B" } } }, { items = { { nama = "A" }, { nama = "A" }, { nama = "A" } } })
+            end)
+            test("hilang", function() assert_eq({ a = 1 }, { a = 1, b = { 1 } }) end)
+            test("lebih", function() assert_eq({ a = 1, z = true }, { a = 1 }) end)
+            test("jenis", function() assert_eq({ a = { 1 } }, { a = "1" }, "bentuk") end)
+            test("kunci", function() assert_eq({ [true] = 1 }, { [true] = 2 }) end)
+            test("sama", function() assert_eq({ x = { y = { 1, 2 } } }, { x = { y = { 1, 2 } } }) end)
+            """,
+        ])
+        let report = await PluginTestRunner.run(folder: folder, config: lab.config)
+        func message(_ name: String) -> String { report.cases.first { $0.name == name }?.message ?? "(passed)" }
+        #expect(report.cases.first { $0.name == "satu" }?.output == ["[info] dari satu"])
+        #expect(report.cases.first { $0.name == "dua" }?.output == ["[warn] dari dua"])
+        #expect(report.output == ["[info] memuat"], "load-time output is not any test's")
+        #expect(message("dua").contains("actual.items[3].nama: expected \"A\", got \"B\""), "\(message("dua"))")
+        #expect(message("hilang").contains("actual.b: expected {[1] = 1}, got nil"), "\(message("hilang"))")
+        #expect(message("lebih").contains("actual.z: expected nil, got true"), "\(message("lebih"))")
+        #expect(message("jenis").contains("bentuk: actual.a: expected \"1\", got {[1] = 1}"), "\(message("jenis"))")
+        #expect(message("kunci").contains("actual[true]: expected 2, got 1"), "\(message("kunci"))")
+        #expect(report.summary == "2 passed, 5 failed")
     }
 
     @Test func scaffoldRefusesUnknownDepartments() throws {

@@ -8,8 +8,21 @@ import Testing
 struct StandInServices: PluginHostServices {
     var delay: Duration = .zero
 
+    struct NoSuchCollection: Error, CustomStringConvertible {
+        let name: String
+        var description: String { "no collection named '\(name)' that you may read; see 'samarinda docs list'" }
+    }
+
+    /// Each department owns one collection named `<department>-layanan`, as the store would answer.
     func searchDocuments(_ request: PluginSearchRequest) async throws -> [Passage] {
-        request.departments.enumerated().map { i, dept in
+        if !request.collections.isEmpty {
+            for name in request.collections where !request.departments.contains(where: { name == "\($0)-layanan" }) { throw NoSuchCollection(name: name) }
+            return request.collections.enumerated().map { i, name in
+                Passage(documentID: Int64(i + 1), chunkID: 1, collection: name, title: "Dokumen \(name)", section: "",
+                        text: "hasil untuk \(request.query)", classification: .biasa, score: 1)
+            }
+        }
+        return request.departments.enumerated().map { i, dept in
             Passage(documentID: Int64(i + 1), chunkID: 1, collection: dept, title: "Dokumen \(dept)", section: "",
                     text: "hasil untuk \(request.query)", classification: dept == "rahasia-dept" ? .rahasia : .biasa, score: 1)
         }

@@ -83,6 +83,7 @@ int clua_load_text(lua_State *L, const char *buf, size_t len, const char *chunkn
    the table as the read-only global `samarinda`. */
 void clua_host_begin(lua_State *L, int caller_fnid, int print_fnid);
 void clua_host_add(lua_State *L, const char *group, const char *name, int fnid);
+int clua_host_add_lua(lua_State *L, const char *group, const char *name, const char *source, const int *fnids, int count);
 void clua_host_freeze(lua_State *L);
 
 /* Calls: a fresh coroutine anchored in the registry until clua_call_end. */

@@ -9,10 +9,13 @@ public struct PluginTestReport: Sendable {
         public let name: String
         public let passed: Bool
         public let message: String?
+        /// What the test printed or logged, in order.
+        public var output: [String] = []
     }
     public var cases: [Case] = []
     /// Problems that stopped the run before tests could run (manifest, entry file).
     public var setupErrors: [String] = []
+    /// What was printed or logged outside any test (while the plugin and the test files load).
     public var output: [String] = []
     public var passed: Int { cases.filter(\.passed).count }
     public var failed: Int { cases.filter { !$0.passed }.count + setupErrors.count }
@@ -54,6 +57,32 @@ public enum PluginTestRunner {
       for k in pairs(b) do if a[k] == nil then return false end end
       return true
     end
+    local function keyPath(k)
+      if type(k) == "string" and string.find(k, "^[%a_][%w_]*$") then return "." .. k end
+      return "[" .. show(k) .. "]"
+    end
+    local function keyOrder(x, y)
+      local tx, ty = type(x), type(y)
+      if tx ~= ty then return tx < ty end
+      if tx == "number" or tx == "string" then return x < y end
+      return tostring(x) < tostring(y)
+    end
+    -- The first place (in sorted key order) where `a` differs from `b`, as "path: expected …, got …".
+    local function difference(a, b, path, depth)
+      if equal(a, b, depth) then return nil end
+      if type(a) ~= "table" or type(b) ~= "table" or depth > 50 then
+        return (path ~= "" and (path .. ": ") or "") .. "expected " .. show(b) .. ", got " .. show(a)
+      end
+      local keys, seen = {}, {}
+      for k in pairs(b) do keys[#keys + 1] = k; seen[k] = true end
+      for k in pairs(a) do if not seen[k] then keys[#keys + 1] = k end end
+      table.sort(keys, keyOrder)
+      for _, k in ipairs(keys) do
+        local d = difference(a[k], b[k], (path ~= "" and path or "actual") .. keyPath(k), depth + 1)
+        if d then return d end
+      end
+      return nil
+    end
     local function fail(message, default)
       error((message and (message .. ": ") or "") .. default, 3)
     end
@@ -62,7 +91,8 @@ public enum PluginTestRunner {
       tests[#tests + 1] = { name = name, fn = fn, file = __samarinda_current_file }
     end
     function assert_eq(actual, expected, message)
-      if not equal(actual, expected, 0) then fail(message, "expected " .. show(expected) .. ", got " .. show(actual)) end
+      local d = difference(actual, expected, "", 0)
+      if d then fail(message, d) end
     end
     function assert_true(v, message) if not v then fail(message, "expected a true value, got " .. show(v)) end end
     function assert_false(v, message) if v then fail(message, "expected false or nil, got " .. show(v)) end end
@@ -160,17 +190,22 @@ public enum PluginTestRunner {
         // A test file may redefine __samarinda_count: its answer is a Lua number like any other (math.huge, nan).
         let counted = (await worker.run(source: "return __samarinda_count()", chunkName: "test", context: nil)).result.successValue
         let count = LuaSandbox.whole(counted, in: 0...100_000) ?? 0
+        report.output = output.withLock { lines in defer { lines = [] }; return lines }
         for i in 1...max(count, 1) where count > 0 {
             let outcome = await worker.run(source: "return __samarinda_run(\(i))", chunkName: "test", context: context)
+            var result: PluginTestReport.Case
             switch outcome.result {
             case .success(let v):
-                report.cases.append(.init(file: v["file"]?.stringValue ?? "", name: v["name"]?.stringValue ?? "test \(i)",
-                                          passed: v["ok"]?.boolValue ?? false, message: v["message"]?.stringValue))
+                result = .init(file: v["file"]?.stringValue ?? "", name: v["name"]?.stringValue ?? "test \(i)",
+                               passed: v["ok"]?.boolValue ?? false, message: v["message"]?.stringValue)
             case .failure(let e):
-                report.cases.append(.init(file: "", name: "test \(i)", passed: false, message: e.description))
+                result = .init(file: "", name: "test \(i)", passed: false, message: e.description)
             }
+            // Calls run one at a time on the worker, so what was logged since the last test is this test's.
+            result.output = output.withLock { lines in defer { lines = [] }; return lines }
+            report.cases.append(result)
         }
-        report.output = output.withLock { $0 }
+        report.output += output.withLock { $0 }
         return report
     }
 }

@@ -12,7 +12,8 @@ public struct ToolManifest: Sendable {
     public let description: String
     /// The highest classification of data the tool returns; callers need at least this clearance.
     public let classification: Classification
-    /// False when the tool changes state (and may need approval).
+    /// False when the tool changes state: announced to MCP clients as destructive and recorded on each
+    /// tool.call event; not enforced, and no approval step (docs/PLUGINS.md).
     public let readOnly: Bool
     /// Departments whose principals may call it; `*` for all.
     public let allowed: [String]

@@ -20,6 +20,8 @@ public struct PluginSearchRequest: Sendable {
     /// Departments (or `public`) whose collections the plugin was granted and asked for.
     public let departments: [String]
     public let limit: Int
+    /// Collection names the plugin asked for (within `departments`); empty: all of them.
+    public var collections: [String] = []
 }
 
 public struct PluginDocumentRequest: Sendable {

@@ -75,6 +75,39 @@ public final class PluginKV: Sendable {
         }
     }
 
+    /// The value at `key` with its stored text, which `swap` compares against; nil when absent.
+    public func read(plugin: String, key: String) throws -> (JSONValue, String)? {
+        let text = try database.read { c in
+            try c.queryFirst("SELECT value FROM plugin_kv WHERE plugin = ? AND key = ?", [.text(plugin), .text(key)]) { $0.text(0) }
+        }
+        return try text.map { (try JSONValue.parse($0), $0) }
+    }
+
+    /// Compare-and-set: stores `value` (deletes the key when nil) only if the stored text is still
+    /// `expected` (nil: the key is still absent), and says whether it did. One `BEGIN IMMEDIATE`
+    /// transaction, so the check and the write are atomic across connections and processes.
+    public func swap(plugin: String, key: String, expected: String?, value: JSONValue?) throws -> Bool {
+        let text = value?.jsonText
+        if let text, text.utf8.count > Self.maxValueBytes { throw PluginError.limitExceeded(.output, "kv value is larger than \(Self.maxValueBytes) bytes") }
+        let now = SQLValue.real(Date().timeIntervalSince1970)
+        return try database.write { c in
+            switch (expected, text) {
+            case (nil, nil):
+                return try c.queryFirst("SELECT 1 FROM plugin_kv WHERE plugin = ? AND key = ?", [.text(plugin), .text(key)]) { _ in true } == nil
+            case (nil, let text?):
+                let count = try c.queryFirst("SELECT COUNT(*) FROM plugin_kv WHERE plugin = ?", [.text(plugin)]) { $0.int(0) } ?? 0
+                if count >= Self.maxKeysPerPlugin { throw PluginError.limitExceeded(.output, "the plugin already stores \(Self.maxKeysPerPlugin) keys") }
+                return try c.run("INSERT INTO plugin_kv (plugin, key, value, updated_at) VALUES (?,?,?,?) ON CONFLICT (plugin, key) DO NOTHING",
+                                 [.text(plugin), .text(key), .text(text), now]) > 0
+            case (let old?, nil):
+                return try c.run("DELETE FROM plugin_kv WHERE plugin = ? AND key = ? AND value = ?", [.text(plugin), .text(key), .text(old)]) > 0
+            case (let old?, let text?):
+                return try c.run("UPDATE plugin_kv SET value = ?, updated_at = ? WHERE plugin = ? AND key = ? AND value = ?",
+                                 [.text(text), now, .text(plugin), .text(key), .text(old)]) > 0
+            }
+        }
+    }
+
     @discardableResult
     public func delete(plugin: String, key: String) throws -> Bool {
         try database.write { c in try c.run("DELETE FROM plugin_kv WHERE plugin = ? AND key = ?", [.text(plugin), .text(key)]) > 0 }

@@ -20,15 +20,18 @@ enum HostFunction: Int32, CaseIterable {
     case auditNote
     /// `plugin test` only (see SandboxEnvironment.toolCheck).
     case checkTool
+    /// `samarinda.kv.update`, written in Lua (LuaSandbox.kvUpdateSource) over the two primitives
+    /// after it, which plugins cannot reach by name.
+    case kvUpdate, kvUpdateRead, kvUpdateSwap
 
     var group: String? {
         switch self {
-        case .caller, .print, .checkTool: nil
+        case .caller, .print, .checkTool, .kvUpdateRead, .kvUpdateSwap: nil
         case .logDebug, .logInfo, .logWarn, .logError: "log"
         case .jsonEncode, .jsonDecode: "json"
         case .docsSearch, .docsGet: "docs"
         case .modelGenerate, .modelChat: "model"
-        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr: "kv"
+        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr, .kvUpdate: "kv"
         case .httpGet, .httpPost, .httpRequest: "http"
         case .piiRedact: "pii"
         case .auditNote: "audit"
@@ -60,6 +63,9 @@ enum HostFunction: Int32, CaseIterable {
         case .piiRedact: "redact"
         case .auditNote: "note"
         case .checkTool: "__check_tool"
+        case .kvUpdate: "update"
+        case .kvUpdateRead: "__kv_read"
+        case .kvUpdateSwap: "__kv_swap"
         }
     }
 
@@ -70,10 +76,11 @@ enum HostFunction: Int32, CaseIterable {
         switch self {
         case .caller, .print, .logDebug, .logInfo, .logWarn, .logError, .jsonEncode, .jsonDecode: true
         case .checkTool: false  // added by the sandbox only when the environment has a tool check
+        case .kvUpdateRead, .kvUpdateSwap: false  // reachable only from kv.update's Lua code
         case .docsSearch, .docsGet: !grants.documentScopes.isEmpty
         case .modelGenerate: grants.has("model.generate")
         case .modelChat: grants.has("model.chat")
-        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr: grants.has("kv")
+        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr, .kvUpdate: grants.has("kv")
         case .httpGet, .httpPost, .httpRequest: grants.granted.contains { $0.hasPrefix("http:") }
         case .piiRedact: grants.has("pii.redact")
         case .auditNote: grants.has("audit.note")
@@ -175,7 +182,7 @@ extension LuaSandbox {
             pushJSON(L, value)
             return 1
 
-        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr:
+        case .kvGet, .kvSet, .kvDelete, .kvKeys, .kvIncr, .kvUpdateRead, .kvUpdateSwap:
             return performKV(f, L)
 
         case .checkTool:
@@ -217,11 +224,27 @@ extension LuaSandbox {
             }
             let scopes = environment.grants.documentScopes
             var wanted = scopes
-            if let list = options?["collections"]?.arrayValue {
-                wanted = list.compactMap(\.stringValue)
+            var collections: [String] = []
+            for key in ["departments", "collections"] {
+                guard let v = options?[key], v != .null else { continue }
+                guard let list = v.arrayValue, list.allSatisfy({ $0.stringValue?.isEmpty == false }) else {
+                    return raise(L, "bad option '\(key)' to '\(fname)' (a list of names expected, got \(v.jsonText.prefix(200)))")
+                }
+                let names = list.compactMap(\.stringValue)
+                if key == "departments" { wanted = names; continue }
+                // `collections` are collection names, as in passage.collection and `samarinda docs list`.
+                // A name that is a department this plugin asked for (granted or not) keeps its old
+                // meaning, so plugins written when `collections` took departments still work.
+                let asked = Set(environment.grants.requested.filter { $0.hasPrefix("docs.search:") }.map { String($0.dropFirst("docs.search:".count)) })
+                let departments = names.filter { asked.contains($0) }
+                collections = names.filter { !asked.contains($0) }
+                if !departments.isEmpty && options?["departments"] == nil { wanted = departments }
             }
             for scope in wanted where !granted("docs.search:\(scope)") { return notGranted(L, "docs.search:\(scope)") }
-            let request = PluginSearchRequest(context: context, query: query, departments: wanted, limit: limit)
+            var search = PluginSearchRequest(context: context, query: query, departments: wanted, limit: limit)
+            search.collections = collections
+            let request = search
+            let pluginID = environment.pluginID, chosen = collections, searched = wanted
             return wait(L, fname) {
                 do {
                     let passages = try await services.searchDocuments(request)
@@ -232,6 +255,10 @@ extension LuaSandbox {
                          "text": .string(p.text), "classification": .string(p.classification.name), "score": .number(p.score),
                          "citation": .string(p.citationLabel)]
                     })]
+                } catch where !chosen.isEmpty {
+                    return [.null, .string("docs.search failed: \(error). `collections` takes collection names (passage.collection, `samarinda docs list`) "
+                        + "owned by the departments this plugin may search (\(searched.map { "docs.search:" + $0 }.joined(separator: ", "))); "
+                        + "for another department's collection the operator adds docs.search:<that department> under [plugins.grants.\"\(pluginID)\"] in samarinda.toml")]
                 } catch {
                     return [.null, .string("docs.search failed: \(error)")]
                 }
@@ -415,7 +442,7 @@ extension LuaSandbox {
     }
 
     private func performKV(_ f: HostFunction, _ L: OpaquePointer) -> Int32 {
-        let fname = f.qualifiedName
+        let fname = f == .kvUpdateRead || f == .kvUpdateSwap ? HostFunction.kvUpdate.qualifiedName : f.qualifiedName
         guard granted("kv") else { return notGranted(L, "kv") }
         guard let kv = environment.kv else { return fail(L, "kv: no database is open") }
         let plugin = environment.pluginID
@@ -463,6 +490,34 @@ extension LuaSandbox {
                         return 1
                     } catch let e as PluginError {
                         return raise(L, e.message)  // a counter that cannot count is a bug to see, not a nil to miss
+                    }
+                case .kvUpdateRead:
+                    // The value, and the stored text that kv.update's swap compares against (false: absent).
+                    do {
+                        if let (value, text) = try kv.read(plugin: plugin, key: key) {
+                            pushJSON(L, value)
+                            pushJSON(L, .string(text))
+                        } else {
+                            lua_pushnil(L)
+                            lua_pushboolean(L, 0)
+                        }
+                        return 2
+                    } catch let e as PluginError {
+                        return raise(L, "\(fname): \(e.message)")
+                    }
+                case .kvUpdateSwap:
+                    let expected = lua_type(L, 2) == LUA_TSTRING ? string(L, 2) : nil
+                    var value: JSONValue?
+                    if lua_type(L, 3) != LUA_TNIL && lua_type(L, 3) != LUA_TNONE {
+                        do { value = try toJSON(L, 3) } catch {
+                            return raise(L, "\(fname): the function returned a value that cannot be stored (\(error.message))")
+                        }
+                    }
+                    do {
+                        lua_pushboolean(L, try kv.swap(plugin: plugin, key: key, expected: expected, value: value) ? 1 : 0)
+                        return 1
+                    } catch let e as PluginError {
+                        return raise(L, "\(fname): \(e.message)")
                     }
                 case .kvSet:
                     let value: JSONValue

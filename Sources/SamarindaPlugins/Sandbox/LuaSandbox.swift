@@ -112,12 +112,41 @@ final class LuaSandbox: @unchecked Sendable {
 
     private func installHostAPI() {
         clua_host_begin(L, HostFunction.caller.rawValue, HostFunction.print.rawValue)
-        for f in HostFunction.allCases where f.group != nil && f.isAvailable(environment.grants) {
+        for f in HostFunction.allCases where f.group != nil && f != .kvUpdate && f.isAvailable(environment.grants) {
             clua_host_add(L, f.group, f.name, f.rawValue)
+        }
+        if HostFunction.kvUpdate.isAvailable(environment.grants) {
+            let ids = [HostFunction.kvUpdateRead.rawValue, HostFunction.kvUpdateSwap.rawValue]
+            let added = clua_host_add_lua(L, "kv", "update", Self.kvUpdateSource, ids, Int32(ids.count))
+            precondition(added == 1, "kv.update's Lua source does not load")
         }
         if environment.toolCheck != nil { clua_host_add(L, nil, HostFunction.checkTool.name, HostFunction.checkTool.rawValue) }
         clua_host_freeze(L)
     }
+
+    /// How many times `samarinda.kv.update` runs the plugin's function before giving up.
+    static let kvUpdateAttempts = 16
+
+    /// `samarinda.kv.update(key, fn)`: compare-and-set. It reads the value, calls `fn(old)` (plain
+    /// Lua, so `fn` may call host services that wait) and stores the result only if the stored value
+    /// is still the one read, in one write transaction; otherwise it reads again and retries. Globals
+    /// are captured when the state is made, so a plugin redefining `error` cannot change it.
+    static let kvUpdateSource = """
+        local read, swap = ...
+        local error, type, tostring = error, type, tostring
+        return function(key, fn)
+          if type(fn) ~= "function" then
+            error("bad argument #2 to 'samarinda.kv.update' (function expected, got " .. type(fn) .. ")", 2)
+          end
+          for _ = 1, \(kvUpdateAttempts) do
+            local old, token = read(key)
+            local new = fn(old)
+            if swap(key, token, new) then return new end
+          end
+          error({ code = "conflict", message = "samarinda.kv.update: '" .. tostring(key) ..
+            "' changed under it \(kvUpdateAttempts) times in a row; try again" })
+        end
+        """
 
     // MARK: Loading
 

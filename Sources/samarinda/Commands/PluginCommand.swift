@@ -143,10 +143,11 @@ struct PluginCommand: AsyncParsableCommand {
             try database.migrate([PluginKV.migrations])
             let report = await PluginTestRunner.run(folder: folder, config: config, database: database)
             for e in report.setupErrors { print("error: \(e)") }
+            for line in report.output { print("  log \(line)") }
             for c in report.cases {
                 print(c.passed ? "ok    \(c.name)" : "FAIL  \(c.name)\(c.file.isEmpty ? "" : " (\(c.file))"): \(c.message ?? "")")
+                for line in c.output { print("  log \(line)") }
             }
-            for line in report.output { print("  log \(line)") }
             print(report.summary)
             if report.failed > 0 { throw ExitCode(1) }
         }
