@@ -240,6 +240,30 @@ import Testing
         #expect(report.cases.first { $0.name == "test 3" || $0.name == "macet" }?.passed == false)
     }
 
+    /// Issue 25: `plugin test` checks what production checks — a handler that breaks its output schema
+    /// fails its own test (it used to pass and then fail over HTTP), and one that keeps it passes.
+    @Test func aHandlerBreakingItsOutputSchemaFailsItsOwnPluginTest() async throws {
+        let lab = try PluginLab()
+        let output = """
+            type = "object"
+            required = ["hasil"]
+            properties.hasil = { type = "string" }
+            """
+        let folder = try lab.write(id: "dinkes.skema", tools: PluginLab.tool("salah", output: output) + "\n" + PluginLab.tool("benar", output: output),
+                                   main: "return { salah = function() return { salah = 1 } end, benar = function() return { hasil = 'ok' } end }",
+                                   extraFiles: [
+            "tests/a_test.lua": """
+            test("salah", function() assert_eq(call_tool("salah", {}), { salah = 1 }) end)
+            test("benar", function() assert_eq(call_tool("benar", {}), { hasil = "ok" }) end)
+            """,
+        ])
+        let report = await PluginTestRunner.run(folder: folder, config: lab.config)
+        #expect(report.summary == "1 passed, 1 failed", "\(report.cases) \(report.setupErrors)")
+        let failure = report.cases.first { $0.name == "salah" }?.message ?? ""
+        #expect(failure.contains("output schema"), "\(failure)")
+        #expect(report.cases.first { $0.name == "benar" }?.passed == true)
+    }
+
     /// Log lines belong to the test that printed them; a deep-equality failure names the first
     /// differing path (also a missing key, an extra key, a type change, and a non-string key).
     @Test func testOutputIsUnderItsTestAndDifferencesNameTheirPath() async throws {
