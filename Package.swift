@@ -217,7 +217,7 @@ let package = Package(
         .testTarget(name: "SamarindaWebTests", dependencies: ["SamarindaWeb", "SamarindaServer", "SamarindaRuntime", "SamarindaAudit", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SamarindaCLITests",
-            dependencies: ["samarinda", "SamarindaCore"],
+            dependencies: ["samarinda", "SamarindaCore", "SamarindaTestSupport"],
             swiftSettings: swiftSettings
         ),
         // Faults (issue 10): broken model providers, full disk, read-only database, SIGKILL mid-ingest,

@@ -1,4 +1,5 @@
 import Foundation
+import SamarindaTestSupport
 import Testing
 
 /// Issue 25: a plugin says "your input is wrong" (or "not found", "conflict") with
@@ -6,48 +7,9 @@ import Testing
 /// error — 400/404/409 over HTTP, the code over MCP — while the audit trail keeps neither the
 /// arguments nor the message in plain text (both can carry personal data).
 @Suite(.serialized) struct PluginCallerErrorTests {
-    static let manifest = """
-        [plugin]
-        id = "dinkes.jadwal"
-        name = "Jadwal imunisasi"
-        version = "1.0.0"
-        department = "dinkes"
-        description = "Checks a date for the immunisation schedule"
-        host_api = "^1.0"
-        entry = "main.lua"
-        [[tools]]
-        name = "cek_tanggal"
-        handler = "cek_tanggal"
-        description = "Check a date"
-        classification = "biasa"
-        read_only = true
-        allowed = ["*"]
-        [tools.input_schema]
-        type = "object"
-        required = ["tanggal"]
-        properties.tanggal = { type = "string" }
-        """
-    static let main = """
-        function cek_tanggal(args)
-          if args.tanggal == "2026-02-30" then
-            error({code = "invalid_arguments", message = "tanggal " .. args.tanggal .. " tidak ada", field = "tanggal"})
-          elseif args.tanggal == "2026-01-01" then
-            error({code = "not_found", message = "tidak ada jadwal untuk " .. args.tanggal})
-          elseif args.tanggal == "2026-01-02" then
-            error({code = "conflict", message = "jadwal " .. args.tanggal .. " sudah terisi"})
-          elseif args.tanggal == "2026-01-03" then
-            error("gagal membaca " .. args.tanggal, 0)
-          end
-          return {ok = true}
-        end
-        """
-
     static func server() async throws -> TestServer {
         let server = try await TestServer()
-        let folder = server.dir.path + "/Plugins/dinkes.jadwal"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try manifest.write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
-        try main.write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
+        try CallerErrorPlugin.write(into: server.dir.path + "/Plugins")
         await server.platform.plugins.refresh()
         return server
     }
