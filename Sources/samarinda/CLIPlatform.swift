@@ -32,6 +32,16 @@ struct PlatformHandle {
     var keys: KeyStore { platform.keys }
     var operatorPrincipal: Principal { .currentOperator }
     func close() async throws { try await platform.close() }
+
+    /// The principal a command acts as: the key given with `--as`, else the local operator. A key that
+    /// does not verify prints why and exits 1.
+    func principal(asKey: String?) throws -> Principal {
+        guard let asKey else { return operatorPrincipal }
+        do { return try keys.verify(asKey) } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+    }
 }
 
 import ArgumentParser

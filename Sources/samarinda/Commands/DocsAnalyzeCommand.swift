@@ -47,13 +47,7 @@ extension DocsCommand {
 
         func run() async throws {
             let handle = try await CLIPlatform.open(options)
-            var principal = handle.operatorPrincipal
-            if let asKey {
-                do { principal = try handle.keys.verify(asKey) } catch {
-                    printError("\(error)")
-                    throw ExitCode(1)
-                }
-            }
+            let principal = try handle.principal(asKey: asKey)
             let explanation: SearchExplanation
             do {
                 explanation = try await handle.platform.documents.explain(query: query, principal: principal,

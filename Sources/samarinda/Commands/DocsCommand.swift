@@ -78,13 +78,7 @@ struct DocsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let handle = try await CLIPlatform.open(options)
-            var principal = handle.operatorPrincipal
-            if let asKey {
-                do { principal = try handle.keys.verify(asKey) } catch {
-                    printError("\(error)")
-                    throw ExitCode(1)
-                }
-            }
+            let principal = try handle.principal(asKey: asKey)
             let hits: [SearchHit]
             do {
                 hits = try await handle.platform.documents.search(query: query, principal: principal,
