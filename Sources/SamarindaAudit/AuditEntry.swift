@@ -28,6 +28,10 @@ public struct AuditRecord: Sendable, Equatable {
 //   opt request id
 //   u32 field count, then (str key, str value) pairs, keys in strictly ascending UTF-8 byte order
 //
+// The actor's optional parts (on behalf of, OS user, host) travel as the fields `actor.on_behalf_of`,
+// `actor.os_user` and `actor.host`: entries written before they existed keep their one encoding.
+// The `actor.` prefix is reserved for them; an event's own field of that name is dropped.
+//
 //   str = u32 byte length ‖ UTF-8 bytes;  opt = u8 0 (absent) | u8 1 ‖ str
 
 enum AuditEntry {
@@ -50,12 +54,14 @@ enum AuditEntry {
         putString(&out, event.outcome.code ?? "")
         putInt(&out, UInt64(bitPattern: event.durationMicros))
         putOptional(&out, event.requestID)
-        let keys = event.fields.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var fields = event.fields.filter { !$0.key.hasPrefix(actorPrefix) }
+        for (key, value) in actorFields(event.actor) { fields[key] = value }
+        let keys = fields.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         let count = UInt32(keys.count)
         out.append(contentsOf: [UInt8(count >> 24), UInt8(count >> 16 & 0xff), UInt8(count >> 8 & 0xff), UInt8(count & 0xff)])
         for key in keys {
             putString(&out, key)
-            putString(&out, event.fields[key]!)
+            putString(&out, fields[key]!)
         }
         return out
     }
@@ -73,7 +79,7 @@ enum AuditEntry {
         guard try r.byte() == version else { throw AuditError(.malformed, "unknown audit entry version \(entry.first ?? 0)") }
         let seq = Int64(bitPattern: try r.u64())
         let ts = Int64(bitPattern: try r.u64())
-        let actor = AuditActor(principalID: try r.string(), department: try r.string(), role: try r.string(), keyID: try r.optional())
+        var actor = AuditActor(principalID: try r.string(), department: try r.string(), role: try r.string(), keyID: try r.optional())
         let action = try r.string()
         let target = try r.string()
         let classificationName = try r.string()
@@ -104,9 +110,22 @@ enum AuditEntry {
             fields[key] = try r.string()
         }
         guard r.atEnd else { throw AuditError(.malformed, "trailing bytes after audit entry \(seq)") }
+        actor.onBehalfOf = fields.removeValue(forKey: "actor.on_behalf_of")
+        actor.osUser = fields.removeValue(forKey: "actor.os_user")
+        actor.host = fields.removeValue(forKey: "actor.host")
         let event = AuditEvent(timestamp: date(micros: ts), actor: actor, action: action, target: target, classification: classification,
                                outcome: outcome, durationMicros: duration, fields: fields, requestID: requestID)
         return AuditRecord(seq: seq, event: event)
+    }
+
+    static let actorPrefix = "actor."
+
+    static func actorFields(_ actor: AuditActor) -> [String: String] {
+        var out: [String: String] = [:]
+        if let v = actor.onBehalfOf { out["actor.on_behalf_of"] = v }
+        if let v = actor.osUser { out["actor.os_user"] = v }
+        if let v = actor.host { out["actor.host"] = v }
+        return out
     }
 
     static func micros(_ date: Date) -> Int64 {

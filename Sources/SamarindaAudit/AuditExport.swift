@@ -9,6 +9,11 @@ public struct AuditRecordJSON: Codable, Sendable, Equatable {
     public var department: String
     public var role: String
     public var keyID: String?
+    /// `plugin run --as`, the console's `as`: the principal is the operator, acting for this one.
+    public var onBehalfOf: String?
+    /// The operating-system account and host behind a CLI or console action.
+    public var osUser: String?
+    public var host: String?
     public var action: String
     public var target: String
     public var classification: String
@@ -19,7 +24,7 @@ public struct AuditRecordJSON: Codable, Sendable, Equatable {
     public var fields: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case seq, time, principal, department, role, keyID = "key_id", action, target, classification, outcome, code
+        case seq, time, principal, department, role, keyID = "key_id", onBehalfOf = "on_behalf_of", osUser = "os_user", host, action, target, classification, outcome, code
         case durationMicros = "duration_us", requestID = "request_id", fields
     }
 
@@ -31,6 +36,9 @@ public struct AuditRecordJSON: Codable, Sendable, Equatable {
         department = e.actor.department
         role = e.actor.role
         keyID = e.actor.keyID
+        onBehalfOf = e.actor.onBehalfOf
+        osUser = e.actor.osUser
+        host = e.actor.host
         action = e.action
         target = e.target
         classification = e.classification.name
@@ -42,7 +50,19 @@ public struct AuditRecordJSON: Codable, Sendable, Equatable {
     }
 }
 
-enum AuditTime {
+public enum AuditTime {
+    /// The city's time zone: Samarinda keeps WITA (UTC+08:00), without daylight saving.
+    public static let wita = TimeZone(secondsFromGMT: 8 * 3600)!
+
+    /// `2026-11-30 09:49:07 WITA`: how every command shows a time to people.
+    public static func wita(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        f.timeZone = wita
+        return f.string(from: date) + " WITA"
+    }
+
     static func iso(_ date: Date) -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -144,6 +164,13 @@ public enum AuditExport {
             header.exportedAt = AuditTime.iso(Date())
             try emit(header)
 
+            // Every handover, also those before the prefix: the chain of keys starts at the first key.
+            for handover in try AuditLog.handovers(c) {
+                var line = Line(type: "handover")
+                line.treeSize = handover.size
+                line.note = handover.note
+                try emit(line)
+            }
             let notes = try c.query("SELECT tree_size, note FROM audit_checkpoints WHERE tree_size >= ? ORDER BY tree_size", [.integer(Int64(prefixSize))]) { ($0.int(0), $0.text(1)) }
             var nextNote = 0
             func emitCheckpoints(upTo size: Int) throws {
@@ -188,6 +215,7 @@ public enum AuditExport {
         var header: Line?
         var events: [(seq: Int64, entry: [UInt8], chain: Hash, readable: AuditRecordJSON?)] = []
         var notes: [(claimedSize: Int, note: String, source: String)] = []
+        var handovers: [(size: Int, note: String, source: String)] = []
         var lineNumber = 0
         for raw in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
             lineNumber += 1
@@ -212,6 +240,11 @@ public enum AuditExport {
                     throw AuditError(.malformed, "\(path):\(lineNumber): a checkpoint line needs tree_size and note")
                 }
                 notes.append((size, note, "export line \(lineNumber)"))
+            case "handover":
+                guard let size = line.treeSize, let note = line.note else {
+                    throw AuditError(.malformed, "\(path):\(lineNumber): a handover line needs tree_size and note")
+                }
+                handovers.append((size, note, "export line \(lineNumber)"))
             default:
                 throw AuditError(.malformed, "\(path):\(lineNumber): unknown line type '\(line.type)'")
             }
@@ -226,6 +259,7 @@ public enum AuditExport {
             throw AuditError(.malformed, "\(path): the header's prefix_frontier does not fit start_seq \(startSeq)")
         }
         var verifier = TrailVerifier(key: key, frontier: frontier, chain: chain)
+        verifier.addHandovers(handovers)
         verifier.addCheckpoints(notes + witnesses.map(\.asNote))
         for event in events {
             verifier.add(seq: event.seq, entry: event.entry, storedChain: event.chain)

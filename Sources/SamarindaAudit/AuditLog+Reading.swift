@@ -7,9 +7,13 @@ extension AuditLog {
     /// events whose entry holds that text anywhere (a digest from `contentDigest`, a key id, a
     /// document id): a scan of the trail, for investigations.
     public func tail(limit: Int = 50, department: String? = nil, action: String? = nil, outcome: String? = nil,
-                     since: Date? = nil, afterSeq: Int64? = nil, containing: String? = nil) throws -> [AuditRecord] {
+                     since: Date? = nil, afterSeq: Int64? = nil, containing: String? = nil, containingAny: [String] = []) throws -> [AuditRecord] {
         var conditions: [String] = []
         var arguments: [SQLValue] = []
+        if !containingAny.isEmpty {
+            conditions.append("(" + containingAny.map { _ in "instr(entry, ?) > 0" }.joined(separator: " OR ") + ")")
+            arguments += containingAny.map { .blob(Array($0.utf8)) }
+        }
         if let containing, !containing.isEmpty { conditions.append("instr(entry, ?) > 0"); arguments.append(.blob(Array(containing.utf8))) }
         if let department { conditions.append("department = ?"); arguments.append(.text(department)) }
         if let action { conditions.append("action = ?"); arguments.append(.text(action)) }
@@ -49,6 +53,7 @@ extension AuditLog {
             if let text = try? String(contentsOfFile: checkpointFilePath, encoding: .utf8), !notes.contains(where: { $0.1 == text }) {
                 notes.append((-1, text, "checkpoint file \(checkpointFilePath)"))
             }
+            verifier.addHandovers(try Self.handovers(c))
             verifier.addCheckpoints(notes + witnesses.map(\.asNote))
             let s = try c.prepare("SELECT seq, entry, chain, ts, department, action, outcome FROM audit_events ORDER BY seq")
             while try s.step() {
@@ -56,7 +61,9 @@ extension AuditLog {
                              columns: .init(ts: s.int64(3), department: s.blob(4), action: s.blob(5), outcome: s.blob(6)))
                 if verifier.failed && !verifier.stillSearching { break }
             }
-            return verifier.finish()
+            var verdict = verifier.finish()
+            verdict.missingTriggers = try Self.missingTriggers(c)
+            return verdict
         }
     }
 
@@ -86,9 +93,25 @@ extension AuditLog {
     /// Writes a checkpoint of the whole trail, then every event from the first one at or after
     /// `since` (all when nil) as JSON lines, with the checkpoints and the tree state just before
     /// the first exported event, so the file verifies on its own with the public key.
+    /// With `by`, the export is itself recorded (`audit.export`: it hands out the whole trail), before
+    /// the final checkpoint, so the export carries its own event.
     @discardableResult
-    public func export(since: Date? = nil, to path: String) async throws -> AuditExport.Summary {
+    public func export(since: Date? = nil, to path: String, by principal: Principal? = nil, requestID: String? = nil) async throws -> AuditExport.Summary {
+        if let principal {
+            var fields = ["destination": path == "-" ? "standard output" : String(path.prefix(300))]
+            if let since { fields["since"] = AuditTime.iso(since) }
+            try await record(AuditEvent(actor: AuditActor(principal), action: "audit.export", target: "trail", fields: fields, requestID: requestID))
+        }
         try await checkpoint()
         return try AuditExport.write(log: self, since: since, to: path)
+    }
+
+    /// The key chain stored in the database at `databasePath`, read without opening the trail for writing.
+    public static func storedKeyChain(databasePath: String) throws -> [String] {
+        let database = try Database(path: databasePath)
+        let notes = try database.read { c in try handovers(c) }
+        let parsed = notes.compactMap { try? KeyHandover.parse(note: $0.note) }
+        guard let first = parsed.first else { return [] }
+        return [first.oldKey.description] + parsed.map(\.newKey.description)
     }
 }

@@ -22,8 +22,20 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
     // only by the writer thread; everything else is immutable.
     public let database: Database
     public let config: SamarindaConfig
-    let signer: NoteSigner
-    private let contentKey: SymmetricKey
+    /// Swapped only by a key rotation (`rotateKey`), read under its lock.
+    let signerBox: Mutex<NoteSigner>
+    var signer: NoteSigner { signerBox.withLock { $0 } }
+    let contentKey: SymmetricKey
+    /// The secret behind the person-lookup digests (`subjects`): its own file, untouched by key rotation.
+    let lookupSecret: SymmetricKey
+    /// Finds personal identifiers in a text (the PII recognisers, wired in by the runtime), normalised.
+    let recognizer: (@Sendable (String) -> [String])?
+    /// The operating-system account recorded on every event this process writes (CLI, console).
+    public let localAccount: LocalAccount?
+    /// Identifiers found in content recently digested, by digest: events carry only the digest, and
+    /// the identifiers become keyed `subjects` when the event is appended. Bounded; holds no more than
+    /// the process already held.
+    let recentIdentifiers = Mutex<[String: [String]]>([:])
     /// Where the latest signed checkpoint is also kept, outside the database, so that
     /// truncating both audit tables is still caught.
     let checkpointFilePath: String
@@ -91,6 +103,7 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
             CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
                 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: checkpoints cannot be deleted'); END;
             """),
+        handoverMigration,
     ])
 
     /// The signing key's path: `[audit] key_path`, else `<data folder>/audit-signing.key`.
@@ -100,15 +113,21 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
 
     /// Opens the trail in `database` (applying its migrations if needed), loading the
     /// signing key or creating it on first start, and starts the writer thread.
-    public init(database: Database, config: SamarindaConfig) throws {
+    public init(database: Database, config: SamarindaConfig, localAccount: LocalAccount? = nil,
+                recognizer: (@Sendable (String) -> [String])? = nil) throws {
         self.database = database
         self.config = config
+        self.localAccount = localAccount
+        self.recognizer = recognizer
         let keyPath = Self.keyPath(config: config)
-        self.signer = try NoteSigner.loadOrCreate(path: keyPath, name: config.audit.origin)
-        // The content-digest key is derived from the signing key, so it needs no file of its own and
-        // is exactly as secret: whoever may sign checkpoints may also fingerprint content.
-        self.contentKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: signer.privateKey.rawRepresentation),
-                                                 info: Data("samarinda audit content digest v1".utf8), outputByteCount: 32)
+        let signer = try NoteSigner.loadOrCreate(path: keyPath, name: config.audit.origin)
+        self.signerBox = Mutex(signer)
+        // The digest keys are derived from the signing key, so they need no file of their own and are
+        // exactly as secret: whoever may sign checkpoints may also fingerprint content. After a key
+        // rotation they are kept in `audit-digest.keys` instead, so digests stay comparable across keys.
+        let keys = try DigestKeys.load(path: Self.digestKeysPath(config: config)) ?? DigestKeys(signer: signer)
+        self.contentKey = keys.content
+        self.lookupSecret = keys.lookup
         self.checkpointFilePath = ((keyPath as NSString).deletingLastPathComponent.isEmpty ? "." : (keyPath as NSString).deletingLastPathComponent)
             + "/audit-checkpoint.latest"
         try database.migrate([Self.migrations])
@@ -126,7 +145,9 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
     /// can check a given text with `samarinda audit digest`), but not computable without the key, so a
     /// NIK in tool arguments cannot be found by hashing every possible NIK.
     public func contentDigest(_ text: String) -> String {
-        "hmac-sha256:" + Digest.hex(Array(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: contentKey)))
+        let digest = "hmac-sha256:" + Digest.hex(Array(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: contentKey)))
+        rememberIdentifiers(in: text, digest: digest)
+        return digest
     }
 
     // {====== Appending ======}
@@ -244,6 +265,7 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
         do {
             (newHead, seqs, written) = try database.write { c -> (Head, [Int: Int64], Checkpoint?) in
                 var h = try currentHead(c)
+                let signer = try currentSigner(c)
                 var seqs: [Int: Int64] = [:]
                 let insert = "INSERT INTO audit_events (seq, ts, department, action, outcome, entry, chain) VALUES (?, ?, ?, ?, ?, ?, ?)"
                 for (position, request) in batch.enumerated() {
@@ -267,7 +289,7 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
                     case .checkpoint, .close: continue
                     }
                     let seq = h.size + 1
-                    let entry = AuditEntry.encode(event, seq: seq)
+                    let entry = AuditEntry.encode(stamped(event), seq: seq)
                     let leaf = Merkle.leafHash(entry)
                     let chain = Self.chainHash(h.chain, leaf)
                     try c.run(insert, [.integer(seq), .integer(AuditEntry.micros(event.timestamp)), .text(event.actor.department),
@@ -280,7 +302,8 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
                 let due = size / every > max(h.lastCheckpointSize, 0) / every
                 var written: Checkpoint?
                 if size > h.lastCheckpointSize, due || wantsCheckpoint || closing {
-                    let checkpoint = try signer.sign(origin: config.audit.origin, treeSize: size, rootHash: h.frontier.root)
+                    // A rotation inside this batch swapped the signer: sign with the key now in force.
+                    let checkpoint = try self.signer.sign(origin: config.audit.origin, treeSize: size, rootHash: h.frontier.root)
                     try c.run("INSERT INTO audit_checkpoints (tree_size, note, frontier, created_at) VALUES (?, ?, ?, ?)",
                               [.integer(Int64(size)), .text(checkpoint.note), .blob(h.frontier.serialized), .integer(AuditEntry.micros(Date()))])
                     h.lastCheckpointSize = size

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcome of `audit verify`: either the trail is intact, or the first bad
 /// sequence number and what kind of tampering it indicates.
 public struct AuditVerdict: Sendable, Equatable, CustomStringConvertible {
@@ -24,7 +26,7 @@ public struct AuditVerdict: Sendable, Equatable, CustomStringConvertible {
             case .deleted: "deleted (a gap in the sequence)"
             case .reordered: "reordered (events were moved or swapped)"
             case .truncated: "truncated (events after this point were removed)"
-            case .rewritten: "rewritten with recomputed hashes but not re-signed (the signed checkpoint root no longer matches)"
+            case .rewritten: "rewritten (events were changed and their hashes recomputed: a signed root no longer matches)"
             case .badSignature: "bad signature (a checkpoint's signature does not verify)"
             case .unknownKey: "unknown key (a checkpoint is not signed by the audit key)"
             }
@@ -36,10 +38,32 @@ public struct AuditVerdict: Sendable, Equatable, CustomStringConvertible {
         public let seq: Int64
         public let kind: Tampering
         public let detail: String
+        /// When the bad event can only be narrowed to a range (a witness root no longer reproduced): its end.
+        public var through: Int64? = nil
     }
 
     public internal(set) var problem: Problem?
-    public var ok: Bool { problem == nil }
+    /// Verified, and nothing left unchecked: no problem, every witness checked, the append-only
+    /// triggers in place (a local trail).
+    public var ok: Bool { problem == nil && uncheckedWitnesses.isEmpty && missingTriggers.isEmpty }
+    /// The append-only triggers that are missing from the database (a local trail only): someone
+    /// removed the guard against accidental edits; the events may still verify.
+    public internal(set) var missingTriggers: [String] = []
+    /// The first and last sequence numbers and event times the data held (an export may start later).
+    public internal(set) var firstSeq: Int64 = 0
+    public internal(set) var firstTime: Date?
+    public internal(set) var lastTime: Date?
+    /// Each witness checkpoint given, by source (file) and tree size, and how it fared.
+    public internal(set) var witnesses: [WitnessResult] = []
+    /// The keys the checkpoints were checked against, oldest first: more than one after a key rotation.
+    public internal(set) var keyChain: [String] = []
+
+    public struct WitnessResult: Sendable, Equatable {
+        public enum State: String, Sendable { case matched, mismatched, unchecked }
+        public let source: String
+        public let size: Int
+        public let state: State
+    }
     /// Events whose hashes were recomputed.
     public internal(set) var eventsChecked = 0
     /// Checkpoints whose signature and root were checked.
@@ -58,13 +82,6 @@ public struct AuditVerdict: Sendable, Equatable, CustomStringConvertible {
 
     public var unsignedEvents: Int { max(0, treeSize - signedSize) }
 
-    public var description: String {
-        if let problem {
-            return "audit trail FAILED verification at seq \(problem.seq): \(problem.kind.explanation). \(problem.detail)"
-        }
-        var text = "audit trail verified: \(eventsChecked) events, \(checkpointsChecked) signed checkpoints, tree size \(treeSize), root \(hex(rootHash))"
-        if unsignedEvents > 0 { text += "; the last \(unsignedEvents) events are chained but not yet covered by a checkpoint ('samarinda audit checkpoint' signs them)" }
-        if witnessesChecked > 0 { text += "; \(witnessesChecked) witness checkpoint(s) you hold match the trail" }
-        return text
-    }
+    /// The plain English paragraph (see `paragraph(_:)`).
+    public var description: String { paragraph(.en) }
 }

@@ -11,6 +11,11 @@ import Foundation
 
 struct TrailVerifier {
     let key: NoteVerifierKey
+    /// The keys in force, each for the tree sizes `from…to` (inclusive): one unless the key was
+    /// rotated, when each handover note (signed by both keys) extends the chain.
+    private var eras: [(key: NoteVerifierKey, from: Int, to: Int)]
+    /// The largest witness size whose root the trail reproduced: events up to it are known intact.
+    private var witnessMatchedSize = 0
     private var frontier: MerkleFrontier
     private var chain: Hash
     private var checkpoints: [Pending] = []
@@ -24,8 +29,9 @@ struct TrailVerifier {
         let size: Int
         let source: String
         var isWitness: Bool { source.hasPrefix(Witness.sourcePrefix) }
-        let check: NoteVerifierKey.Check
-        let checkpoint: Checkpoint?
+        let note: String
+        var check: NoteVerifierKey.Check
+        var checkpoint: Checkpoint?
     }
 
     init(key: NoteVerifierKey, frontier: MerkleFrontier = MerkleFrontier(), chain: Hash = AuditLog.chainSeed) {
@@ -33,8 +39,52 @@ struct TrailVerifier {
         self.frontier = frontier
         self.chain = chain
         self.startSize = frontier.size
+        self.eras = [(key, 0, Int.max)]
         verdict.key = key.description
+        verdict.keyChain = [key.description]
         verdict.treeSize = frontier.size
+        verdict.firstSeq = Int64(frontier.size) + 1
+    }
+
+    /// Follows key handovers (see `KeyHandover`) from the trusted key, before checkpoints are added.
+    /// A handover not signed by both its keys, or not continuing the chain, fails the verdict.
+    mutating func addHandovers(_ notes: [(size: Int, note: String, source: String)]) {
+        let handovers = notes.compactMap { n in (try? KeyHandover.parse(note: n.note)).map { (n, $0) } }.sorted { $0.1.treeSize < $1.1.treeSize }
+        for n in notes where (try? KeyHandover.parse(note: n.note)) == nil {
+            fail(Int64(max(n.size, 0)) + 1, .badSignature, "the key handover at tree size \(n.size) (\(n.source)) is malformed.")
+            return
+        }
+        guard !handovers.isEmpty else { return }
+        // The chain of keys: the first handover's old key, then each new key.
+        var chain = [handovers[0].1.oldKey]
+        var bounds = [0]
+        for (n, h) in handovers {
+            guard h.oldKey == chain.last!, h.oldKey.check(note: n.note) == .valid(body: h.body), h.newKey.check(note: n.note) == .valid(body: h.body) else {
+                fail(Int64(h.treeSize) + 1, .badSignature,
+                     "the key handover at tree size \(h.treeSize) (\(n.source)) is not signed by both the key it retires and the key it starts, or does not continue the chain from \(chain.last!.name)+\(hex(chain.last!.keyID)).")
+                return
+            }
+            chain.append(h.newKey)
+            bounds.append(h.treeSize)
+        }
+        guard chain.contains(key) else { return }  // the trusted key is not in this chain: its checkpoints stay unknown
+        eras = chain.indices.map { i in (chain[i], bounds[i], i + 1 < bounds.count ? bounds[i + 1] : Int.max) }
+        verdict.keyChain = chain.map(\.description)
+    }
+
+    /// How a note fares against the key in force at its tree size (a handover size belongs to both keys).
+    private func checkAgainstChain(_ note: String, size: Int) -> NoteVerifierKey.Check {
+        let keys = eras.filter { size < 0 || ($0.from...$0.to).contains(size) }.map(\.key)
+        var result: NoteVerifierKey.Check = .unknownKey(signers: [])
+        for k in keys.isEmpty ? [key] : keys {
+            let check = k.check(note: note)
+            switch check {
+            case .valid: return check
+            case .badSignature, .malformed: result = check
+            case .unknownKey: if case .unknownKey = result { result = check }
+            }
+        }
+        return result
     }
 
     var failed: Bool { verdict.problem != nil }
@@ -44,14 +94,15 @@ struct TrailVerifier {
     /// Adds checkpoint notes (from the table, the checkpoint file or an export) before the events are fed.
     mutating func addCheckpoints(_ notes: [(claimedSize: Int, note: String, source: String)]) {
         for (claimedSize, note, source) in notes {
-            let check = key.check(note: note)
+            let unverified = try? Checkpoint.parseUnverified(note: note)
+            var size = unverified?.treeSize ?? claimedSize
+            let check = checkAgainstChain(note, size: size)
             var checkpoint: Checkpoint?
-            var size = claimedSize
             if case .valid(let body) = check, let parsed = try? Checkpoint.parse(body: body, note: note) {
                 checkpoint = parsed
                 size = parsed.treeSize
             }
-            checkpoints.append(Pending(size: size, source: source, check: check, checkpoint: checkpoint))
+            checkpoints.append(Pending(size: size, source: source, note: note, check: check, checkpoint: checkpoint))
         }
         checkpoints.sort { $0.size < $1.size }
         checkpointsReached()
@@ -93,6 +144,8 @@ struct TrailVerifier {
             }
             return
         }
+        if verdict.firstTime == nil { verdict.firstTime = Columns.time(entry) }
+        verdict.lastTime = Columns.time(entry)
         if let columns, !columns.match(entry) {
             fail(seq, .edited, "the filter columns (time, department, action or outcome) of seq \(seq) were changed and no longer match its entry.")
             return
@@ -116,15 +169,23 @@ struct TrailVerifier {
             nextCheckpoint += 1
             guard checkSignature(pending) else { return }
             if pending.size < startSize {  // before an export's prefix: its leaves are not in the file
-                if pending.isWitness { verdict.uncheckedWitnesses.append(pending.source) }
+                if pending.isWitness {
+                    verdict.uncheckedWitnesses.append(pending.source)
+                    verdict.witnesses.append(.init(source: pending.source, size: pending.size, state: .unchecked))
+                }
                 continue
             }
             if pending.size < frontier.size { continue } // only possible when given out of order; sorted, so never
             if pending.checkpoint!.rootHash != frontier.root, pending.isWitness {
                 // The trail's own checkpoints all matched (or would have failed first): the operator's copy
-                // was rewritten and re-signed with the audit key; only a copy kept elsewhere shows it.
-                fail(1, .rewritten,
-                     "the checkpoint you hold for tree size \(pending.size) (\(pending.source)) was signed over a root that events 1…\(pending.size) no longer produce: the trail was rewritten and its checkpoints signed again since you received that one.")
+                // was rewritten and re-signed with the audit key; only a copy kept elsewhere shows it. Which
+                // event changed cannot be told from a root alone: only that it lies after the last witness
+                // that still matches.
+                verdict.witnesses.append(.init(source: pending.source, size: pending.size, state: .mismatched))
+                let from = Int64(max(witnessMatchedSize, startSize)) + 1
+                fail(from, .rewritten,
+                     "the checkpoint you hold for tree size \(pending.size) (\(pending.source)) was signed over a root that events 1…\(pending.size) no longer produce: one or more of events \(from)…\(pending.size) were changed, their hashes recomputed and the trail's checkpoints signed again since you received that one. An earlier witness would narrow the range.")
+                verdict.problem?.through = Int64(pending.size)
                 return
             }
             if pending.checkpoint!.rootHash != frontier.root {
@@ -133,7 +194,11 @@ struct TrailVerifier {
                 return
             }
             verdict.checkpointsChecked += 1
-            if pending.isWitness { verdict.witnessesChecked += 1 }
+            if pending.isWitness {
+                verdict.witnessesChecked += 1
+                verdict.witnesses.append(.init(source: pending.source, size: pending.size, state: .matched))
+                witnessMatchedSize = max(witnessMatchedSize, pending.size)
+            }
             verdict.signedSize = max(verdict.signedSize, pending.size)
         }
     }
@@ -146,7 +211,7 @@ struct TrailVerifier {
         case .badSignature:
             fail(firstUnsigned, .badSignature, "the checkpoint for tree size \(pending.size) (\(pending.source)) carries a signature from the audit key that does not verify: the checkpoint was altered.")
         case .unknownKey(let signers):
-            fail(firstUnsigned, .unknownKey, "the checkpoint for tree size \(pending.size) (\(pending.source)) is signed by \(signers.isEmpty ? "no one" : signers.joined(separator: ", ")), not by the audit key \(key.name)+\(hex(key.keyID)).")
+            fail(firstUnsigned, .unknownKey, "the checkpoint for tree size \(pending.size) (\(pending.source)) is signed by \(signers.isEmpty ? "no one" : signers.joined(separator: ", ")), not by the audit key \(key.name)+\(hex(key.keyID)) (nor a key it handed over to).")
         }
         return false
     }
@@ -174,6 +239,14 @@ struct TrailVerifier {
         let department: [UInt8]
         let action: [UInt8]
         let outcome: [UInt8]
+
+        /// The event time an entry holds (bytes 9…16), without decoding the rest.
+        static func time(_ entry: [UInt8]) -> Date? {
+            guard entry.count >= 17 else { return nil }
+            var ts: UInt64 = 0
+            for i in 9..<17 { ts = ts << 8 | UInt64(entry[i]) }
+            return AuditEntry.date(micros: Int64(bitPattern: ts))
+        }
 
         func match(_ entry: [UInt8]) -> Bool {
             // Layout (see AuditEntry): version, seq, ts, principal, department, role, key?, action, target, classification, outcome.

@@ -38,9 +38,34 @@ public struct TransparencyReport: Sendable, Equatable, Codable {
     /// Month boundaries are in the city's time zone, WITA (UTC+08:00).
     public var timeZone = "WITA (UTC+08:00)"
     public var departments: [Department]
+    /// What operators did on behalf of a department (`--as`, the console's `as`), per department:
+    /// counted apart from the department's own activity, and in the totals.
+    public var onBehalf: [Department] = []
     public var totals: Department
+    /// The verdict on the trail the numbers were read from, shown before any number.
+    public var verification: Verification?
 
-    enum CodingKeys: String, CodingKey { case month, timeZone = "time_zone", departments, totals }
+    public struct Verification: Sendable, Equatable, Codable {
+        public var status: String
+        public var paragraph: String
+        public var key: String
+        public var fingerprint: String
+        public var treeSize: Int
+        public var root: String
+
+        enum CodingKeys: String, CodingKey { case status, paragraph, key, fingerprint, treeSize = "tree_size", root }
+
+        public init(_ verdict: AuditVerdict, lang: VerdictLanguage = .id) {
+            status = verdict.status.rawValue
+            paragraph = verdict.paragraph(lang)
+            key = verdict.key
+            fingerprint = verdict.keyFingerprint
+            treeSize = verdict.treeSize
+            root = verdict.rootBase64
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case month, timeZone = "time_zone", verification, departments, onBehalf = "on_behalf", totals }
 
     /// The time span of a `YYYY-MM` month in WITA.
     static func span(month: String) throws -> (start: Date, end: Date) {
@@ -99,6 +124,14 @@ public struct TransparencyReport: Sendable, Equatable, Codable {
             return f.string(from: NSNumber(value: v)) ?? String(v)
         }
         var md = "# Laporan Transparansi Samarinda.ai — \(month)\n\n"
+        if let v = verification {
+            md += "## Verifikasi jejak audit\n\n"
+            if v.status != AuditVerdict.Status.verified.rawValue {
+                md += "**PERINGATAN: jejak audit tidak terverifikasi; angka di bawah ini tidak dapat dipercaya.**\n\n"
+            }
+            md += v.paragraph + "\n\n"
+            md += "- Kunci: `\(v.key)`\n- Sidik jari kunci: `\(v.fingerprint)`\n- Ukuran pohon: \(v.treeSize)\n- Akar: `\(v.root)`\n\n"
+        }
         md += "Ringkasan penggunaan platform AI Pemerintah Kota Samarinda per perangkat daerah, dihitung dari jejak audit yang ditandatangani. "
         md += "Angka saja: tanpa isi permintaan, tanpa data pribadi. Batas bulan menurut \(timeZone).\n\n"
         md += "| Perangkat daerah | Panggilan alat | Panggilan model | Token masuk | Token keluar | Ditolak | Galat | Data pribadi disamarkan |\n"
@@ -106,6 +139,14 @@ public struct TransparencyReport: Sendable, Equatable, Codable {
         for d in departments + [totals] {
             let label = d.department == "*" ? "**Total**" : "\(d.name) (`\(d.department)`)"
             md += "| \(label) | \(n(d.toolCalls)) | \(n(d.modelCalls)) | \(n(d.tokensIn)) | \(n(d.tokensOut)) | \(n(d.denials)) | \(n(d.errors)) | \(n(d.redactions.values.reduce(0, +))) |\n"
+        }
+        if !onBehalf.isEmpty {
+            md += "\n## Tindakan operator atas nama perangkat daerah\n\n"
+            md += "Dijalankan operator mesin (`--as`, `as` di konsol), bukan oleh pegawai perangkat daerah itu sendiri; tidak termasuk dalam baris perangkat daerah di atas, termasuk dalam Total.\n\n"
+            md += "| Atas nama | Peristiwa | Panggilan alat | Panggilan model | Ditolak | Galat |\n|---|---:|---:|---:|---:|---:|\n"
+            for d in onBehalf {
+                md += "| \(d.name) (`\(d.department)`) | \(n(d.events)) | \(n(d.toolCalls)) | \(n(d.modelCalls)) | \(n(d.denials)) | \(n(d.errors)) |\n"
+            }
         }
         md += "\n## Panggilan model menurut penyedia dan klasifikasi\n\n"
         let classes = Classification.allCases.map(\.name)
@@ -143,33 +184,38 @@ public struct TransparencyReport: Sendable, Equatable, Codable {
     }
 }
 
-extension AuditLog {
-    /// The transparency report for a month (`YYYY-MM`, WITA), from the events stored for it.
-    public func report(month: String) throws -> TransparencyReport {
-        let (start, end) = try TransparencyReport.span(month: month)
-        let entries = try database.read { c in
-            try c.query("SELECT entry FROM audit_events WHERE ts >= ? AND ts < ? ORDER BY seq",
-                        [.integer(AuditEntry.micros(start)), .integer(AuditEntry.micros(end))]) { $0.blob(0) }
-        }
+extension TransparencyReport {
+    /// The report for `month` from `events` (those outside the month are skipped): per department,
+    /// with operators' actions on a department's behalf counted apart.
+    public static func make(month: String, events: [AuditEvent], config: SamarindaConfig) throws -> TransparencyReport {
+        let (start, end) = try span(month: month)
         var report = TransparencyReport(month: month, departments: [], totals: .init(department: "*", name: "Total"))
-        var byDepartment: [String: TransparencyReport.Department] = [:]
-        for entry in entries {
-            let event = try AuditEntry.decode(entry).event
+        var byDepartment: [String: Department] = [:]
+        var onBehalf: [String: Department] = [:]
+        for event in events where event.timestamp >= start && event.timestamp < end {
             let id = event.actor.department.isEmpty ? "(tanpa perangkat daerah)" : event.actor.department
-            var d = byDepartment[id] ?? .init(department: id, name: config.department(id)?.name ?? id)
-            report.add(event, to: &d)
-            byDepartment[id] = d
+            let name = config.department(id)?.name ?? id
+            if event.actor.onBehalfOf != nil {
+                var d = onBehalf[id] ?? .init(department: id, name: name)
+                report.add(event, to: &d)
+                onBehalf[id] = d
+            } else {
+                var d = byDepartment[id] ?? .init(department: id, name: name)
+                report.add(event, to: &d)
+                byDepartment[id] = d
+            }
             var totals = report.totals
             report.add(event, to: &totals)
             report.totals = totals
         }
-        report.departments = byDepartment.values.sorted { $0.department < $1.department }.map { var d = $0; d.costRupiah = cost(d); return d }
-        report.totals.costRupiah = cost(report.totals)
+        report.departments = byDepartment.values.sorted { $0.department < $1.department }.map { var d = $0; d.costRupiah = cost(d, config); return d }
+        report.onBehalf = onBehalf.values.sorted { $0.department < $1.department }.map { var d = $0; d.costRupiah = cost(d, config); return d }
+        report.totals.costRupiah = cost(report.totals, config)
         return report
     }
 
     /// Rupiah of a department's tokens at the configured prices; nil when none of its providers is priced.
-    private func cost(_ d: TransparencyReport.Department) -> Double? {
+    private static func cost(_ d: Department, _ config: SamarindaConfig) -> Double? {
         var total: Double?
         for (name, tokens) in d.tokensByProvider {
             guard let p = config.provider(name), p.rupiahPer1KInput != nil || p.rupiahPer1KOutput != nil else { continue }
@@ -177,5 +223,42 @@ extension AuditLog {
             total = (total ?? 0) + rupiah
         }
         return total.map { $0.rounded() }
+    }
+}
+
+extension AuditLog {
+    /// The transparency report for a month (`YYYY-MM`, WITA), from the events stored for it. The
+    /// events are chosen by their own (hashed) time, not by the filter column, which could be altered;
+    /// pass `verdict` to show it before the numbers.
+    public func report(month: String, verdict: AuditVerdict? = nil, lang: VerdictLanguage = .id) throws -> TransparencyReport {
+        let (start, end) = try TransparencyReport.span(month: month)
+        // The column narrows the scan with a day's margin either side; the entry's own time decides.
+        let entries = try database.read { c in
+            try c.query("SELECT entry FROM audit_events WHERE ts >= ? AND ts < ? ORDER BY seq",
+                        [.integer(AuditEntry.micros(start.addingTimeInterval(-86_400))), .integer(AuditEntry.micros(end.addingTimeInterval(86_400)))]) { $0.blob(0) }
+        }
+        var report = try TransparencyReport.make(month: month, events: try entries.map { try AuditEntry.decode($0).event }, config: config)
+        report.verification = verdict.map { .init($0, lang: lang) }
+        return report
+    }
+}
+
+extension AuditExport {
+    /// Verifies an export and, when it verifies, returns its events (for a report or a person lookup
+    /// off the machine). The verdict is returned either way; the events only with it.
+    public static func verifiedRecords(exportFile: String, publicKey: String, witnesses: [Witness] = []) throws -> (AuditVerdict, [AuditRecord]) {
+        let verdict = try AuditLog.verify(exportFile: exportFile, publicKey: publicKey, witnesses: witnesses)
+        guard let data = FileManager.default.contents(atPath: exportFile) else {
+            throw AuditError(.invalidArgument, "cannot read the export file '\(exportFile)': check the path")
+        }
+        var records: [AuditRecord] = []
+        for raw in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
+            guard let line = try? JSONDecoder().decode(Line.self, from: raw), line.type == "event",
+                  let text = line.entry, let entry = Data(base64Encoded: text), let record = try? AuditEntry.decode(Array(entry)) else { continue }
+            // Only what verified: events after the first bad one are not handed on.
+            if let problem = verdict.problem, record.seq >= problem.seq { break }
+            records.append(record)
+        }
+        return (verdict, records)
     }
 }

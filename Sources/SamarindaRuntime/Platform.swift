@@ -58,16 +58,24 @@ public final class Platform: Sendable {
     }
 
     /// Opens the database (creating it on first run), applies migrations and starts the audit trail.
-    public static func open(config: SamarindaConfig) async throws -> Platform {
+    /// `localAccount`: the OS user and host of a CLI or console process, recorded on its every event.
+    public static func open(config: SamarindaConfig, localAccount: LocalAccount? = nil) async throws -> Platform {
         let database = try Database(path: config.storage.path, options: .init(
             busyTimeoutMillis: Int32(config.storage.busyTimeoutMillis), synchronousFull: config.storage.synchronousFull))
         try database.migrate(migrationSets)
-        let platform = Platform(config: config, database: database, auditLog: try AuditLog(database: database, config: config))
+        let auditLog = try AuditLog(database: database, config: config, localAccount: localAccount, recognizer: Self.identifierRecognizer)
+        let platform = Platform(config: config, database: database, auditLog: auditLog)
         // Synonyms and renamed terms for search questions (documents.synonyms); a bad file stops the start with its name.
         try platform.documents.loadSynonyms(files: config.documents.synonyms)
         // First start: ingest the starter corpus (documents.seed_dir) so `ask` has something to answer from.
         try await platform.documents.seedIfNeeded(from: config.documents.seedDir)
         return platform
+    }
+
+    /// The PII recognisers, as the audit trail uses them to file events under the people they mention
+    /// (`subjects`). Free-text kinds (addresses) are left out: they do not identify one person reliably.
+    public static let identifierRecognizer: @Sendable (String) -> [String] = { text in
+        PIIRedactor().findings(in: text).filter { $0.kind != .address }.map(\.value)
     }
 
     /// Flushes and closes: writes the final audit checkpoint.

@@ -16,9 +16,11 @@ enum CLIPlatform {
         try await open(config: try options.load())
     }
 
-    static func open(config: SamarindaConfig) async throws -> PlatformHandle {
+    /// `localAccount`: the OS user and host recorded on every event of this process (nil for `serve`,
+    /// whose events name the HTTP caller).
+    static func open(config: SamarindaConfig, localAccount: LocalAccount? = .current) async throws -> PlatformHandle {
         do {
-            return PlatformHandle(platform: try await Platform.open(config: config))
+            return PlatformHandle(platform: try await Platform.open(config: config, localAccount: localAccount))
         } catch {
             printError("\(error)")
             throw ExitCodeError.failure
@@ -37,7 +39,7 @@ struct PlatformHandle {
     /// does not verify prints why and exits 1.
     func principal(asKey: String?) throws -> Principal {
         guard let asKey else { return operatorPrincipal }
-        do { return try keys.verify(asKey) } catch {
+        do { return .onBehalf(of: try keys.verify(asKey), by: operatorPrincipal) } catch {
             printError("\(error)")
             throw ExitCode(1)
         }

@@ -94,7 +94,7 @@ final class PipedConsole {
         #expect(out.contains("not_found:"))
         #expect(out.contains("no department 'nowhere'"))
         #expect(out.contains("\"dasar_hukum\""), "the key's principal may call tarif_berlaku")
-        #expect(out.contains("console:disdukcapil:staff"), "the stand-in principal is named in the audit trail")
+        #expect(out.contains("on behalf of disdukcapil:staff"), "the operator and the stand-in principal are named in the audit trail")
         #expect(out.contains("key:"), "the key's principal is in the audit trail")
         for line in out.split(separator: "\n") where line.hasPrefix("error:") { #expect(line.contains(" — ") || line.contains("; "), "says what to do: \(line)") }
     }

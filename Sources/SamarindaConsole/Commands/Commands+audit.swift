@@ -38,7 +38,7 @@ extension ConsoleCommand {
             case .local(let p):
                 rows = try p.auditLog.tail(limit: limit, department: options["department"], action: options["action"]).map { r in
                     let e = r.event
-                    return [String(r.seq), shortDate(e.timestamp), e.actor.principalID, e.actor.department, e.action, e.target, e.outcome.code.map { "\(e.outcome.name):\($0)" } ?? e.outcome.name]
+                    return [String(r.seq), shortDate(e.timestamp), e.actor.displayName, e.actor.department, e.action, e.target, e.outcome.code.map { "\(e.outcome.name):\($0)" } ?? e.outcome.name]
                 }
             case .remote(let r):
                 var path = "/v1/audit?limit=\(limit)"

@@ -15,12 +15,12 @@ extension Console {
     }
 
     /// Who a command acts as: the operator, an API key (`smd_…`), or `dept:role`, a synthetic
-    /// principal with the role's clearance from config, named `console:<dept>:<role>` in the audit trail.
+    /// principal with the role's clearance from config, recorded as the operator on behalf of it.
     func principal(for spec: String?) throws -> Principal {
         guard let spec else { return principal }
         let p = try requireLocal("as <principal>")
         if spec.hasPrefix(KeyStore.prefix) {
-            do { return try p.keys.verify(spec) } catch {
+            do { return .onBehalf(of: try p.keys.verify(spec), by: principal) } catch {
                 throw ConsoleError("the API key was not accepted (\(error)); list keys with 'keys' or create one with 'key create'")
             }
         }
@@ -34,8 +34,9 @@ extension Console {
         guard let role = Role(rawValue: parts[1]) else {
             throw ConsoleError("'as \(spec)': unknown role '\(parts[1])'; allowed: \(Role.allowedNames)")
         }
-        let id = "console:\(parts[0]):\(role.rawValue)"
-        return Principal(id: id, name: id, department: parts[0], role: role, clearance: p.config.role(role).clearance)
+        // Recorded as the operator on behalf of department:role, counted apart in the monthly report.
+        let id = "\(parts[0]):\(role.rawValue)"
+        return .onBehalf(of: Principal(id: id, name: id, department: parts[0], role: role, clearance: p.config.role(role).clearance), by: principal)
     }
 
     /// Candidates after `as`: every department:role pair.

@@ -69,18 +69,63 @@ public struct AuditActor: Sendable, Equatable, Codable {
     public var department: String
     public var role: String
     public var keyID: String?
+    /// When an operator acts as someone else (`plugin run --as`, the console's `as`): whom they act for,
+    /// e.g. `bapenda:staff` or `key:3f9a`. The principal is then the operator, and reports count the
+    /// event apart from the department's own activity.
+    public var onBehalfOf: String?
+    /// The operating-system account and machine behind a CLI or console action (nil over HTTP,
+    /// where the key or web user is the actor).
+    public var osUser: String?
+    public var host: String?
 
-    public init(principalID: String, department: String, role: String, keyID: String? = nil) {
+    public init(principalID: String, department: String, role: String, keyID: String? = nil,
+                onBehalfOf: String? = nil, osUser: String? = nil, host: String? = nil) {
         self.principalID = principalID
         self.department = department
         self.role = role
         self.keyID = keyID
+        self.onBehalfOf = onBehalfOf
+        self.osUser = osUser
+        self.host = host
     }
 
     public init(_ principal: Principal) {
-        self.init(principalID: principal.id, department: principal.department, role: principal.role.rawValue, keyID: principal.keyID)
+        self.init(principalID: principal.id, department: principal.department, role: principal.role.rawValue, keyID: principal.keyID,
+                  onBehalfOf: principal.onBehalfOf)
+    }
+
+    /// Who, for people: `operator:budi on behalf of bapenda:staff (budi@srv-01)`.
+    public var displayName: String {
+        var text = principalID
+        if let onBehalfOf { text += " on behalf of \(onBehalfOf)" }
+        if let osUser { text += " (\(osUser)@\(host ?? "?"))" }
+        return text
     }
 
     /// For events with no authenticated principal (a failed sign-in, say).
     public static let anonymous = AuditActor(principalID: "anonymous", department: "", role: "")
+}
+
+/// The operating-system account and host a command-line or console process runs as: recorded on
+/// every event that process writes, so an action is traced to a person at a machine, not only to
+/// the shared `operator` principal.
+public struct LocalAccount: Sendable, Equatable {
+    public var user: String
+    public var host: String
+
+    public init(user: String, host: String) {
+        self.user = user
+        self.host = host
+    }
+
+    /// The effective user (from the password database, not `$USER`, which anyone can set) and the
+    /// host name; `sudo` is named too, since root alone says nothing about who typed the command.
+    public static var current: LocalAccount {
+        var name = "uid:\(geteuid())"
+        if let pw = getpwuid(geteuid()), let n = pw.pointee.pw_name { name = String(cString: n) }
+        if let sudo = ProcessInfo.processInfo.environment["SUDO_USER"], !sudo.isEmpty, sudo != name { name += " (sudo by \(sudo))" }
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : "unknown-host"
+        return LocalAccount(user: name, host: host)
+    }
 }

@@ -12,6 +12,9 @@ public struct Principal: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The principal's own monthly token budget (`keys create`/`users create --monthly-tokens`); nil: none.
     /// The router applies it beside the department's and the provider's: the tightest refuses.
     public var monthlyTokens: Int?
+    /// Set when the local operator acts as someone else (`--as`, the console's `as`): whom for
+    /// (`bapenda:staff`, `key:3f9a`). `id` then names the operator; the audit trail records both.
+    public var onBehalfOf: String?
 
     public init(id: String, name: String, department: String, role: Role, clearance: Classification, keyID: String? = nil,
                 monthlyTokens: Int? = nil) {
@@ -27,6 +30,16 @@ public struct Principal: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The machine operator at the console: city-wide admin, full clearance.
     public static func localOperator(name: String = "operator") -> Principal {
         Principal(id: "operator:\(name)", name: name, department: "diskominfo", role: .admin, clearance: .sangatRahasia)
+    }
+
+    /// `operatorPrincipal` acting as `target`: `target`'s department, role, clearance and budget (so
+    /// every check is the target's), but recorded as the operator on behalf of `target`.
+    public static func onBehalf(of target: Principal, by operatorPrincipal: Principal) -> Principal {
+        var p = target
+        p.id = operatorPrincipal.id
+        p.name = "\(operatorPrincipal.name) on behalf of \(target.id)"
+        p.onBehalfOf = target.keyID.map { "key:\($0)" } ?? target.id
+        return p
     }
 
     /// The core itself (plugin loads, migrations, checkpoints).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SamarindaAudit
 import SamarindaCore
+import SamarindaRuntime
 
 /// `samarinda audit …`: read, check, export and report on the tamper-evident audit trail.
 /// On this machine the operator acts as admin; over HTTP only admin and auditor keys may.
@@ -9,7 +10,8 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Read, verify, export and report on the tamper-evident audit trail.",
-        subcommands: [Tail.self, Verify.self, Export.self, Checkpoint.self, Key.self, DigestText.self, Receipt.self, CheckReceipt.self, Report.self]
+        subcommands: [Tail.self, Verify.self, Export.self, Checkpoint.self, Key.self, DigestText.self, Receipt.self, CheckReceipt.self, Report.self,
+                      LookupKey.self, RotateKey.self]
     )
 
     struct Tail: AsyncParsableCommand {
@@ -22,6 +24,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Only events holding this text anywhere, e.g. a digest from 'audit digest', a key id or a document id.", valueName: "text")) var containing: String?
         @Option(help: "How many events to show.") var limit = 50
         @Flag(help: "Print JSON lines instead of readable lines.") var json = false
+        @Option(help: "Language of the verdict shown first: id (Bahasa Indonesia) or en.") var lang: VerdictLanguage = .id
 
         func validate() throws {
             if let outcome, !["ok", "denied", "error"].contains(outcome) { throw ValidationError("--outcome must be ok, denied or error") }
@@ -29,10 +32,17 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+            let handle = try await openExistingTrail(options)
             let log = handle.platform.auditLog
+            // Verdict before data: the events below are only as good as the trail they come from.
+            let verdict = try log.verify()
+            showVerdictFirst(verdict, lang: lang, toStandardError: json)
             var records = try log.tail(limit: limit, department: department, action: action, outcome: outcome, containing: containing)
             records.forEach(show)
+            if verdict.status == .failed {
+                try await handle.close()
+                throw ExitCode(1)
+            }
             if follow {
                 var last = try records.last?.seq ?? log.count()
                 while true {
@@ -67,6 +77,8 @@ struct AuditCommand: AsyncParsableCommand {
             "A checkpoint kept off this machine (the output of an earlier 'audit checkpoint'); the trail must still reproduce its root. Repeatable.",
             valueName: "file")) var witnesses: [String] = []
 
+        @Option(help: "Language of the verdict: id (Bahasa Indonesia) or en.") var lang: VerdictLanguage = .id
+
         func run() async throws {
             let verdict: AuditVerdict
             do {
@@ -76,9 +88,9 @@ struct AuditCommand: AsyncParsableCommand {
                     let trusted = try key ?? AuditLog.localPublicKey(config: options.load())
                     verdict = try AuditLog.verify(exportFile: exportFile, publicKey: trusted, witnesses: held)
                 } else {
-                    let handle = try await CLIPlatform.open(options)
+                    let handle = try await openExistingTrail(options)
                     if let key, try NoteVerifierKey(parsing: key) != handle.platform.auditLog.verifierKey {
-                        printError("--key is not this trail's signing key (\(handle.platform.auditLog.publicKey)); checking against --key anyway")
+                        printError("--key is not this trail's current signing key (\(handle.platform.auditLog.publicKey)); checking against --key anyway")
                     }
                     verdict = try handle.platform.auditLog.verify(witnesses: held)
                     try await handle.close()
@@ -87,14 +99,12 @@ struct AuditCommand: AsyncParsableCommand {
                 printError(error.message)
                 throw ExitCode(2)
             }
-            if verdict.ok {
-                print(verdict.description)
-                if !verdict.uncheckedWitnesses.isEmpty {
-                    printError("not checked: \(verdict.uncheckedWitnesses.joined(separator: ", ")) — older than the export's first event; export from the beginning ('audit export' without --since)")
-                    throw ExitCode(1)
-                }
+            // One rule for every case: verified on standard output with exit 0; anything else (a problem,
+            // a witness that could not be checked, removed triggers) on standard error with exit 1.
+            if verdict.status == .verified {
+                print(verdict.paragraph(lang))
             } else {
-                printError(verdict.description)
+                printError(verdict.paragraph(lang))
                 throw ExitCode(1)
             }
         }
@@ -115,10 +125,10 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+            let handle = try await openExistingTrail(options)
             let path = output ?? "-"
             do {
-                let summary = try await handle.platform.auditLog.export(since: since.flatMap(parseDate), to: path)
+                let summary = try await handle.platform.auditLog.export(since: since.flatMap(parseDate), to: path, by: handle.operatorPrincipal)
                 FileHandle.standardError.write(Data("exported \(summary.events) events (seq \(summary.firstSeq)…\(summary.lastSeq)) and \(summary.checkpoints) signed checkpoints\(path == "-" ? "" : " to \(path)")\n".utf8))
             } catch let error as AuditError {
                 printError(error.message)
@@ -134,7 +144,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the checkpoint to this file (a witness to keep off this machine), a device or FIFO, or '-' (default: standard output).", valueName: "file")) var output: String?
 
         func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+            let handle = try await openExistingTrail(options)
             let checkpoint = try await handle.platform.auditLog.checkpoint()
             try await handle.close()
             try writeOutput(Data(checkpoint.note.utf8), to: output)
@@ -143,13 +153,24 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Key: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the audit trail's public key, to give to the Inspektorat for 'audit verify --key'.")
+            abstract: "Print the audit trail's public key and its fingerprint, to give to the Inspektorat for 'audit verify --key'.",
+            discussion: "The first line is the key; the fingerprint below it is for reading out or printing on the handover letter. Reads only: creates no database and no key.")
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let handle = try await CLIPlatform.open(options)
-            print(handle.platform.auditLog.publicKey)
-            try await handle.close()
+            let config = try options.load()
+            let key: NoteVerifierKey
+            do { key = try NoteVerifierKey(parsing: AuditLog.localPublicKey(config: config)) } catch let error as AuditError {
+                printError("\(error.message) Nothing was created.")
+                throw ExitCode(2)
+            }
+            print(key.description)
+            print("fingerprint: \(key.fingerprint)")
+            // After a rotation, the chain from the first key (read only when the database exists).
+            if FileManager.default.fileExists(atPath: config.storage.path), let chain = try? AuditLog.storedKeyChain(databasePath: config.storage.path), chain.count > 1 {
+                print("rotated: \(chain.count) keys, oldest first (each handed over to the next; 'audit verify' follows the chain):")
+                chain.forEach { print("  \($0)") }
+            }
         }
     }
 
@@ -165,18 +186,54 @@ struct AuditCommand: AsyncParsableCommand {
                 them with --json, e.g. samarinda audit digest --json '{"nik": "6472014501900003"}'. Each use is audited.
                 """)
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The text (a prompt, a search query, or tool arguments with --json).") var text: String
+        @Argument(help: "The text (a NIK or other identifier, a prompt, a search query, or tool arguments with --json).") var text: String
         @Flag(help: "Read the text as JSON and digest its canonical form, as tool arguments are.") var json = false
+        @Option(name: .customLong("from-export"), help: ArgumentHelp("Look the identifier up in this export instead (off the machine; needs --lookup-key and --key).", valueName: "file")) var exportFile: String?
+        @Option(name: .customLong("lookup-key"), help: ArgumentHelp("A month's lookup key from 'audit lookup-key' (repeatable).", valueName: "key")) var lookupKeys: [String] = []
+        @Option(help: ArgumentHelp("The audit public key the export must verify against.", valueName: "pubkey")) var key: String?
+        @Option(help: "How many matching events to list.") var limit = 1000
 
         func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+            if let exportFile { return try lookUpInExport(exportFile) }
+            let handle = try await openExistingTrail(options)
+            let log = handle.platform.auditLog
+            let digest: String
             do {
-                print(try await handle.platform.auditLog.lookUpDigest(of: text, json: json, by: handle.operatorPrincipal))
+                digest = try await log.lookUpDigest(of: text, json: json, by: handle.operatorPrincipal)
             } catch let error as AuditError where error.kind == .invalidArgument {
                 try await handle.close()
                 throw ValidationError("--json: \(error.message)")
             }
+            print(digest)
+            // The events that hold this exact text, and those that mention an identifier in it.
+            var seen = Set<Int64>()
+            var matches = try log.tail(limit: limit, containing: digest)
+            matches.forEach { seen.insert($0.seq) }
+            if let found = try? await log.findSubject(text, by: handle.operatorPrincipal, limit: limit) {
+                matches += found.filter { !seen.contains($0.seq) }
+            }
+            matches.sort { $0.seq < $1.seq }
+            printError("\(matches.count) event(s) hold this text or mention an identifier in it\(matches.isEmpty ? "" : ":")")
+            matches.forEach { printError(readableLine($0)) }
             try await handle.close()
+        }
+
+        func lookUpInExport(_ file: String) throws {
+            guard let key, !lookupKeys.isEmpty else {
+                throw ValidationError("--from-export needs --key (the audit public key) and --lookup-key (the month's lookup key from the operator)")
+            }
+            do {
+                let (verdict, records) = try AuditExport.verifiedRecords(exportFile: file, publicKey: key)
+                if verdict.status == .failed { printError(verdict.paragraph(.id)) }
+                let (found, missing) = try SubjectLookup.find(text, in: records, lookupKeys: lookupKeys, recognizer: Platform.identifierRecognizer)
+                found.prefix(limit).forEach { print(readableLine($0)) }
+                printError("\(found.count) event(s) in \(file) mention this identifier"
+                           + (missing.isEmpty ? "" : "; months without a lookup key were not searched: \(missing.joined(separator: ", "))"))
+                if verdict.status == .failed { throw ExitCode(1) }
+            } catch let error as AuditError {
+                printError(error.message)
+                throw ExitCode(2)
+            }
         }
     }
 
@@ -189,7 +246,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the receipt to this file instead of standard output.", valueName: "file")) var output: String?
 
         func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+            let handle = try await openExistingTrail(options)
             do {
                 let receipt = try await handle.platform.auditLog.issueReceipt(seq: seq, to: handle.operatorPrincipal)
                 let encoder = JSONEncoder()
@@ -233,36 +290,121 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Monthly transparency report per department: tool and model calls, tokens, denials, redactions (no personal data).")
+            abstract: "Monthly transparency report per department: tool and model calls, tokens, denials, redactions (no personal data).",
+            discussion: "Verifies the trail first and puts the verdict, key fingerprint, tree size and root above the numbers; exits 1 when it does not verify. With --from-export FILE --key K it works from an export alone, off the machine.")
         @OptionGroup var options: ConfigOptions
         @Option(help: ArgumentHelp("The month, YYYY-MM (WITA).", valueName: "month")) var month: String
         @Option(help: "markdown or json.") var format = "markdown"
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to this file, a device or FIFO, or '-' (default: standard output).", valueName: "file")) var output: String?
+        @Option(name: .customLong("from-export"), help: ArgumentHelp("Build the report from this export file (off the machine).", valueName: "file")) var exportFile: String?
+        @Option(help: ArgumentHelp("The audit public key the export must verify against (with --from-export).", valueName: "pubkey")) var key: String?
+        @Option(help: "Language of the verdict: id (Bahasa Indonesia) or en.") var lang: VerdictLanguage = .id
 
         func validate() throws {
             guard ["markdown", "json"].contains(format) else { throw ValidationError("--format must be markdown or json") }
+            if exportFile != nil, key == nil { throw ValidationError("--from-export needs --key: the audit public key given to the Inspektorat ('samarinda audit key')") }
         }
 
         func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+            let report: TransparencyReport
+            let verdict: AuditVerdict
             do {
-                let report = try handle.platform.auditLog.report(month: month)
-                try writeOutput(Data(((format == "json" ? report.json : report.markdown) + "\n").utf8), to: output)
+                if let exportFile, let key {
+                    let (v, records) = try AuditExport.verifiedRecords(exportFile: exportFile, publicKey: key)
+                    verdict = v
+                    var r = try TransparencyReport.make(month: month, events: records.map(\.event), config: try options.load())
+                    r.verification = .init(v, lang: lang)
+                    report = r
+                } else {
+                    let handle = try await openExistingTrail(options)
+                    verdict = try handle.platform.auditLog.verify()
+                    report = try handle.platform.auditLog.report(month: month, verdict: verdict, lang: lang)
+                    try await handle.close()
+                }
             } catch let error as AuditError {
                 printError(error.message)
+                throw ExitCode(2)
+            }
+            if verdict.status != .verified { printError(verdict.paragraph(lang)) }
+            try writeOutput(Data(((format == "json" ? report.json : report.markdown) + "\n").utf8), to: output)
+            if verdict.status != .verified { throw ExitCode(1) }
+        }
+    }
+
+    struct LookupKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lookup-key",
+            abstract: "Print one month's person-lookup key, to hand to the Inspektorat with that month's export (audited).",
+            discussion: "With it and the export, 'audit digest NIK --from-export FILE --lookup-key K --key PUBKEY' finds the events that mention a given identifier, off the machine. Neither the key nor the export alone reveals anyone; together they let the holder test identifiers, so hand them over separately.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: ArgumentHelp("The month, YYYY-MM (WITA).", valueName: "month")) var month: String
+
+        func run() async throws {
+            let handle = try await openExistingTrail(options)
+            do {
+                print(try await handle.platform.auditLog.issueLookupKey(month: month, to: handle.operatorPrincipal))
+            } catch let error as AuditError {
+                printError(error.message)
+                try await handle.close()
                 throw ExitCode(2)
             }
             try await handle.close()
         }
     }
+
+    struct RotateKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-key",
+            abstract: "Retire the audit signing key: a new key takes over, and the old and new keys both sign the handover.",
+            discussion: "Verification follows the chain from the key the Inspektorat holds, on the machine and from an export. Give the new key and its fingerprint to the Inspektorat. The old private key is deleted. Run it while the service is stopped, or restart the service after.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let handle = try await openExistingTrail(options)
+            let before = try handle.platform.auditLog.verify()
+            guard before.problem == nil else {
+                printError("the trail does not verify, so its key is not rotated (a handover would vouch for it): \(before.paragraph(.en))")
+                try await handle.close()
+                throw ExitCode(1)
+            }
+            let (old, new) = try await handle.platform.auditLog.rotateKey(by: handle.operatorPrincipal)
+            try await handle.close()
+            print("the audit signing key was rotated: \(old) handed over to")
+            print(new)
+            print("fingerprint: \(try NoteVerifierKey(parsing: new).fingerprint)")
+        }
+    }
 }
 
-/// `#12  2026-11-03 10:22:01  disdukcapil  key:3f9a (staff)  tool.call  disdukcapil.syarat/cek_syarat  ok  12ms  n=1`
+/// Opens the trail for an audit command that reads (or adds to) an existing trail: never creates a
+/// database or a signing key where there is none, so a mistyped --config cannot start a new, empty trail.
+func openExistingTrail(_ options: ConfigOptions) async throws -> PlatformHandle {
+    let config = try options.load()
+    for (what, path) in [("database", config.storage.path), ("audit signing key", AuditLog.keyPath(config: config))]
+    where !FileManager.default.fileExists(atPath: path) {
+        printError("no audit trail here: the \(what) '\(path)' does not exist, and nothing was created. Run this where the platform runs or pass --config; off the machine, use --from-export FILE --key PUBKEY.")
+        throw ExitCode(2)
+    }
+    return try await CLIPlatform.open(config: config)
+}
+
+/// The verdict above the data: on standard output before readable lines, on standard error when
+/// standard output carries JSON; a failure is said loudly either way.
+func showVerdictFirst(_ verdict: AuditVerdict, lang: VerdictLanguage, toStandardError: Bool) {
+    let text = verdict.paragraph(lang)
+    if verdict.status == .failed || toStandardError {
+        printError(verdict.status == .failed ? (lang == .id ? "PERINGATAN: " : "WARNING: ") + text : text)
+    } else {
+        print(text)
+        print("")
+    }
+}
+
+extension VerdictLanguage: ExpressibleByArgument {}
+
+/// `#12  2026-11-03 10:22:01 WITA  disdukcapil  key:3f9a (staff)  tool.call  disdukcapil.syarat/cek_syarat  ok  12ms  n=1`
 func readableLine(_ record: AuditRecord) -> String {
     let e = record.event
-    let time = DateFormatter()
-    time.dateFormat = "yyyy-MM-dd HH:mm:ss"
-    time.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
     var outcome = e.outcome.name
     if let code = e.outcome.code, !code.isEmpty { outcome += "(\(code))" }
     let ms = e.durationMicros >= 1000 ? "\(e.durationMicros / 1000)ms" : "\(e.durationMicros)µs"
@@ -270,8 +412,8 @@ func readableLine(_ record: AuditRecord) -> String {
         let value = e.fields[key]!.replacingOccurrences(of: "\n", with: "\\n")
         return "\(key)=\(value.count > 40 ? String(value.prefix(40)) + "…" : value)"
     }.joined(separator: " ")
-    return ["#\(record.seq)", time.string(from: e.timestamp), e.actor.department.isEmpty ? "-" : e.actor.department,
-            "\(e.actor.principalID) (\(e.actor.role.isEmpty ? "-" : e.actor.role))", e.action, e.target.isEmpty ? "-" : e.target,
+    return ["#\(record.seq)", AuditTime.wita(e.timestamp), e.actor.department.isEmpty ? "-" : e.actor.department,
+            "\(e.actor.displayName) (\(e.actor.role.isEmpty ? "-" : e.actor.role))", e.action, e.target.isEmpty ? "-" : e.target,
             outcome, ms, e.classification.name, fields].filter { !$0.isEmpty }.joined(separator: "  ")
 }
 

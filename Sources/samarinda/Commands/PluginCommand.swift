@@ -96,7 +96,7 @@ struct PluginCommand: AsyncParsableCommand {
             }
             let who: Principal
             if principal.hasPrefix(KeyStore.prefix) {
-                do { who = try platform.keys.verify(principal) } catch {
+                do { who = .onBehalf(of: try platform.keys.verify(principal), by: handle.operatorPrincipal) } catch {
                     printError("\(error)")
                     throw ExitCode(1)
                 }
@@ -106,8 +106,9 @@ struct PluginCommand: AsyncParsableCommand {
                     printError("--as must be an API key or <department>:<role> with a known department and a role from: \(Role.allowedNames)")
                     throw ExitCode(2)
                 }
-                who = Principal(id: "cli:\(principal)", name: "\(Principal.currentOperator.name) as \(principal)", department: parts[0], role: role,
-                                clearance: platform.config.role(role).clearance)
+                // Recorded as the operator on behalf of department:role, counted apart in the monthly report.
+                who = .onBehalf(of: Principal(id: principal, name: principal, department: parts[0], role: role,
+                                              clearance: platform.config.role(role).clearance), by: handle.operatorPrincipal)
             }
             let arguments: JSONValue
             do { arguments = try JSONValue.parse(args) } catch {

@@ -21,7 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
             config.server.host = host
             config.server.port = port
         }
-        let handle = try await CLIPlatform.open(config: config)
+        let handle = try await CLIPlatform.open(config: config, localAccount: nil)
         config = handle.platform.config
         let banner = "Samarinda.ai \(SamarindaVersion.current) listening on http://\(config.server.listen) (config: \(config.sourcePath ?? "embedded defaults"), data: \(config.storage.path))"
         // With JSON logs, standard output carries only JSON lines.
