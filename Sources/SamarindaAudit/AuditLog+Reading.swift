@@ -47,24 +47,40 @@ extension AuditLog {
     /// copy of the latest checkpoint kept beside the signing key), and reports the first problem.
     /// `witnesses` are checkpoints kept off the machine (see `Witness`).
     public func verify(witnesses: [Witness] = []) throws -> AuditVerdict {
-        var verifier = TrailVerifier(key: verifierKey)
+        try database.read { c in try Self.verify(c, key: verifierKey, checkpointFile: checkpointFilePath, witnesses: witnesses) }
+    }
+
+    /// Verifies the trail of a database on this machine without opening it for writing, creating
+    /// nothing: for `doctor`. Nil when there is no trail (no database or no signing key yet).
+    public static func verifyStored(config: SamarindaConfig) throws -> AuditVerdict? {
+        let keyPath = keyPath(config: config)
+        guard FileManager.default.fileExists(atPath: config.storage.path), FileManager.default.fileExists(atPath: keyPath) else { return nil }
+        let key = try NoteVerifierKey(parsing: localPublicKey(config: config))
+        let folder = (keyPath as NSString).deletingLastPathComponent
+        let database = try Database(path: config.storage.path)
         return try database.read { c in
-            var notes = try c.query("SELECT tree_size, note FROM audit_checkpoints ORDER BY tree_size") { ($0.int(0), $0.text(1), "checkpoint table") }
-            if let text = try? String(contentsOfFile: checkpointFilePath, encoding: .utf8), !notes.contains(where: { $0.1 == text }) {
-                notes.append((-1, text, "checkpoint file \(checkpointFilePath)"))
-            }
-            verifier.addHandovers(try Self.handovers(c))
-            verifier.addCheckpoints(notes + witnesses.map(\.asNote))
-            let s = try c.prepare("SELECT seq, entry, chain, ts, department, action, outcome FROM audit_events ORDER BY seq")
-            while try s.step() {
-                verifier.add(seq: s.int64(0), entry: s.blob(1), storedChain: s.blob(2),
-                             columns: .init(ts: s.int64(3), department: s.blob(4), action: s.blob(5), outcome: s.blob(6)))
-                if verifier.failed && !verifier.stillSearching { break }
-            }
-            var verdict = verifier.finish()
-            verdict.missingTriggers = try Self.missingTriggers(c)
-            return verdict
+            guard try c.queryFirst("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_events'") { $0.int(0) } != nil else { return nil }
+            return try verify(c, key: key, checkpointFile: (folder.isEmpty ? "." : folder) + "/audit-checkpoint.latest", witnesses: [])
         }
+    }
+
+    static func verify(_ c: Connection, key: NoteVerifierKey, checkpointFile: String, witnesses: [Witness]) throws -> AuditVerdict {
+        var verifier = TrailVerifier(key: key)
+        var notes = try c.query("SELECT tree_size, note FROM audit_checkpoints ORDER BY tree_size") { ($0.int(0), $0.text(1), "checkpoint table") }
+        if let text = try? String(contentsOfFile: checkpointFile, encoding: .utf8), !notes.contains(where: { $0.1 == text }) {
+            notes.append((-1, text, "checkpoint file \(checkpointFile)"))
+        }
+        verifier.addHandovers(try handovers(c))
+        verifier.addCheckpoints(notes + witnesses.map(\.asNote))
+        let s = try c.prepare("SELECT seq, entry, chain, ts, department, action, outcome FROM audit_events ORDER BY seq")
+        while try s.step() {
+            verifier.add(seq: s.int64(0), entry: s.blob(1), storedChain: s.blob(2),
+                         columns: .init(ts: s.int64(3), department: s.blob(4), action: s.blob(5), outcome: s.blob(6)))
+            if verifier.failed && !verifier.stillSearching { break }
+        }
+        var verdict = verifier.finish()
+        verdict.missingTriggers = try missingTriggers(c)
+        return verdict
     }
 
     /// Verifies an export file against a verifier key (C2SP form) — needs nothing from this machine.

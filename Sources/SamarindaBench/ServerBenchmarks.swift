@@ -154,9 +154,10 @@ final class BenchServer: @unchecked Sendable {
             process.terminate()
             process.waitUntilExit()
         }
-        let report = try runCommand(binary, ["audit", "verify", "--config", config])
-        guard let line = report.split(separator: "\n").first(where: { $0.hasPrefix("audit trail verified: ") }),
-              let events = line.dropFirst("audit trail verified: ".count).split(separator: " ").first.flatMap({ Double($0) }) else {
+        let report = try runCommand(binary, ["audit", "verify", "--lang", "en", "--config", config])
+        // "Audit trail verified: events #1–#N (…)."
+        guard let line = report.split(separator: "\n").first(where: { $0.hasPrefix("Audit trail verified: events #1–#") }),
+              let events = line.dropFirst("Audit trail verified: events #1–#".count).split(separator: " ").first.flatMap({ Double($0) }) else {
             throw ServerBenchFailure(message: "samarinda audit verify did not pass after the load: \(report.suffix(600))")
         }
         return [Measurement(name: "audit events written and verified after the run", value: events, unit: "events")]

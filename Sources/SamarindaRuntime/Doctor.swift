@@ -21,6 +21,8 @@ public struct Doctor {
         checks.append(contentsOf: checkLibraries())
         // Modes first: opening the database below tightens its files.
         checks.append(contentsOf: checkDataModes())
+        // The trail's verdict before the other figures about the data.
+        checks.append(checkAuditTrail())
         checks.append(contentsOf: checkDatabase())
         checks.append(checkPluginsFolder())
         checks.append(checkBackups())
@@ -108,6 +110,24 @@ public struct Doctor {
             return [Check(name: "data permissions", status: .ok, detail: "\(folder): folder 0700, files 0600 (owner only)")]
         }
         return problems.map { Check(name: "data permissions", status: .warning, detail: $0 + " (other local users can read or reach the city's data)") }
+    }
+
+    /// Verifies the audit trail (every hash, checkpoint and signature, the filter columns, the
+    /// append-only triggers) without opening it for writing; the detail is the verdict paragraph,
+    /// which names the key fingerprint, tree size and root.
+    public func checkAuditTrail() -> Check {
+        do {
+            guard let verdict = try AuditLog.verifyStored(config: config) else {
+                return Check(name: "audit trail", status: .warning, detail: "no audit trail yet: it is created when the platform first starts")
+            }
+            switch verdict.status {
+            case .verified: return Check(name: "audit trail", status: .ok, detail: verdict.paragraph(.en))
+            case .incomplete: return Check(name: "audit trail", status: .warning, detail: verdict.paragraph(.en))
+            case .failed: return Check(name: "audit trail", status: .failed, detail: verdict.paragraph(.en) + " Run 'samarinda audit verify' and restore from a backup.")
+            }
+        } catch {
+            return Check(name: "audit trail", status: .failed, detail: "cannot verify the audit trail: \(error)")
+        }
     }
 
     func checkPluginsFolder() -> Check {

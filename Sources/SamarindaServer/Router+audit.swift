@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SamarindaAudit
 import SamarindaCore
@@ -26,21 +27,37 @@ extension SamarindaService {
                 throw APIError.badRequest("invalid_outcome", "outcome must be ok, denied or error")
             }
             func param(_ name: String) -> String? { q[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
-            var records = try log.tail(limit: limit, department: param("department"), action: param("action"),
+            var records: [AuditRecord]
+            if let subject = param("subject") {
+                // Every event that mentioned this identifier (a NIK…), whatever else it held; the lookup is audited.
+                do {
+                    records = try await log.findSubject(subject, by: try context.requirePrincipal(), limit: limit, requestID: context.requestID)
+                } catch let error as AuditError where error.kind == .invalidArgument {
+                    throw APIError.badRequest("invalid_subject", error.message)
+                }
+                records = records.filter { r in
+                    (param("department").map { r.event.actor.department == $0 } ?? true) && (param("action").map { r.event.action == $0 } ?? true)
+                        && (param("outcome").map { r.event.outcome.name == $0 } ?? true) && (since.map { r.event.timestamp >= $0 } ?? true)
+                }
+            } else {
+                records = try log.tail(limit: limit, department: param("department"), action: param("action"),
                                        outcome: param("outcome"), since: since, containing: param("containing"))
+            }
             if let until { records = records.filter { $0.event.timestamp < until } }
             let items = records.map(AuditRecordJSON.init)
             let data = try JSONEncoder.sorted.encode(AuditPage(object: "list", data: items, total: try log.count()))
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        router.get("/v1/audit/verify") { _, context in
+        router.get("/v1/audit/verify") { request, context in
             try context.require(.auditor, .admin)
             let verdict = try log.verify()
             let last = try log.checkpoints().last
+            let lang = VerdictLanguage(rawValue: request.uri.queryParameters["lang"].map(String.init) ?? "id") ?? .id
             var body: [String: Any] = [
-                "ok": verdict.ok, "events_checked": verdict.eventsChecked, "checkpoints_checked": verdict.checkpointsChecked,
+                "ok": verdict.ok, "status": verdict.status.rawValue, "events_checked": verdict.eventsChecked, "checkpoints_checked": verdict.checkpointsChecked,
                 "tree_size": verdict.treeSize, "signed_size": verdict.signedSize, "unsigned_events": verdict.unsignedEvents,
-                "public_key": log.publicKey, "summary": verdict.description,
+                "public_key": log.publicKey, "fingerprint": verdict.keyFingerprint, "root": verdict.rootBase64,
+                "missing_triggers": verdict.missingTriggers, "summary": verdict.paragraph(lang),
             ]
             if let problem = verdict.problem {
                 body["problem"] = ["seq": problem.seq, "kind": problem.kind.rawValue, "detail": problem.detail, "explanation": problem.kind.explanation]
@@ -80,7 +97,8 @@ extension SamarindaService {
             let month = request.uri.queryParameters["month"].map(String.init) ?? currentMonth()
             let report: TransparencyReport
             do {
-                report = try log.report(month: month)
+                // Verdict before data: the report carries the verification it was read under.
+                report = try log.report(month: month, verdict: try log.verify())
             } catch let e as AuditError {
                 throw APIError.badRequest("invalid_month", "\(e.message); use month=YYYY-MM, e.g. month=2026-11")
             }
@@ -88,10 +106,47 @@ extension SamarindaService {
             guard ["json", "markdown", ""].contains(format) else {
                 throw APIError.badRequest("invalid_request", "format must be json or markdown; got '\(format.prefix(40))'")
             }
+            let verdictHeader = HTTPField.Name("X-Audit-Verdict")!
+            let status = report.verification?.status ?? "failed"
             if format == "markdown" {
-                return Response(status: .ok, headers: [.contentType: "text/markdown; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.markdown)))
+                return Response(status: .ok, headers: [.contentType: "text/markdown; charset=utf-8", verdictHeader: status], body: .init(byteBuffer: ByteBuffer(string: report.markdown)))
             }
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.json)))
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", verdictHeader: status], body: .init(byteBuffer: ByteBuffer(string: report.json)))
+        }
+        addAuditorSelfServiceRoutes(to: router)
+    }
+
+    /// What the Inspektorat fetches without asking the operator: the public key (with its readable
+    /// fingerprint and the chain after rotations), a fresh signed checkpoint to keep as a witness, and
+    /// the export. Taking a checkpoint or an export is recorded.
+    func addAuditorSelfServiceRoutes(to router: Router<ServerContext>) {
+        let log = platform.auditLog
+        router.get("/v1/audit/key") { _, context in
+            try context.require(.auditor, .admin)
+            let key = log.verifierKey
+            return try jsonResponse(["key": key.description, "fingerprint": key.fingerprint, "chain": try log.keyChain()])
+        }
+        router.get("/v1/audit/checkpoint") { _, context in
+            let principal = try context.require(.auditor, .admin)
+            let checkpoint = try await log.checkpoint()
+            try await log.record(AuditEvent(actor: AuditActor(principal), action: "audit.checkpoint", target: "tree:\(checkpoint.treeSize)",
+                                            requestID: context.requestID))
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: checkpoint.note)))
+        }
+        router.get("/v1/audit/export") { request, context in
+            let principal = try context.require(.auditor, .admin)
+            var since: Date?
+            if let text = request.uri.queryParameters["since"].map(String.init), !text.isEmpty {
+                guard let d = parseDay(text) else { throw APIError.badRequest("invalid_date", "since must be YYYY-MM-DD or an ISO 8601 time, e.g. 2026-11-01") }
+                since = d
+            }
+            // Written to a private temporary file first (atomic, complete), then sent.
+            let dir = try TemporaryDirectory(prefix: "samarinda-export")
+            let path = dir.path + "/trail.jsonl"
+            _ = try await log.export(since: since, to: path, by: principal, requestID: context.requestID)
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            return Response(status: .ok, headers: [.contentType: "application/x-ndjson", .contentDisposition: "attachment; filename=\"samarinda-audit.jsonl\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
 }

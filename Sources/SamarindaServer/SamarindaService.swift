@@ -89,6 +89,20 @@ public struct SamarindaService: Sendable {
     /// Runs until SIGTERM or SIGINT: then stops accepting, lets in-flight requests finish for up to
     /// `[server] shutdown_grace_ms`, and closes the platform (which writes the final audit checkpoint).
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        // Start and stop are events: who ran the service (OS account, host) and for how long.
+        let account = LocalAccount.current
+        let started = ContinuousClock.now
+        try await platform.audit.record(AuditEvent(actor: AuditActor(principalID: "system", department: "diskominfo", role: "admin",
+                                                                     osUser: account.user, host: account.host),
+                                                   action: "service.start", target: platform.config.server.listen,
+                                                   fields: ["version": SamarindaVersion.current, "pid": String(getpid())]))
+        func recordStop(_ outcome: AuditEvent.Outcome) async {
+            let elapsed = ContinuousClock.now - started
+            try? await platform.audit.record(AuditEvent(actor: AuditActor(principalID: "system", department: "diskominfo", role: "admin",
+                                                                          osUser: account.user, host: account.host),
+                                                        action: "service.stop", target: platform.config.server.listen, outcome: outcome,
+                                                        fields: ["pid": String(getpid()), "uptime_s": String(elapsed.components.seconds)]))
+        }
         // Load every plugin and watch the folder for changes while serving.
         await platform.plugins.start()
         defer { platform.plugins.stop() }
@@ -98,9 +112,11 @@ public struct SamarindaService: Sendable {
         do {
             try await ServiceGroup(configuration: configuration).run()
         } catch {
+            await recordStop(.error(code: "service_failed"))
             try await platform.close()
             throw error
         }
+        await recordStop(.ok)
         try await platform.close()
     }
 }

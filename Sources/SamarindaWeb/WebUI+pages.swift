@@ -68,7 +68,12 @@ extension WebUI {
             try self.page(request, context, access: .auditorOnly, active: "audit") { p in
                 let departments = self.platform.config.departments.map { ["id": $0.id, "name": $0.name] }
                 let month = Self.monthFormatter.string(from: Date())
-                return self.render(p, "audit", ["title": p.t["audit_title"] ?? "", "departments": departments, "month": month])
+                // Verdict before data: verified here, on the server, and shown above the trail and the report.
+                let verdict = try self.platform.auditLog.verify()
+                let v: [String: Any] = ["paragraph": verdict.paragraph(p.lang == "en" ? .en : .id), "failed": verdict.status != .verified,
+                                        "status": verdict.status.rawValue, "fingerprint": verdict.keyFingerprint,
+                                        "tree_size": verdict.treeSize, "root": verdict.rootBase64]
+                return self.render(p, "audit", ["title": p.t["audit_title"] ?? "", "departments": departments, "month": month, "verdict": v])
             }
         }
     }

@@ -56,7 +56,7 @@ extension ConsoleCommand {
             switch console.backend {
             case .local(let p):
                 let verdict = try p.auditLog.verify()
-                return verdict.ok ? .ok(console.style.ok(verdict.description)) : .failure(console.style.error(verdict.description))
+                return verdict.status == .verified ? .ok(console.style.ok(verdict.description)) : .failure(console.style.error(verdict.description))
             case .remote(let r):
                 let v = try await r.call("GET", "/v1/audit/verify") as? [String: Any] ?? [:]
                 let summary = v["summary"] as? String ?? ""
@@ -66,7 +66,11 @@ extension ConsoleCommand {
             let month = positional.first ?? currentMonthWITA()
             switch console.backend {
             case .local(let p):
-                do { return .ok(try p.auditLog.report(month: month).markdown) } catch let e as AuditError { throw ConsoleError("\(e.message); use audit report YYYY-MM") }
+                // Verdict before data, as 'samarinda audit report' does: a report of an unverified trail fails.
+                let verdict = try p.auditLog.verify()
+                let markdown: String
+                do { markdown = try p.auditLog.report(month: month, verdict: verdict).markdown } catch let e as AuditError { throw ConsoleError("\(e.message); use audit report YYYY-MM") }
+                return verdict.status == .verified ? .ok(markdown) : .failure(markdown)
             case .remote(let r):
                 let report = try await r.call("GET", "/v1/audit/report?month=\(month)")
                 let data = try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys])

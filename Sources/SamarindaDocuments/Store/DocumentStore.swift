@@ -327,6 +327,8 @@ public final class DocumentStore: Sendable {
             let now = Date().timeIntervalSince1970
             let embeddingModel = embedder?.modelName
             let actor = AuditActor(principal)
+            // The text as a keyed digest: the trail files the event under the people it names (audit `subjects`).
+            let textDigest = audit.contentDigest(chunks.map(\.text).joined(separator: "\n"))
             let (vectorsToStore, analyzedTerms, pageInfo) = (vectors, analyzed, extracted.pages)
             // The new version and its audit event commit together: when the trail cannot record, nothing is ingested.
             let written = try await commitAudited { c -> (WrittenVersion, AuditEvent?) in
@@ -366,7 +368,7 @@ public final class DocumentStore: Sendable {
                               [.integer(id), .integer(Int64(page.page)), .integer(page.ocr ? 1 : 0), .real(page.confidence)])
                 }
                 var fields = ["collection": collection, "source": sourceName, "sha256": hash, "chunks": String(chunks.count),
-                              "bytes": String(data.count), "version": String(version)]
+                              "bytes": String(data.count), "version": String(version), "text": textDigest]
                 if let current { fields["replaces"] = String(current.id) }
                 if !pageInfo.isEmpty {
                     fields["ocr_pages"] = String(pageInfo.count)

@@ -69,6 +69,8 @@ public final class PluginHost: Sendable {
     let audit: any AuditSink
     let kv: PluginKV?
     let log: PluginLogHandler?
+    /// Where the last recorded plugin loads are kept (see `load`); nil: every load is recorded.
+    let database: Database?
 
     struct Slot {
         var plugin: LoadedPlugin?
@@ -86,6 +88,7 @@ public final class PluginHost: Sendable {
         self.audit = audit
         self.kv = database.map { PluginKV(database: $0) }
         self.log = log
+        self.database = database
     }
 
     /// Loads every plugin and, when `[plugins] watch` is on, starts watching the folder.
@@ -191,8 +194,36 @@ public final class PluginHost: Sendable {
         if let v = status.version { fields["version"] = v }
         if !status.errors.isEmpty { fields["errors"] = String(status.errors.joined(separator: "\n").prefix(4000)) }
         let outcome: AuditEvent.Outcome = status.state == .loaded ? .ok : status.state == .disabled ? .denied(code: "disabled") : .error(code: "load_failed")
-        try? await audit.record(AuditEvent(actor: AuditActor(.system), action: "plugin.load", target: id, outcome: outcome, fields: fields))
+        fields["files_sha256"] = Self.contentDigest(folder)
+        let event = AuditEvent(actor: AuditActor(.system), action: "plugin.load", target: id, outcome: outcome, fields: fields)
+        // Recorded when what was loaded changed (version, files, grants, outcome), not on every start
+        // of every CLI command: the state and its event commit together.
+        let digest = Digest.sha256Hex(fields.keys.sorted().map { "\($0)=\(fields[$0]!)" }.joined(separator: "\n") + "\n" + outcome.name)
+        if let database {
+            _ = try? await audit.commit(in: database) { c -> (Bool, AuditEvent?) in
+                let last = try c.queryFirst("SELECT digest FROM plugin_load_state WHERE plugin = ?", [.text(id)]) { $0.text(0) }
+                guard last != digest else { return (false, nil) }
+                try c.run("INSERT INTO plugin_load_state (plugin, digest) VALUES (?, ?) ON CONFLICT (plugin) DO UPDATE SET digest = excluded.digest",
+                          [.text(id), .text(digest)])
+                return (true, event)
+            }
+        } else {
+            try? await audit.record(event)
+        }
         return (result.plugin, status)
+    }
+
+    /// SHA-256 over every regular file's path and bytes under `folder`: what the plugin is, whatever the file times say.
+    static func contentDigest(_ folder: String) -> String {
+        var parts: [String] = []
+        let files = FileManager.default.enumerator(atPath: folder)
+        while let rel = files?.nextObject() as? String {
+            var st = stat()
+            guard stat(folder + "/" + rel, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size < 16 << 20,
+                  let data = FileManager.default.contents(atPath: folder + "/" + rel) else { continue }
+            parts.append(rel + ":" + Digest.sha256Hex(data))
+        }
+        return Digest.sha256Hex(parts.sorted().joined(separator: "\n"))
     }
 
     struct BuildResult {

@@ -14,6 +14,14 @@ public final class PluginKV: Sendable {
                 PRIMARY KEY (plugin, key)
             ) STRICT, WITHOUT ROWID;
             """),
+        // What was last recorded as `plugin.load` per plugin, so a load is an audit event only when
+        // the plugin's version, files, grants or outcome changed, not on every process start.
+        Migration(version: 2, name: "plugin load state", sql: """
+            CREATE TABLE plugin_load_state (
+                plugin TEXT PRIMARY KEY,
+                digest TEXT NOT NULL
+            ) STRICT, WITHOUT ROWID;
+            """),
     ])
 
     /// Bounds so one plugin cannot fill the city's database.

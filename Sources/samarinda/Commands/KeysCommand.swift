@@ -47,6 +47,9 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let platform = try await CLIPlatform.open(options)
             let keys = try platform.keys.list()
+            // Who looked at the list of keys is itself in the trail (the list names every key holder).
+            try await platform.platform.audit.record(AuditEvent(actor: AuditActor(platform.operatorPrincipal), action: "key.list", target: "keys",
+                                                                fields: ["keys": String(keys.count)]))
             if json {
                 let rows: [[String: String]] = keys.map { k in
                     ["id": k.id, "name": k.name, "department": k.department, "role": k.role.rawValue, "clearance": k.clearance.name,
