@@ -26,15 +26,16 @@ public final class Platform: Sendable {
     public let models: ModelRouter
     /// Retrieval for `ask`: the access-filtered, audited document search.
     public let retriever: any PassageRetriever
-    /// Question → retrieval → answer with citations.
-    public var ask: AskService { AskService(router: models, retriever: retriever) }
+    /// Conversations kept by the server (web, API, console): only `ChatService` adds turns, as it answers.
+    public let conversations: ConversationStore
     /// The plugin registry. Not started here: the server calls `plugins.start()` (load all, watch the
     /// folder); CLI commands call `plugins.refresh()` once.
     public let plugins: PluginHost
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations, PluginKV.migrations, UserStore.migrations]
+        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations, PluginKV.migrations, UserStore.migrations,
+         ConversationStore.migrations]
     }
 
     private init(config: SamarindaConfig, database: Database, auditLog: AuditLog) {
@@ -51,6 +52,7 @@ public final class Platform: Sendable {
         self.documents = DocumentStore(database: database, config: config.documents, audit: audit,
                                        embedder: RouterEmbeddings(router: models, config: config))
         self.retriever = documents
+        self.conversations = ConversationStore(database: database)
         // Plugins reach documents, models, PII redaction and HTTP only through these services,
         // each call already checked against the plugin's grant by the host.
         self.plugins = PluginHost(config: config, services: PlatformPluginServices(documents: documents, models: models),

@@ -63,10 +63,10 @@ struct RequestDeadline: Sendable {
         return try result.get()
     }
 
-    /// Bounds a model stream: at the deadline it ends with a `timeout` error event, and stopping the
-    /// inner stream cancels the model call.
-    func bound(_ stream: AsyncStream<ChatStreamEvent>) -> AsyncStream<ChatStreamEvent> {
-        let (out, continuation) = AsyncStream<ChatStreamEvent>.makeStream(bufferingPolicy: .unbounded)
+    /// Bounds any stream of events (a model's, a whole chat exchange's): at the deadline it ends with
+    /// `timeout(error)`, and stopping the inner stream cancels its work.
+    func bound<Event: Sendable>(_ stream: AsyncStream<Event>, timeout: @escaping @Sendable (ModelError) -> Event) -> AsyncStream<Event> {
+        let (out, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .unbounded)
         let message = error.message
         let end = self.end
         let pump = Task {
@@ -76,7 +76,7 @@ struct RequestDeadline: Sendable {
         let timer = Task {
             try? await Task.sleep(until: end, clock: .continuous)
             guard !Task.isCancelled else { return }
-            continuation.yield(.error(ModelError(.timeout, message)))
+            continuation.yield(timeout(ModelError(.timeout, message)))
             continuation.finish()
         }
         continuation.onTermination = { _ in pump.cancel(); timer.cancel() }

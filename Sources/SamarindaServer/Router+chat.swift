@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import SamarindaCore
 import SamarindaModels
+import SamarindaRuntime
 
 extension SamarindaService {
     /// OpenAI-compatible `POST /v1/chat/completions` (with `stream: true` as SSE in OpenAI's chunk
@@ -19,33 +20,35 @@ extension SamarindaService {
                                            request: request, context: context)
             let body = try await readBody(request, context)
             let chat: ChatRequest
-            let extras: ChatOrchestrator.Extras
+            let extras: ChatExtras
             do {
                 chat = try JSONDecoder().decode(ChatRequest.self, from: body)
-                extras = try JSONDecoder().decode(ChatOrchestrator.Extras.self, from: body)
+                extras = try JSONDecoder().decode(ChatExtras.self, from: body)
             } catch let e as RequestFieldError {
                 throw APIError.invalidField(e)
             } catch {
                 throw APIError.badRequest("invalid_json", "the body is not a chat completion request: \(describe(error)). Send {\"model\": \"samarinda-default\", \"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}")
             }
-            let orchestrator = ChatOrchestrator(platform: platform, tools: tools, principal: principal, requestID: context.requestID)
-            let prepared: ChatOrchestrator.Prepared
+            let service = ChatService(platform: platform, tools: tools, principal: principal, requestID: context.requestID)
+            let options = ChatService.Options(retrieval: extras.retrieval, conversationID: extras.conversation_id, store: extras.store ?? false)
+            let prepared: ChatService.Prepared
             do {
-                prepared = try await deadline.run { try await orchestrator.prepare(chat, retrieval: extras.retrieval) }
-            } catch let e as ModelError { throw APIError(e) }
+                prepared = try await deadline.run { try await service.prepare(chat, options: options) }
+            } catch let e as ModelError { throw APIError(e) } catch let e as ChatError { throw APIError(e) }
             if chat.stream == true {
-                return streamResponse(orchestrator, prepared, metrics: metrics, deadline: deadline)
+                return streamResponse(service, prepared, metrics: metrics, deadline: deadline)
             }
             do {
-                let (response, usage, level) = try await deadline.run { try await orchestrator.complete(prepared) }
-                metrics.modelCall(provider: response.provider, outcome: "ok", tokensIn: usage.promptTokens, tokensOut: usage.completionTokens)
-                var reply = response
-                reply.usage = usage
+                let answer = try await deadline.run { try await service.complete(prepared) }
+                metrics.modelCall(provider: answer.provider, outcome: "ok", tokensIn: answer.usage.promptTokens, tokensOut: answer.usage.completionTokens)
+                let message = ChatMessage(role: .assistant, content: answer.content.isEmpty && !answer.toolCalls.isEmpty ? nil : answer.content,
+                                          toolCalls: answer.toolCalls.isEmpty ? nil : answer.toolCalls)
+                let reply = ChatResponse(id: answer.id, created: answer.created, message: message, finishReason: answer.finishReason,
+                                         usage: answer.usage, provider: answer.provider, model: chat.model)
                 var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(reply)) as? [String: Any] ?? [:]
-                object["model"] = chat.model
-                object["provider"] = response.provider
-                object["classification"] = level.name
-                object["citations"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Citation.from(prepared.passages)))
+                object["classification"] = answer.classification.name
+                object["citations"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(answer.citations))
+                object["samarinda"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(AnswerMarker(answer)))
                 return try jsonResponse(object)
             } catch let e as ModelError {
                 metrics.modelCall(provider: "-", outcome: e.code.rawValue, tokensIn: 0, tokensOut: 0)
@@ -80,10 +83,39 @@ extension SamarindaService {
     }
 }
 
-/// Streams the exchange as OpenAI chunks. Plugin tool calls are run server-side between rounds and
-/// never shown as tool-call chunks; a failure mid-way ends the stream with an error event, never a
-/// silently truncated answer.
-private func streamResponse(_ orchestrator: ChatOrchestrator, _ prepared: ChatOrchestrator.Prepared, metrics: ServerMetrics,
+/// What the client asked for beyond OpenAI's fields.
+struct ChatExtras: Decodable {
+    var retrieval: Bool?
+    var stream_options: StreamOptions?
+    /// Continue this stored conversation of the caller (its turns are put before `messages`).
+    var conversation_id: String?
+    /// Keep this exchange as a new stored conversation (as OpenAI's `store`); its id comes back in `samarinda.conversation_id`.
+    var store: Bool?
+    struct StreamOptions: Decodable { var include_usage: Bool? }
+}
+
+/// Our extension object on every answer: the explicit AI-generated marker (SE Menkominfo 9/2023), the
+/// request id its audit events carry, and the stored conversation it went into.
+struct AnswerMarker: Encodable {
+    let ai_generated: Bool
+    let request_id: String
+    let conversation_id: String?
+    let provider: String
+    let classification: String
+
+    init(_ answer: ChatService.Answer) {
+        ai_generated = answer.aiGenerated
+        request_id = answer.requestID
+        conversation_id = answer.conversationID
+        provider = answer.provider
+        classification = answer.classification.name
+    }
+}
+
+/// Streams the exchange as OpenAI chunks. Plugin tool calls are run server-side between rounds (in
+/// `ChatService`) and never shown as tool-call chunks; a failure mid-way ends the stream with an
+/// error event, never a silently truncated answer.
+private func streamResponse(_ service: ChatService, _ prepared: ChatService.Prepared, metrics: ServerMetrics,
                             deadline: RequestDeadline) -> Response {
     let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
     return Response(status: .ok, headers: headers, body: .init { writer in
@@ -91,12 +123,7 @@ private func streamResponse(_ orchestrator: ChatOrchestrator, _ prepared: ChatOr
         let created = Int(Date().timeIntervalSince1970)
         let model = prepared.request.model
         let encoder = JSONEncoder()
-        var request = prepared.request
-        request.stream = true
-        var toolClassifications: [Classification] = []
-        var total = Usage(promptTokens: 0, completionTokens: 0)
         var provider = ""
-        var sentRole = false
 
         func send(_ object: some Encodable) async throws {
             var buffer = ByteBuffer(string: "data: ")
@@ -113,79 +140,42 @@ private func streamResponse(_ orchestrator: ChatOrchestrator, _ prepared: ChatOr
             try await writer.finish(nil)
         }
 
-        rounds: for round in 1...ChatOrchestrator.maxRounds {
-            let ctx = orchestrator.context(prepared, toolClassifications: toolClassifications)
-            var pending: [Int: (id: String, name: String, arguments: String)] = [:]
-            var assistantText = ""
-            for await event in deadline.bound(orchestrator.platform.models.stream(request, context: ctx)) {
-                switch event {
-                case .start(let p, _):
-                    provider = p
-                    if !sentRole {
-                        sentRole = true
-                        try await send(ChatStreamChunk(id: id, created: created, model: model,
-                                                       choices: [.init(delta: .init(role: .assistant, content: ""))], provider: p))
-                    }
-                case .delta(let text):
-                    assistantText += text
-                    if let chunk = ChatStreamChunk.from(event, id: id, created: created, model: model) { try await send(chunk) }
-                case .toolCall(let delta):
-                    var entry = pending[delta.index] ?? (id: "", name: "", arguments: "")
-                    if let v = delta.id { entry.id = v }
-                    if let v = delta.function?.name { entry.name += v }
-                    if let v = delta.function?.arguments { entry.arguments += v }
-                    pending[delta.index] = entry
-                case .usage(let u):
-                    total = Usage(promptTokens: total.promptTokens + u.promptTokens, completionTokens: total.completionTokens + u.completionTokens)
-                case .finish(let reason):
-                    let calls = pending.sorted { $0.key < $1.key }.map { ToolCall(id: $0.value.id, name: $0.value.name, arguments: $0.value.arguments) }
-                    let ours = calls.filter { prepared.pluginTools[$0.function.name] != nil }
-                    if !ours.isEmpty, round < ChatOrchestrator.maxRounds {
-                        request.messages.append(ChatMessage(role: .assistant, content: assistantText.isEmpty ? nil : assistantText, toolCalls: ours))
-                        let toolCalls = ours
-                        let results: [(ChatMessage, Classification)]
-                        do {
-                            results = try await deadline.run { await orchestrator.runTools(toolCalls, offered: prepared.pluginTools) }
-                        } catch let e as APIError {
-                            try await finish(with: e)
-                            return
-                        }
-                        for (message, level) in results {
-                            request.messages.append(message)
-                            toolClassifications.append(level)
-                        }
-                        continue rounds
-                    }
-                    // Client-side tools are the client's to run: pass them on as OpenAI does.
-                    for (index, call) in calls.enumerated() where prepared.pluginTools[call.function.name] == nil {
-                        try await send(ChatStreamChunk(id: id, created: created, model: model, choices: [.init(delta: .init(toolCalls: [
-                            ToolCallDelta(index: index, id: call.id, name: call.function.name, arguments: call.function.arguments)]))]))
-                    }
-                    let level = ModelRouter.classification(of: request, context: ctx)
-                    try await send(FinalChunk(id: id, created: created, model: model, finishReason: reason, usage: total, provider: provider,
-                                              classification: level.name, citations: Citation.from(prepared.passages)))
-                    metrics.modelCall(provider: provider, outcome: "ok", tokensIn: total.promptTokens, tokensOut: total.completionTokens)
-                    try await sendRaw("data: [DONE]\n\n")
-                    try await writer.finish(nil)
-                    return
-                case .error(let error):
-                    metrics.modelCall(provider: provider.isEmpty ? "-" : provider, outcome: error.code.rawValue, tokensIn: 0, tokensOut: 0)
-                    var shaped = APIError(error)
-                    if error.code == .timeout, deadline.expired {
-                        // The status line went out long ago: the 504 travels as the stream's last event.
-                        shaped = deadline.error
-                        try await deadline.recordTimeout()
-                    }
-                    try await finish(with: shaped)
-                    return
+        for await event in deadline.bound(service.stream(prepared), timeout: { .failed($0) }) {
+            switch event {
+            case .start(let p, _):
+                provider = p
+                try await send(ChatStreamChunk(id: id, created: created, model: model,
+                                               choices: [.init(delta: .init(role: .assistant, content: ""))], provider: p))
+            case .delta(let text):
+                if let chunk = ChatStreamChunk.from(.delta(text), id: id, created: created, model: model) { try await send(chunk) }
+            case .done(let answer):
+                // Client-side tools are the client's to run: pass them on as OpenAI does.
+                for (index, call) in answer.toolCalls.enumerated() {
+                    try await send(ChatStreamChunk(id: id, created: created, model: model, choices: [.init(delta: .init(toolCalls: [
+                        ToolCallDelta(index: index, id: call.id, name: call.function.name, arguments: call.function.arguments)]))]))
                 }
+                try await send(FinalChunk(id: id, created: created, model: model, answer: answer))
+                metrics.modelCall(provider: answer.provider, outcome: "ok", tokensIn: answer.usage.promptTokens, tokensOut: answer.usage.completionTokens)
+                try await sendRaw("data: [DONE]\n\n")
+                try await writer.finish(nil)
+                return
+            case .failed(let error):
+                metrics.modelCall(provider: provider.isEmpty ? "-" : provider, outcome: error.code.rawValue, tokensIn: 0, tokensOut: 0)
+                var shaped = APIError(error)
+                if error.code == .timeout, deadline.expired {
+                    // The status line went out long ago: the 504 travels as the stream's last event.
+                    shaped = deadline.error
+                    try await deadline.recordTimeout()
+                }
+                try await finish(with: shaped)
+                return
             }
         }
         try await finish(with: APIError.internalError("the model stream ended without finishing; the answer is incomplete"))
     })
 }
 
-/// The last chunk: finish reason, usage of all rounds, and what the answer rests on.
+/// The last chunk: finish reason, usage of all rounds, what the answer rests on, and the AI-generated marker.
 private struct FinalChunk: Encodable {
     let id: String
     let object = "chat.completion.chunk"
@@ -196,16 +186,18 @@ private struct FinalChunk: Encodable {
     let provider: String
     let classification: String
     let citations: [Citation]
+    let samarinda: AnswerMarker
 
-    init(id: String, created: Int, model: String, finishReason: String, usage: Usage, provider: String, classification: String, citations: [Citation]) {
+    init(id: String, created: Int, model: String, answer: ChatService.Answer) {
         self.id = id
         self.created = created
         self.model = model
-        self.choices = [.init(delta: .init(), finishReason: finishReason)]
-        self.usage = usage
-        self.provider = provider
-        self.classification = classification
-        self.citations = citations
+        self.choices = [.init(delta: .init(), finishReason: answer.finishReason)]
+        self.usage = answer.usage
+        self.provider = answer.provider
+        self.classification = answer.classification.name
+        self.citations = answer.citations
+        self.samarinda = AnswerMarker(answer)
     }
 }
 

@@ -56,6 +56,7 @@ public struct SamarindaService: Sendable {
         addToolRoutes(to: router)
         addMCPRoutes(to: router)
         addChatRoutes(to: router)
+        addConversationRoutes(to: router)
         addDocumentRoutes(to: router)
         addPluginRoutes(to: router)
         addAuditRoutes(to: router)

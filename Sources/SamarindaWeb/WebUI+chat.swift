@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SamarindaCore
+import SamarindaRuntime
 import SamarindaServer
 
 /// Whether a conversation may be held at a data level, and through which model alias.
@@ -79,7 +80,12 @@ extension WebUI {
                       self.levelChoices(for: p.principal, t: p.t).first(where: { $0.level == level })?.problem == nil else {
                     return try self.conversationPage(p, id: id, error: p.t["chat_level_unknown"], status: .badRequest)
                 }
-                try self.conversations.setClassification(id: id, owner: p.principal.id, level)
+                // Never below what the conversation already holds: earlier turns keep their level.
+                let kept = try self.conversations.setClassification(id: id, owner: p.principal.id, level)
+                if kept != level {
+                    let message = (p.t["chat_level_kept"] ?? "%s").replacingOccurrences(of: "%s", with: self.levelLabel(kept, p.t))
+                    return try self.conversationPage(p, id: id, error: message, status: .conflict)
+                }
                 return Response.seeOther( "/chat/\(id)")
             }
         }
@@ -89,28 +95,6 @@ extension WebUI {
                 try self.conversations.delete(id: context.parameters.get("id") ?? "", owner: p.principal.id)
                 return Response.seeOther( "/chat")
             }
-        }
-        // The page's script stores each question and each streamed answer here (JSON, X-CSRF-Token).
-        router.post("/web/conversations/{id}/messages") { request, context in
-            guard let principal = context.principal, PageAccess.notAuditor.allows(principal.role) else {
-                throw APIError.forbidden("sign in to the web as a user who may chat")
-            }
-            guard let conversation = try self.conversations.conversation(id: context.parameters.get("id") ?? "", owner: principal.id) else {
-                throw APIError.notFound("no such conversation of yours")
-            }
-            var request = request
-            let body = try await request.collectBody(upTo: ConversationStore.maxMessageBytes)
-            guard let message = try? JSONDecoder().decode(StoredMessageRequest.self, from: Data(buffer: body)) else {
-                throw APIError.badRequest("invalid_json", "send {\"role\": \"user\"|\"assistant\", \"content\": \"…\", \"provider\"?, \"classification\"?, \"citations\"?}")
-            }
-            guard let role = ChatMessage.Role(rawValue: message.role) else {
-                throw APIError.badRequest("invalid_role", "role must be 'user' or 'assistant'")
-            }
-            let stored = try self.conversations.append(to: conversation, role: role, content: message.content, provider: message.provider,
-                                                      classification: message.classification.flatMap(Classification.init(name:)),
-                                                      citations: message.citations ?? [])
-            return Response(status: .created, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: "{\"id\":\(stored.id)}")))
         }
     }
 
@@ -140,9 +124,10 @@ extension WebUI {
             let fields: [String: Any?] = [
                 "role": m.role.rawValue, "is_user": m.role == .user, "content": m.content,
                 "provider": m.provider, "classification": m.classification.map { levelLabel($0, p.t) },
+                "ai_generated": m.aiGenerated,
                 "citations": m.citations.map { c in
-                    ["n": c.n, "title": c.title, "section": c.section ?? "", "snippet": c.snippet ?? "",
-                     "href": Self.passageLink(document: c.documentID, chunk: c.chunkID)]
+                    ["n": c.n, "title": c.title, "section": c.section, "snippet": c.snippet,
+                     "href": Self.passageLink(document: String(c.documentID), chunk: c.chunkID.map(String.init))]
                 },
                 "has_citations": !m.citations.isEmpty,
             ]
@@ -185,12 +170,4 @@ extension WebUI {
         f.timeZone = TimeZone(identifier: "Asia/Makassar")
         return f.string(from: date)
     }
-}
-
-struct StoredMessageRequest: Decodable {
-    var role: String
-    var content: String
-    var provider: String?
-    var classification: String?
-    var citations: [Citation]?
 }

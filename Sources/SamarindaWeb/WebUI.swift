@@ -23,7 +23,8 @@ public struct WebUI: ServiceExtension {
 
     let platform: Platform
     let sessions: WebSessionStore
-    public let conversations: ConversationStore
+    /// The platform's conversations (kept by the server as it answers).
+    public var conversations: ConversationStore { platform.conversations }
     let throttle: SignInThrottle
     let passwordChecks: PasswordCheckGate
     /// Failed sign-ins, aggregated per address, reason and user within a window (see `AuditFailureLedger`).
@@ -42,7 +43,6 @@ public struct WebUI: ServiceExtension {
         self.platform = platform
         try platform.database.migrate([Self.migrations])
         sessions = WebSessionStore(database: platform.database, lifetimes: options.sessionLifetimes)
-        conversations = ConversationStore(database: platform.database)
         let security = platform.config.security
         throttle = SignInThrottle(freeAttempts: options.freeSignInAttempts, maximumDelay: options.maximumSignInDelaySeconds,
                                   perSourcePerMinute: security.signInPerSourcePerMinute, globalPerMinute: security.signInGlobalPerMinute)

@@ -79,18 +79,4 @@ struct OfflineProviderTests {
         #expect(cos(e.vectors[0], e.vectors[1]) > cos(e.vectors[0], e.vectors[2]))
         #expect(LocalEmbedding.embed("syarat membuat KTP-el") == e.vectors[0])
     }
-
-    @Test func askServiceRetrievesThenAnswers() async throws {
-        struct Fixed: PassageRetriever {
-            func retrieve(question: String, for principal: Principal, limit: Int, requestID: String?) async throws -> [Passage] { OfflineProviderTests.passages }
-        }
-        var config = Fixture.config([], alias: ["offline"])
-        config.models = [ModelAlias(name: "samarinda-default", providers: ["offline"])]
-        let ask = AskService(router: Fixture.router(config), retriever: Fixed())
-        let answer = try await ask.ask(question: "usia pemohon KTP-el?", principal: Fixture.staff)
-        #expect(answer.text.contains("wajib berusia 17 tahun. [1]"))
-        #expect(answer.provider == "offline")
-        let empty = AskService(router: Fixture.router(config), retriever: NoPassageRetriever())
-        #expect(try await empty.ask(question: "x", principal: Fixture.staff).passages.isEmpty)
-    }
 }

@@ -65,22 +65,30 @@ extension ConsoleCommand {
         let question = args.rest.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
         guard !question.isEmpty else { throw ConsoleError("usage: ask <question> [as <principal>], e.g. ask Apa syarat membuat KTP-el?") }
         let caller = try console.principal(for: who)
-        let answer: AskAnswer
+        // The same exchange as /v1/chat/completions and `samarinda ask`: clearance, retrieval, the caller's
+        // plugin tools run as the caller, one request id on its search, tool and model events.
+        _ = await console.loadedPlugins(p)
+        let service = ChatService(platform: p, principal: caller)
+        let answer: ChatService.Answer
         do {
-            answer = try await p.ask.ask(question: question, principal: caller)
+            let prepared = try await service.prepare(ChatRequest(messages: [.user(question)], maxTokens: 1024), options: .init(retrieval: true))
+            answer = try await service.complete(prepared)
         } catch let e as ModelError {
             throw ConsoleError("\(e.message); check 'status' for provider health and 'budget' for the department's tokens")
+        } catch let e as ChatError {
+            throw ConsoleError("\(e.message) (as \(caller.id))")
         } catch let e as DocumentsError {
             throw ConsoleError("\(e.message) (as \(caller.id))")
         }
-        var lines = [answer.text, ""]
+        var lines = [answer.content, ""]
         if answer.passages.isEmpty { lines.append(console.style.warn("no documents found for this question")) }
         // The offline provider already ends its answer with the numbered sources; do not repeat them.
-        let cited = answer.text.contains("Sumber:") || answer.text.contains("Sources:")
+        let cited = answer.content.contains("Sumber:") || answer.content.contains("Sources:")
         for (i, passage) in answer.passages.enumerated() where !cited {
             lines.append("[\(i + 1)] \(passage.title)" + (passage.section.isEmpty ? "" : " — \(passage.section)"))
         }
-        lines.append(console.style.dim("— \(answer.provider) (\(answer.model))" + (answer.usage.map { ", \($0.promptTokens) tokens in, \($0.completionTokens) out" } ?? "")))
+        lines.append(console.style.dim("— \(answer.provider) (\(answer.model)), \(answer.usage.promptTokens) tokens in, \(answer.usage.completionTokens) out"
+                                       + " · AI-generated · request \(answer.requestID)"))
         return .ok(lines.joined(separator: "\n"))
     }
 

@@ -48,38 +48,46 @@ struct AskCommand: AsyncParsableCommand {
             printError("the question is empty")
             throw ExitCode(2)
         }
-        let ask = platform.ask
+        // The same exchange as /v1/chat/completions: clearance, retrieval, the caller's plugin tools run as
+        // the caller, one request id on every audit event of it. Bounded answers: a small local model
+        // otherwise rambles on for thousands of tokens.
+        await platform.plugins.refresh()
+        let service = ChatService(platform: platform, principal: principal)
+        let request = ChatRequest(model: model, messages: [.user(question)], maxTokens: 1024, classification: level)
         do {
+            let prepared = try await service.prepare(request, options: .init(retrieval: true))
             if json {
-                let answer = try await ask.ask(question: question, principal: principal, model: model, classification: level)
+                let answer = try await service.complete(prepared)
                 let body: [String: Any] = [
-                    "answer": answer.text, "provider": answer.provider, "model": answer.model,
-                    "tokens_in": answer.usage?.promptTokens ?? 0, "tokens_out": answer.usage?.completionTokens ?? 0,
+                    "answer": answer.content, "provider": answer.provider, "model": answer.model,
+                    "classification": answer.classification.name, "request_id": answer.requestID, "ai_generated": answer.aiGenerated,
+                    "tokens_in": answer.usage.promptTokens, "tokens_out": answer.usage.completionTokens,
                     "sources": answer.passages.enumerated().map { ["n": $0.offset + 1, "citation": $0.element.citationLabel,
                                                                   "document_id": $0.element.documentID, "chunk_id": $0.element.chunkID] },
                 ]
                 print(String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             } else {
-                let (passages, events) = try await ask.stream(question: question, principal: principal, model: model, classification: level)
-                if passages.isEmpty { FileHandle.standardError.write(Data("samarinda: no documents found for this question\n".utf8)) }
-                var provider = ""
-                var tokens: Usage?
-                for await event in events {
+                if prepared.passages.isEmpty { FileHandle.standardError.write(Data("samarinda: no documents found for this question\n".utf8)) }
+                for await event in service.stream(prepared) {
                     switch event {
-                    case .start(let p, let m): provider = "\(p) (\(m))"
+                    case .start: break
                     case .delta(let text): FileHandle.standardOutput.write(Data(text.utf8))
-                    case .usage(let u): tokens = u
-                    case .toolCall, .finish: break
-                    case .error(let e):
+                    case .done(let answer):
+                        print("\n\n— \(answer.provider) (\(answer.model)), \(answer.usage.promptTokens) token masuk, \(answer.usage.completionTokens) token keluar"
+                              + " · dibuat oleh AI · request \(answer.requestID)")
+                    case .failed(let e):
                         print("")
                         printError(e.message)
                         try await handle.close()
                         throw ExitCode(1)
                     }
                 }
-                print("\n\n— \(provider)" + (tokens.map { ", \($0.promptTokens) token masuk, \($0.completionTokens) token keluar" } ?? ""))
             }
         } catch let e as ModelError {
+            printError(e.message)
+            try await handle.close()
+            throw ExitCode(1)
+        } catch let e as ChatError {
             printError(e.message)
             try await handle.close()
             throw ExitCode(1)

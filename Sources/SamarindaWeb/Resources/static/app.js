@@ -151,10 +151,6 @@
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
     });
 
-    function store(message) {
-      return api('POST', '/web/conversations/' + encodeURIComponent(conversation) + '/messages', message);
-    }
-
     function bubble(role, text) {
       var li = el('li', { class: 'msg msg-' + role, 'data-role': role },
         el('div', { class: 'msg-who', text: role === 'user' ? t('js_you') : 'Samarinda.ai' }),
@@ -173,10 +169,6 @@
         return;
       }
       question.removeAttribute('aria-invalid');
-      var history = Array.prototype.map.call(list.querySelectorAll('.msg'), function (li) {
-        return { role: li.getAttribute('data-role'), content: li.querySelector('.msg-text').textContent };
-      }).filter(function (m) { return m.content; });
-      history.push({ role: 'user', content: text });
       bubble('user', text);
       question.value = '';
       submit.disabled = true;
@@ -184,7 +176,7 @@
       var answer = bubble('assistant', '');
       var answerText = answer.querySelector('.msg-text');
       answerText.classList.add('cursor');
-      var got = { text: '', provider: null, classification: null, citations: [] };
+      var got = { text: '', provider: null, classification: null, citations: [], aiGenerated: false };
 
       function absorb(obj) {
         if (!obj || typeof obj !== 'object') return;
@@ -195,6 +187,7 @@
         if (obj.provider) got.provider = obj.provider;
         if (obj.classification) got.classification = obj.classification;
         if (Array.isArray(obj.citations) && obj.citations.length) got.citations = obj.citations;
+        if (obj.samarinda && obj.samarinda.ai_generated) got.aiGenerated = true;
       }
 
       function finish(errorText) {
@@ -206,26 +199,23 @@
           return;
         }
         var meta = el('p', { class: 'msg-meta' });
+        // The explicit AI-generated label the server marks every answer with (samarinda.ai_generated).
+        if (got.aiGenerated) meta.append(el('span', { class: 'badge ai-generated', text: t('js_ai_generated') }));
         if (got.provider) meta.append(el('span', {}, t('js_provider') + ': ', el('strong', { class: 'provider', text: got.provider })));
         meta.append(el('span', {}, t('js_classification') + ': ', el('strong', { class: 'classification', text: levelLabel(got.classification || level) })));
         answer.append(meta);
         if (got.citations.length) answer.append(citationList(got.citations));
         setStatus(status, t('js_done'));
-        store({ role: 'assistant', content: got.text, provider: got.provider, classification: got.classification || level,
-                citations: got.citations.map(function (c, i) {
-                  return { n: pick(c, 'n') || i + 1, document_id: String(pick(c, 'document_id', 'documentID', 'document') || ''),
-                           chunk_id: pick(c, 'chunk_id', 'chunkID', 'chunk') === undefined ? null : String(pick(c, 'chunk_id', 'chunkID', 'chunk')),
-                           title: c.title || '', section: c.section || null, snippet: c.snippet || null };
-                }) });
         question.focus();
       }
 
-      store({ role: 'user', content: text }).then(function () {
-        return fetch('/v1/chat/completions', {
-          method: 'POST', credentials: 'same-origin',
-          headers: { 'Content-Type': 'application/json', 'Accept': 'text/event-stream', 'X-CSRF-Token': CSRF },
-          body: JSON.stringify({ model: model, messages: history, stream: true, classification: level })
-        });
+      // The server keeps the conversation: it puts the stored turns before this question and stores the
+      // question with the answer it produced. The page sends only the new question.
+      fetch('/v1/chat/completions', {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'Accept': 'text/event-stream', 'X-CSRF-Token': CSRF },
+        body: JSON.stringify({ model: model, conversation_id: conversation, messages: [{ role: 'user', content: text }],
+                               stream: true, classification: level })
       }).then(function (res) {
         if (!res.ok) {
           return res.text().then(function (body) {

@@ -1,15 +1,16 @@
 import Foundation
 import SamarindaCore
 import SamarindaPlugins
-import SamarindaRuntime
 
 /// The platform's plugin host as the service's `ToolProvider`: one path into the sandbox for
-/// `/v1/tools`, OpenAI function calling and MCP. The host checks the schema, `allowed`, the
+/// `/v1/tools`, OpenAI function calling, MCP and every chat entry point (`ChatService`). The host checks the schema, `allowed`, the
 /// classification against the caller's clearance, the limits, and audits every call.
-struct PlatformTools: ToolProvider {
-    let platform: Platform
+public struct PlatformTools: ToolProvider {
+    public let platform: Platform
 
-    func tools(for principal: Principal) async -> [ToolDescriptor] {
+    public init(platform: Platform) { self.platform = platform }
+
+    public func tools(for principal: Principal) async -> [ToolDescriptor] {
         platform.plugins.tools(for: principal).map { t in
             ToolDescriptor(plugin: t.plugin, tool: t.tool, description: t.description,
                            inputSchema: Data(t.inputSchema.jsonText.utf8), outputSchema: t.outputSchema.map { Data($0.jsonText.utf8) },
@@ -17,7 +18,7 @@ struct PlatformTools: ToolProvider {
         }
     }
 
-    func call(plugin: String, tool: String, arguments: Data, as principal: Principal, requestID: String) async -> ToolOutcome {
+    public func call(plugin: String, tool: String, arguments: Data, as principal: Principal, requestID: String) async -> ToolOutcome {
         let json: JSONValue
         do {
             json = try JSONDecoder().decode(JSONValue.self, from: arguments)
@@ -38,7 +39,7 @@ struct PlatformTools: ToolProvider {
         }
     }
 
-    static func status(for error: PluginError) -> Int {
+    public static func status(for error: PluginError) -> Int {
         switch error {
         case .invalidArguments: 400
         case .forbidden: 403
