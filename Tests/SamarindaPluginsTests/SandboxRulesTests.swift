@@ -29,6 +29,13 @@ private func value(_ expected: JSONValue) -> @Sendable (Result<JSONValue, Plugin
 
 /// Each sandbox rule of DESIGN.md, proven with a hostile plugin beside a well-behaved one.
 @Suite("Sandbox rules") struct SandboxRulesTests {
+    /// Every global a plugin sees, sorted: the allowlisted base functions, the sandbox's own pcall, xpcall,
+    /// load, collectgarbage and print, the allowlisted libraries and the host table.
+    static let allowedGlobals = """
+        _G _VERSION assert collectgarbage coroutine error getmetatable ipairs load math next os pairs pcall print \
+        rawequal rawget rawlen rawset samarinda select setmetatable string table tonumber tostring type utf8 xpcall
+        """
+
     static let cases: [HostileCase] = [
         .init(name: "infinite loop", body: "while true do end", expect: limit(.cpu)),
         .init(name: "infinite loop inside pcall",
@@ -79,6 +86,16 @@ private func value(_ expected: JSONValue) -> @Sendable (Result<JSONValue, Plugin
               """,
               expect: value(["io": "nil", "execute": "nil", "getenv": "nil", "remove": "nil", "exit": "nil", "require": "nil",
                              "debug": "nil", "package": "nil", "dofile": "nil", "loadfile": "nil", "time": "function", "clock": "function"])),
+        // The base library is opened by allowlist (clua.c, base_allow_list): the globals are exactly these
+        // names, so dofile, loadfile and warn (which 5.4 added and a denylist would have let through) are absent.
+        .init(name: "globals are exactly the allowlist: no dofile, loadfile, warn",
+              body: """
+              local names = {}
+              for k in pairs(_G) do names[#names + 1] = k end
+              table.sort(names)
+              return { globals = table.concat(names, " "), warn = type(warn), dofile = type(dofile), loadfile = type(loadfile), same = _G == _ENV }
+              """,
+              expect: value(["globals": .string(SandboxRulesTests.allowedGlobals), "warn": "nil", "dofile": "nil", "loadfile": "nil", "same": true])),
         .init(name: "collectgarbage beyond count",
               body: "local ok = pcall(collectgarbage, 'stop') return { ok = ok, count = type(collectgarbage('count')) }",
               expect: value(["ok": false, "count": "number"])),
