@@ -58,6 +58,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // YAML reader for the OpenAPI test (docs/openapi.yaml is the source of GET /openapi.json).
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // JOSE for OpenID Connect sign-in (ID tokens, access tokens, JWKS; RS256/ES256): SamarindaSSO.
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
     ],
     targets: [
         // MARK: C shims over Debian's libraries
@@ -149,11 +151,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // OpenID Connect sign-in (issue 19): discovery, JWKS, ID/access token validation, claim mapping.
+        // Outbound HTTP only to the configured issuer, through SamarindaModels' libcurl client.
+        .target(
+            name: "SamarindaSSO",
+            dependencies: [
+                "SamarindaCore", "SamarindaModels",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The staff web pages (sign-in, chat, tools, documents, auditor view), mounted into the service.
         .target(
             name: "SamarindaWeb",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime", "SamarindaServer",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaSSO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -170,7 +183,7 @@ let package = Package(
             name: "samarinda",
             dependencies: [
                 "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaWeb", "SamarindaConsole", "SamarindaAudit", "SamarindaDocuments",
-                "SamarindaPlugins", "SamarindaBackup",
+                "SamarindaPlugins", "SamarindaBackup", "SamarindaSSO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -214,6 +227,8 @@ let package = Package(
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit", "SamarindaPlugins", "SamarindaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit", "SamarindaTestSupport", "SamarindaPlugins",
                                                              .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaSSOTests", dependencies: ["SamarindaSSO", "SamarindaCore", .product(name: "JWTKit", package: "jwt-kit")],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaWebTests", dependencies: ["SamarindaWeb", "SamarindaServer", "SamarindaRuntime", "SamarindaAudit", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SamarindaCLITests",

@@ -67,6 +67,12 @@ struct AuthMiddleware: RouterMiddleware {
             throw APIError.unauthorized("invalid_authorization", "the Authorization header must be 'Bearer <api key>'")
         }
         let presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        // Not an API key: an extension may know it (an OIDC access token from the city's provider).
+        if !presented.hasPrefix(KeyStore.prefix) {
+            for e in extensions {
+                if let principal = try await e.authenticateBearer(presented, request: request, context: context) { return principal }
+            }
+        }
         do {
             return try keys.verify(presented)
         } catch let error as KeyVerificationError {

@@ -12,4 +12,11 @@ public protocol ServiceExtension: Sendable {
     func authenticate(_ request: Request, context: ServerContext) async throws -> Principal?
     /// Adds the extension's routes.
     func addRoutes(to router: Router<ServerContext>)
+    /// The principal behind a bearer credential that is not an API key (an OpenID Connect access
+    /// token), or nil when the extension does not take it. Throws an `APIError` for a bad token.
+    func authenticateBearer(_ token: String, request: Request, context: ServerContext) async throws -> Principal?
+}
+
+extension ServiceExtension {
+    public func authenticateBearer(_ token: String, request: Request, context: ServerContext) async throws -> Principal? { nil }
 }

@@ -84,8 +84,11 @@ public final class WebSessionStore: Sendable {
         return session
     }
 
-    func end(cookie: String) throws {
-        _ = try database.write { c in try c.run("DELETE FROM web_sessions WHERE id_hash = ?", [.blob(Self.hash(cookie))]) }
+    func end(cookie: String) throws { try end(idHash: Self.hash(cookie)) }
+
+    /// Ends a session known by its hash (back-channel logout names sessions, not cookies).
+    func end(idHash: [UInt8]) throws {
+        _ = try database.write { c in try c.run("DELETE FROM web_sessions WHERE id_hash = ?", [.blob(idHash)]) }
     }
 
     private func touch(idHash: [UInt8], now: Date) {

@@ -6,6 +6,7 @@ import SamarindaServer
 
 extension WebUI {
     func addSignInRoutes(to router: Router<ServerContext>) {
+        addOIDCRoutes(to: router)
         router.get("/signin") { request, _ in
             if try self.session(of: request) != nil { return Response.seeOther( "/") }
             return self.signInPage(request: request, status: .ok, message: nil)
@@ -21,6 +22,15 @@ extension WebUI {
                                                        requestID: context.requestID))
             var headers = HTTPFields()
             headers[.setCookie] = Self.cookieHeader(name: Self.sessionCookie, value: "", maxAge: 0, request: request)
+            // Signed in at the provider: end that session too (RP-initiated logout) when it offers it.
+            let hash = WebSessionStore.hash(cookie)
+            if let sso, let link = try sso.link(ofSession: hash) {
+                try sso.end(sessionHash: hash)
+                let back = self.redirectURI(request, sso).replacingOccurrences(of: "/signin/oidc/callback", with: "/signin?signed_out=1")
+                let logout = await sso.logoutURL(idToken: link.idToken, postLogoutRedirect: back)
+                try await sso.signedOut(link, principal: principal, providerLogout: logout != nil, requestID: context.requestID)
+                if let logout { return Response.seeOther(logout, headers: headers) }
+            }
             return Response.seeOther( "/signin?signed_out=1", headers: headers)
         }
         router.get("/lang") { request, _ in
@@ -53,6 +63,10 @@ extension WebUI {
             "notice": notice,
             "next": Self.localPath(request.uri.queryParameters.get("next")) ?? "",
             "back": "/signin",
+            "passwords": platform.config.auth.localPasswords ? true : nil,
+            "oidc": sso == nil ? nil : ["href": "/signin/oidc" + (Self.localPath(request.uri.queryParameters.get("next")).map {
+                "?next=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            } ?? "")],
         ]
         let html = views.render("signin", data.compactMapValues(present), lang: lang)
         var headers = HTTPFields()
@@ -77,6 +91,11 @@ extension WebUI {
         let throttleName = apiKey.isEmpty ? username : "api-key"
         let target = apiKey.isEmpty ? "user:\(username)" : "api-key"
 
+        if apiKey.isEmpty && !platform.config.auth.localPasswords {
+            // [auth] local_passwords = false: staff sign in through the identity provider only.
+            try await auditFailure(target: target, code: "local_passwords_off", address: address, context: context)
+            return signInPage(request: request, status: .forbidden, message: t["signin_passwords_off"])
+        }
         if apiKey.isEmpty && (username.isEmpty || password.isEmpty) {
             return signInPage(request: request, status: .badRequest, message: t["signin_missing"], username: username)
         }

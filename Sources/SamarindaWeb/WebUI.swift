@@ -4,6 +4,7 @@ import Hummingbird
 import SamarindaCore
 import SamarindaRuntime
 import SamarindaServer
+import SamarindaSSO
 
 /// The staff web: server-rendered pages under `/` on the API's port, signed in with a session
 /// cookie. Mounted into the service with `SamarindaService(platform:extensions: [WebUI(platform:)])`.
@@ -30,6 +31,8 @@ public struct WebUI: ServiceExtension {
     /// Failed sign-ins, aggregated per address, reason and user within a window (see `AuditFailureLedger`).
     public let failures: AuditFailureLedger
     let views: WebViews
+    /// Sign-in through the city's OpenID provider, when `[auth.oidc]` is configured.
+    let sso: OIDCSignIn?
 
     static let sessionCookie = "smd_session"
     static let preSessionCookie = "smd_signin"
@@ -49,6 +52,9 @@ public struct WebUI: ServiceExtension {
         passwordChecks = PasswordCheckGate(slots: security.signInConcurrentHashes, queue: security.signInQueue)
         failures = AuditFailureLedger(audit: platform.audit, security: security)
         views = try await WebViews(resources: options.resources ?? WebViews.locateResources())
+        sso = try platform.config.auth.oidc.map {
+            try OIDCSignIn(config: platform.config, oidc: $0, database: platform.database, users: platform.users, audit: platform.audit)
+        }
     }
 
     static func isPage(_ path: String) -> Bool {
@@ -69,6 +75,12 @@ public struct WebUI: ServiceExtension {
             if isAPI {
                 throw APIError.unauthorized("session_expired", "the web session is expired, ended or not valid: sign in again at /signin")
             }
+            return nil
+        }
+        // A session from the identity provider is asked about there again every `recheck_seconds`.
+        if let sso, try await !sso.recheck(sessionHash: WebSessionStore.hash(cookie), principal: principal, requestID: context.requestID) {
+            try sessions.end(cookie: cookie)
+            if isAPI { throw APIError.unauthorized("session_expired", "the identity provider ended this session: sign in again at /signin") }
             return nil
         }
         if Self.isStateChanging(request.method) {
@@ -144,8 +156,8 @@ public struct WebUI: ServiceExtension {
 
     /// Session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends it),
     /// Secure when the request came over HTTPS (directly or through the city's TLS proxy).
-    static func cookieHeader(name: String, value: String, maxAge: Int, request: Request) -> String {
-        var parts = ["\(name)=\(value)", "Path=/", "Max-Age=\(maxAge)", "HttpOnly", "SameSite=Strict"]
+    static func cookieHeader(name: String, value: String, maxAge: Int, request: Request, sameSite: String = "Strict") -> String {
+        var parts = ["\(name)=\(value)", "Path=/", "Max-Age=\(maxAge)", "HttpOnly", "SameSite=\(sameSite)"]
         if isHTTPS(request) { parts.append("Secure") }
         return parts.joined(separator: "; ")
     }

@@ -246,8 +246,9 @@ extension SamarindaConfig {
         }
 
         if let s = root.section("security") { SamarindaConfig.parseSecurity(s, into: &config) }
+        if let s = root.section("auth") { SamarindaConfig.parseAuth(s, into: &config) }
 
-        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security", "pii", "backup"])
+        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security", "pii", "backup", "auth"])
         if !doc.errors.isEmpty { throw ConfigErrors(doc.errors) }
         return config
     }

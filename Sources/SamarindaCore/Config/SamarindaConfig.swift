@@ -27,6 +27,8 @@ public struct SamarindaConfig: Sendable {
     public var pii = PIIConfig()
     /// `[backup]`: archives, schedule, key.
     public var backup = BackupConfig()
+    /// `[auth]`: local passwords, and `[auth.oidc]` sign-in through the city's identity provider.
+    public var auth = AuthConfig()
 
     public init() {}
 

@@ -147,9 +147,9 @@ public final class UserStore: Sendable {
             """),
     ])
 
-    private let database: Database
-    private let config: SamarindaConfig
-    private let audit: any AuditSink
+    let database: Database
+    let config: SamarindaConfig
+    let audit: any AuditSink
     private let hasher: PasswordHasher
     /// Verified against when the user does not exist, so that an unknown name costs as much as a wrong password.
     private let dummyHash: String

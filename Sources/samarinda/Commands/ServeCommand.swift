@@ -35,6 +35,13 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+        // OIDC access tokens on /v1 (issue 19), with or without the staff web.
+        do {
+            if let tokens = try OIDCAccessTokens(platform: handle.platform) { extensions.append(tokens) }
+        } catch {
+            printError("OpenID Connect access tokens could not be set up: \(error)")
+            throw ExitCode(1)
+        }
         let backups = BackupScheduler(database: handle.platform.database, auditLog: handle.platform.auditLog, config: config).start()
         defer { backups?.cancel() }
         try await SamarindaService(platform: handle.platform, extensions: extensions).run()
