@@ -247,7 +247,10 @@ extension SamarindaConfig {
 
         if let s = root.section("security") { SamarindaConfig.parseSecurity(s, into: &config) }
 
-        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security", "pii", "backup"])
+        if let s = root.section("retention") { SamarindaConfig.parseRetention(s, into: &config) }
+        if let s = root.section("pdp") { SamarindaConfig.parsePDP(s, into: &config) }
+
+        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security", "pii", "backup", "retention", "pdp"])
         if !doc.errors.isEmpty { throw ConfigErrors(doc.errors) }
         return config
     }

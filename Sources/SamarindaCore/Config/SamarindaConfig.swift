@@ -27,6 +27,10 @@ public struct SamarindaConfig: Sendable {
     public var pii = PIIConfig()
     /// `[backup]`: archives, schedule, key.
     public var backup = BackupConfig()
+    /// `[retention]`: how long conversations and each collection's documents are kept (UU PDP).
+    public var retention = RetentionConfig()
+    /// `[pdp]`: the controller and its data protection officer, for the record of processing and notices.
+    public var pdp = PDPConfig()
 
     public init() {}
 
@@ -153,6 +157,7 @@ public struct RoleConfig: Sendable, Equatable {
         .staff: .init(clearance: .terbatas, requestsPerMinute: 120),
         .auditor: .init(clearance: .rahasia, requestsPerMinute: 300),
         .service: .init(clearance: .terbatas, requestsPerMinute: 6000),
+        .dpo: .init(clearance: .rahasia, requestsPerMinute: 300),
     ]
 }
 
