@@ -132,9 +132,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // UU PDP (issue 20): record of processing, data subject requests, retention, breach notices.
+        .target(
+            name: "SamarindaPDP",
+            dependencies: [
+                "SamarindaCore", "SamarindaAudit", "SamarindaModels", "SamarindaPlugins",
+                // The retention schedule logs its dry run and deletions to the service log.
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SamarindaRuntime",
-            dependencies: ["SamarindaCore", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "SamarindaBackup"],
+            dependencies: ["SamarindaCore", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "SamarindaBackup",
+                           "SamarindaPDP"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -183,7 +194,7 @@ let package = Package(
             name: "samarinda",
             dependencies: [
                 "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaWeb", "SamarindaConsole", "SamarindaAudit", "SamarindaDocuments",
-                "SamarindaPlugins", "SamarindaBackup", "SamarindaSSO",
+                "SamarindaPlugins", "SamarindaBackup", "SamarindaSSO", "SamarindaPDP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -224,6 +235,8 @@ let package = Package(
         .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaBackupTests", dependencies: ["SamarindaBackup", "SamarindaRuntime", "SamarindaServer", "SamarindaCore", "SamarindaAudit"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaPDPTests", dependencies: ["SamarindaPDP", "SamarindaRuntime", "SamarindaCore", "SamarindaAudit", "SamarindaDocuments",
+                                                          "SamarindaPlugins"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit", "SamarindaPlugins", "SamarindaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit", "SamarindaTestSupport", "SamarindaPlugins",
                                                              .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),

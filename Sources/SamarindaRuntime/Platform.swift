@@ -3,6 +3,7 @@ import SamarindaAudit
 import SamarindaCore
 import SamarindaDocuments
 import SamarindaModels
+import SamarindaPDP
 import SamarindaPlugins
 
 /// The running platform: configuration, the database with every module's
@@ -31,11 +32,13 @@ public final class Platform: Sendable {
     /// The plugin registry. Not started here: the server calls `plugins.start()` (load all, watch the
     /// folder); CLI commands call `plugins.refresh()` once.
     public let plugins: PluginHost
+    /// The data protection officer's tools (UU 27/2022): record of processing, subject requests, retention, incidents.
+    public let pdp: PDPService
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
         [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations, PluginKV.migrations, UserStore.migrations,
-         ConversationStore.migrations]
+         ConversationStore.migrations, PDPService.migrations]
     }
 
     private init(config: SamarindaConfig, database: Database, auditLog: AuditLog) {
@@ -57,6 +60,7 @@ public final class Platform: Sendable {
         // each call already checked against the plugin's grant by the host.
         self.plugins = PluginHost(config: config, services: PlatformPluginServices(documents: documents, models: models),
                                   audit: audit, database: database)
+        self.pdp = PDPService(database: database, auditLog: auditLog, config: config)
     }
 
     /// Opens the database (creating it on first run), applies migrations and starts the audit trail.

@@ -248,7 +248,10 @@ extension SamarindaConfig {
         if let s = root.section("security") { SamarindaConfig.parseSecurity(s, into: &config) }
         if let s = root.section("auth") { SamarindaConfig.parseAuth(s, into: &config) }
 
-        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security", "pii", "backup", "auth"])
+        if let s = root.section("retention") { SamarindaConfig.parseRetention(s, into: &config) }
+        if let s = root.section("pdp") { SamarindaConfig.parsePDP(s, into: &config) }
+
+        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security", "pii", "backup", "auth", "retention", "pdp"])
         if !doc.errors.isEmpty { throw ConfigErrors(doc.errors) }
         return config
     }

@@ -29,6 +29,10 @@ public struct SamarindaConfig: Sendable {
     public var backup = BackupConfig()
     /// `[auth]`: local passwords, and `[auth.oidc]` sign-in through the city's identity provider.
     public var auth = AuthConfig()
+    /// `[retention]`: how long conversations and each collection's documents are kept (UU PDP).
+    public var retention = RetentionConfig()
+    /// `[pdp]`: the controller and its data protection officer, for the record of processing and notices.
+    public var pdp = PDPConfig()
 
     public init() {}
 
@@ -155,6 +159,7 @@ public struct RoleConfig: Sendable, Equatable {
         .staff: .init(clearance: .terbatas, requestsPerMinute: 120),
         .auditor: .init(clearance: .rahasia, requestsPerMinute: 300),
         .service: .init(clearance: .terbatas, requestsPerMinute: 6000),
+        .dpo: .init(clearance: .rahasia, requestsPerMinute: 300),
     ]
 }
 

@@ -50,7 +50,7 @@ struct AccessScope: Sendable {
 enum AccessPolicy {
     /// May `principal` read collections of `department` (named `collection`)?
     static func mayRead(principal: Principal, collection: String, department: String, shares: [String: [String]]) -> Bool {
-        if principal.isAuditor { return false }
+        if !principal.role.seesContent { return false }
         if principal.isAdmin { return true }
         if department == DocumentCollection.publicDepartment { return true }
         if department == principal.department { return true }
@@ -66,7 +66,7 @@ enum AccessPolicy {
     static func mayWrite(principal: Principal, department: String) -> Bool {
         switch principal.role {
         case .admin: return true
-        case .auditor: return false
+        case .auditor, .dpo: return false
         case .deptAdmin: return department == principal.department || department == DocumentCollection.publicDepartment
         case .staff, .service: return department == principal.department
         }

@@ -170,6 +170,9 @@ public final class DocumentStore: Sendable {
         if principal.isAuditor {
             throw DocumentsError(.accessDenied, "auditors read the audit trail only, not documents")
         }
+        if principal.role == .dpo {
+            throw DocumentsError(.accessDenied, "the data protection officer sees documents only through a data subject request ('samarinda pdp request')")
+        }
         var maxClass = principal.clearance
         if let cap = grant?.maxClassification { maxClass = min(maxClass, cap) }
         let all = try database.read { c in

@@ -19,6 +19,8 @@ public struct ToolManifest: Sendable {
     public let allowed: [String]
     public let inputSchema: JSONSchema
     public let outputSchema: JSONSchema?
+    /// Personal data processing (purpose, categories, legal basis, retention), for the record of processing.
+    public var processing = ToolProcessing()
 
     public func allows(department: String) -> Bool { allowed.contains("*") || allowed.contains(department) }
 }
@@ -147,7 +149,9 @@ public struct PluginManifest: Sendable {
             let allowed = t.strings("allowed") ?? [department]
             let input = t.raw("input_schema").map { tomlToJSON($0) }
             let output = t.raw("output_schema").map { tomlToJSON($0) }
-            t.finish(allowed: ["name", "handler", "description", "classification", "read_only", "allowed", "input_schema", "output_schema"])
+            let processing = ToolProcessing.parse(t, tool: toolName, warnings: &warnings)
+            t.finish(allowed: ["name", "handler", "description", "classification", "read_only", "allowed", "input_schema", "output_schema"]
+                     + ToolProcessing.keys)
 
             if !toolName.isEmpty, toolName.wholeMatch(of: toolNamePattern) == nil {
                 t.fail("name", "'\(toolName)' must be lowercase letters, digits and _ (starting with a letter), at most 64 characters")
@@ -168,9 +172,11 @@ public struct PluginManifest: Sendable {
             schemaErrors = []
             let outputSchema = output.map { JSONSchema.compile($0, errors: &schemaErrors) }
             for e in schemaErrors { t.fail("output_schema", e) }
-            tools.append(ToolManifest(name: toolName, handler: handler, description: toolDescription,
-                                      classification: classification ?? .biasa, readOnly: readOnly, allowed: allowed,
-                                      inputSchema: inputSchema, outputSchema: outputSchema))
+            var tool = ToolManifest(name: toolName, handler: handler, description: toolDescription,
+                                    classification: classification ?? .biasa, readOnly: readOnly, allowed: allowed,
+                                    inputSchema: inputSchema, outputSchema: outputSchema)
+            tool.processing = processing
+            tools.append(tool)
         }
         root.finish(allowed: ["plugin", "limits", "tools"])
         guard doc.errors.isEmpty, let version, let hostAPI else { return .failure(ConfigErrors(doc.errors)) }

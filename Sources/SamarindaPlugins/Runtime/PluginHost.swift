@@ -288,6 +288,7 @@ public final class PluginHost: Sendable {
     /// their department in `allowed`; everyone needs clearance for the tool's classification.
     static func denial(_ principal: Principal, _ tool: ToolManifest, _ plugin: String) -> String? {
         if principal.isAuditor { return "auditors read the audit trail and do not call tools" }
+        if principal.role == .dpo { return "the data protection officer's role runs data subject requests and does not call tools" }
         if !principal.isAdmin, !tool.allows(department: principal.department) {
             return "tool \(plugin).\(tool.name) is not open to department \(principal.department); it allows: \(tool.allowed.joined(separator: ", "))"
         }
