@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SamarindaCore
+import SamarindaDocuments
 import SamarindaServer
 
 /// Who may open which page. The API enforces the same rules again on every call the page makes.
@@ -54,7 +55,7 @@ extension WebUI {
                     ["value": $0.name, "label": self.levelLabel($0, p.t), "selected": $0 == .biasa] as [String: Any]
                 }
                 return self.render(p, "documents", ["title": p.t["docs_title"] ?? "", "levels": levels,
-                                                    "department": p.principal.department])
+                                                    "department": p.principal.department, "accept": DocumentFormat.acceptAttribute])
             }
         }
         router.get("/documents/{id}") { request, context in

@@ -139,6 +139,83 @@ struct OCRTests {
         #expect(j.failure == .tooLarge, "\(j.outcome)")
     }
 
+    /// A classic TIFF: one IFD per page with ImageWidth/ImageLength (`long`: LONG or SHORT values), chained.
+    static func tiff(pages: [(Int, Int)], littleEndian: Bool = true, long: Bool = true, loop: Bool = false) -> Data {
+        func u16(_ v: Int) -> [UInt8] { littleEndian ? [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] : [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        func u32(_ v: Int) -> [UInt8] { let b = (0..<4).map { UInt8(v >> (8 * $0) & 0xFF) }; return littleEndian ? b : b.reversed() }
+        var out: [UInt8] = littleEndian ? [0x49, 0x49, 0x2A, 0x00] : [0x4D, 0x4D, 0x00, 0x2A]
+        out += u32(8)
+        for (i, (w, h)) in pages.enumerated() {
+            out += u16(2)
+            for (tag, v) in [(256, w), (257, h)] { out += u16(tag) + u16(long ? 4 : 3) + u32(1) + (long ? u32(v) : u16(v) + [0, 0]) }
+            let next = loop ? 8 : (i == pages.count - 1 ? 0 : out.count + 4)
+            out += u32(next)
+        }
+        return Data(out)
+    }
+
+    /// Issue 26 (d): a TIFF's size is read from its header before any decoder runs: a decompression bomb (little- or
+    /// big-endian, SHORT or LONG sides, one hostile page among small ones), a TIFF renamed .png, a looping or truncated
+    /// IFD chain, BigTIFF and more pages than the OCR limit are all refused; nothing reaches Tesseract.
+    @Test func hostileTIFFsAreRefusedFromTheirHeader() async throws {
+        var limits = IngestLimits()
+        limits.maxOCRPages = 3
+        let f = try StoreFixture(limits: limits)
+        func ingest(_ data: Data, _ name: String) async -> IngestFileResult {
+            await f.store.ingest(data: data, sourceName: name, collection: "surat", classification: .biasa, department: "public", by: People.admin)
+        }
+        let bombs: [(Data, String)] = [
+            (Self.tiff(pages: [(100_000, 100_000)]), "100000×100000"),
+            (Self.tiff(pages: [(4_294_967_295, 4_294_967_295)], littleEndian: false), "4294967295×4294967295"),
+            (Self.tiff(pages: [(65_535, 65_535)], long: false), "65535×65535"),
+            (Self.tiff(pages: [(100, 100), (200, 200), (50_000, 50_000)]), "50000×50000"),
+        ]
+        for (name, (data, size)) in zip(["bom.tif", "bom-be.tiff", "bom-short.tif", "bom-page3.tif"], bombs) {
+            let result = await ingest(data, name)
+            #expect(result.failure == .tooLarge, "\(name): \(result.outcome)")
+            if case .skipped(let reason) = result.outcome { #expect(reason.contains(size), "\(name): \(reason)") }
+        }
+        // The name does not decide: a TIFF bomb called .png or .jpg is read as the TIFF it is.
+        for name in ["foto.png", "foto.jpg"] {
+            #expect(await ingest(Self.tiff(pages: [(100_000, 100_000)]), name).failure == .tooLarge, "\(name)")
+        }
+        let pages = await ingest(Self.tiff(pages: Array(repeating: (10, 10), count: 4)), "tebal.tif")
+        #expect(pages.failure == .tooLarge)
+        if case .skipped(let reason) = pages.outcome { #expect(reason.contains("4 pages, more than the 3"), "\(reason)") }
+        let looping = await ingest(Self.tiff(pages: [(10, 10)], loop: true), "putar.tif")
+        #expect(looping.failure == .unreadable, "\(looping.outcome)")
+        let truncated = await ingest(Self.tiff(pages: [(10, 10)]).prefix(20), "potong.tif")
+        #expect(truncated.failure == .unreadable, "\(truncated.outcome)")
+        let big = await ingest(Data([0x49, 0x49, 0x2B, 0x00, 8, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0]), "besar.tif")
+        #expect(big.failure == .unreadable)
+        if case .skipped(let reason) = big.outcome { #expect(reason.contains("BigTIFF"), "\(reason)") }
+        // Bytes that are no image at all, named as one.
+        #expect(await ingest(Data("bukan gambar".utf8), "foto.png").failure == .unreadable)
+        #expect(try f.store.list(for: People.admin).isEmpty)
+    }
+
+    /// A real TIFF written by Tesseract's own text2image is measured from its header and read.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/text2image")))
+    func realTIFFIsMeasuredAndRecognised() async throws {
+        let f = try StoreFixture()
+        let folder = f.folder.path
+        try "SURAT KETERANGAN DOMISILI\nKelurahan Sidodadi Samarinda".write(toFile: folder + "/teks.txt", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/text2image")
+        p.arguments = ["--text", folder + "/teks.txt", "--outputbase", folder + "/halaman", "--font", "DejaVu Sans",
+                       "--fonts_dir", "/usr/share/fonts", "--ptsize", "14", "--resolution", "300", "--degrade_image=false"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/halaman.tif"))
+        let frames = try OCRText.imageFrames(data)
+        #expect(frames.count == 1 && frames[0].0 > 1000, "\(frames)")
+        let result = await f.store.ingest(data: data, sourceName: "domisili.tif", collection: "surat", classification: .biasa, department: "public", by: People.admin)
+        let id = try #require(result.documentID, "\(result.outcome)")
+        #expect(try await f.store.search(query: "keterangan domisili", principal: People.admin).first?.documentID == id)
+    }
+
     @Test func scannedPDFWithMorePagesThanTheOCRLimitIsRefused() async throws {
         var limits = IngestLimits()
         limits.maxOCRPages = 2

@@ -72,7 +72,13 @@ struct WebPageTests {
 
         let admin = Browser(server)
         try await admin.signIn("dina")
-        #expect(try await admin.request("GET", "/documents").status == 200)
+        let documents = try await admin.request("GET", "/documents")
+        #expect(documents.status == 200)
+        // Issue 26: scans can be chosen in the upload's file picker, and every extension the store reads is offered.
+        #expect(documents.text.contains("image/tiff"), "\(documents.text)")
+        for name in ["a.txt", "a.md", "a.html", "a.pdf", "a.docx", "a.png", "a.jpg", "a.jpeg", "a.tif", "a.tiff"] {
+            #expect(documents.text.contains("." + (name as NSString).pathExtension + ","), "\(name) missing from accept=")
+        }
         #expect(try await admin.request("GET", "/audit").status == 403)
     }
 

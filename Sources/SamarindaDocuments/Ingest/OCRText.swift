@@ -80,9 +80,16 @@ enum OCRText {
     }
 
     /// Reads a PNG, JPEG or TIFF: its pixel size is checked first (an image bomb is refused before any decoder runs).
+    /// The size comes from the bytes themselves, never the file name: Tesseract's decoder (Leptonica) sniffs the
+    /// content, so a TIFF named .png must meet the same check, and an image whose size cannot be read is refused.
     static func image(_ data: Data, format: DocumentFormat, limits: IngestLimits) throws -> ExtractedText {
-        if let size = imageSize(data), size.0 * size.1 > limits.maxImagePixels {
-            throw DocumentsError(.tooLarge, "the image is \(size.0)×\(size.1) pixels, more than \(limits.maxImagePixels / 1_000_000) megapixels; scan at 300 dpi or less")
+        let frames = try imageFrames(data)
+        guard frames.count <= limits.maxOCRPages else {
+            throw DocumentsError(.tooLarge, "the image has \(frames.count) pages, more than the \(limits.maxOCRPages) read by OCR in one file; split it")
+        }
+        // Each side first, so the product of two hostile 32-bit sides cannot overflow.
+        for (w, h) in frames where w > limits.maxImagePixels || h > limits.maxImagePixels || w * h > limits.maxImagePixels {
+            throw DocumentsError(.tooLarge, "the image is \(w)×\(h) pixels, more than \(limits.maxImagePixels / 1_000_000) megapixels; scan at 300 dpi or less")
         }
         let tool = try requireTesseract(limits: limits)
         let scratch = try TemporaryDirectory(prefix: "samarinda-ocr")
@@ -137,10 +144,25 @@ enum OCRText {
         return ExtractedText(title: nil, blocks: blocks, pages: info)
     }
 
-    /// Width and height from a PNG's IHDR or a JPEG's SOF marker; nil for other formats (TIFF is bounded by the
-    /// OCR process's memory limit instead).
+    /// Width and height of every frame (a TIFF may hold several pages), read from the headers only; throws when
+    /// the bytes are not a PNG, JPEG or classic TIFF or their size cannot be read.
+    static func imageFrames(_ data: Data) throws -> [(Int, Int)] {
+        let unreadable = DocumentsError(.unreadable, "the image's size cannot be read from its header; save it again as PNG, JPEG or TIFF and retry")
+        let b = [UInt8](data)
+        if b.starts(with: [0x49, 0x49, 0x2A, 0x00]) || b.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) {
+            return try tiffFrames(b, littleEndian: b[0] == 0x49)
+        }
+        if b.starts(with: [0x49, 0x49, 0x2B, 0x00]) || b.starts(with: [0x4D, 0x4D, 0x00, 0x2B]) {
+            throw DocumentsError(.unreadable, "BigTIFF images are not read; save the scan as a classic TIFF, PNG or JPEG and retry")
+        }
+        guard let size = imageSize(data) else { throw unreadable }
+        return [size]
+    }
+
+    /// Width and height from a PNG's IHDR or a JPEG's SOF marker (the whole file is walked: APP segments may
+    /// push the frame header far in); nil for anything else.
     static func imageSize(_ data: Data) -> (Int, Int)? {
-        let b = [UInt8](data.prefix(1 << 20))
+        let b = [UInt8](data)
         func be16(_ i: Int) -> Int { Int(b[i]) << 8 | Int(b[i + 1]) }
         func be32(_ i: Int) -> Int { Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3]) }
         if b.count >= 24, b.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return (be32(16), be32(20)) }
@@ -155,5 +177,46 @@ enum OCRText {
             i += 2 + be16(i + 2)
         }
         return nil
+    }
+
+    /// Each image file directory (IFD) of a classic TIFF: ImageWidth (256) and ImageLength (257), SHORT or LONG.
+    /// The IFD chain is followed at most 10,000 steps and may not loop, so a hostile offset chain ends.
+    static func tiffFrames(_ b: [UInt8], littleEndian: Bool) throws -> [(Int, Int)] {
+        let unreadable = DocumentsError(.unreadable, "the TIFF's header is damaged (its page sizes cannot be read); save it again and retry")
+        func u16(_ i: Int) throws -> Int {
+            guard i >= 0, i + 2 <= b.count else { throw unreadable }
+            return littleEndian ? Int(b[i]) | Int(b[i + 1]) << 8 : Int(b[i]) << 8 | Int(b[i + 1])
+        }
+        func u32(_ i: Int) throws -> Int {
+            guard i >= 0, i + 4 <= b.count else { throw unreadable }
+            let v = littleEndian ? [b[i], b[i + 1], b[i + 2], b[i + 3]].reversed() : [b[i], b[i + 1], b[i + 2], b[i + 3]]
+            return v.reduce(0) { $0 << 8 | Int($1) }
+        }
+        var frames: [(Int, Int)] = []
+        var seen = Set<Int>()
+        var offset = try u32(4)
+        while offset != 0 {
+            guard seen.insert(offset).inserted, seen.count <= 10_000 else { throw unreadable }
+            let count = try u16(offset)
+            var width: Int?
+            var height: Int?
+            for e in 0..<count {
+                let entry = offset + 2 + e * 12
+                let tag = try u16(entry)
+                guard tag == 256 || tag == 257 else { continue }
+                let value: Int
+                switch try u16(entry + 2) {
+                case 3: value = try u16(entry + 8)
+                case 4: value = try u32(entry + 8)
+                default: throw unreadable
+                }
+                if tag == 256 { width = value } else { height = value }
+            }
+            guard let width, let height else { throw unreadable }
+            frames.append((width, height))
+            offset = try u32(offset + 2 + count * 12)
+        }
+        guard !frames.isEmpty else { throw unreadable }
+        return frames
     }
 }

@@ -89,6 +89,12 @@ public enum DocumentFormat: String, Sendable, CaseIterable, Codable {
     }
 
     public static var supportedExtensions: String { ".txt .md .html .pdf .docx, and scans as .png .jpg .tiff" }
+
+    /// Every extension `init(fileName:)` takes and the image media types, for a file input's `accept=` (the web upload).
+    public static var acceptAttribute: String {
+        [".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".png", ".jpg", ".jpeg", ".tif", ".tiff",
+         "image/png", "image/jpeg", "image/tiff"].joined(separator: ",")
+    }
 }
 
 /// What happened to one file of an ingest batch.
