@@ -31,6 +31,10 @@ public final class Platform: Sendable {
     /// The plugin registry. Not started here: the server calls `plugins.start()` (load all, watch the
     /// folder); CLI commands call `plugins.refresh()` once.
     public let plugins: PluginHost
+    /// Who may do what: the one access policy every adapter and the plugin host consult.
+    public let policy: Policy
+    /// Refusal events, bounded under floods (see `authorize`).
+    public let refusals: RefusalLedger
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
@@ -53,8 +57,10 @@ public final class Platform: Sendable {
         self.retriever = documents
         // Plugins reach documents, models, PII redaction and HTTP only through these services,
         // each call already checked against the plugin's grant by the host.
+        self.policy = Policy()
+        self.refusals = RefusalLedger(audit: audit, security: config.security)
         self.plugins = PluginHost(config: config, services: PlatformPluginServices(documents: documents, models: models),
-                                  audit: audit, database: database)
+                                  audit: audit, database: database, policy: policy)
     }
 
     /// Opens the database (creating it on first run), applies migrations and starts the audit trail.
@@ -72,6 +78,8 @@ public final class Platform: Sendable {
 
     /// Flushes and closes: writes the final audit checkpoint.
     public func close() async throws {
+        // Refusals counted but not yet written go in before the final checkpoint.
+        try? await refusals.flush(all: true)
         try await auditLog.close()
     }
 }

@@ -8,8 +8,9 @@ extension SamarindaService {
     /// verification with the last signed checkpoint, and the monthly transparency report.
     func addAuditRoutes(to router: Router<ServerContext>) {
         let log = platform.auditLog
+        let platform = self.platform
         router.get("/v1/audit") { request, context in
-            try context.require(.auditor, .admin)
+            try await context.authorize(.readAuditTrail, platform)
             let q = request.uri.queryParameters
             let limit = try request.queryInt("limit", in: 1...1000, default: 100)
             var since: Date?
@@ -34,7 +35,7 @@ extension SamarindaService {
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.get("/v1/audit/verify") { _, context in
-            try context.require(.auditor, .admin)
+            try await context.authorize(.readAuditTrail, platform)
             let verdict = try log.verify()
             let last = try log.checkpoints().last
             var body: [String: Any] = [
@@ -51,7 +52,7 @@ extension SamarindaService {
         // The keyed digest of a text (tool arguments as canonical JSON with "json": true), so an auditor
         // can find the events about a NIK with GET /v1/audit?containing=<digest>. Each lookup is audited.
         router.post("/v1/audit/digest") { request, context in
-            let principal = try context.require(.auditor, .admin)
+            let principal = try await context.authorize(.readAuditTrail, platform)
             struct Body: Decodable { let text: String; let json: Bool? }
             let body = try await request.decode(as: Body.self, context: context)
             do {
@@ -62,7 +63,7 @@ extension SamarindaService {
             }
         }
         router.get("/v1/audit/receipt/{seq}") { _, context in
-            let principal = try context.require(.auditor, .admin)
+            let principal = try await context.authorize(.readAuditTrail, platform)
             guard let seq = context.parameters.get("seq", as: Int64.self) else {
                 throw APIError.badRequest("invalid_seq", "the event number must be a whole number, e.g. /v1/audit/receipt/42")
             }
@@ -76,7 +77,7 @@ extension SamarindaService {
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.get("/v1/audit/report") { request, context in
-            try context.require(.auditor, .admin)
+            try await context.authorize(.readAuditTrail, platform)
             let month = request.uri.queryParameters["month"].map(String.init) ?? currentMonth()
             let report: TransparencyReport
             do {

@@ -64,10 +64,13 @@ extension ConsoleCommand {
         let (args, who) = raw.splittingAs()
         let question = args.rest.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
         guard !question.isEmpty else { throw ConsoleError("usage: ask <question> [as <principal>], e.g. ask Apa syarat membuat KTP-el?") }
-        let caller = try console.principal(for: who)
+        let caller = try await console.principal(for: who)
         let answer: AskAnswer
         do {
+            try await p.authorize(.chat(classification: nil), caller, via: .console)
             answer = try await p.ask.ask(question: question, principal: caller)
+        } catch let e as PolicyRefusal {
+            throw ConsoleError("\(e.errorCode): \(e.errorMessage) (as \(caller.id))")
         } catch let e as ModelError {
             throw ConsoleError("\(e.message); check 'status' for provider health and 'budget' for the department's tokens")
         } catch let e as DocumentsError {

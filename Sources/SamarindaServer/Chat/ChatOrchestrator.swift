@@ -31,9 +31,7 @@ struct ChatOrchestrator: Sendable {
 
     func prepare(_ original: ChatRequest, retrieval: Bool?) async throws -> Prepared {
         var request = original
-        if let level = request.classification, level > principal.clearance {
-            throw APIError.forbidden("this request is marked \(level.name), above your clearance (\(principal.clearance.name)); lower the classification or ask for a key with higher clearance", code: "classification_denied")
-        }
+        try await platform.authorize(.chat(classification: request.classification), principal, via: .http, requestID: requestID)
         guard !request.messages.isEmpty else {
             throw APIError.badRequest("invalid_request", "messages must hold at least one message, e.g. [{\"role\": \"user\", \"content\": \"Apa syarat KTP-el?\"}]")
         }
@@ -137,17 +135,6 @@ struct Citation: Encodable {
 }
 
 extension APIError {
-    /// The API error for a model-layer failure, with the status the model layer assigns.
-    init(_ error: ModelError) {
-        let type: String
-        switch error.httpStatus {
-        case 403: type = "permission_error"
-        case 429: type = error.code == .budgetExceeded ? "insufficient_quota" : "rate_limit_error"
-        case 400, 404, 422: type = "invalid_request_error"
-        default: type = "server_error"
-        }
-        self.init(status: .init(code: error.httpStatus), type: type, code: error.code.rawValue, message: error.message)
-        // The provider's Retry-After is a number from outside: 1e300 or ∞ must not reach Int(...).
-        if let retry = error.retryAfter, retry.isFinite { headers[.retryAfter] = String(Int(min(max(retry, 0), 86_400).rounded(.up))) }
-    }
+    /// The API error for a model-layer failure, by its kind (ErrorMapping.swift).
+    init(_ error: ModelError) { self.init(module: error) }
 }

@@ -37,7 +37,7 @@ struct AskCommand: AsyncParsableCommand {
         var principal = handle.operatorPrincipal
         if let presented = key ?? ProcessInfo.processInfo.environment["SAMARINDA_API_KEY"] {
             do {
-                principal = try platform.keys.verify(presented)
+                principal = try await platform.verifyKey(presented, via: .cli)
             } catch {
                 printError("the API key was not accepted (\(error)); create one with 'samarinda keys create'")
                 throw ExitCode(1)
@@ -49,6 +49,13 @@ struct AskCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let ask = platform.ask
+        do {
+            try await platform.authorize(.chat(classification: level), principal, via: .cli)
+        } catch let refusal as PolicyRefusal {
+            printError("\(refusal.errorCode): \(refusal.errorMessage)")
+            try await handle.close()
+            throw ExitCode(1)
+        }
         do {
             if json {
                 let answer = try await ask.ask(question: question, principal: principal, model: model, classification: level)

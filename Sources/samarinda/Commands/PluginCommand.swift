@@ -96,7 +96,7 @@ struct PluginCommand: AsyncParsableCommand {
             }
             let who: Principal
             if principal.hasPrefix(KeyStore.prefix) {
-                do { who = try platform.keys.verify(principal) } catch {
+                do { who = try await platform.verifyKey(principal, via: .cli) } catch {
                     printError("\(error)")
                     throw ExitCode(1)
                 }
@@ -141,7 +141,7 @@ struct PluginCommand: AsyncParsableCommand {
             let scratch = try TemporaryDirectory(prefix: "samarinda-plugin-test")
             let database = try Database(path: scratch.path + "/kv.db")
             try database.migrate([PluginKV.migrations])
-            let report = await PluginTestRunner.run(folder: folder, config: config, database: database)
+            let report = await PluginTestRunner.run(folder: folder, config: config, policy: Policy(), database: database)
             for e in report.setupErrors { print("error: \(e)") }
             for line in report.output { print("  log \(line)") }
             for c in report.cases {
