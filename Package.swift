@@ -217,7 +217,8 @@ let package = Package(
         // MARK: Fuzzing (Scripts/fuzz): the untrusted-input parsers as fuzz targets
         .executableTarget(
             name: "SamarindaFuzz",
-            dependencies: ["SamarindaCore", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins"],
+            // SamarindaRuntime for the access `Policy` the plugin host is built with.
+            dependencies: ["SamarindaCore", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "SamarindaRuntime"],
             swiftSettings: swiftSettings
         ),
 
@@ -232,7 +233,8 @@ let package = Package(
             dependencies: ["SamarindaDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore"], swiftSettings: swiftSettings),
+        // The runtime for its `Policy`: the host asks it who may list and call each tool.
+        .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore", "SamarindaRuntime"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaBackupTests", dependencies: ["SamarindaBackup", "SamarindaRuntime", "SamarindaServer", "SamarindaCore", "SamarindaAudit"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaPDPTests", dependencies: ["SamarindaPDP", "SamarindaRuntime", "SamarindaCore", "SamarindaAudit", "SamarindaDocuments",

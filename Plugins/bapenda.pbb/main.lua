@@ -131,13 +131,11 @@ function M.tarif_berlaku()
   }
 end
 
--- Hanya admin Bapenda yang boleh mengubah tarif; skema manifest sudah
+-- Siapa yang boleh mengubah tarif (dept_admin Bapenda, atau admin) diatur
+-- manifest (allowed, roles) dan diperiksa platform; skema manifest sudah
 -- memeriksa batas tiap angka, di sini diperiksa urutan lapisannya.
 function M.atur_tarif(args)
   local caller = samarinda.caller
-  if not (caller.role == "admin" or (caller.role == "dept_admin" and caller.department == "bapenda")) then
-    error("hanya dept_admin Bapenda (atau admin) yang boleh mengubah tarif PBB-P2", 0)
-  end
   local sebelumnya = 0
   for i, l in ipairs(args.lapisan) do
     local terakhir = i == #args.lapisan

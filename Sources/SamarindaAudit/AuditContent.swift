@@ -6,8 +6,9 @@ import SamarindaCore
 /// auditor holding the text prove it is the one that was used (`samarinda audit digest`).
 public enum AuditContent {
     /// The text itself when `department` stores full content, else its digest by `sink`.
+    /// Kept for callers of the old name; the rule itself is `AuditContentRule` in the core.
     public static func value(_ text: String, department: String, config: SamarindaConfig, sink: any AuditSink) -> String {
-        config.audit.fullContentDepartments.contains(department) ? text : sink.contentDigest(text)
+        AuditContentRule(config: config).value(text, .consoleLine, department: department, sink: sink, limit: .max)
     }
 }
 

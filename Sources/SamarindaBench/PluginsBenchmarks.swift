@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaRuntime
 import SamarindaPlugins
 import Synchronization
 
@@ -147,7 +148,7 @@ struct PluginBench {
     }
 
     func host(services: any PluginHostServices) async -> PluginHost {
-        let host = PluginHost(config: config, services: services, audit: audit, database: nil)
+        let host = PluginHost(config: config, services: services, audit: audit, database: nil, policy: Policy())
         await host.refresh()
         return host
     }

@@ -78,7 +78,7 @@ public final class Console: @unchecked Sendable {
         let event = AuditEvent(actor: AuditActor(principal), action: "console.command", target: name,
                                outcome: result.failed ? .error(code: "command_failed") : .ok,
                                durationMicros: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000,
-                               fields: ["line": AuditContent.value(line, department: principal.department, config: platform.config, sink: platform.audit)])
+                               fields: ["line": AuditContentRule(config: platform.config).value(line, .consoleLine, department: principal.department, sink: platform.audit, limit: .max)])
         try? await platform.audit.record(event)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaRuntime
 import SamarindaPlugins
 
 /// The `pluginhost` fuzz target: the Swift↔Lua boundary. Each input is a Lua expression; a plugin
@@ -90,7 +91,7 @@ enum PluginHostFuzz {
             config.plugins.dir = dir.path + "/Plugins"
             config.plugins.watch = false
             config.plugins.grants["dinkes.fuzz"] = PluginGrant(add: capabilities)
-            let host = PluginHost(config: config, services: Services(), audit: MemoryAuditSink(), database: database)
+            let host = PluginHost(config: config, services: Services(), audit: MemoryAuditSink(), database: database, policy: Policy())
             await host.refresh()
             _ = Unmanaged.passRetained(dir)  // the folder lives as long as the process
             return host

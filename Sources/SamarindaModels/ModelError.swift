@@ -1,4 +1,5 @@
 import Foundation
+import SamarindaCore
 
 /// The one error type of the model layer: HTTP transport, providers, routing,
 /// redaction and budgets. `code` is stable (it appears in API errors and the
@@ -61,18 +62,25 @@ public struct ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Policy refusals: audited as `denied`, not `error`.
     public var isDenial: Bool { [.classificationDenied, .budgetExceeded, .redactionFailed].contains(code) }
 
-    /// The HTTP status the service should answer with.
-    public var httpStatus: Int {
+    /// What kind of failure this is; each adapter maps kinds to its own terms (HTTP in SamarindaServer/ErrorMapping.swift).
+    public var errorKind: ErrorKind {
         switch code {
-        case .classificationDenied: 403
-        case .budgetExceeded, .rateLimited: 429
-        case .redactionFailed: 422
-        case .invalidRequest: 400
-        case .unknownModel: 404
-        case .timeout: 504
-        case .cancelled: 499
-        case .storage: 503
-        default: 502
+        case .classificationDenied: .forbidden
+        case .budgetExceeded: .quotaExceeded
+        case .rateLimited: .rateLimited
+        case .redactionFailed: .unprocessable
+        case .invalidRequest: .invalidRequest
+        case .unknownModel: .notFound
+        case .timeout: .timeout
+        case .cancelled: .cancelled
+        case .storage: .unavailable
+        default: .upstream
         }
     }
+}
+
+extension ModelError: KindedError {
+    public var errorCode: String { code.rawValue }
+    public var errorMessage: String { message }
+    public var retryAfterSeconds: Double? { retryAfter }
 }

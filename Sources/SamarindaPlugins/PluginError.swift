@@ -57,4 +57,23 @@ public enum PluginError: Error, Equatable, CustomStringConvertible, Sendable {
         if case .pluginError(let m, let tb?) = self, !principal.isAdmin { _ = tb; return .pluginError(m, traceback: nil) }
         return self
     }
+
+    /// What kind of failure this is, for adapters (HTTP maps kinds to statuses in one place).
+    public var errorKind: ErrorKind {
+        switch self {
+        case .invalidArguments: .invalidRequest
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .limitExceeded: .unprocessable
+        case .timeout: .timeout
+        case .pluginError: .internal
+        case .unavailable: .unavailable
+        }
+    }
+}
+
+extension PluginError: KindedError {
+    public var errorCode: String { code }
+    public var errorMessage: String { message }
 }

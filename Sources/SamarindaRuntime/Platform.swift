@@ -34,6 +34,10 @@ public final class Platform: Sendable {
     public let plugins: PluginHost
     /// The data protection officer's tools (UU 27/2022): record of processing, subject requests, retention, incidents.
     public let pdp: PDPService
+    /// Who may do what: the one access policy every adapter and the plugin host consult.
+    public let policy: Policy
+    /// Refusal events, bounded under floods (see `authorize`).
+    public let refusals: RefusalLedger
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
@@ -58,8 +62,10 @@ public final class Platform: Sendable {
         self.conversations = ConversationStore(database: database)
         // Plugins reach documents, models, PII redaction and HTTP only through these services,
         // each call already checked against the plugin's grant by the host.
+        self.policy = Policy()
+        self.refusals = RefusalLedger(audit: audit, security: config.security)
         self.plugins = PluginHost(config: config, services: PlatformPluginServices(documents: documents, models: models),
-                                  audit: audit, database: database)
+                                  audit: audit, database: database, policy: policy)
         self.pdp = PDPService(database: database, auditLog: auditLog, config: config)
     }
 
@@ -86,6 +92,8 @@ public final class Platform: Sendable {
 
     /// Flushes and closes: writes the final audit checkpoint.
     public func close() async throws {
+        // Refusals counted but not yet written go in before the final checkpoint.
+        try? await refusals.flush(all: true)
         try await auditLog.close()
     }
 }

@@ -14,6 +14,9 @@ public struct APIError: HTTPResponseError, Sendable {
     public let message: String
     /// Extra headers, e.g. `Retry-After` on 429.
     public var headers: HTTPFields = [:]
+    /// True when the refusal already has its audit event (a policy refusal, a tool call, a failed
+    /// key check); the edge records an event for every other refusal (see `RefusalAuditMiddleware`).
+    public var audited = false
 
     public init(status: HTTPResponse.Status, type: String, code: String, message: String) {
         self.status = status
@@ -54,47 +57,5 @@ public struct APIError: HTTPResponseError, Sendable {
     public var body: [UInt8] {
         let object: [String: Any] = ["error": ["type": type, "message": message, "code": code]]
         return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
-    }
-}
-
-/// Turns every error that reaches the edge into the one JSON shape: our `APIError`s as they are,
-/// Hummingbird's own (404 for unknown routes, 413 for oversized bodies, 400 for undecodable JSON)
-/// translated with a helpful message, and anything else as a 500 that names the request id.
-struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as APIError {
-            throw error
-        } catch let error as HTTPError {
-            switch error.status {
-            case .notFound:
-                throw APIError.notFound("no route \(request.method) \(request.uri.path); see DESIGN.md's public surface (e.g. GET /v1/models, POST /v1/chat/completions, GET /v1/tools)", code: "unknown_route")
-            case .contentTooLarge:
-                throw APIError(status: .contentTooLarge, type: "invalid_request_error", code: "body_too_large",
-                               message: "the request body is larger than the server accepts ([server] max_body_bytes); send a smaller body")
-            case .methodNotAllowed:
-                throw APIError(status: .methodNotAllowed, type: "invalid_request_error", code: "method_not_allowed",
-                               message: "\(request.method) is not allowed on \(request.uri.path)")
-            case .badRequest:
-                throw APIError.badRequest("invalid_json", "the request body is not valid JSON for this endpoint: \(error.body ?? "check the field names and types")")
-            default:
-                throw APIError(status: error.status, type: "invalid_request_error", code: "http_\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
-            }
-        } catch let error as StorageError where error.isUnavailable {
-            // The database cannot be written or read right now (disk full, read-only, I/O error, busy):
-            // not the client's fault and not permanent. Nothing was changed; the client may retry.
-            context.logger.error("storage unavailable: \(error)")
-            throw APIError.unavailable("storage_unavailable", "the service cannot use its database right now, so nothing was done (request \(context.logger[metadataKey: "hb.request.id"]?.description ?? "?")); retry shortly; the operator sees the cause in the service log and 'samarinda doctor'")
-        } catch let error as AuditError where [.storage, .closed, .tampered].contains(error.kind) {
-            // An action is done only once it is recorded: when the trail cannot record, nothing is done.
-            context.logger.error("audit trail unavailable: \(error)")
-            throw APIError.unavailable("audit_unavailable", "the audit trail could not record this request, so nothing was done (request \(context.logger[metadataKey: "hb.request.id"]?.description ?? "?")); retry shortly; the operator sees the cause in the service log and 'samarinda audit verify'")
-        } catch is DecodingError {
-            throw APIError.badRequest("invalid_json", "the request body is not valid JSON for this endpoint: check the field names and types")
-        } catch {
-            context.logger.error("unhandled error: \(error)")
-            throw APIError.internalError("internal error (request \(context.logger[metadataKey: "hb.request.id"]?.description ?? "?")); the operator can find it in the service log")
-        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SamarindaCore
+import SamarindaRuntime
 import Synchronization
 
 /// `Authorization: Bearer <api key>` on every route except the public ones. A failure is a 401
@@ -16,15 +17,18 @@ struct AuthMiddleware: RouterMiddleware {
     let isPublic: @Sendable (String) -> Bool
     let security: SecurityConfig
     let failures: AuditFailureLedger
+    /// Where a rate-limit refusal is recorded (flood-bounded per principal).
+    let refusals: RefusalLedger
 
     init(keys: KeyStore, audit: any AuditSink, rateLimiter: RateLimiter, extensions: [any ServiceExtension],
-         security: SecurityConfig = SecurityConfig(), isPublic: @escaping @Sendable (String) -> Bool) {
+         security: SecurityConfig = SecurityConfig(), refusals: RefusalLedger, isPublic: @escaping @Sendable (String) -> Bool) {
         self.keys = keys
         self.audit = audit
         self.rateLimiter = rateLimiter
         self.extensions = extensions
         self.isPublic = isPublic
         self.security = security
+        self.refusals = refusals
         failures = AuditFailureLedger(audit: audit, security: security)
     }
 
@@ -34,6 +38,7 @@ struct AuthMiddleware: RouterMiddleware {
             for e in extensions {
                 if let principal = try await e.authenticate(request, context: context) {
                     context.principal = principal
+                    context.entry = .web
                     break
                 }
             }
@@ -46,11 +51,18 @@ struct AuthMiddleware: RouterMiddleware {
             principal = try await authenticate(request, context: context)
         }
         context.principal = principal
+        if request.uri.path == "/mcp" { context.entry = .mcp }
         context.logger[metadataKey: "principal"] = .string(principal.id)
         if let retryAfter = rateLimiter.admit(key: principal.id, perMinute: rateLimiter.limit(for: principal.role)) {
             var error = APIError(status: .tooManyRequests, type: "rate_limit_error", code: "rate_limited",
                                  message: "too many requests for this key (\(rateLimiter.limit(for: principal.role)) per minute for role \(principal.role.rawValue)); retry after \(retryAfter) s")
             error.headers[.retryAfter] = String(retryAfter)
+            // A refusal like any other: one event each, the rest of a flood counted per key and window.
+            try? await refusals.record(AuditEvent(actor: AuditActor(principal), action: "request.refused",
+                                                  target: AuditFailureLedger.cap("\(request.method) \(request.uri.path)"),
+                                                  outcome: .denied(code: "rate_limited"), fields: ["status": "429", "via": context.entry.rawValue],
+                                                  requestID: context.requestID), source: principal.id)
+            error.audited = true
             throw error
         }
         return try await next(request, context)
@@ -76,18 +88,8 @@ struct AuthMiddleware: RouterMiddleware {
         do {
             return try keys.verify(presented)
         } catch let error as KeyVerificationError {
-            let keyID: String? = {
-                let p = presented.split(separator: "_")
-                return p.count >= 3 && p[1].count == 8 && p[1].allSatisfy(\.isHexDigit) ? String(p[1]) : nil
-            }()
-            let code: String
-            switch error {
-            case .malformed: code = "malformed_api_key"
-            case .unknown: code = "invalid_api_key"
-            case .revoked: code = "revoked_api_key"
-            }
-            try await fail(reason: code, keyID: keyID, request: request, context: context)
-            throw APIError.unauthorized(code, error.description)
+            try await fail(reason: error.code, keyID: KeyStore.keyID(ofPresented: presented), request: request, context: context)
+            throw APIError.unauthorized(error.code, error.description)
         }
     }
 

@@ -14,8 +14,7 @@ extension SamarindaService {
         let tools = self.tools
         let metrics = self.metrics
         router.post("/v1/chat/completions") { request, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let principal = try await context.authorize(.chat(classification: nil), platform)
             let deadline = RequestDeadline(millis: platform.config.server.requestTimeoutMillis, audit: platform.audit, principal: principal,
                                            request: request, context: context)
             let body = try await readBody(request, context)
@@ -57,8 +56,7 @@ extension SamarindaService {
         }
 
         router.post("/v1/embeddings") { request, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let principal = try await context.authorize(.embed(classification: nil), platform)
             let deadline = RequestDeadline(millis: platform.config.server.requestTimeoutMillis, audit: platform.audit, principal: principal,
                                            request: request, context: context)
             let body = try await readBody(request, context)
@@ -70,9 +68,7 @@ extension SamarindaService {
             } catch {
                 throw APIError.badRequest("invalid_json", "the body is not an embeddings request: \(describe(error)). Send {\"model\": \"samarinda-default\", \"input\": [\"teks\"]}")
             }
-            if let level = embedding.classification, level > principal.clearance {
-                throw APIError.forbidden("this request is marked \(level.name), above your clearance (\(principal.clearance.name))", code: "classification_denied")
-            }
+            try await context.authorize(.embed(classification: embedding.classification), platform)
             do {
                 let call = ModelCallContext(principal: principal, requestID: context.requestID)
                 let response = try await deadline.run { try await platform.models.embed(embedding, context: call) }

@@ -11,15 +11,14 @@ extension SamarindaService {
     /// Every read is filtered by what the caller may see; the store audits each call.
     func addDocumentRoutes(to router: Router<ServerContext>) {
         let store = platform.documents
+        let platform = self.platform
         router.post("/v1/documents") { request, context in
-            let principal = try context.require(.deptAdmin, .admin)
+            let principal = try await context.authorize(.fileDocument(classification: nil), platform)
             let upload = try await DocumentUpload.parse(request, body: try await readBody(request, context))
             guard let classification = Classification(name: upload.classification) else {
                 throw APIError.badRequest("invalid_classification", "classification must be one of \(Classification.allowedNames)")
             }
-            guard classification <= principal.clearance else {
-                throw APIError.forbidden("you may not file a \(classification.name) document: your clearance is \(principal.clearance.name)", code: "classification_denied")
-            }
+            try await context.authorize(.fileDocument(classification: classification), platform)
             let collection = upload.collection.isEmpty ? principal.department : upload.collection
             let result = await store.ingest(data: upload.data, sourceName: upload.filename, collection: collection, classification: classification,
                                             department: principal.role == .admin ? (upload.department ?? principal.department) : principal.department,
@@ -31,20 +30,20 @@ extension SamarindaService {
             case .replaced(let previous): object["outcome"] = "replaced"; object["previous_id"] = previous
             case .unchanged: object["outcome"] = "unchanged"
             case .skipped(let reason):
-                throw APIError(DocumentsError(result.failure ?? .unreadable, "\(upload.filename): \(reason)"))
+                throw DocumentsError(result.failure ?? .unreadable, "\(upload.filename): \(reason)")
             }
             return try jsonResponse(object, status: .created)
         }
         router.get("/v1/documents") { request, context in
-            let principal = try context.requirePrincipal()
+            let principal = try await context.authorize(.readDocuments, platform)
             let collections = request.uri.queryParameters["collection"].map { [String($0)] }
-            let docs = try wrap { try store.list(for: principal, collections: collections) }
+            let docs = try store.list(for: principal, collections: collections)
             return try jsonResponse(["object": "list", "data": docs.map(documentJSON)])
         }
         router.get("/v1/documents/{id}") { _, context in
-            let principal = try context.requirePrincipal()
+            let principal = try await context.authorize(.readDocuments, platform)
             guard let id = Int64(try context.parameters.require("id")) else { throw APIError.badRequest("invalid_id", "the document id is a number, e.g. /v1/documents/12") }
-            let (record, chunks, history) = try await wrapAsync { try await store.document(id: id, for: principal) }
+            let (record, chunks, history) = try await store.document(id: id, for: principal)
             var object = documentJSON(record)
             object["chunks"] = chunks.map { ["id": $0.id, "ordinal": $0.ordinal, "section": $0.section, "text": $0.text] as [String: Any] }
             object["history"] = history.map(documentJSON)
@@ -56,25 +55,25 @@ extension SamarindaService {
             return try jsonResponse(object)
         }
         router.delete("/v1/documents/{id}") { request, context in
-            let principal = try context.require(.deptAdmin, .admin)
+            let principal = try await context.authorize(.removeDocument, platform)
             guard let id = Int64(try context.parameters.require("id")) else { throw APIError.badRequest("invalid_id", "the document id is a number, e.g. /v1/documents/12") }
             // One version by default; `?versions=all` also removes the older versions it replaced (those the caller may see).
             let versions = request.uri.queryParameters["versions"].map(String.init) ?? "one"
             guard versions == "one" || versions == "all" else {
                 throw APIError.badRequest("invalid_versions", "versions is 'one' (this version only, the default) or 'all' (this version and the older ones it replaced)")
             }
-            try await wrapAsync { try await store.remove(id: id, allVersions: versions == "all", by: principal) }
+            try await store.remove(id: id, allVersions: versions == "all", by: principal)
             return try jsonResponse(["id": id, "removed": true])
         }
         router.get("/v1/search") { request, context in
-            let principal = try context.requirePrincipal()
+            let principal = try await context.authorize(.readDocuments, platform)
             let q = request.uri.queryParameters
             guard let query = q["q"].map(String.init), !query.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw APIError.badRequest("missing_query", "give the words to search for: /v1/search?q=syarat+KTP-el")
             }
             let limit = try request.queryInt("k", "limit", in: 1...50, default: 10)
             let collections = q["collection"].map { [String($0)] }
-            let hits = try await wrapAsync { try await store.search(query: query, principal: principal, collections: collections, limit: limit, requestID: context.requestID) }
+            let hits = try await store.search(query: query, principal: principal, collections: collections, limit: limit, requestID: context.requestID)
             return try jsonResponse(["object": "list", "query": query, "data": hits.map { h in
                 ["document_id": h.documentID, "chunk_id": h.chunkID, "collection": h.collection, "title": h.title, "section": h.section,
                  "snippet": h.snippet, "classification": h.classification.name, "score": h.score] as [String: Any]
@@ -91,28 +90,6 @@ private func documentJSON(_ d: DocumentRecord) -> [String: Any] {
     if let n = d.metadata.number { object["number"] = n }
     if let date = d.metadata.date { object["date"] = date }
     return object
-}
-
-/// Maps the documents module's errors to the API's.
-private func wrap<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as DocumentsError { throw APIError(e) }
-}
-
-private func wrapAsync<T>(_ body: () async throws -> T) async throws -> T {
-    do { return try await body() } catch let e as DocumentsError { throw APIError(e) }
-}
-
-extension APIError {
-    init(_ e: DocumentsError) {
-        switch e.kind {
-        case .notFound: self = .notFound(e.message)
-        case .accessDenied: self = .forbidden(e.message)
-        case .invalidInput: self = .badRequest("invalid_input", e.message)
-        case .tooLarge: self.init(status: .contentTooLarge, type: "invalid_request_error", code: "too_large", message: e.message)
-        case .unavailable: self = .unavailable("audit_unavailable", e.message)
-        default: self.init(status: .unprocessableContent, type: "invalid_request_error", code: e.kind.rawValue, message: e.message)
-        }
-    }
 }
 
 /// A document upload: `multipart/form-data` (fields `file`, `collection`, `classification`, optional

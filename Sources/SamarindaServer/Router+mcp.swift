@@ -13,9 +13,9 @@ extension SamarindaService {
         let tools = self.tools
         let timeoutMillis = platform.config.server.requestTimeoutMillis
         let audit = platform.audit
+        let platform = self.platform
         router.post("/mcp") { request, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let principal = try await context.authorize(.listTools, platform)
             let deadline = RequestDeadline(millis: timeoutMillis, audit: audit, principal: principal, request: request, context: context)
             let body = try await readBody(request, context)
             var headers: [String: String] = [:]

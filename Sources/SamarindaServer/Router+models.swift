@@ -18,10 +18,10 @@ struct ModelList: ResponseEncodable {
 extension SamarindaService {
     func addModelRoutes(to router: Router<ServerContext>) {
         let config = platform.config
+        let platform = self.platform
         let started = Int(Date().timeIntervalSince1970)
         router.get("/v1/models") { _, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            try await context.authorize(.listModels, platform)
             return ModelList(data: config.models.map { ModelList.Model(id: $0.name, created: started, providers: $0.providers) })
         }
     }

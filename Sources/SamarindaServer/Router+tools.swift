@@ -9,9 +9,9 @@ extension SamarindaService {
     func addToolRoutes(to router: Router<ServerContext>) {
         let tools = self.tools
         let metrics = self.metrics
+        let platform = self.platform
         router.get("/v1/tools") { _, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let principal = try await context.authorize(.listTools, platform)
             let list = await tools.tools(for: principal)
             let items: [[String: Any]] = list.map { t in
                 var item: [String: Any] = [
@@ -27,8 +27,7 @@ extension SamarindaService {
         let timeoutMillis = platform.config.server.requestTimeoutMillis
         let audit = platform.audit
         router.post("/v1/tools/{plugin}/{tool}") { request, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let principal = try await context.authorize(.listTools, platform)
             let deadline = RequestDeadline(millis: timeoutMillis, audit: audit, principal: principal, request: request, context: context)
             let plugin = try context.parameters.require("plugin")
             let tool = try context.parameters.require("tool")
@@ -40,7 +39,7 @@ extension SamarindaService {
             // Metric labels name only tools that exist: a path value that is not one would add a series
             // per made-up name, forever (unknown tools answer 404).
             let known: Bool
-            if case .failure(404, _, _) = outcome { known = false } else { known = true }
+            if case .failure(.notFound, _, _) = outcome { known = false } else { known = true }
             let (pluginLabel, toolLabel) = known ? (plugin, tool) : ("unknown", "unknown")
             switch outcome {
             case .success(let output, let classification):
@@ -48,10 +47,13 @@ extension SamarindaService {
                 var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
                 headers[HTTPField.Name("X-Samarinda-Classification")!] = classification.name
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: output)))
-            case .failure(let status, let code, let message):
+            case .failure(let kind, let code, let message):
                 metrics.toolCall(plugin: pluginLabel, tool: toolLabel, outcome: known ? code : "not_found")
-                throw APIError(status: .init(code: status), type: status == 403 ? "permission_error" : status == 404 ? "not_found_error" : status >= 500 ? "server_error" : "invalid_request_error",
-                               code: code, message: message)
+                var error = APIError(kind: kind, code: code, message: message)
+                // The plugin host writes one tool.call event for every call it received, refused or not;
+                // only arguments that are not JSON never reached it.
+                error.audited = code != "invalid_json"
+                throw error
             }
         }
     }
@@ -84,8 +86,9 @@ extension SamarindaService {
     /// `GET /v1/plugins` (admin): every plugin's load state, requested vs granted capabilities, errors.
     func addPluginRoutes(to router: Router<ServerContext>) {
         let host = platform.plugins
+        let platform = self.platform
         router.get("/v1/plugins") { _, context in
-            try context.require(.admin)
+            try await context.authorize(.readPluginStatus, platform)
             let items: [[String: Any]] = host.status().map { s in
                 var item: [String: Any] = ["id": s.id, "state": s.state.rawValue, "tools": s.tools, "errors": s.errors,
                                            "warnings": s.warnings, "idle_memory_bytes": s.idleMemoryBytes]

@@ -33,9 +33,10 @@ public struct SamarindaService: Sendable {
         router.add(middleware: RequestLimitsMiddleware(maxBodyBytes: platform.config.server.maxBodyBytes))
         let extensions = self.extensions
         router.add(middleware: AuthMiddleware(keys: platform.keys, audit: platform.audit, rateLimiter: RateLimiter(config: platform.config),
-                                              extensions: extensions, security: platform.config.security,
+                                              extensions: extensions, security: platform.config.security, refusals: platform.refusals,
                                               isPublic: { path in Self.publicPaths.contains(path) || extensions.contains { $0.isPublic(path: path) } }))
         if jsonLog { router.add(middleware: AccessLogPrincipalMiddleware()) }
+        router.add(middleware: RefusalAuditMiddleware(platform: platform))
         for e in extensions { e.addRoutes(to: router) }
         router.get("/healthz") { _, _ in
             HealthResponse(status: "ok", version: SamarindaVersion.current)
@@ -46,7 +47,7 @@ public struct SamarindaService: Sendable {
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         router.get("/metrics") { _, context in
-            try context.require(.admin, .service, .auditor)
+            try await context.authorize(.readMetrics, platform)
             if let budgets = try? platform.budgetStatuses() { metrics.budgets(budgets) }
             metrics.fleets(platform.models.fleetStatus)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -125,16 +126,4 @@ public struct SamarindaService: Sendable {
 struct HealthResponse: ResponseCodable {
     let status: String
     let version: String
-}
-
-extension ServerContext {
-    /// The principal, when its role is one of `roles`; else 403 naming who may.
-    @discardableResult
-    func require(_ roles: Role...) throws -> Principal {
-        let principal = try requirePrincipal()
-        guard roles.contains(principal.role) else {
-            throw APIError.forbidden("this route is for the roles \(roles.map(\.rawValue).joined(separator: ", ")); your key has role \(principal.role.rawValue)")
-        }
-        return principal
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SamarindaCore
+import SamarindaRuntime
 
 /// Per-request context: the authenticated principal (nil only on public routes) and the request id
 /// that also appears in logs and in the audit event of whatever the request does.
@@ -11,6 +12,9 @@ public struct ServerContext: RequestContext {
     public var maxUploadSize: Int
     /// The peer's IP address (for per-address limits such as the web sign-in backoff).
     public var remoteAddress: String?
+    /// The entry point the request came through, as refusal events name it (`via`): the staff web
+    /// (a session), MCP, or the HTTP API. Set by AuthMiddleware.
+    public var entry: Entry = .http
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -19,6 +23,8 @@ public struct ServerContext: RequestContext {
         principal = nil
         remoteAddress = source.channel.remoteAddress?.ipAddress
         logger[metadataKey: "request_id"] = .string(requestID)
+        // One request id everywhere: Hummingbird's own log lines name the request by this id too.
+        logger[metadataKey: "hb.request.id"] = .string(requestID)
     }
 
     /// 16 lowercase hex digits from 64 random bits (Foundation's UUID string and its replacing were a

@@ -153,7 +153,7 @@ extension WebUI {
     /// Who can read the conversation, said plainly: only its owner, unless the department opted in to
     /// keeping full content in the audit trail (then the Inspektorat's auditors can read it there).
     func privacyNote(_ p: PageRequest) -> String {
-        platform.config.audit.fullContentDepartments.contains(p.principal.department)
+        AuditContentRule(config: platform.config).recordsInFull(.prompt, department: p.principal.department)
             ? p.t["privacy_full_content"] ?? "" : p.t["privacy_owner_only"] ?? ""
     }
 

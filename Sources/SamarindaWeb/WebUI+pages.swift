@@ -3,19 +3,28 @@ import HTTPTypes
 import Hummingbird
 import SamarindaCore
 import SamarindaDocuments
+import SamarindaRuntime
 import SamarindaServer
 
-/// Who may open which page. The API enforces the same rules again on every call the page makes.
+/// Who may open which page: each kind of page asks the platform's policy one question (the
+/// API asks the same again on every call the page makes).
 enum PageAccess {
     case anySignedIn, notAuditor, documentAdmins, auditorOnly
 
-    func allows(_ role: Role) -> Bool {
+    /// The policy question this page asks (nil: any signed-in user may open it).
+    var action: AccessAction? {
         switch self {
-        case .anySignedIn: true
-        case .notAuditor: role != .auditor
-        case .documentAdmins: role == .deptAdmin || role == .admin
-        case .auditorOnly: role == .auditor
+        case .anySignedIn: nil
+        case .notAuditor: .chat(classification: nil)
+        case .documentAdmins: .fileDocument(classification: nil)
+        case .auditorOnly: .openAuditorView
         }
+    }
+
+    /// Whether a principal of `role` may open the page (for navigation links; these questions depend on the role only).
+    func allows(_ role: Role) -> Bool {
+        guard let action else { return true }
+        return Policy().decide(action, for: Principal(id: "nav", name: "nav", department: "", role: role, clearance: .sangatRahasia)).allowed
     }
 }
 
@@ -103,7 +112,10 @@ extension WebUI {
         }
         let p = PageRequest(request: request, context: context, principal: principal, session: session, lang: lang, t: views.t(lang))
         p.context.logger.debug("page \(active)")
-        guard access.allows(principal.role) else {
+        if let action = access.action, case let decision = platform.policy.decide(action, for: principal), !decision.allowed {
+            // The refusal is an event like any other (`access.deny`, via web); the page is not held up for it.
+            let platform = self.platform, requestID = context.requestID
+            Task { try? await platform.authorize(action, principal, via: .web, requestID: requestID) }
             let message = access == .auditorOnly ? p.t["refused_auditor_view"] : principal.role == .auditor ? p.t["refused_auditor_only"] : p.t["refused_role"]
             return render(p, "refused", ["title": p.t["refused_title"] ?? "", "message": message ?? ""], status: .forbidden, active: active)
         }

@@ -36,10 +36,10 @@ struct PlatformHandle {
     func close() async throws { try await platform.close() }
 
     /// The principal a command acts as: the key given with `--as`, else the local operator. A key that
-    /// does not verify prints why and exits 1.
-    func principal(asKey: String?) throws -> Principal {
+    /// does not verify is an `auth.fail` event (as over HTTP), prints why and exits 1.
+    func principal(asKey: String?) async throws -> Principal {
         guard let asKey else { return operatorPrincipal }
-        do { return .onBehalf(of: try keys.verify(asKey), by: operatorPrincipal) } catch {
+        do { return .onBehalf(of: try await platform.verifyKey(asKey, via: .cli), by: operatorPrincipal) } catch {
             printError("\(error)")
             throw ExitCode(1)
         }

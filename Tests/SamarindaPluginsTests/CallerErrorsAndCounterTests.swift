@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaRuntime
 @testable import SamarindaPlugins
 import Testing
 
@@ -69,7 +70,7 @@ import Testing
         var hosts: [PluginHost] = [lab.host]
         for _ in 0..<3 {
             let database = try Database(path: lab.directory.path + "/test.db")
-            let host = PluginHost(config: lab.config, services: StandInServices(), audit: lab.audit, database: database)
+            let host = PluginHost(config: lab.config, services: StandInServices(), audit: lab.audit, database: database, policy: Policy())
             await host.refresh()
             hosts.append(host)
         }
@@ -145,7 +146,7 @@ import Testing
         var hosts: [PluginHost] = [lab.host]
         for _ in 0..<3 {
             let database = try Database(path: lab.directory.path + "/test.db")
-            let host = PluginHost(config: lab.config, services: StandInServices(), audit: lab.audit, database: database)
+            let host = PluginHost(config: lab.config, services: StandInServices(), audit: lab.audit, database: database, policy: Policy())
             await host.refresh()
             hosts.append(host)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaRuntime
 @testable import SamarindaPlugins
 import Synchronization
 import Testing
@@ -100,7 +101,7 @@ final class ShippedPlugins: @unchecked Sendable {
         config.plugins.watch = false
         self.config = config
         let log = self.log
-        host = PluginHost(config: config, services: services, audit: audit, database: database,
+        host = PluginHost(config: config, services: services, audit: audit, database: database, policy: Policy(),
                           log: { line in log.lines.withLock { $0.append(line.message) } })
         await host.refresh()
     }
@@ -156,7 +157,7 @@ extension JSONValue {
         let database = try Database(path: scratch.path + "/kv.db")
         try database.migrate([PluginKV.migrations])
         for id in ShippedPlugins.ids {
-            let report = await PluginTestRunner.run(folder: ShippedPlugins.folder + "/" + id, config: SamarindaConfig(), database: database)
+            let report = await PluginTestRunner.run(folder: ShippedPlugins.folder + "/" + id, config: SamarindaConfig(), policy: Policy(), database: database)
             #expect(report.failed == 0 && report.passed > 0,
                     "\(id): \(report.summary) \(report.setupErrors) \(report.cases.filter { !$0.passed }.map { "\($0.name): \($0.message ?? "")" })")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaRuntime
 @testable import SamarindaPlugins
 import Testing
 
@@ -35,7 +36,7 @@ import Testing
         let scratch = try TemporaryDirectory(prefix: "samarinda-new-db")  // `plugin test` gives tests a scratch kv store
         let database = try Database(path: scratch.path + "/kv.db")
         try database.migrate([PluginKV.migrations])
-        let report = await PluginTestRunner.run(folder: folder, config: config, database: database)
+        let report = await PluginTestRunner.run(folder: folder, config: config, policy: Policy(), database: database)
         #expect(report.failed == 0 && report.passed > 0, "\(report.cases)")
         // luacheck finds the .luacheckrc written beside the plugin, as it would for the developer.
         let process = Process()

@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaRuntime
 @testable import SamarindaPlugins
 import Testing
 
@@ -149,11 +150,11 @@ struct HostileSnippet: Sendable, CustomTestStringConvertible {
         let lab = try PluginLab()
         let folder = try lab.write(id: "dinkes.uji", tools: PluginLab.tool("t"), main: "return { t = function() return {} end }",
                                    extraFiles: ["tests/a_test.lua": "test('satu', function() end)\nfunction __samarinda_count() return math.huge end"])
-        let report = await PluginTestRunner.run(folder: folder, config: lab.config)
+        let report = await PluginTestRunner.run(folder: folder, config: lab.config, policy: Policy())
         #expect(report.cases.isEmpty)  // the count is not a whole number: nothing runs, nothing traps
         let nan = try lab.write(id: "dinkes.uji2", tools: PluginLab.tool("t"), main: "return { t = function() return {} end }",
                                 extraFiles: ["tests/a_test.lua": "test('satu', function() end)\nfunction __samarinda_count() return 0/0 end"])
-        #expect(await PluginTestRunner.run(folder: nan, config: lab.config).cases.isEmpty)
+        #expect(await PluginTestRunner.run(folder: nan, config: lab.config, policy: Policy()).cases.isEmpty)
     }
 
     // MARK: Item 3: limits hold when only C functions run

@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaRuntime
 @testable import SamarindaPlugins
 import Testing
 
@@ -215,7 +216,7 @@ import Testing
     @Test func theNewPluginTemplatePassesItsOwnTests() async throws {
         let lab = try PluginLab()
         let folder = try PluginScaffold.create(id: "dinkes.sapa", in: lab.pluginsDir, config: lab.config)
-        let report = await PluginTestRunner.run(folder: folder, config: lab.config, database: lab.database)
+        let report = await PluginTestRunner.run(folder: folder, config: lab.config, policy: Policy(), database: lab.database)
         #expect(report.summary == "2 passed, 0 failed", "\(report.cases) \(report.setupErrors)")
         #expect((report.output + report.cases.flatMap(\.output)).contains { $0.contains("greeting number") })
         // And it loads and answers through the host.
@@ -234,7 +235,7 @@ import Testing
             test("galat", function() assert_error(function() error("aduh") end, "aduh") end)
             """,
         ])
-        let report = await PluginTestRunner.run(folder: folder, config: lab.config)
+        let report = await PluginTestRunner.run(folder: folder, config: lab.config, policy: Policy())
         #expect(report.summary == "2 passed, 2 failed")
         #expect(report.cases.first { $0.name == "gagal" }?.message?.contains("jumlah: expected 3, got 2") == true)
         #expect(report.cases.first { $0.name == "test 3" || $0.name == "macet" }?.passed == false)
@@ -257,7 +258,7 @@ import Testing
             test("benar", function() assert_eq(call_tool("benar", {}), { hasil = "ok" }) end)
             """,
         ])
-        let report = await PluginTestRunner.run(folder: folder, config: lab.config)
+        let report = await PluginTestRunner.run(folder: folder, config: lab.config, policy: Policy())
         #expect(report.summary == "1 passed, 1 failed", "\(report.cases) \(report.setupErrors)")
         let failure = report.cases.first { $0.name == "salah" }?.message ?? ""
         #expect(failure.contains("output schema"), "\(failure)")
@@ -282,7 +283,7 @@ import Testing
             test("sama", function() assert_eq({ x = { y = { 1, 2 } } }, { x = { y = { 1, 2 } } }) end)
             """,
         ])
-        let report = await PluginTestRunner.run(folder: folder, config: lab.config)
+        let report = await PluginTestRunner.run(folder: folder, config: lab.config, policy: Policy())
         func message(_ name: String) -> String { report.cases.first { $0.name == name }?.message ?? "(passed)" }
         #expect(report.cases.first { $0.name == "satu" }?.output == ["[info] dari satu"])
         #expect(report.cases.first { $0.name == "dua" }?.output == ["[warn] dari dua"])

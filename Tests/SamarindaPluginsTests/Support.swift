@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaRuntime
 @testable import SamarindaPlugins
 import Testing
 
@@ -66,7 +67,7 @@ final class PluginLab: @unchecked Sendable {
     var pluginsDir: String { config.plugins.dir }
 
     func start(services: any PluginHostServices = StandInServices(), log: PluginLogHandler? = nil) async -> PluginHost {
-        host = PluginHost(config: config, services: services, audit: audit, database: database, log: log)
+        host = PluginHost(config: config, services: services, audit: audit, database: database, policy: Policy(), log: log)
         await host.refresh()
         return host
     }

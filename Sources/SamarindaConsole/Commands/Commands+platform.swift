@@ -64,15 +64,17 @@ extension ConsoleCommand {
         let (args, who) = raw.splittingAs()
         let question = args.rest.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
         guard !question.isEmpty else { throw ConsoleError("usage: ask <question> [as <principal>], e.g. ask Apa syarat membuat KTP-el?") }
-        let caller = try console.principal(for: who)
+        let caller = try await console.principal(for: who)
         // The same exchange as /v1/chat/completions and `samarinda ask`: clearance, retrieval, the caller's
         // plugin tools run as the caller, one request id on its search, tool and model events.
         _ = await console.loadedPlugins(p)
-        let service = ChatService(platform: p, principal: caller)
+        let service = ChatService(platform: p, principal: caller, via: .console)
         let answer: ChatService.Answer
         do {
             let prepared = try await service.prepare(ChatRequest(messages: [.user(question)], maxTokens: 1024), options: .init(retrieval: true))
             answer = try await service.complete(prepared)
+        } catch let e as PolicyRefusal {
+            throw ConsoleError("\(e.errorCode): \(e.errorMessage) (as \(caller.id))")
         } catch let e as ModelError {
             throw ConsoleError("\(e.message); check 'status' for provider health and 'budget' for the department's tokens")
         } catch let e as ChatError {

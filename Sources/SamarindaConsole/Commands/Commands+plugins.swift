@@ -16,11 +16,11 @@ extension Console {
 
     /// Who a command acts as: the operator, an API key (`smd_…`), or `dept:role`, a synthetic
     /// principal with the role's clearance from config, recorded as the operator on behalf of it.
-    func principal(for spec: String?) throws -> Principal {
+    func principal(for spec: String?) async throws -> Principal {
         guard let spec else { return principal }
         let p = try requireLocal("as <principal>")
         if spec.hasPrefix(KeyStore.prefix) {
-            do { return .onBehalf(of: try p.keys.verify(spec), by: principal) } catch {
+            do { return .onBehalf(of: try await p.verifyKey(spec, via: .console), by: principal) } catch {
                 throw ConsoleError("the API key was not accepted (\(error)); list keys with 'keys' or create one with 'key create'")
             }
         }
@@ -225,7 +225,7 @@ extension ConsoleCommand {
         guard case .object = arguments else { throw ConsoleError("the arguments must be a JSON object, e.g. {} or {\"key\": \"value\"}") }
         switch console.backend {
         case .local(let p):
-            let caller = try console.principal(for: who)
+            let caller = try await console.principal(for: who)
             _ = await console.loadedPlugins(p)
             do throws(PluginError) {
                 let result = try await p.plugins.invoke(plugin: plugin, tool: tool, arguments: arguments, as: caller)

@@ -266,6 +266,9 @@ public struct SecurityConfig: Sendable {
     public var signInQueue = 16
     public var authFailWindowSeconds = 60
     public var authFailMaxSources = 100
+    /// Refusals (403, 400, 429, …) of one principal, kind and window recorded in full; the rest of
+    /// the window are counted in one summary event (window: `auth_fail_window_seconds`).
+    public var refusalEventsPerWindow = 20
     public init() {}
 }
 
@@ -288,6 +291,7 @@ extension SamarindaConfig {
         if let v = s.int("signin_queue", range: 0...10_000) { config.security.signInQueue = v }
         if let v = s.int("auth_fail_window_seconds", range: 1...86_400) { config.security.authFailWindowSeconds = v }
         if let v = s.int("auth_fail_max_sources", range: 1...100_000) { config.security.authFailMaxSources = v }
+        if let v = s.int("refusal_events_per_window", range: 1...100_000) { config.security.refusalEventsPerWindow = v }
         s.finish()
     }
 }

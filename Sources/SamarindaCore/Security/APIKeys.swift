@@ -202,3 +202,22 @@ extension Data {
         base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
+
+extension KeyVerificationError {
+    /// The stable code of the refusal (API error `code`, `auth.fail` outcome), the same on every entry point.
+    public var code: String {
+        switch self {
+        case .malformed: "malformed_api_key"
+        case .unknown: "invalid_api_key"
+        case .revoked: "revoked_api_key"
+        }
+    }
+}
+
+extension KeyStore {
+    /// The key id a presented key names (`smd_<id>_…`), if it has one, for the audit trail; never the key.
+    public static func keyID(ofPresented presented: String) -> String? {
+        let p = presented.split(separator: "_")
+        return p.count >= 3 && p[1].count == 8 && p[1].allSatisfy(\.isHexDigit) ? String(p[1]) : nil
+    }
+}

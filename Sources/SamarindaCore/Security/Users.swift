@@ -173,8 +173,30 @@ public final class UserStore: Sendable {
         return nil
     }
 
+    /// Creates a web user. A refusal (bad name, unknown department, weak password, a name taken) is a
+    /// `user.create` event with outcome `denied`, like every refused administrative action.
     public func create(name: String, department: String, role: Role, clearance: Classification? = nil, monthlyTokens: Int? = nil,
                        password: String, by actor: Principal = .system) async throws -> UserRecord {
+        try await auditingRefusal("user.create", name, by: actor) {
+            try await createUnchecked(name: name, department: department, role: role, clearance: clearance, monthlyTokens: monthlyTokens,
+                                      password: password, by: actor)
+        }
+    }
+
+    /// Records a refusal of an administrative action on `name` (never the password or other input),
+    /// then rethrows it. Storage failures are not refusals: nothing could be recorded anyway.
+    private func auditingRefusal<T: Sendable>(_ action: String, _ name: String, by actor: Principal, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let e as UserStoreError where e.kind != .storage {
+            try? await audit.record(AuditEvent(actor: AuditActor(actor), action: action, target: "user:\(String(name.prefix(64)))",
+                                               outcome: .denied(code: "\(e.kind)")))
+            throw e
+        }
+    }
+
+    private func createUnchecked(name: String, department: String, role: Role, clearance: Classification?, monthlyTokens: Int?,
+                                 password: String, by actor: Principal) async throws -> UserRecord {
         if let problem = Self.problem(withName: name) { throw UserStoreError(.invalidName, problem) }
         if let problem = monthlyTokensProblem(monthlyTokens) { throw UserStoreError(.invalidBudget, problem) }
         guard config.department(department) != nil else {
@@ -201,6 +223,10 @@ public final class UserStore: Sendable {
 
     /// Sets a new password (and re-enables nothing): every session of the user ends.
     public func resetPassword(name: String, password: String, by actor: Principal = .system) async throws {
+        try await auditingRefusal("user.reset", name, by: actor) { try await resetUnchecked(name: name, password: password, by: actor) }
+    }
+
+    private func resetUnchecked(name: String, password: String, by actor: Principal) async throws {
         if let problem = PasswordRules.problem(with: password, user: name) { throw UserStoreError(.weakPassword, problem) }
         let hash = try hasher.hash(password)
         try database.write { c in

@@ -635,14 +635,18 @@ public final class ModelRouter: Sendable {
             "attempts": String(r.attempts),
             "providers_tried": r.providersTried.joined(separator: ","),
         ]
-        if let a = r.answer { fields["answer"] = audit.contentDigest(a) }
+        let content = AuditContentRule(config: config)
+        if let a = r.answer {
+            fields["answer"] = audit.contentDigest(a)
+            if content.recordsInFull(.answer, department: r.department) { fields["answer_text"] = a }
+        }
         if budget != nil {
             fields["reserved_tokens"] = String(r.reserved)
             if r.overrun > 0 { fields["overrun_tokens"] = String(r.overrun) }
         }
         if let p = r.plugin { fields["plugin"] = p }
         // Full content only for departments that opted in; everyone else gets digests.
-        if config.audit.fullContentDepartments.contains(r.department) { fields["prompt_text"] = String(decoding: r.promptJSON, as: UTF8.self) }
+        if content.recordsInFull(.prompt, department: r.department) { fields["prompt_text"] = String(decoding: r.promptJSON, as: UTF8.self) }
         if let error { fields["error"] = String(error.message.prefix(500)) }
         let event = AuditEvent(actor: r.actor, action: "model.call",
                                target: r.provider.isEmpty ? r.alias : "\(r.provider)/\(r.model)",

@@ -57,6 +57,7 @@ public enum PluginScaffold {
         classification = "biasa"     # the highest class of data this tool returns
         read_only = false            # it writes to kv
         allowed = ["\(department)"]  # departments whose staff may call it ("*" for all)
+        # roles = ["dept_admin"]     # optional: only these roles may call it (admins always); default: every role
         [tools.input_schema]         # JSON Schema; arguments are checked before the handler runs
         type = "object"
         required = ["nama"]

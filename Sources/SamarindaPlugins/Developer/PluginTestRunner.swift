@@ -130,10 +130,10 @@ public enum PluginTestRunner {
 
     /// The checks `PluginHost.invoke` applies, for `call_tool`: policy and the input schema before the
     /// handler, the output schema (with empty tables read as the schema says) after it.
-    static func check(_ manifest: PluginManifest, _ name: String, _ phase: String, _ value: JSONValue) -> Result<JSONValue, PluginError> {
+    static func check(_ manifest: PluginManifest, _ policy: any AccessAuthority, _ name: String, _ phase: String, _ value: JSONValue) -> Result<JSONValue, PluginError> {
         guard let tool = manifest.tool(name) else { return .failure(.notFound("plugin \(manifest.id) has no tool '\(name)'")) }
         if phase == "input" {
-            if let reason = PluginHost.denial(principal(manifest), tool, manifest.id) { return .failure(.forbidden(reason)) }
+            if let refusal = PluginHost.denial(policy, principal(manifest), tool, manifest.id) { return .failure(.forbidden(refusal.message)) }
             // An empty Lua table is read as the schema says (`{}` where an array is expected is `[]`).
             let arguments = tool.inputSchema.normalizingEmptyTables(value)
             let problems = tool.inputSchema.validate(arguments)
@@ -147,7 +147,8 @@ public enum PluginTestRunner {
             : .failure(.pluginError("the tool's output does not match its output schema: " + problems.joined(separator: "; "), traceback: nil))
     }
 
-    public static func run(folder: String, config: SamarindaConfig, services: any PluginHostServices = UnavailablePluginServices(),
+    /// `policy` is the platform's (`SamarindaRuntime.Policy`): tests see the refusals callers would.
+    public static func run(folder: String, config: SamarindaConfig, policy: any AccessAuthority, services: any PluginHostServices = UnavailablePluginServices(),
                            database: Database? = nil, audit: any AuditSink = MemoryAuditSink()) async -> PluginTestReport {
         var report = PluginTestReport()
         let output = Mutex<[String]>([])
@@ -157,7 +158,7 @@ public enum PluginTestRunner {
                                services: services, kv: kv, audit: audit, log: { line in
                                    output.withLock { $0.append("[\(line.level)] \(line.message)") }
                                })
-            environment.toolCheck = { name, phase, value in Self.check(manifest, name, phase, value) }
+            environment.toolCheck = { name, phase, value in Self.check(manifest, policy, name, phase, value) }
             return environment
         }
         guard let plugin = built.plugin else {

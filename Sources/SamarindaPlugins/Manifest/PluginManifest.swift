@@ -17,12 +17,20 @@ public struct ToolManifest: Sendable {
     public let readOnly: Bool
     /// Departments whose principals may call it; `*` for all.
     public let allowed: [String]
+    /// Roles that may call it (`roles = ["staff", "dept_admin"]`); empty: every role that calls tools.
+    /// Admins always may. Enforced by the platform's policy, so no plugin checks roles in Lua.
+    public let roles: [Role]
     public let inputSchema: JSONSchema
     public let outputSchema: JSONSchema?
     /// Personal data processing (purpose, categories, legal basis, retention), for the record of processing.
     public var processing = ToolProcessing()
 
     public func allows(department: String) -> Bool { allowed.contains("*") || allowed.contains(department) }
+
+    /// The tool as the access policy sees it.
+    public func access(plugin: String) -> ToolAccess {
+        ToolAccess(name: "\(plugin).\(name)", departments: allowed, roles: roles, classification: classification)
+    }
 }
 
 /// A validated `plugin.toml`.
@@ -147,10 +155,11 @@ public struct PluginManifest: Sendable {
             let classification = t.has("classification") ? t.classification("classification") : Classification.biasa
             let readOnly = t.bool("read_only") ?? false
             let allowed = t.strings("allowed") ?? [department]
+            let roleNames = t.strings("roles") ?? []
             let input = t.raw("input_schema").map { tomlToJSON($0) }
             let output = t.raw("output_schema").map { tomlToJSON($0) }
             let processing = ToolProcessing.parse(t, tool: toolName, warnings: &warnings)
-            t.finish(allowed: ["name", "handler", "description", "classification", "read_only", "allowed", "input_schema", "output_schema"]
+            t.finish(allowed: ["name", "handler", "description", "classification", "read_only", "allowed", "roles", "input_schema", "output_schema"]
                      + ToolProcessing.keys)
 
             if !toolName.isEmpty, toolName.wholeMatch(of: toolNamePattern) == nil {
@@ -161,6 +170,16 @@ public struct PluginManifest: Sendable {
             for (i, d) in allowed.enumerated() where d != "*" && config.department(d) == nil {
                 t.fail("allowed[\(i)]", "unknown department '\(d)'; use \"*\" for all or one of: \(config.departments.map(\.id).joined(separator: ", "))")
             }
+            var roles: [Role] = []
+            for (i, r) in roleNames.enumerated() {
+                // Auditors never call tools, so naming them would promise something the policy refuses.
+                guard let role = Role(rawValue: r), role != .auditor else {
+                    t.fail("roles[\(i)]", "unknown role '\(r)'; tools may be restricted to: \(Role.allCases.filter { $0 != .auditor }.map(\.rawValue).joined(separator: ", "))")
+                    continue
+                }
+                roles.append(role)
+            }
+            if t.has("roles"), roleNames.isEmpty { t.fail("roles", "an empty list would open the tool to no one; leave roles out to open it to every role, or name them, e.g. roles = [\"staff\"]") }
             var schemaErrors: [String] = []
             guard let input else {
                 t.fail("input_schema", "missing; every tool needs a JSON Schema for its arguments, e.g. [tools.input_schema] type = \"object\"")
@@ -173,7 +192,7 @@ public struct PluginManifest: Sendable {
             let outputSchema = output.map { JSONSchema.compile($0, errors: &schemaErrors) }
             for e in schemaErrors { t.fail("output_schema", e) }
             var tool = ToolManifest(name: toolName, handler: handler, description: toolDescription,
-                                    classification: classification ?? .biasa, readOnly: readOnly, allowed: allowed,
+                                    classification: classification ?? .biasa, readOnly: readOnly, allowed: allowed, roles: roles,
                                     inputSchema: inputSchema, outputSchema: outputSchema)
             tool.processing = processing
             tools.append(tool)

@@ -71,6 +71,8 @@ public final class PluginHost: Sendable {
     let log: PluginLogHandler?
     /// Where the last recorded plugin loads are kept (see `load`); nil: every load is recorded.
     let database: Database?
+    /// Who may list and call which tool: the platform's one policy (this module cannot import it).
+    let policy: any AccessAuthority
 
     struct Slot {
         var plugin: LoadedPlugin?
@@ -82,8 +84,9 @@ public final class PluginHost: Sendable {
     private let watcher = Mutex<Task<Void, Never>?>(nil)
 
     public init(config: SamarindaConfig, services: any PluginHostServices, audit: any AuditSink,
-                database: Database?, log: PluginLogHandler? = nil) {
+                database: Database?, policy: any AccessAuthority, log: PluginLogHandler? = nil) {
         self.config = config
+        self.policy = policy
         self.services = services
         self.audit = audit
         self.kv = database.map { PluginKV(database: $0) }
@@ -284,25 +287,18 @@ public final class PluginHost: Sendable {
 
     // MARK: Policy
 
-    /// Whether `principal` may call `tool`: auditors call no tools; admins call any; others need
-    /// their department in `allowed`; everyone needs clearance for the tool's classification.
-    static func denial(_ principal: Principal, _ tool: ToolManifest, _ plugin: String) -> String? {
-        if principal.isAuditor { return "auditors read the audit trail and do not call tools" }
-        if principal.role == .dpo { return "the data protection officer's role runs data subject requests and does not call tools" }
-        if !principal.isAdmin, !tool.allows(department: principal.department) {
-            return "tool \(plugin).\(tool.name) is not open to department \(principal.department); it allows: \(tool.allowed.joined(separator: ", "))"
-        }
-        if principal.clearance < tool.classification {
-            return "tool \(plugin).\(tool.name) returns data classified \(tool.classification.name); your clearance is \(principal.clearance.name)"
-        }
-        return nil
+    /// Whether `principal` may call `tool`, by the platform's policy (department `allowed`, `roles`,
+    /// clearance; auditors call no tools). Nil when allowed, else why not.
+    static func denial(_ policy: any AccessAuthority, _ principal: Principal, _ tool: ToolManifest, _ plugin: String) -> AccessDecision? {
+        let decision = policy.decide(.callTool(tool.access(plugin: plugin)), for: principal)
+        return decision.allowed ? nil : decision
     }
 
     /// The tools `principal` may call, with their schemas.
     public func tools(for principal: Principal) -> [PluginToolInfo] {
         let loaded = slots.withLock { $0.values.compactMap(\.plugin) }
         return loaded.flatMap { p in
-            p.manifest.tools.filter { Self.denial(principal, $0, p.manifest.id) == nil }.map { t in
+            p.manifest.tools.filter { Self.denial(policy, principal, $0, p.manifest.id) == nil }.map { t in
                 PluginToolInfo(plugin: p.manifest.id, pluginVersion: p.manifest.version.description, tool: t.name, description: t.description,
                                classification: t.classification, readOnly: t.readOnly, inputSchema: t.inputSchema.source,
                                outputSchema: t.outputSchema?.source)
@@ -334,14 +330,16 @@ public final class PluginHost: Sendable {
         let plugin = wellFormed ? slots.withLock { $0[id]?.plugin } : nil
         let tool = plugin?.manifest.tool(name)
         var outcome = SandboxOutcome(result: .failure(.notFound("")), capabilitiesUsed: [], capabilitiesDenied: [])
+        var refusal: AccessDecision?
         if !wellFormed {
             outcome = .init(result: .failure(.notFound("'\(id.prefix(100))' is not a plugin id; ids are <department>.<name> in lowercase, e.g. disdukcapil.syarat")), capabilitiesUsed: [], capabilitiesDenied: [])
         } else if plugin == nil {
             outcome = .init(result: .failure(.notFound("no plugin '\(id)' is loaded; see 'samarinda plugin list'")), capabilitiesUsed: [], capabilitiesDenied: [])
         } else if tool == nil {
             outcome = .init(result: .failure(.notFound("plugin \(id) has no tool '\(name)'; it has: \(plugin!.manifest.tools.map(\.name).joined(separator: ", "))")), capabilitiesUsed: [], capabilitiesDenied: [])
-        } else if let reason = Self.denial(principal, tool!, id) {
-            outcome = .init(result: .failure(.forbidden(reason)), capabilitiesUsed: [], capabilitiesDenied: [])
+        } else if let decision = Self.denial(policy, principal, tool!, id) {
+            refusal = decision
+            outcome = .init(result: .failure(.forbidden(decision.message)), capabilitiesUsed: [], capabilitiesDenied: [])
         } else if case let problems = tool!.inputSchema.validate(arguments), !problems.isEmpty {
             outcome = .init(result: .failure(.invalidArguments("arguments do not match the input schema of \(id).\(name): " + problems.joined(separator: "; "))), capabilitiesUsed: [], capabilitiesDenied: [])
         } else {
@@ -362,19 +360,20 @@ public final class PluginHost: Sendable {
         var fields: [String: String] = [
             "plugin": String(id.prefix(200)), "tool": String(name.prefix(200)),
             "capabilities_used": outcome.capabilitiesUsed.joined(separator: ","),
-            "arguments": audit.contentDigest(arguments.jsonText),
         ]
+        let content = AuditContentRule(config: config)
+        fields["arguments"] = content.value(arguments.jsonText, .toolArguments, department: principal.department, sink: audit)
         if let plugin { fields["plugin_version"] = plugin.manifest.version.description }
         if let tool { fields["read_only"] = tool.readOnly ? "true" : "false" }
         if !outcome.capabilitiesDenied.isEmpty { fields["capabilities_denied"] = outcome.capabilitiesDenied.joined(separator: ",") }
-        if config.audit.fullContentDepartments.contains(principal.department) { fields["arguments"] = String(arguments.jsonText.prefix(65536)) }
+        // Which rule refused (role, department, clearance, the tool's roles), as the policy names it.
+        if let refusal { fields["policy"] = refusal.code }
         let auditOutcome: AuditEvent.Outcome
         switch outcome.result {
         case .success: auditOutcome = .ok
         case .failure(let e):
             // A keyed digest, like the arguments: a message may echo what the caller sent (a NIK, a name).
-            fields["error"] = audit.contentDigest(e.message)
-            if config.audit.fullContentDepartments.contains(principal.department) { fields["error"] = String(e.message.prefix(1000)) }
+            fields["error"] = content.value(e.message, .toolError, department: principal.department, sink: audit, limit: 1000)
             if case .limitExceeded(let which, _) = e { fields["limit"] = which.rawValue }
             switch e {
             case .forbidden, .notFound, .invalidArguments, .conflict: auditOutcome = .denied(code: e.code)
@@ -427,7 +426,10 @@ public final class PluginHost: Sendable {
         } catch {
             outcome = SandboxOutcome(result: .failure(error), capabilitiesUsed: [], capabilitiesDenied: [])
         }
-        var fields = ["source_sha256": Self.digest(source), "capabilities_used": outcome.capabilitiesUsed.joined(separator: ",")]
+        // The snippet itself, by the one content rule (operator source is recorded in full), and its
+        // plain SHA-256 so a copy of the code can be matched against the trail.
+        var fields = ["source": AuditContentRule(config: config).value(source, .operatorSource, department: principal.department, sink: audit),
+                      "source_sha256": Self.digest(source), "capabilities_used": outcome.capabilitiesUsed.joined(separator: ",")]
         if case .failure(let e) = outcome.result { fields["error"] = String(e.message.prefix(1000)) }
         try? await audit.record(AuditEvent(actor: AuditActor(principal), action: "console.lua", target: "lua",
                                            outcome: { if case .failure(let e) = outcome.result { return .error(code: e.code) }; return .ok }(),

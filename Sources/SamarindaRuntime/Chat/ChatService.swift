@@ -4,20 +4,22 @@ import SamarindaModels
 
 /// A refusal or bad input from the chat pipeline, with its kind (each adapter maps kinds to its own
 /// surface: an HTTP status, a CLI exit code, a console line).
-public struct ChatError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable { case invalidRequest, forbidden, notFound }
-    public var kind: Kind
+public struct ChatError: KindedError, Equatable, CustomStringConvertible {
+    public var kind: ErrorKind
     /// Stable code, as in API errors (`classification_denied`, `conversation_not_found`, …).
     public var code: String
     public var message: String
 
-    public init(_ kind: Kind, code: String, _ message: String) {
+    public init(_ kind: ErrorKind, code: String, _ message: String) {
         self.kind = kind
         self.code = code
         self.message = message
     }
 
     public var description: String { "\(code): \(message)" }
+    public var errorKind: ErrorKind { kind }
+    public var errorCode: String { code }
+    public var errorMessage: String { message }
 }
 
 /// One chat exchange carried through the platform, the same for every entry point (`/v1/chat/completions`
@@ -32,11 +34,14 @@ public struct ChatService: Sendable {
     public let tools: any ToolProvider
     public let principal: Principal
     public let requestID: String
+    /// The entry point, named in refusal events.
+    public let via: Entry
     /// Most model rounds per request: a model that keeps calling tools is stopped here.
     public static let maxRounds = 4
 
-    public init(platform: Platform, tools: (any ToolProvider)? = nil, principal: Principal, requestID: String? = nil) {
+    public init(platform: Platform, tools: (any ToolProvider)? = nil, principal: Principal, requestID: String? = nil, via: Entry = .http) {
         self.platform = platform
+        self.via = via
         self.tools = tools ?? PlatformTools(platform: platform)
         self.principal = principal
         self.requestID = requestID ?? randomID(bytes: 8)
@@ -130,7 +135,7 @@ public struct ChatService: Sendable {
             if found.classification > stated { request.classification = found.classification }
         }
         // Clearance: the caller may not send data above its clearance (a conversation's level included).
-        if let level = request.classification, level > principal.clearance { throw ChatError.aboveClearance(level, principal.clearance) }
+        try await platform.authorize(.chat(classification: request.classification), principal, via: via, requestID: requestID)
         // Retrieval: on by default for our own aliases, switchable per request.
         var passages: [Passage] = []
         if options.retrieval ?? request.model.hasPrefix("samarinda-") {
@@ -325,12 +330,5 @@ public struct ChatService: Sendable {
         shaped.message = "this conversation holds \(conversation.classification.name) content from earlier turns, and a follow-up sends them "
             + "to the model again: \(error.message) Continue it with a model cleared for \(conversation.classification.name), or start a new conversation."
         return shaped
-    }
-}
-
-extension ChatError {
-    static func aboveClearance(_ level: Classification, _ clearance: Classification) -> ChatError {
-        ChatError(.forbidden, code: "classification_denied",
-                  "this request is marked \(level.name), above your clearance (\(clearance.name)); lower the classification or ask for a key with higher clearance")
     }
 }

@@ -23,7 +23,7 @@ public struct PlatformTools: ToolProvider {
         do {
             json = try JSONDecoder().decode(JSONValue.self, from: arguments)
         } catch {
-            return .failure(status: 400, code: "invalid_json",
+            return .failure(kind: .invalidRequest, code: "invalid_json",
                             message: "the arguments are not valid JSON: send a JSON object of the tool's arguments, e.g. {\"layanan\": \"ktp-el\"}")
         }
         do {
@@ -35,20 +35,7 @@ public struct PlatformTools: ToolProvider {
             let visible = error.visible(to: principal)
             var message = visible.message
             if case .pluginError(_, let traceback?) = visible { message += "\n" + traceback }
-            return .failure(status: Self.status(for: visible), code: visible.code, message: message)
-        }
-    }
-
-    public static func status(for error: PluginError) -> Int {
-        switch error {
-        case .invalidArguments: 400
-        case .forbidden: 403
-        case .notFound: 404
-        case .conflict: 409
-        case .limitExceeded: 422
-        case .timeout: 504
-        case .pluginError: 500
-        case .unavailable: 503
+            return .failure(kind: visible.errorKind, code: visible.code, message: message)
         }
     }
 }

@@ -30,10 +30,10 @@ public struct ToolDescriptor: Sendable {
     public var functionName: String { name.replacingOccurrences(of: ".", with: "__") }
 }
 
-/// What a tool call came to: JSON output, or a structured error with the HTTP status it maps to.
+/// What a tool call came to: JSON output, or a structured error with its kind (mapped to HTTP in ErrorMapping.swift).
 public enum ToolOutcome: Sendable {
     case success(output: Data, classification: Classification)
-    case failure(status: Int, code: String, message: String)
+    case failure(kind: ErrorKind, code: String, message: String)
 }
 
 /// The plugin host as the service sees it. SamarindaRuntime adapts the real plugin host to this,

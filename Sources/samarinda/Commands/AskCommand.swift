@@ -37,7 +37,7 @@ struct AskCommand: AsyncParsableCommand {
         var principal = handle.operatorPrincipal
         if let presented = key ?? ProcessInfo.processInfo.environment["SAMARINDA_API_KEY"] {
             do {
-                principal = try platform.keys.verify(presented)
+                principal = try await platform.verifyKey(presented, via: .cli)
             } catch {
                 printError("the API key was not accepted (\(error)); create one with 'samarinda keys create'")
                 throw ExitCode(1)
@@ -52,7 +52,7 @@ struct AskCommand: AsyncParsableCommand {
         // the caller, one request id on every audit event of it. Bounded answers: a small local model
         // otherwise rambles on for thousands of tokens.
         await platform.plugins.refresh()
-        let service = ChatService(platform: platform, principal: principal)
+        let service = ChatService(platform: platform, principal: principal, via: .cli)
         let request = ChatRequest(model: model, messages: [.user(question)], maxTokens: 1024, classification: level)
         do {
             let prepared = try await service.prepare(request, options: .init(retrieval: true))
@@ -85,6 +85,10 @@ struct AskCommand: AsyncParsableCommand {
             }
         } catch let e as ModelError {
             printError(e.message)
+            try await handle.close()
+            throw ExitCode(1)
+        } catch let e as PolicyRefusal {
+            printError("\(e.errorCode): \(e.errorMessage)")
             try await handle.close()
             throw ExitCode(1)
         } catch let e as ChatError {

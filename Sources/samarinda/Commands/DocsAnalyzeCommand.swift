@@ -47,7 +47,7 @@ extension DocsCommand {
 
         func run() async throws {
             let handle = try await CLIPlatform.open(options)
-            let principal = try handle.principal(asKey: asKey)
+            let principal = try await handle.principal(asKey: asKey)
             let explanation: SearchExplanation
             do {
                 explanation = try await handle.platform.documents.explain(query: query, principal: principal,

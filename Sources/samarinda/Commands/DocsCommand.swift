@@ -78,7 +78,7 @@ struct DocsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let handle = try await CLIPlatform.open(options)
-            let principal = try handle.principal(asKey: asKey)
+            let principal = try await handle.principal(asKey: asKey)
             let hits: [SearchHit]
             do {
                 hits = try await handle.platform.documents.search(query: query, principal: principal,

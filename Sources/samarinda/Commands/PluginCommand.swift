@@ -96,7 +96,7 @@ struct PluginCommand: AsyncParsableCommand {
             }
             let who: Principal
             if principal.hasPrefix(KeyStore.prefix) {
-                do { who = .onBehalf(of: try platform.keys.verify(principal), by: handle.operatorPrincipal) } catch {
+                do { who = .onBehalf(of: try await platform.verifyKey(principal, via: .cli), by: handle.operatorPrincipal) } catch {
                     printError("\(error)")
                     throw ExitCode(1)
                 }
@@ -142,7 +142,7 @@ struct PluginCommand: AsyncParsableCommand {
             let scratch = try TemporaryDirectory(prefix: "samarinda-plugin-test")
             let database = try Database(path: scratch.path + "/kv.db")
             try database.migrate([PluginKV.migrations])
-            let report = await PluginTestRunner.run(folder: folder, config: config, database: database)
+            let report = await PluginTestRunner.run(folder: folder, config: config, policy: Policy(), database: database)
             for e in report.setupErrors { print("error: \(e)") }
             for line in report.output { print("  log \(line)") }
             for c in report.cases {

@@ -1,0 +1,71 @@
+import Foundation
+import SamarindaCore
+
+/// The one place that answers "may this principal do this?" — for every adapter (HTTP routes, MCP,
+/// the staff web, the CLI with `--as`, the console) and for the plugin host (through `AccessAuthority`).
+/// A decision names its reason (role, department, clearance, a tool's `roles`); `check` also records
+/// a refusal in the audit trail (bounded under floods by `RefusalLedger`), so every refusal is an event.
+///
+/// The rules:
+/// - auditors (Inspektorat) read the audit trail and nothing else: no models, tools or documents;
+/// - the audit trail is for auditors and city-wide admins; the auditor's web view for auditors;
+/// - `/metrics` for admins, services and auditors; plugin status for admins;
+/// - a chat, embedding or document marked above the principal's clearance is refused;
+/// - documents are filed and removed by department admins and admins;
+/// - a tool is open to the departments in its `allowed` (admins: every department), to the roles in
+///   its `roles` (when given; admins always), and to principals cleared for its classification;
+/// - administration commands (keys, users, budgets) are for admins.
+public struct Policy: AccessAuthority {
+    public init() {}
+
+    public func decide(_ action: AccessAction, for principal: Principal) -> AccessDecision {
+        let role = principal.role
+        switch action {
+        case .readAuditTrail:
+            return role == .auditor || role == .admin ? .allow
+                : .deny(.role, "the audit trail is for the auditor and admin roles; your key has role \(role.rawValue)")
+        case .openAuditorView:
+            return role == .auditor ? .allow : .deny(.role, "the audit trail page is for the auditor role (Inspektorat) only")
+        case .readMetrics:
+            return [.admin, .service, .auditor].contains(role) ? .allow
+                : .deny(.role, "this route is for the roles admin, service, auditor; your key has role \(role.rawValue)")
+        case .readPluginStatus, .administer:
+            return role == .admin ? .allow : .deny(.role, "this is for the admin role; you act as role \(role.rawValue)")
+        case .listModels, .listTools, .readDocuments:
+            return notAuditor(principal)
+        case .chat(let level), .embed(let level):
+            if case let d = notAuditor(principal), !d.allowed { return d }
+            if let level, level > principal.clearance {
+                return .deny(.clearance, "this request is marked \(level.name), above your clearance (\(principal.clearance.name)); lower the classification or ask for a key with higher clearance")
+            }
+            return .allow
+        case .fileDocument(let level):
+            guard role == .deptAdmin || role == .admin else {
+                return .deny(.role, "documents are filed by the dept_admin and admin roles; your key has role \(role.rawValue)")
+            }
+            if let level, level > principal.clearance {
+                return .deny(.clearance, "you may not file a \(level.name) document: your clearance is \(principal.clearance.name)")
+            }
+            return .allow
+        case .removeDocument:
+            return role == .deptAdmin || role == .admin ? .allow
+                : .deny(.role, "documents are removed by the dept_admin and admin roles; your key has role \(role.rawValue)")
+        case .callTool(let tool):
+            if role == .auditor { return .deny(.role, "auditors read the audit trail and do not call tools") }
+            if role != .admin, !(tool.departments.contains("*") || tool.departments.contains(principal.department)) {
+                return .deny(.department, "tool \(tool.name) is not open to department \(principal.department); it allows: \(tool.departments.joined(separator: ", "))")
+            }
+            if role != .admin, !tool.roles.isEmpty, !tool.roles.contains(role) {
+                return .deny(.toolRole, "tool \(tool.name) is for the roles \(tool.roles.map(\.rawValue).joined(separator: ", ")); you act as role \(role.rawValue)")
+            }
+            if principal.clearance < tool.classification {
+                return .deny(.clearance, "tool \(tool.name) returns data classified \(tool.classification.name); your clearance is \(principal.clearance.name)")
+            }
+            return .allow
+        }
+    }
+
+    private func notAuditor(_ principal: Principal) -> AccessDecision {
+        principal.role == .auditor ? .deny(.role, "the auditor role reads the audit trail only") : .allow
+    }
+}
