@@ -77,6 +77,14 @@ import Testing
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("above your clearance"), "\(refused.stderr)")
         #expect(try events(cli, "model.call").count == before)
+        // An auditor's key is refused the same way as over HTTP: auditors read the audit trail only.
+        let auditor = try cli.run(["keys", "create", "--name", "inspektur", "--department", "inspektorat", "--role", "auditor"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let audited = try cli.run(["ask", "--as", auditor, "Periksa NIK \(Self.nik)"])
+        #expect(audited.status == 1)
+        #expect(audited.stderr.contains("auditors read the audit trail only"), "\(audited.stderr)")
+        #expect(try events(cli, "model.call").count == before)
+        #expect(try events(cli, "tool.call").count == 2, "only the two answered questions ran the tool")
     }
 
     @Test func theConsolesAskOffersPluginToolsAndLinksItsEventsByRequestID() throws {

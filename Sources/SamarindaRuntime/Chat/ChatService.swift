@@ -107,6 +107,8 @@ public struct ChatService: Sendable {
 
     public func prepare(_ original: ChatRequest, options: Options = Options()) async throws -> Prepared {
         var request = original
+        // Who may chat: the same for every entry point (HTTP guards its route the same way).
+        if principal.role == .auditor { throw ChatError(.forbidden, code: "forbidden", "auditors read the audit trail only; they do not chat with the models") }
         guard !request.messages.isEmpty else {
             throw ChatError(.invalidRequest, code: "invalid_request",
                             "messages must hold at least one message, e.g. [{\"role\": \"user\", \"content\": \"Apa syarat KTP-el?\"}]")
@@ -129,7 +131,7 @@ public struct ChatService: Sendable {
             request.messages = Array(request.messages.prefix(system)) + history + Array(request.messages.dropFirst(system))
             if found.classification > stated { request.classification = found.classification }
         }
-        // Clearance: the caller may not send data above its clearance (a conversation's level included).
+        // At what level the caller may chat (a conversation's level included): the same for every entry point.
         if let level = request.classification, level > principal.clearance { throw ChatError.aboveClearance(level, principal.clearance) }
         // Retrieval: on by default for our own aliases, switchable per request.
         var passages: [Passage] = []
