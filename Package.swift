@@ -211,7 +211,7 @@ let package = Package(
         .testTarget(name: "SamarindaPluginsTests", dependencies: ["SamarindaPlugins", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaBackupTests", dependencies: ["SamarindaBackup", "SamarindaRuntime", "SamarindaServer", "SamarindaCore", "SamarindaAudit"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit", "SamarindaPlugins", "SamarindaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit", "SamarindaPlugins", "SamarindaTestSupport", "SamarindaModels"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit", "SamarindaTestSupport", "SamarindaPlugins",
                                                              .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaWebTests", dependencies: ["SamarindaWeb", "SamarindaServer", "SamarindaRuntime", "SamarindaAudit", "SamarindaCore"], swiftSettings: swiftSettings),
