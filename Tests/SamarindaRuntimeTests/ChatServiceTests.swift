@@ -10,15 +10,7 @@ import Testing
     static let staff = Principal(id: "key:staff", name: "staff", department: "dinkes", role: .staff, clearance: .terbatas)
 
     static func open(_ dir: TemporaryDirectory) async throws -> Platform {
-        let platform = try await Platform.open(config: try SamarindaConfig.parse("""
-            [storage]
-            path = "\(dir.path)/data/samarinda.db"
-            [plugins]
-            dir = "\(dir.path)/Plugins"
-            watch = false
-            [documents]
-            seed_dir = ""
-            """, file: "test.toml"))
+        let platform = try await EmbeddingWiringTests.open(dir, extra: "[documents]\nseed_dir = \"\"")
         let admin = Principal(id: "key:admin", name: "admin", department: "dinkes", role: .admin, clearance: .sangatRahasia)
         _ = await platform.documents.ingest(
             data: Data("# KTP-el\n\nSyarat KTP-el: berusia 17 tahun dan membawa Kartu Keluarga ke kantor Disdukcapil.".utf8),
