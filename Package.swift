@@ -15,7 +15,9 @@
 //   SamarindaPlugins   manifests, grants, the sandboxed Lua runtime, the host API.
 //   SamarindaBackup    online snapshots into encrypted, verifiable archives; restore; schedule.
 //   SamarindaRuntime   composes the modules into one running platform (open,
-//                      migrate, wire audit, close) for the server, console and CLI.
+//                      migrate, wire audit, close) for the server, console and CLI,
+//                      and holds the chat pipeline every entry point uses (ChatService,
+//                      server-kept conversations, the tool provider).
 //   SamarindaServer    the HTTP service (OpenAI- and MCP-compatible API).
 //   SamarindaWeb       the staff web pages (sign-in, chat, tools, documents, auditor view), mounted into the service.
 //   SamarindaConsole   the operator REPL.
