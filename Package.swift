@@ -15,7 +15,9 @@
 //   SamarindaPlugins   manifests, grants, the sandboxed Lua runtime, the host API.
 //   SamarindaBackup    online snapshots into encrypted, verifiable archives; restore; schedule.
 //   SamarindaRuntime   composes the modules into one running platform (open,
-//                      migrate, wire audit, close) for the server, console and CLI.
+//                      migrate, wire audit, close) for the server, console and CLI,
+//                      and holds the chat pipeline every entry point uses (ChatService,
+//                      server-kept conversations, the tool provider).
 //   SamarindaServer    the HTTP service (OpenAI- and MCP-compatible API).
 //   SamarindaWeb       the staff web pages (sign-in, chat, tools, documents, auditor view), mounted into the service.
 //   SamarindaConsole   the operator REPL.
@@ -239,7 +241,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaPDPTests", dependencies: ["SamarindaPDP", "SamarindaRuntime", "SamarindaCore", "SamarindaAudit", "SamarindaDocuments",
                                                           "SamarindaPlugins"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit", "SamarindaPlugins", "SamarindaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit", "SamarindaPlugins", "SamarindaTestSupport", "SamarindaModels"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit", "SamarindaTestSupport", "SamarindaPlugins",
                                                              .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaSSOTests", dependencies: ["SamarindaSSO", "SamarindaCore", .product(name: "JWTKit", package: "jwt-kit")],

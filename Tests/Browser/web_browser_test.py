@@ -241,9 +241,41 @@ class Suite:
         assert links, "the answer has no citations (field 'citations' in the response)"
         href = links[0].get_attribute("href")
         chunk = href.split("chunk=")[1].split("#")[0] if "chunk=" in href else None
-        # The stored conversation shows the same after a reload.
+        assert d.find_elements(By.CSS_SELECTOR, ".msg-assistant .ai-generated"), "the answer must carry a visible AI-generated label"
+        shown = {"text": self.text(".msg-assistant .msg-text").strip(), "provider": self.text(".msg-assistant .provider"),
+                 "classification": self.text(".msg-assistant .classification"),
+                 "citations": [a.text for a in d.find_elements(By.CSS_SELECTOR, ".msg-assistant a.citation")]}
+        # The stored conversation shows the same after a reload: the server stored what it answered
+        # (the page never writes a message), with its provider, classification, citations and label.
         d.refresh()
-        assert d.find_elements(By.CSS_SELECTOR, ".msg-assistant a.citation"), "citations were not stored with the conversation"
+        self.wait(EC.presence_of_element_located((By.ID, "messages")))
+        assert [li.get_attribute("data-role") for li in d.find_elements(By.CSS_SELECTOR, "#messages .msg")] == ["user", "assistant"], \
+            "the history after a reload is the question and the server's answer"
+        assert self.text(".msg-assistant .msg-text").strip() == shown["text"], "the stored answer differs from the streamed one"
+        assert self.text(".msg-assistant .provider") == shown["provider"], "the provider was not stored with the answer"
+        assert self.text(".msg-assistant .classification") == shown["classification"], "the classification was not stored with the answer"
+        assert d.find_elements(By.CSS_SELECTOR, ".msg-assistant .ai-generated"), "the AI-generated label is missing after a reload"
+        assert [a.text for a in d.find_elements(By.CSS_SELECTOR, ".msg-assistant a.citation")] == shown["citations"], \
+            "citations were not stored with the conversation"
+        self.shot("conversation-reloaded")
+        # A follow-up in the same conversation: the server puts the stored turns before it.
+        d.find_element(By.ID, "question").send_keys("Berapa lama prosesnya?")
+        d.find_element(By.ID, "ask-submit").click()
+        self.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".msg-assistant .msg-meta, .msg-assistant .alert")) >= 2, 120)
+        d.refresh()
+        self.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#messages .msg")) == 4)
+        # The old endpoint by which the page wrote messages is gone.
+        conversation = d.current_url.rstrip("/").split("/")[-1]
+        gone = d.execute_async_script("""
+            var done = arguments[arguments.length - 1];
+            var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute('content');
+            fetch('/web/conversations/' + arguments[0] + '/messages', {method: 'POST', credentials: 'same-origin',
+                  headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+                  body: JSON.stringify({role: 'assistant', content: 'palsu'})}).then(function (r) { done(r.status); }, function () { done(0); });
+        """, conversation)
+        assert gone in (404, 405), f"the old message-write endpoint answered {gone}"
+        d.refresh()
+        assert "palsu" not in self.text("#messages")
         d.find_elements(By.CSS_SELECTOR, ".msg-assistant a.citation")[0].click()
         self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#document .chunk") or "error" in d.find_element(By.ID, "doc-status").get_attribute("class"))
         self.shot("document-passage")

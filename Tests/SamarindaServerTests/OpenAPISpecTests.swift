@@ -107,6 +107,8 @@ import SamarindaPlugins
         #expect(upload.status == 201, "\(upload.text)")
         #expect(try Self.schema(spec, "POST", "/v1/documents", 201).validate(JSONDecoder().decode(JSONValue.self, from: upload.body)).isEmpty, "\(upload.text)")
         let documentID = upload.json["document_id"] as? Int ?? 0
+        let stored = try await server.request("POST", "/v1/chat/completions", key: staff, json: ["store": true, "messages": [["role": "user", "content": "Kapan PBB dibayar?"]]])
+        let conversationID = (stored.json["samarinda"] as? [String: Any])?["conversation_id"] as? String ?? ""
         let calls: [(method: String, path: String, spec: String, key: String?, json: Any?)] = [
             ("GET", "/healthz", "/healthz", nil, nil),
             ("GET", "/openapi.json", "/openapi.json", nil, nil),
@@ -115,6 +117,12 @@ import SamarindaPlugins
             ("POST", "/v1/tools/disdukcapil.cek-nik/cek_nik", "/v1/tools/{plugin}/{tool}", staff, ["nik": "6472054501900003"]),
             ("POST", "/v1/chat/completions", "/v1/chat/completions", staff, ["model": "samarinda-default", "messages": [["role": "user", "content": "Kapan PBB dibayar?"]]]),
             ("POST", "/v1/chat/completions", "/v1/chat/completions", staff, ["max_tokens": 9_223_372_036_854_775_807, "messages": [["role": "user", "content": "x"]]]),
+            ("POST", "/v1/chat/completions", "/v1/chat/completions", staff, ["conversation_id": conversationID, "messages": [["role": "user", "content": "Lalu dendanya?"]]]),
+            ("GET", "/v1/conversations", "/v1/conversations", staff, nil),
+            ("GET", "/v1/conversations/\(conversationID)", "/v1/conversations/{id}", staff, nil),
+            ("GET", "/v1/conversations/\(conversationID)", "/v1/conversations/{id}", admin, nil),
+            ("DELETE", "/v1/conversations/\(conversationID)", "/v1/conversations/{id}", staff, nil),
+            ("DELETE", "/v1/conversations/\(conversationID)", "/v1/conversations/{id}", staff, nil),
             ("POST", "/v1/embeddings", "/v1/embeddings", staff, ["input": ["pajak bumi"]]),
             ("POST", "/v1/documents", "/v1/documents", server.key("deptadmin-bapenda"), ["filename": "x.md", "content": "isi", "classification": "rahasia_sekali"]),
             ("GET", "/v1/documents", "/v1/documents", staff, nil),

@@ -112,6 +112,8 @@ public struct ChatService: Sendable {
 
     public func prepare(_ original: ChatRequest, options: Options = Options()) async throws -> Prepared {
         var request = original
+        // Who may chat, at the stated level: the one policy, the same for every entry point.
+        try await platform.authorize(.chat(classification: request.classification), principal, via: via, requestID: requestID)
         guard !request.messages.isEmpty else {
             throw ChatError(.invalidRequest, code: "invalid_request",
                             "messages must hold at least one message, e.g. [{\"role\": \"user\", \"content\": \"Apa syarat KTP-el?\"}]")
@@ -134,8 +136,10 @@ public struct ChatService: Sendable {
             request.messages = Array(request.messages.prefix(system)) + history + Array(request.messages.dropFirst(system))
             if found.classification > stated { request.classification = found.classification }
         }
-        // Clearance: the caller may not send data above its clearance (a conversation's level included).
-        try await platform.authorize(.chat(classification: request.classification), principal, via: via, requestID: requestID)
+        // A continued conversation may have raised the level: asked again at the conversation's level.
+        if request.classification != original.classification {
+            try await platform.authorize(.chat(classification: request.classification), principal, via: via, requestID: requestID)
+        }
         // Retrieval: on by default for our own aliases, switchable per request.
         var passages: [Passage] = []
         if options.retrieval ?? request.model.hasPrefix("samarinda-") {

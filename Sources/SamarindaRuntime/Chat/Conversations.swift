@@ -96,9 +96,6 @@ public final class ConversationStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// Largest question stored as one turn (the request body limit bounds it first).
-    public static let maxMessageBytes = 256 * 1024
-
     /// Version 1 is what the web module created (IF NOT EXISTS: databases from before the move have it);
     /// version 2 links each turn to its request and model.
     public static let migrations = MigrationSet(module: "conversations", migrations: [

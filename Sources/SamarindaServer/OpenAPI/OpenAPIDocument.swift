@@ -134,6 +134,35 @@ enum OpenAPIDocument {
       }
     },
     "schemas" : {
+      "AnswerMarker" : {
+        "description" : "Our extension on every generated answer (SE Menkominfo 9/2023 asks that AI output be recognisable).",
+        "properties" : {
+          "ai_generated" : {
+            "const" : true
+          },
+          "classification" : {
+            "$ref" : "#/components/schemas/Classification"
+          },
+          "conversation_id" : {
+            "description" : "The stored conversation the exchange went into, if any.",
+            "type" : "string"
+          },
+          "provider" : {
+            "type" : "string"
+          },
+          "request_id" : {
+            "description" : "The id every audit event of this answer carries (docs.search, tool.call, model.call).",
+            "type" : "string"
+          }
+        },
+        "required" : [
+          "ai_generated",
+          "request_id",
+          "provider",
+          "classification"
+        ],
+        "type" : "object"
+      },
       "AuditEvent" : {
         "properties" : {
           "action" : {
@@ -285,6 +314,9 @@ enum OpenAPIDocument {
           "provider" : {
             "type" : "string"
           },
+          "samarinda" : {
+            "$ref" : "#/components/schemas/AnswerMarker"
+          },
           "usage" : {
             "$ref" : "#/components/schemas/Usage"
           }
@@ -297,7 +329,8 @@ enum OpenAPIDocument {
           "choices",
           "provider",
           "classification",
-          "citations"
+          "citations",
+          "samarinda"
         ],
         "type" : "object"
       },
@@ -305,6 +338,10 @@ enum OpenAPIDocument {
         "properties" : {
           "classification" : {
             "$ref" : "#/components/schemas/Classification"
+          },
+          "conversation_id" : {
+            "description" : "Continue this stored conversation of the caller (GET /v1/conversations lists them)",
+            "type" : "string"
           },
           "frequency_penalty" : {
             "maximum" : 2,
@@ -360,6 +397,10 @@ enum OpenAPIDocument {
           },
           "retrieval" : {
             "description" : "Search the caller's documents first (default: on for samarinda-* aliases)",
+            "type" : "boolean"
+          },
+          "store" : {
+            "description" : "Keep this exchange as a new stored conversation; its id comes back in samarinda.conversation_id",
             "type" : "boolean"
           },
           "stream" : {
@@ -504,6 +545,40 @@ enum OpenAPIDocument {
         ],
         "type" : "object"
       },
+      "Citation" : {
+        "properties" : {
+          "chunk_id" : {
+            "type" : "integer"
+          },
+          "classification" : {
+            "type" : "string"
+          },
+          "collection" : {
+            "type" : "string"
+          },
+          "document_id" : {
+            "type" : "integer"
+          },
+          "n" : {
+            "type" : "integer"
+          },
+          "section" : {
+            "type" : "string"
+          },
+          "snippet" : {
+            "type" : "string"
+          },
+          "title" : {
+            "type" : "string"
+          }
+        },
+        "required" : [
+          "n",
+          "document_id",
+          "title"
+        ],
+        "type" : "object"
+      },
       "Classification" : {
         "enum" : [
           "biasa",
@@ -511,6 +586,94 @@ enum OpenAPIDocument {
           "rahasia",
           "sangat_rahasia"
         ]
+      },
+      "Conversation" : {
+        "properties" : {
+          "classification" : {
+            "$ref" : "#/components/schemas/Classification"
+          },
+          "created_at" : {
+            "description" : "Unix seconds.",
+            "type" : "integer"
+          },
+          "id" : {
+            "type" : "string"
+          },
+          "object" : {
+            "const" : "conversation"
+          },
+          "title" : {
+            "description" : "The first question, shortened.",
+            "type" : "string"
+          },
+          "updated_at" : {
+            "description" : "Unix seconds.",
+            "type" : "integer"
+          }
+        },
+        "required" : [
+          "id",
+          "object",
+          "title",
+          "classification",
+          "created_at",
+          "updated_at"
+        ],
+        "type" : "object"
+      },
+      "ConversationMessage" : {
+        "properties" : {
+          "citations" : {
+            "items" : {
+              "$ref" : "#/components/schemas/Citation"
+            },
+            "type" : "array"
+          },
+          "classification" : {
+            "$ref" : "#/components/schemas/Classification"
+          },
+          "content" : {
+            "type" : "string"
+          },
+          "created_at" : {
+            "type" : "integer"
+          },
+          "id" : {
+            "type" : "integer"
+          },
+          "model" : {
+            "description" : "Assistant turns only.",
+            "type" : "string"
+          },
+          "provider" : {
+            "description" : "Assistant turns only.",
+            "type" : "string"
+          },
+          "request_id" : {
+            "type" : "string"
+          },
+          "role" : {
+            "enum" : [
+              "user",
+              "assistant"
+            ]
+          },
+          "samarinda" : {
+            "properties" : {
+              "ai_generated" : {
+                "type" : "boolean"
+              }
+            },
+            "type" : "object"
+          }
+        },
+        "required" : [
+          "id",
+          "role",
+          "content",
+          "created_at"
+        ],
+        "type" : "object"
       },
       "Document" : {
         "properties" : {
@@ -1295,6 +1458,150 @@ enum OpenAPIDocument {
           "openai"
         ]
       }
+    },
+    "/v1/conversations" : {
+      "get" : {
+        "operationId" : "listConversations",
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "properties" : {
+                    "data" : {
+                      "items" : {
+                        "$ref" : "#/components/schemas/Conversation"
+                      },
+                      "type" : "array"
+                    },
+                    "object" : {
+                      "const" : "list"
+                    }
+                  },
+                  "required" : [
+                    "object",
+                    "data"
+                  ],
+                  "type" : "object"
+                }
+              }
+            },
+            "description" : "The caller's conversations (never anyone else's)."
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          }
+        },
+        "summary" : "The caller's stored conversations, most recent first.",
+        "tags" : [
+          "conversations"
+        ]
+      }
+    },
+    "/v1/conversations/{id}" : {
+      "delete" : {
+        "operationId" : "deleteConversation",
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "properties" : {
+                    "deleted" : {
+                      "const" : true
+                    },
+                    "id" : {
+                      "type" : "string"
+                    },
+                    "object" : {
+                      "const" : "conversation.deleted"
+                    }
+                  },
+                  "required" : [
+                    "id",
+                    "object",
+                    "deleted"
+                  ],
+                  "type" : "object"
+                }
+              }
+            },
+            "description" : "Deleted."
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          },
+          "404" : {
+            "$ref" : "#/components/responses/NotFound"
+          }
+        },
+        "summary" : "Deletes one of the caller's conversations and its turns.",
+        "tags" : [
+          "conversations"
+        ]
+      },
+      "get" : {
+        "operationId" : "getConversation",
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "allOf" : [
+                    {
+                      "$ref" : "#/components/schemas/Conversation"
+                    },
+                    {
+                      "properties" : {
+                        "messages" : {
+                          "items" : {
+                            "$ref" : "#/components/schemas/ConversationMessage"
+                          },
+                          "type" : "array"
+                        }
+                      },
+                      "required" : [
+                        "messages"
+                      ],
+                      "type" : "object"
+                    }
+                  ]
+                }
+              }
+            },
+            "description" : "The conversation and its messages, oldest first."
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          },
+          "404" : {
+            "$ref" : "#/components/responses/NotFound"
+          }
+        },
+        "summary" : "One of the caller's conversations with its turns, as the server answered them.",
+        "tags" : [
+          "conversations"
+        ]
+      },
+      "parameters" : [
+        {
+          "in" : "path",
+          "name" : "id",
+          "required" : true,
+          "schema" : {
+            "type" : "string"
+          }
+        }
+      ]
     },
     "/v1/documents" : {
       "get" : {
@@ -2268,6 +2575,10 @@ enum OpenAPIDocument {
     {
       "description" : "OpenAI-compatible routes (official OpenAI client libraries work against them).",
       "name" : "openai"
+    },
+    {
+      "description" : "Conversations kept by the server; continue one with `conversation_id` on /v1/chat/completions.",
+      "name" : "conversations"
     },
     {
       "name" : "tools"

@@ -9,6 +9,9 @@ struct AskCommand: AsyncParsableCommand {
         commandName: "ask",
         abstract: "Ask a question: retrieves the documents you may see and answers through the model router, with citations.",
         discussion: """
+            The same exchange as POST /v1/chat/completions: your clearance is checked, the plugin tools you
+            may call are offered to the model and run as you, and the search, tool and model events of the
+            question share one request id (printed at the end). The answer is marked as AI-generated.
             The answer streams as it is produced and ends with the provider that answered. With the default
             configuration the embedded offline provider answers extractively from the city's documents.
             Examples:
