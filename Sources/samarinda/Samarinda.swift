@@ -43,6 +43,9 @@ struct Samarinda: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as any MessageError {
+            printError(error.message)
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code.rawValue == 64 {
@@ -68,20 +71,6 @@ struct ConfigOptions: ParsableArguments {
             throw ExitCode(1)
         }
     }
-}
-
-/// A `--role` and optional `--clearance` as given on the command line; a bad value is a usage error (exit 2).
-func parseRole(_ role: String, clearance: String?) throws -> (Role, Classification?) {
-    guard let parsed = Role(rawValue: role) else {
-        printError("unknown role '\(role)'; allowed: \(Role.allowedNames)")
-        throw ExitCode(2)
-    }
-    guard let clearance else { return (parsed, nil) }
-    guard let level = Classification(name: clearance) else {
-        printError("unknown clearance '\(clearance)'; allowed: \(Classification.allowedNames)")
-        throw ExitCode(2)
-    }
-    return (parsed, level)
 }
 
 func printError(_ message: String) {

@@ -12,7 +12,7 @@ struct AuditCommand: AsyncParsableCommand {
         subcommands: [Tail.self, Verify.self, Export.self, Checkpoint.self, Key.self, DigestText.self, Receipt.self, CheckReceipt.self, Report.self]
     )
 
-    struct Tail: AsyncParsableCommand {
+    struct Tail: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Show the latest audit events, one readable line each.")
         @OptionGroup var options: ConfigOptions
         @Flag(name: .shortAndLong, help: "Keep printing new events as they are recorded (Ctrl-C to stop).") var follow = false
@@ -28,8 +28,7 @@ struct AuditCommand: AsyncParsableCommand {
             if limit < 1 { throw ValidationError("--limit must be at least 1") }
         }
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             let log = handle.platform.auditLog
             var records = try log.tail(limit: limit, department: department, action: action, outcome: outcome, containing: containing)
             records.forEach(show)
@@ -42,7 +41,6 @@ struct AuditCommand: AsyncParsableCommand {
                     if let seq = records.last?.seq { last = seq }
                 }
             }
-            try await handle.close()
         }
 
         func show(_ record: AuditRecord) {
@@ -76,12 +74,12 @@ struct AuditCommand: AsyncParsableCommand {
                     let trusted = try key ?? AuditLog.localPublicKey(config: options.load())
                     verdict = try AuditLog.verify(exportFile: exportFile, publicKey: trusted, witnesses: held)
                 } else {
-                    let handle = try await CLIPlatform.open(options)
-                    if let key, try NoteVerifierKey(parsing: key) != handle.platform.auditLog.verifierKey {
-                        printError("--key is not this trail's signing key (\(handle.platform.auditLog.publicKey)); checking against --key anyway")
+                    verdict = try await CLIPlatform.run(options) { handle in
+                        if let key, try NoteVerifierKey(parsing: key) != handle.platform.auditLog.verifierKey {
+                            printError("--key is not this trail's signing key (\(handle.platform.auditLog.publicKey)); checking against --key anyway")
+                        }
+                        return try handle.platform.auditLog.verify(witnesses: held)
                     }
-                    verdict = try handle.platform.auditLog.verify(witnesses: held)
-                    try await handle.close()
                 }
             } catch let error as AuditError {
                 printError(error.message)
@@ -100,7 +98,7 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    struct Export: AsyncParsableCommand {
+    struct Export: PlatformCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export events and signed checkpoints as JSON lines that verify on their own with the public key.",
             discussion: "Writes a checkpoint first, so every exported event is covered by a signature.")
@@ -114,8 +112,7 @@ struct AuditCommand: AsyncParsableCommand {
             if let since, parseDate(since) == nil { throw ValidationError("--since '\(since)' is not a date: use YYYY-MM-DD or e.g. 2026-11-01T00:00:00+08:00") }
         }
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             let path = output ?? "-"
             do {
                 let summary = try await handle.platform.auditLog.export(since: since.flatMap(parseDate), to: path)
@@ -124,36 +121,31 @@ struct AuditCommand: AsyncParsableCommand {
                 printError(error.message)
                 throw ExitCode(1)
             }
-            try await handle.close()
         }
     }
 
-    struct Checkpoint: AsyncParsableCommand {
+    struct Checkpoint: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Sign a checkpoint of the whole trail now and print it (a C2SP signed note).")
         @OptionGroup var options: ConfigOptions
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the checkpoint to this file (a witness to keep off this machine), a device or FIFO, or '-' (default: standard output).", valueName: "file")) var output: String?
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             let checkpoint = try await handle.platform.auditLog.checkpoint()
-            try await handle.close()
             try writeOutput(Data(checkpoint.note.utf8), to: output)
         }
     }
 
-    struct Key: AsyncParsableCommand {
+    struct Key: PlatformCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the audit trail's public key, to give to the Inspektorat for 'audit verify --key'.")
         @OptionGroup var options: ConfigOptions
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             print(handle.platform.auditLog.publicKey)
-            try await handle.close()
         }
     }
 
-    struct DigestText: AsyncParsableCommand {
+    struct DigestText: PlatformCommand {
         static let configuration = CommandConfiguration(
             commandName: "digest",
             abstract: "Print the trail's keyed digest of a text, to find the events about it (prompts, queries, tool arguments).",
@@ -168,19 +160,16 @@ struct AuditCommand: AsyncParsableCommand {
         @Argument(help: "The text (a prompt, a search query, or tool arguments with --json).") var text: String
         @Flag(help: "Read the text as JSON and digest its canonical form, as tool arguments are.") var json = false
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             do {
                 print(try await handle.platform.auditLog.lookUpDigest(of: text, json: json, by: handle.operatorPrincipal))
             } catch let error as AuditError where error.kind == .invalidArgument {
-                try await handle.close()
                 throw ValidationError("--json: \(error.message)")
             }
-            try await handle.close()
         }
     }
 
-    struct Receipt: AsyncParsableCommand {
+    struct Receipt: PlatformCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a receipt for one event: the event and the proof that it is in a signed checkpoint.",
             discussion: "Whoever receives it checks it with 'audit check-receipt FILE --key K' and the public key alone, without seeing any other event. Each receipt given is audited.")
@@ -188,8 +177,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Argument(help: "The event's sequence number (see 'audit tail').") var seq: Int64
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the receipt to this file instead of standard output.", valueName: "file")) var output: String?
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             do {
                 let receipt = try await handle.platform.auditLog.issueReceipt(seq: seq, to: handle.operatorPrincipal)
                 let encoder = JSONEncoder()
@@ -201,10 +189,8 @@ struct AuditCommand: AsyncParsableCommand {
                 }
             } catch let error as AuditError {
                 printError(error.message)
-                try await handle.close()
                 throw ExitCode(1)
             }
-            try await handle.close()
         }
     }
 
@@ -231,7 +217,7 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    struct Report: AsyncParsableCommand {
+    struct Report: PlatformCommand {
         static let configuration = CommandConfiguration(
             abstract: "Monthly transparency report per department: tool and model calls, tokens, denials, redactions (no personal data).")
         @OptionGroup var options: ConfigOptions
@@ -243,8 +229,7 @@ struct AuditCommand: AsyncParsableCommand {
             guard ["markdown", "json"].contains(format) else { throw ValidationError("--format must be markdown or json") }
         }
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             do {
                 let report = try handle.platform.auditLog.report(month: month)
                 try writeOutput(Data(((format == "json" ? report.json : report.markdown) + "\n").utf8), to: output)
@@ -252,7 +237,6 @@ struct AuditCommand: AsyncParsableCommand {
                 printError(error.message)
                 throw ExitCode(2)
             }
-            try await handle.close()
         }
     }
 }

@@ -35,20 +35,19 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try options.load()
             let secret = try key.secret(config)
-            let handle = try await CLIPlatform.open(config: config)
-            do {
-                let created = try await Backup.create(database: handle.platform.database, auditLog: handle.platform.auditLog, config: config,
-                                                      secret: secret, to: to ?? config.backup.dir, actor: AuditActor(handle.operatorPrincipal))
-                FileHandle.standardError.write(Data(String(format: "backup: %d files, %d bytes, audit tree size %d, %.1f s\n",
-                                                           created.manifest.files.count, created.archiveBytes,
-                                                           created.manifest.audit.treeSize, created.seconds).utf8))
-                print(created.path)
-            } catch let error as BackupError {
-                printError("backup failed: \(error.message)")
-                try await handle.close()
-                throw ExitCode(1)
+            try await CLIPlatform.run(config: config) { handle in
+                do {
+                    let created = try await Backup.create(database: handle.platform.database, auditLog: handle.platform.auditLog, config: config,
+                                                          secret: secret, to: to ?? config.backup.dir, actor: AuditActor(handle.operatorPrincipal))
+                    FileHandle.standardError.write(Data(String(format: "backup: %d files, %d bytes, audit tree size %d, %.1f s\n",
+                                                               created.manifest.files.count, created.archiveBytes,
+                                                               created.manifest.audit.treeSize, created.seconds).utf8))
+                    print(created.path)
+                } catch let error as BackupError {
+                    printError("backup failed: \(error.message)")
+                    throw ExitCode(1)
+                }
             }
-            try await handle.close()
         }
     }
 

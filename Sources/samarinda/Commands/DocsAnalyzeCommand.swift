@@ -29,7 +29,7 @@ extension DocsCommand {
         }
     }
 
-    struct Explain: AsyncParsableCommand {
+    struct Explain: PlatformCommand {
         static let configuration = CommandConfiguration(
             abstract: "Explain a search: how the question was understood and why the top passages ranked where they did.",
             discussion: """
@@ -45,17 +45,10 @@ extension DocsCommand {
         @Option(name: .customLong("as"), help: ArgumentHelp("Search with the rights of this API key instead of the operator's.", valueName: "key")) var asKey: String?
         @Flag(help: "Print JSON.") var json = false
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             let principal = try handle.principal(asKey: asKey)
-            let explanation: SearchExplanation
-            do {
-                explanation = try await handle.platform.documents.explain(query: query, principal: principal,
-                                                                          collections: collection.isEmpty ? nil : collection, limit: k)
-            } catch let e as DocumentsError {
-                printError(e.message)
-                throw ExitCode(1)
-            }
+            let explanation = try await handle.platform.documents.explain(query: query, principal: principal,
+                                                                      collections: collection.isEmpty ? nil : collection, limit: k)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -63,7 +56,6 @@ extension DocsCommand {
             } else {
                 print(DocsAnalysisText.explanation(explanation, analyzer: handle.platform.documents.analyzer))
             }
-            try await handle.close()
         }
     }
 }

@@ -9,43 +9,35 @@ struct KeysCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self]
     )
 
-    struct Create: AsyncParsableCommand {
+    struct Create: PlatformCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an API key and print it once. Only its hash is stored: copy it now.")
         @OptionGroup var options: ConfigOptions
         @Option(help: "A name that says who or what uses the key, e.g. \"loket-disdukcapil\".") var name: String
-        @Option(help: "The department the principal belongs to, e.g. disdukcapil.") var department: String
-        @Option(help: ArgumentHelp("admin, dept_admin, staff, auditor or service.")) var role: String
-        @Option(help: "Highest classification the key may see (default: the role's clearance).") var clearance: String?
+        @Option(help: "The department the principal belongs to, e.g. disdukcapil.") var department: Department
+        @Option(help: "What the principal may do.") var role: Role
+        @Option(help: "Highest classification the key may see (default: the role's clearance).") var clearance: Classification?
         @Option(help: "The key's own monthly token budget, beside its department's (default: none).") var monthlyTokens: Int?
 
-        func run() async throws {
-            let (role, level) = try parseRole(role, clearance: clearance)
-            if let problem = monthlyTokensProblem(monthlyTokens) {
-                printError(problem)
-                throw ExitCode(2)
-            }
-            let platform = try await CLIPlatform.open(options)
-            do {
-                let (key, record) = try await platform.keys.create(name: name, department: department, role: role, clearance: level,
-                                                                   monthlyTokens: monthlyTokens, by: platform.operatorPrincipal)
-                print(key)
-                FileHandle.standardError.write(Data("created key \(record.id) for \(record.name) (\(record.role.rawValue), \(record.department), clearance \(record.clearance.name)). This is the only time the key is shown.\n".utf8))
-            } catch let e as KeyStoreError {
-                printError(e.message)
-                throw ExitCode(1)
-            }
-            try await platform.close()
+        func validate() throws {
+            if let problem = monthlyTokensProblem(monthlyTokens) { throw ValidationError(problem) }
+        }
+
+        func run(on platform: PlatformHandle) async throws {
+            let (key, record) = try await platform.keys.create(name: name, department: try department.known(in: platform.platform.config),
+                                                               role: role, clearance: clearance,
+                                                               monthlyTokens: monthlyTokens, by: platform.operatorPrincipal)
+            print(key)
+            FileHandle.standardError.write(Data("created key \(record.id) for \(record.name) (\(record.role.rawValue), \(record.department), clearance \(record.clearance.name)). This is the only time the key is shown.\n".utf8))
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "List API keys (never the keys themselves).")
         @OptionGroup var options: ConfigOptions
         @Flag(help: "Print JSON instead of a table.") var json = false
 
-        func run() async throws {
-            let platform = try await CLIPlatform.open(options)
+        func run(on platform: PlatformHandle) async throws {
             let keys = try platform.keys.list()
             if json {
                 let rows: [[String: String]] = keys.map { k in
@@ -61,25 +53,17 @@ struct KeysCommand: AsyncParsableCommand {
                                 keys.map { [$0.id, $0.name, $0.department, $0.role.rawValue, $0.clearance.name, iso($0.createdAt),
                                             $0.lastUsedAt.map(iso) ?? "-", $0.revokedAt.map(iso) ?? "-"] }).render())
             }
-            try await platform.close()
         }
     }
 
-    struct Revoke: AsyncParsableCommand {
+    struct Revoke: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke an API key by its id (see 'keys list').")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The key id, e.g. 3f9a0c12.") var id: String
 
-        func run() async throws {
-            let platform = try await CLIPlatform.open(options)
-            do {
-                try await platform.keys.revoke(id: id, by: platform.operatorPrincipal)
-                print("revoked key \(id)")
-            } catch let e as KeyStoreError {
-                printError(e.message)
-                throw ExitCode(1)
-            }
-            try await platform.close()
+        func run(on platform: PlatformHandle) async throws {
+            try await platform.keys.revoke(id: id, by: platform.operatorPrincipal)
+            print("revoked key \(id)")
         }
     }
 }

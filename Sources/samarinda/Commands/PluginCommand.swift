@@ -11,12 +11,11 @@ struct PluginCommand: AsyncParsableCommand {
         subcommands: [List.self, Check.self, New.self, Run.self, Test.self]
     )
 
-    struct List: AsyncParsableCommand {
+    struct List: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "List the plugins in the plugins folder, with their state and granted capabilities.")
         @OptionGroup var options: ConfigOptions
 
-        func run() async throws {
-            let platform = try await CLIPlatform.open(options)
+        func run(on platform: PlatformHandle) async throws {
             await platform.platform.plugins.refresh()
             let statuses = platform.platform.plugins.status()
             if statuses.isEmpty {
@@ -32,7 +31,6 @@ struct PluginCommand: AsyncParsableCommand {
                     for w in s.warnings { print("\(s.id): warning: \(w)") }
                 }
             }
-            try await platform.close()
         }
     }
 
@@ -79,7 +77,7 @@ struct PluginCommand: AsyncParsableCommand {
         }
     }
 
-    struct Run: AsyncParsableCommand {
+    struct Run: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Invoke a plugin tool as a principal and print its JSON result.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "<plugin>.<tool>, e.g. disdukcapil.syarat.cek_syarat.") var tool: String
@@ -87,8 +85,7 @@ struct PluginCommand: AsyncParsableCommand {
         var principal: String
         @Option(help: "The arguments as a JSON object.") var args: String = "{}"
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             let platform = handle.platform
             guard let (pluginID, toolName) = PluginHost.split(tool) else {
                 printError("'\(tool)' must be <plugin>.<tool>, e.g. disdukcapil.syarat.cek_syarat")
@@ -121,10 +118,8 @@ struct PluginCommand: AsyncParsableCommand {
             } catch {
                 printError("\(error.code): \(error.message)")
                 if case .pluginError(_, let tb?) = error { FileHandle.standardError.write(Data((tb + "\n").utf8)) }
-                try await handle.close()
                 throw ExitCode(1)
             }
-            try await handle.close()
         }
     }
 

@@ -21,23 +21,25 @@ struct ServeCommand: AsyncParsableCommand {
             config.server.host = host
             config.server.port = port
         }
-        let handle = try await CLIPlatform.open(config: config)
-        config = handle.platform.config
-        let banner = "Samarinda.ai \(SamarindaVersion.current) listening on http://\(config.server.listen) (config: \(config.sourcePath ?? "embedded defaults"), data: \(config.storage.path))"
-        // With JSON logs, standard output carries only JSON lines.
-        if config.server.logFormat == "json" { printError(banner) } else { print(banner) }
-        var extensions: [any ServiceExtension] = []
-        if config.server.web {
-            do {
-                extensions.append(try await WebUI(platform: handle.platform))
-            } catch {
-                printError("the staff web could not start: \(error)")
-                throw ExitCode(1)
+        // The service closes the platform when it stops; the helper closes it too when the start fails.
+        try await CLIPlatform.run(config: config) { handle in
+            let config = handle.platform.config
+            let banner = "Samarinda.ai \(SamarindaVersion.current) listening on http://\(config.server.listen) (config: \(config.sourcePath ?? "embedded defaults"), data: \(config.storage.path))"
+            // With JSON logs, standard output carries only JSON lines.
+            if config.server.logFormat == "json" { printError(banner) } else { print(banner) }
+            var extensions: [any ServiceExtension] = []
+            if config.server.web {
+                do {
+                    extensions.append(try await WebUI(platform: handle.platform))
+                } catch {
+                    printError("the staff web could not start: \(error)")
+                    throw ExitCode(1)
+                }
             }
+            let backups = BackupScheduler(database: handle.platform.database, auditLog: handle.platform.auditLog, config: config).start()
+            defer { backups?.cancel() }
+            try await SamarindaService(platform: handle.platform, extensions: extensions).run()
         }
-        let backups = BackupScheduler(database: handle.platform.database, auditLog: handle.platform.auditLog, config: config).start()
-        defer { backups?.cancel() }
-        try await SamarindaService(platform: handle.platform, extensions: extensions).run()
     }
 }
 
