@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // Samarinda.ai — the city of Samarinda's own AI platform.
 //
-// The architecture is the target list below (see ../shared/DESIGN.md):
+// The architecture is the target list below (described in docs/ARCHITECTURE.md):
 //
 //   C shims            CLua, CCurl, CSQLite, CEditLine — the Debian C libraries, plus the
 //                      C-only concerns (macros as functions, Lua allocator and hooks,
@@ -14,9 +14,10 @@
 //   SamarindaDocuments ingest, Indonesian analyzer, FTS5 search, access filtering.
 //   SamarindaPlugins   manifests, grants, the sandboxed Lua runtime, the host API.
 //   SamarindaBackup    online snapshots into encrypted, verifiable archives; restore; schedule.
-//   SamarindaRuntime   composes the modules into one running platform (open,
-//                      migrate, wire audit, close) for the server, console and CLI.
-//   SamarindaServer    the HTTP service (OpenAI- and MCP-compatible API).
+//   SamarindaRuntime   the application layer: composes the modules into one running
+//                      platform (open, migrate, wire audit, close) and holds what every
+//                      adapter calls: Policy, ChatService, conversations.
+//   SamarindaServer    the HTTP service (OpenAI- and MCP-compatible API): an adapter.
 //   SamarindaWeb       the staff web pages (sign-in, chat, tools, documents, auditor view), mounted into the service.
 //   SamarindaConsole   the operator REPL.
 //   samarinda          the executable: argument parsing only.

@@ -69,7 +69,7 @@ struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             switch error.status {
             case .notFound:
-                throw APIError.notFound("no route \(request.method) \(request.uri.path); see DESIGN.md's public surface (e.g. GET /v1/models, POST /v1/chat/completions, GET /v1/tools)", code: "unknown_route")
+                throw APIError.notFound("no route \(request.method) \(request.uri.path); every route is listed in GET /openapi.json (e.g. GET /v1/models, POST /v1/chat/completions, GET /v1/tools)", code: "unknown_route")
             case .contentTooLarge:
                 throw APIError(status: .contentTooLarge, type: "invalid_request_error", code: "body_too_large",
                                message: "the request body is larger than the server accepts ([server] max_body_bytes); send a smaller body")
