@@ -36,3 +36,15 @@ struct Department: ExpressibleByArgument, CustomStringConvertible, Sendable {
         return id
     }
 }
+
+/// Who a new principal is (`keys create`, `users create`): department, role, clearance and own budget.
+struct PrincipalOptions: ParsableArguments {
+    @Option(help: "The department it belongs to, e.g. disdukcapil.") var department: Department
+    @Option(help: "What it may do.") var role: Role
+    @Option(help: "The highest classification it may see (default: the role's clearance).") var clearance: Classification?
+    @Option(help: "Its own monthly token budget, beside its department's (default: none).") var monthlyTokens: Int?
+
+    func validate() throws {
+        if let problem = monthlyTokensProblem(monthlyTokens) { throw ValidationError(problem) }
+    }
+}

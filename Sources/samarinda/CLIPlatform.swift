@@ -25,6 +25,16 @@ extension PlatformCommand {
     func run() async throws { try await CLIPlatform.run(options, run(on:)) }
 }
 
+/// A command that needs only the configuration (`--config`), not the opened platform.
+protocol ConfigCommand: AsyncParsableCommand {
+    var options: ConfigOptions { get }
+    func run(with config: SamarindaConfig) async throws
+}
+
+extension ConfigCommand {
+    func run() async throws { try await run(with: try options.load()) }
+}
+
 /// The one way a CLI command opens and closes the platform.
 enum CLIPlatform {
     /// Loads the configuration (`--config`), then runs `body` on the opened platform; see `run(config:_:)`.

@@ -73,6 +73,18 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
+/// Prints a value as pretty JSON with sorted keys (the `--json` output of commands).
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Prints a JSON object built from dictionaries and arrays (rows of mixed types) the same way.
+func printJSON(object: Any) throws {
+    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+}
+
 func printError(_ message: String) {
     FileHandle.standardError.write(Data(("samarinda: " + message + "\n").utf8))
 }

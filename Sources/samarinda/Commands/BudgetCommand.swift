@@ -38,9 +38,7 @@ struct BudgetCommand: PlatformCommand {
                 if let r = s.remaining { row["remaining"] = r }
                 return row
             }
-            let data = try JSONSerialization.data(withJSONObject: ["month": shown, "resets": platform.budget.nextResetText, "budgets": rows],
-                                                  options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSON(object: ["month": shown, "resets": platform.budget.nextResetText, "budgets": rows])
         } else if statuses.isEmpty {
             print("No budgets set and no model use in \(shown). Set limits in [budgets] of samarinda.toml, or with --monthly-tokens on keys and users.")
         } else {

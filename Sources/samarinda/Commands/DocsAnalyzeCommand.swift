@@ -18,9 +18,7 @@ extension DocsCommand {
             let analysis = IndonesianAnalyzer().analyzeQuery(text)
             let words = analysis.words
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(words), as: UTF8.self))
+                try printJSON(words)
             } else if words.isEmpty {
                 print("No words in \"\(text)\".")
             } else {
@@ -40,19 +38,13 @@ extension DocsCommand {
                 """)
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The question, e.g. \"IMB sekarang apa?\".") var query: String
-        @Option(help: "Search only this collection (repeatable).") var collection: [String] = []
-        @Option(name: .customLong("k"), help: "How many passages.") var k: Int = 5
-        @Option(name: .customLong("as"), help: ArgumentHelp("Search with the rights of this API key instead of the operator's.", valueName: "key")) var asKey: String?
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var scope: SearchScope
 
         func run(on handle: PlatformHandle) async throws {
-            let principal = try handle.principal(asKey: asKey)
-            let explanation = try await handle.platform.documents.explain(query: query, principal: principal,
-                                                                      collections: collection.isEmpty ? nil : collection, limit: k)
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(explanation), as: UTF8.self))
+            let explanation = try await handle.platform.documents.explain(query: query, principal: try handle.principal(asKey: scope.asKey),
+                                                                          collections: scope.collections, limit: scope.k)
+            if scope.json {
+                try printJSON(explanation)
             } else {
                 print(DocsAnalysisText.explanation(explanation, analyzer: handle.platform.documents.analyzer))
             }

@@ -65,19 +65,13 @@ struct DocsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Search documents in Bahasa Indonesia; prints citations and highlighted snippets.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The question or keywords, e.g. \"syarat membuat KTP-el\".") var query: String
-        @Option(help: "Search only this collection (repeatable).") var collection: [String] = []
-        @Option(name: .customLong("k"), help: "How many results.") var k: Int = 5
-        @Option(name: .customLong("as"), help: ArgumentHelp("Search with the rights of this API key instead of the operator's.", valueName: "key")) var asKey: String?
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var scope: SearchScope
 
         func run(on handle: PlatformHandle) async throws {
-            let principal = try handle.principal(asKey: asKey)
-            let hits = try await handle.platform.documents.search(query: query, principal: principal,
-                                                              collections: collection.isEmpty ? nil : collection, limit: k)
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(hits), as: UTF8.self))
+            let hits = try await handle.platform.documents.search(query: query, principal: try handle.principal(asKey: scope.asKey),
+                                                                  collections: scope.collections, limit: scope.k)
+            if scope.json {
+                try printJSON(hits)
             } else if hits.isEmpty {
                 print("No results you may see for \"\(query)\".")
             } else {
@@ -170,6 +164,16 @@ struct DocsCommand: AsyncParsableCommand {
             for s in summary.skipped { print("kept keyword-only: \(s.file): \(s.reason)") }
         }
     }
+}
+
+/// What `docs search` and `docs explain` share: where to search, how much, as whom, and how to print.
+struct SearchScope: ParsableArguments {
+    @Option(help: "Search only this collection (repeatable).") var collection: [String] = []
+    @Option(name: .customLong("k"), help: "How many passages.") var k: Int = 5
+    @Option(name: .customLong("as"), help: ArgumentHelp("Search with the rights of this API key instead of the operator's.", valueName: "key")) var asKey: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    var collections: [String]? { collection.isEmpty ? nil : collection }
 }
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.

@@ -14,19 +14,12 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Create an API key and print it once. Only its hash is stored: copy it now.")
         @OptionGroup var options: ConfigOptions
         @Option(help: "A name that says who or what uses the key, e.g. \"loket-disdukcapil\".") var name: String
-        @Option(help: "The department the principal belongs to, e.g. disdukcapil.") var department: Department
-        @Option(help: "What the principal may do.") var role: Role
-        @Option(help: "Highest classification the key may see (default: the role's clearance).") var clearance: Classification?
-        @Option(help: "The key's own monthly token budget, beside its department's (default: none).") var monthlyTokens: Int?
-
-        func validate() throws {
-            if let problem = monthlyTokensProblem(monthlyTokens) { throw ValidationError(problem) }
-        }
+        @OptionGroup var who: PrincipalOptions
 
         func run(on platform: PlatformHandle) async throws {
-            let (key, record) = try await platform.keys.create(name: name, department: try department.known(in: platform.platform.config),
-                                                               role: role, clearance: clearance,
-                                                               monthlyTokens: monthlyTokens, by: platform.operatorPrincipal)
+            let (key, record) = try await platform.keys.create(name: name, department: try who.department.known(in: platform.platform.config),
+                                                               role: who.role, clearance: who.clearance,
+                                                               monthlyTokens: who.monthlyTokens, by: platform.operatorPrincipal)
             print(key)
             FileHandle.standardError.write(Data("created key \(record.id) for \(record.name) (\(record.role.rawValue), \(record.department), clearance \(record.clearance.name)). This is the only time the key is shown.\n".utf8))
         }
@@ -44,8 +37,7 @@ struct KeysCommand: AsyncParsableCommand {
                     ["id": k.id, "name": k.name, "department": k.department, "role": k.role.rawValue, "clearance": k.clearance.name,
                      "created": iso(k.createdAt), "last_used": k.lastUsedAt.map(iso) ?? "", "revoked": k.revokedAt.map(iso) ?? ""]
                 }
-                let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                try printJSON(object: rows)
             } else if keys.isEmpty {
                 print("No API keys yet. Create one with: samarinda keys create --name NAME --department DEPT --role staff")
             } else {

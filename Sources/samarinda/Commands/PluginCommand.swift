@@ -34,14 +34,13 @@ struct PluginCommand: AsyncParsableCommand {
         }
     }
 
-    struct Check: AsyncParsableCommand {
+    struct Check: ConfigCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a plugin folder: manifest, schemas, capabilities, entry file and handlers. Exit 1 on errors.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The plugin folder, e.g. Plugins/disdukcapil.syarat.") var dir: String
 
-        func run() async throws {
-            let config = try options.load()
+        func run(with config: SamarindaConfig) async throws {
             let folder = dir.hasSuffix("/") ? String(dir.dropLast()) : dir
             let status = await PluginHost.check(folder: folder, config: config)
             for w in status.warnings { print("warning: \(w)") }
@@ -57,14 +56,13 @@ struct PluginCommand: AsyncParsableCommand {
         }
     }
 
-    struct New: AsyncParsableCommand {
+    struct New: ConfigCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a working, commented plugin with a test in the plugins folder.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "<department>.<name>, e.g. disdukcapil.syarat.") var id: String
 
-        func run() async throws {
-            let config = try options.load()
+        func run(with config: SamarindaConfig) async throws {
             do {
                 try FileManager.default.createDirectory(atPath: config.plugins.dir, withIntermediateDirectories: true)
                 let folder = try PluginScaffold.create(id: id, in: config.plugins.dir, config: config)
@@ -123,15 +121,14 @@ struct PluginCommand: AsyncParsableCommand {
         }
     }
 
-    struct Test: AsyncParsableCommand {
+    struct Test: ConfigCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a plugin's own Lua tests (tests/*.lua) in the sandbox. Exit 1 if any fails.",
             discussion: "Tests use a scratch key/value store, never the platform's data. Host services that reach models, documents or the network are not available in tests.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The plugin folder, e.g. Plugins/disdukcapil.syarat.") var dir: String
 
-        func run() async throws {
-            let config = try options.load()
+        func run(with config: SamarindaConfig) async throws {
             let folder = dir.hasSuffix("/") ? String(dir.dropLast()) : dir
             let scratch = try TemporaryDirectory(prefix: "samarinda-plugin-test")
             let database = try Database(path: scratch.path + "/kv.db")

@@ -4,15 +4,15 @@ import SamarindaServer
 import SamarindaRuntime
 import SamarindaWeb
 
-struct ServeCommand: AsyncParsableCommand {
+struct ServeCommand: ConfigCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the HTTP service (OpenAI- and MCP-compatible API) until SIGTERM or Ctrl-C.")
     @OptionGroup var options: ConfigOptions
     @Option(help: ArgumentHelp("Address to listen on, overriding [server] listen.", valueName: "host:port")) var listen: String?
 
-    func run() async throws {
-        var config = try options.load()
+    func run(with config: SamarindaConfig) async throws {
+        var config = config
         if let listen {
             guard let (host, port) = SamarindaConfig.parseListen(listen) else {
                 printError("--listen '\(listen)' is not HOST:PORT, e.g. 127.0.0.1:8080")

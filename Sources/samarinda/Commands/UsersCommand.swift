@@ -20,22 +20,19 @@ struct UsersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a web user with a department, a role and a password.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The user name: lowercase letters, digits, '.', '_', '-', e.g. budi.santoso.") var name: String
-        @Option(help: "The department the user belongs to, e.g. disdukcapil.") var department: Department
-        @Option(help: "What the user may do.") var role: Role
-        @Option(help: "Highest classification the user may see (default: the role's clearance).") var clearance: Classification?
-        @Option(help: "The user's own monthly token budget, beside their department's (default: none).") var monthlyTokens: Int?
+        @OptionGroup var who: PrincipalOptions
         @Flag(help: "Read the password from the first line of standard input (for scripts).") var passwordStdin = false
 
         func validate() throws {
-            if let problem = UserStore.problem(withName: name) ?? monthlyTokensProblem(monthlyTokens) { throw ValidationError(problem) }
+            if let problem = UserStore.problem(withName: name) { throw ValidationError(problem) }
         }
 
         func run() async throws {
             let password = try readNewPassword(stdin: passwordStdin, user: name)
             try await CLIPlatform.run(options) { handle in
-                let user = try await handle.platform.users.create(name: name, department: try department.known(in: handle.platform.config),
-                                                                  role: role, clearance: clearance,
-                                                                  monthlyTokens: monthlyTokens, password: password, by: handle.operatorPrincipal)
+                let user = try await handle.platform.users.create(name: name, department: try who.department.known(in: handle.platform.config),
+                                                                  role: who.role, clearance: who.clearance,
+                                                                  monthlyTokens: who.monthlyTokens, password: password, by: handle.operatorPrincipal)
                 print("created user \(user.name) (\(user.role.rawValue), \(user.department), clearance \(user.clearance.name))")
             }
         }
@@ -61,10 +58,7 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The user name.") var name: String
 
-        func run(on handle: PlatformHandle) async throws {
-            try await handle.platform.users.disable(name: name, by: handle.operatorPrincipal)
-            print("disabled user \(name)")
-        }
+        func run(on handle: PlatformHandle) async throws { try await setUser(name, enabled: false, on: handle) }
     }
 
     struct Enable: PlatformCommand {
@@ -72,10 +66,7 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The user name.") var name: String
 
-        func run(on handle: PlatformHandle) async throws {
-            try await handle.platform.users.enable(name: name, by: handle.operatorPrincipal)
-            print("enabled user \(name)")
-        }
+        func run(on handle: PlatformHandle) async throws { try await setUser(name, enabled: true, on: handle) }
     }
 
     struct List: PlatformCommand {
@@ -90,8 +81,7 @@ struct UsersCommand: AsyncParsableCommand {
                     ["name": u.name, "department": u.department, "role": u.role.rawValue, "clearance": u.clearance.name,
                      "created": iso(u.createdAt), "password_changed": iso(u.passwordChangedAt), "disabled": u.disabledAt.map(iso) ?? ""]
                 }
-                let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                try printJSON(object: rows)
             } else if users.isEmpty {
                 print("No web users yet. Create one with: samarinda users create NAME --department DEPT --role staff")
             } else {
@@ -101,6 +91,16 @@ struct UsersCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// `users enable` and `users disable`.
+private func setUser(_ name: String, enabled: Bool, on handle: PlatformHandle) async throws {
+    if enabled {
+        try await handle.platform.users.enable(name: name, by: handle.operatorPrincipal)
+    } else {
+        try await handle.platform.users.disable(name: name, by: handle.operatorPrincipal)
+    }
+    print("\(enabled ? "enabled" : "disabled") user \(name)")
 }
 
 /// A new password, from standard input or typed twice at the terminal without echo; checked
