@@ -37,15 +37,10 @@ extension DocsCommand {
                 asked-part boosts that make its final score. The search is audited like any other.
                 """)
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The question, e.g. \"IMB sekarang apa?\".") var query: String
-        @OptionGroup var scope: SearchScope
+        @OptionGroup var request: SearchRequest
 
         func run(on handle: PlatformHandle) async throws {
-            let explanation = try await handle.platform.documents.explain(query: query, principal: try handle.principal(asKey: scope.asKey),
-                                                                          collections: scope.collections, limit: scope.k)
-            if scope.json {
-                try printJSON(explanation)
-            } else {
+            try await request.answer(on: handle, { try await $0.explain(query: $1, principal: $2, collections: $3, limit: $4) }) { explanation in
                 print(DocsAnalysisText.explanation(explanation, analyzer: handle.platform.documents.analyzer))
             }
         }

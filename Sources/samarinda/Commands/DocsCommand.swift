@@ -64,17 +64,11 @@ struct DocsCommand: AsyncParsableCommand {
     struct Search: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Search documents in Bahasa Indonesia; prints citations and highlighted snippets.")
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The question or keywords, e.g. \"syarat membuat KTP-el\".") var query: String
-        @OptionGroup var scope: SearchScope
+        @OptionGroup var request: SearchRequest
 
         func run(on handle: PlatformHandle) async throws {
-            let hits = try await handle.platform.documents.search(query: query, principal: try handle.principal(asKey: scope.asKey),
-                                                                  collections: scope.collections, limit: scope.k)
-            if scope.json {
-                try printJSON(hits)
-            } else if hits.isEmpty {
-                print("No results you may see for \"\(query)\".")
-            } else {
+            try await request.answer(on: handle, { try await $0.search(query: $1, principal: $2, collections: $3, limit: $4) }) { hits in
+                guard !hits.isEmpty else { return print("No results you may see for \"\(request.query)\".") }
                 for (n, hit) in hits.enumerated() {
                     let section = hit.section.isEmpty ? "" : " — \(hit.section)"
                     print("\(n + 1). \(hit.title)\(section)  [doc \(hit.documentID), chunk \(hit.chunkID), \(hit.collection), \(hit.classification.name), score \(String(format: "%.3f", hit.score))]")
@@ -166,14 +160,24 @@ struct DocsCommand: AsyncParsableCommand {
     }
 }
 
-/// What `docs search` and `docs explain` share: where to search, how much, as whom, and how to print.
-struct SearchScope: ParsableArguments {
+/// What `docs search` and `docs explain` share: the question, where to search, how much, as whom, and how to print.
+struct SearchRequest: ParsableArguments {
+    @Argument(help: "The question or keywords, e.g. \"syarat membuat KTP-el\" or \"IMB sekarang apa?\".") var query: String
     @Option(help: "Search only this collection (repeatable).") var collection: [String] = []
     @Option(name: .customLong("k"), help: "How many passages.") var k: Int = 5
     @Option(name: .customLong("as"), help: ArgumentHelp("Search with the rights of this API key instead of the operator's.", valueName: "key")) var asKey: String?
     @Flag(help: "Print JSON.") var json = false
 
-    var collections: [String]? { collection.isEmpty ? nil : collection }
+    /// Runs `search` as the `--as` key's principal (else the operator) and prints its result: JSON with
+    /// `--json`, else through `text`.
+    func answer<Result: Encodable>(
+        on handle: PlatformHandle,
+        _ search: (DocumentStore, _ query: String, Principal, _ collections: [String]?, _ limit: Int) async throws -> Result,
+        text: (Result) -> Void
+    ) async throws {
+        let result = try await search(handle.platform.documents, query, try handle.principal(asKey: asKey), collection.isEmpty ? nil : collection, k)
+        if json { try printJSON(result) } else { text(result) }
+    }
 }
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.
