@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // Samarinda.ai — the city of Samarinda's own AI platform.
 //
-// The architecture is the target list below (see ../shared/DESIGN.md):
+// The architecture is the target list below (described in docs/ARCHITECTURE.md):
 //
 //   C shims            CLua, CCurl, CSQLite, CEditLine — the Debian C libraries, plus the
 //                      C-only concerns (macros as functions, Lua allocator and hooks,
@@ -14,11 +14,10 @@
 //   SamarindaDocuments ingest, Indonesian analyzer, FTS5 search, access filtering.
 //   SamarindaPlugins   manifests, grants, the sandboxed Lua runtime, the host API.
 //   SamarindaBackup    online snapshots into encrypted, verifiable archives; restore; schedule.
-//   SamarindaRuntime   composes the modules into one running platform (open,
-//                      migrate, wire audit, close) for the server, console and CLI,
-//                      and holds the chat pipeline every entry point uses (ChatService,
-//                      server-kept conversations, the tool provider).
-//   SamarindaServer    the HTTP service (OpenAI- and MCP-compatible API).
+//   SamarindaRuntime   the application layer: composes the modules into one running
+//                      platform (open, migrate, wire audit, close) and holds what every
+//                      adapter calls: Policy, ChatService, conversations.
+//   SamarindaServer    the HTTP service (OpenAI- and MCP-compatible API): an adapter.
 //   SamarindaWeb       the staff web pages (sign-in, chat, tools, documents, auditor view), mounted into the service.
 //   SamarindaConsole   the operator REPL.
 //   samarinda          the executable: argument parsing only.
@@ -161,6 +160,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -183,6 +183,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
@@ -196,7 +197,7 @@ let package = Package(
             name: "samarinda",
             dependencies: [
                 "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaWeb", "SamarindaConsole", "SamarindaAudit", "SamarindaDocuments",
-                "SamarindaPlugins", "SamarindaBackup", "SamarindaSSO", "SamarindaPDP",
+                "SamarindaPlugins", "SamarindaBackup", "SamarindaSSO", "SamarindaPDP", "SamarindaModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -226,13 +227,13 @@ let package = Package(
 
         // MARK: Tests (one target per module; real SQLite files, real Lua states, real loopback HTTP)
         .testTarget(name: "SamarindaCoreTests", dependencies: ["SamarindaCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit", "AuditCrashChild"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit", "SamarindaCore", "AuditCrashChild"], swiftSettings: swiftSettings),
         // Test support shared by the test targets (loopback stand-ins for the outside world).
         .target(name: "SamarindaTestSupport", path: "Tests/SamarindaTestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaModelsTests", dependencies: ["SamarindaModels", "SamarindaTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaModelsTests", dependencies: ["SamarindaModels", "SamarindaCore", "SamarindaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SamarindaDocumentsTests",
-            dependencies: ["SamarindaDocuments", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["SamarindaDocuments", "SamarindaCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
         // The runtime for its `Policy`: the host asks it who may list and call each tool.
@@ -242,7 +243,7 @@ let package = Package(
         .testTarget(name: "SamarindaPDPTests", dependencies: ["SamarindaPDP", "SamarindaRuntime", "SamarindaCore", "SamarindaAudit", "SamarindaDocuments",
                                                           "SamarindaPlugins"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit", "SamarindaPlugins", "SamarindaTestSupport", "SamarindaModels"], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit", "SamarindaTestSupport", "SamarindaPlugins",
+        .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit", "SamarindaTestSupport", "SamarindaPlugins", "SamarindaCore", "SamarindaRuntime",
                                                              .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaSSOTests", dependencies: ["SamarindaSSO", "SamarindaCore", .product(name: "JWTKit", package: "jwt-kit")],
                     swiftSettings: swiftSettings),
@@ -256,7 +257,7 @@ let package = Package(
         // a broken plugin replacing a good one. The real service over loopback, the real binary.
         .testTarget(
             name: "SamarindaFaultTests",
-            dependencies: ["samarinda", "SamarindaCore", "SamarindaAudit", "SamarindaRuntime", "SamarindaServer", "SamarindaPlugins", "SamarindaFuzz",
+            dependencies: ["samarinda", "SamarindaCore", "SamarindaAudit", "SamarindaRuntime", "SamarindaServer", "SamarindaPlugins", "SamarindaFuzz", "SamarindaDocuments",
                            "SamarindaTestSupport"],
             swiftSettings: swiftSettings
         ),

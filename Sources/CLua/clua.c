@@ -583,6 +583,17 @@ static void wrap_field(lua_State *L, int table, const char *name, lua_CFunction 
     lua_setfield(L, table, name);
 }
 
+/* Sets the fields of the library globals[lib] to funcs (a NULL function
+   removes the field: luaL_setfuncs sets it to false, so set nil instead). */
+static void replace_funcs(lua_State *L, int g, const char *lib, const luaL_Reg *funcs) {
+    lua_getfield(L, g, lib);
+    for (const luaL_Reg *f = funcs; f->name; f++) {
+        if (f->func) lua_pushcfunction(L, f->func); else lua_pushnil(L);
+        lua_setfield(L, -2, f->name);
+    }
+    lua_pop(L, 1);
+}
+
 static void open_lib(lua_State *L, const char *name, lua_CFunction open) {
     luaL_requiref(L, name, open, 1);
     lua_pop(L, 1);
@@ -659,14 +670,19 @@ lua_State *clua_open(size_t memory_limit, void *host) {
     lua_setfield(L, g, "os");
     lua_pop(L, 1);
 
-    lua_getfield(L, g, "string");
-    int str = lua_gettop(L);
-    lua_pushnil(L); lua_setfield(L, str, "dump");
-    set_cfunction(L, str, "rep", sb_rep);
-    set_cfunction(L, str, "find", clua_str_find);
-    set_cfunction(L, str, "match", clua_str_match);
-    set_cfunction(L, str, "gmatch", clua_str_gmatch);
-    set_cfunction(L, str, "gsub", clua_str_gsub);
+    /* The sandbox's versions of library functions, as data: bounded or
+       step-counting where the stock ones loop in C, wrapped where they could
+       reach the host's threads. string.dump is removed (bytecode). */
+    static const luaL_Reg string_funcs[] = {
+        {"rep", sb_rep}, {"find", clua_str_find}, {"match", clua_str_match}, {"gmatch", clua_str_gmatch},
+        {"gsub", clua_str_gsub}, {"dump", NULL}, {NULL, NULL}};
+    static const luaL_Reg table_funcs[] = {{"insert", sb_tinsert}, {"remove", sb_tremove}, {"move", sb_tmove}, {NULL, NULL}};
+    static const luaL_Reg coroutine_funcs[] = {{"resume", sb_resume}, {"wrap", sb_wrap}, {NULL, NULL}};
+    replace_funcs(L, g, LUA_STRLIBNAME, string_funcs);
+    replace_funcs(L, g, LUA_TABLIBNAME, table_funcs);
+    replace_funcs(L, g, LUA_COLIBNAME, coroutine_funcs);
+    lua_getfield(L, g, LUA_COLIBNAME);
+    wrap_field(L, lua_gettop(L), "close", sb_coclose);
     lua_pop(L, 1);
     /* The string metatable is shared by every string of the state: lock it so
        `getmetatable("")` cannot reach it. */
@@ -676,19 +692,6 @@ lua_State *clua_open(size_t memory_limit, void *host) {
     lua_setfield(L, -2, "__metatable");
     lua_pop(L, 2);
 
-    lua_getfield(L, g, "table");
-    int tab = lua_gettop(L);
-    set_cfunction(L, tab, "insert", sb_tinsert);
-    set_cfunction(L, tab, "remove", sb_tremove);
-    set_cfunction(L, tab, "move", sb_tmove);
-    lua_pop(L, 1);
-
-    lua_getfield(L, g, "coroutine");
-    int co = lua_gettop(L);
-    set_cfunction(L, co, "resume", sb_resume);
-    set_cfunction(L, co, "wrap", sb_wrap);
-    wrap_field(L, co, "close", sb_coclose);
-    lua_pop(L, 1);
     lua_pop(L, 1); /* globals */
 
     lua_newtable(L);

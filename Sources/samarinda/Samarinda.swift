@@ -43,6 +43,9 @@ struct Samarinda: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as any MessageError {
+            printError(error.message)
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code.rawValue == 64 {
@@ -70,18 +73,16 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
-/// A `--role` and optional `--clearance` as given on the command line; a bad value is a usage error (exit 2).
-func parseRole(_ role: String, clearance: String?) throws -> (Role, Classification?) {
-    guard let parsed = Role(rawValue: role) else {
-        printError("unknown role '\(role)'; allowed: \(Role.allowedNames)")
-        throw ExitCode(2)
-    }
-    guard let clearance else { return (parsed, nil) }
-    guard let level = Classification(name: clearance) else {
-        printError("unknown clearance '\(clearance)'; allowed: \(Classification.allowedNames)")
-        throw ExitCode(2)
-    }
-    return (parsed, level)
+/// Prints a value as pretty JSON with sorted keys (the `--json` output of commands).
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Prints a JSON object built from dictionaries and arrays (rows of mixed types) the same way.
+func printJSON(object: Any) throws {
+    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
 }
 
 func printError(_ message: String) {

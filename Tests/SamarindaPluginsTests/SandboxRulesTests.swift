@@ -27,7 +27,7 @@ private func value(_ expected: JSONValue) -> @Sendable (Result<JSONValue, Plugin
     { $0 == .success(expected) }
 }
 
-/// Each sandbox rule of DESIGN.md, proven with a hostile plugin beside a well-behaved one.
+/// Each sandbox rule of docs/ARCHITECTURE.md and docs/PLUGINS.md, proven with a hostile plugin beside a well-behaved one.
 @Suite("Sandbox rules") struct SandboxRulesTests {
     /// Every global a plugin sees, sorted: the allowlisted base functions, the sandbox's own pcall, xpcall,
     /// load, collectgarbage and print, the allowlisted libraries and the host table.

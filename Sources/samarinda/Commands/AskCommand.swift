@@ -4,7 +4,7 @@ import SamarindaCore
 import SamarindaModels
 import SamarindaRuntime
 
-struct AskCommand: AsyncParsableCommand {
+struct AskCommand: PlatformCommand {
     static let configuration = CommandConfiguration(
         commandName: "ask",
         abstract: "Ask a question: retrieves the documents you may see and answers through the model router, with citations.",
@@ -23,24 +23,16 @@ struct AskCommand: AsyncParsableCommand {
     @Option(help: "The model alias from [models] (default: samarinda-default).") var model = "samarinda-default"
     @Option(name: .customLong("as"), help: ArgumentHelp("Ask as the principal of this API key (default: $SAMARINDA_API_KEY, else the local operator).", valueName: "key"))
     var key: String?
-    @Option(help: "The data level of the question: biasa, terbatas, rahasia or sangat_rahasia (default: biasa).") var classification: String?
+    @Option(help: "The data level of the question (default: biasa).") var classification: Classification?
     @Flag(help: "Print the whole answer as JSON instead of streaming text.") var json = false
 
-    func run() async throws {
-        let handle = try await CLIPlatform.open(options)
+    func run(on handle: PlatformHandle) async throws {
         let platform = handle.platform
-        var level: Classification?
-        if let classification {
-            guard let c = Classification(name: classification) else {
-                printError("unknown classification '\(classification)'; allowed: \(Classification.allowedNames)")
-                throw ExitCode(2)
-            }
-            level = c
-        }
+        let level = classification
         var principal = handle.operatorPrincipal
         if let presented = key ?? ProcessInfo.processInfo.environment["SAMARINDA_API_KEY"] {
             do {
-                principal = try await platform.verifyKey(presented, via: .cli)
+                principal = .onBehalf(of: try await platform.verifyKey(presented, via: .cli), by: handle.operatorPrincipal)
             } catch {
                 printError("the API key was not accepted (\(error)); create one with 'samarinda keys create'")
                 throw ExitCode(1)
@@ -81,24 +73,19 @@ struct AskCommand: AsyncParsableCommand {
                     case .failed(let e):
                         print("")
                         printError(e.message)
-                        try await handle.close()
                         throw ExitCode(1)
                     }
                 }
             }
         } catch let e as ModelError {
             printError(e.message)
-            try await handle.close()
             throw ExitCode(1)
         } catch let e as PolicyRefusal {
             printError("\(e.errorCode): \(e.errorMessage)")
-            try await handle.close()
             throw ExitCode(1)
         } catch let e as ChatError {
             printError(e.message)
-            try await handle.close()
             throw ExitCode(1)
         }
-        try await handle.close()
     }
 }

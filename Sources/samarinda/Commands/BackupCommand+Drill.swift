@@ -5,7 +5,7 @@ import SamarindaCore
 extension BackupCommand {
     /// `backup fill-drill`: fills a scratch installation to a realistic size for `Scripts/restore-drill`
     /// (synthetic Indonesian-looking documents and audit events). Hidden: never for a real installation.
-    struct FillDrill: AsyncParsableCommand {
+    struct FillDrill: PlatformCommand {
         static let configuration = CommandConfiguration(
             commandName: "fill-drill", abstract: "Fill a SCRATCH installation with synthetic documents and audit events (restore drill).",
             shouldDisplay: false)
@@ -13,8 +13,7 @@ extension BackupCommand {
         @Option(help: "Document chunks to add.") var chunks = 100_000
         @Option(help: "Audit events to reach in total.") var events = 1_000_000
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             let platform = handle.platform
             let words = ["penduduk", "kartu", "keluarga", "akta", "kelahiran", "pajak", "bumi", "bangunan", "retribusi", "izin",
                          "usaha", "puskesmas", "rujukan", "sekolah", "jalan", "drainase", "anggaran", "belanja", "daerah", "kota",
@@ -54,7 +53,6 @@ extension BackupCommand {
                 if have % 100_000 < 2000 { FileHandle.standardError.write(Data("fill-drill: \(have)/\(events) audit events\n".utf8)) }
             }
             print("filled: \(try platform.auditLog.count()) audit events")
-            try await handle.close()
         }
     }
 }

@@ -35,20 +35,15 @@ struct BackupCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try options.load()
             let secret = try key.secret(config)
-            let handle = try await CLIPlatform.open(config: config)
-            do {
+            // A BackupError is printed by main (exit 1).
+            try await CLIPlatform.run(config: config) { handle in
                 let created = try await Backup.create(database: handle.platform.database, auditLog: handle.platform.auditLog, config: config,
                                                       secret: secret, to: to ?? config.backup.dir, actor: AuditActor(handle.operatorPrincipal))
                 FileHandle.standardError.write(Data(String(format: "backup: %d files, %d bytes, audit tree size %d, %.1f s\n",
                                                            created.manifest.files.count, created.archiveBytes,
                                                            created.manifest.audit.treeSize, created.seconds).utf8))
                 print(created.path)
-            } catch let error as BackupError {
-                printError("backup failed: \(error.message)")
-                try await handle.close()
-                throw ExitCode(1)
             }
-            try await handle.close()
         }
     }
 
@@ -61,14 +56,8 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             let secret = try key.secret(try? options.load())
-            do {
-                let checked = try await Backup.verify(archive: file, secret: secret)
-                printSummary(checked)
-                print("backup OK: \(file)")
-            } catch let error as BackupError {
-                printError("backup NOT valid: \(error.message)")
-                throw ExitCode(1)
-            }
+            try await checkArchive(failure: "backup NOT valid") { try await Backup.verify(archive: file, secret: secret) }
+            print("backup OK: \(file)")
         }
     }
 
@@ -83,14 +72,8 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             let secret = try key.secret(try? options.load())
-            do {
-                let checked = try await Backup.restore(archive: file, secret: secret, to: to)
-                printSummary(checked)
-                print("restored into \(to); start it with: samarinda serve --config \(checked.configPath ?? to + "/samarinda.toml")")
-            } catch let error as BackupError {
-                printError("restore failed: \(error.message)")
-                throw ExitCode(1)
-            }
+            let checked = try await checkArchive(failure: "restore failed") { try await Backup.restore(archive: file, secret: secret, to: to) }
+            print("restored into \(to); start it with: samarinda serve --config \(checked.configPath ?? to + "/samarinda.toml")")
         }
     }
 
@@ -109,9 +92,17 @@ struct BackupCommand: AsyncParsableCommand {
     }
 }
 
-private func printSummary(_ checked: Backup.Checked) {
+/// Runs a verify or restore and prints what the archive holds; a bad archive prints `failure: why` and exits 1.
+@discardableResult
+private func checkArchive(failure: String, _ body: () async throws -> Backup.Checked) async throws -> Backup.Checked {
+    let checked: Backup.Checked
+    do { checked = try await body() } catch let error as BackupError {
+        printError("\(failure): \(error.message)")
+        throw ExitCode(1)
+    }
     let m = checked.manifest
     print("taken \(ISO8601DateFormatter().string(from: m.createdAt)) on \(m.host) by samarinda \(m.samarindaVersion)")
     print("\(m.files.count) files, \(m.files.reduce(0) { $0 + $1.size }) bytes; audit tree size \(m.audit.treeSize), root \(m.audit.rootHash)")
     print("audit: \(checked.audit)")
+    return checked
 }

@@ -4,7 +4,7 @@ import SamarindaCore
 import SamarindaModels
 import SamarindaRuntime
 
-struct BudgetCommand: AsyncParsableCommand {
+struct BudgetCommand: PlatformCommand {
     static let configuration = CommandConfiguration(
         commandName: "budget",
         abstract: "Show monthly token budgets: spent, held by calls in flight, and left, per department, API key, web user and provider.",
@@ -20,12 +20,13 @@ struct BudgetCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The month to show (default: this month).", valueName: "YYYY-MM")) var month: String?
     @Flag(help: "Print JSON instead of a table.") var json = false
 
-    func run() async throws {
+    func validate() throws {
         if let month, month.range(of: "^[0-9]{4}-(0[1-9]|1[0-2])$", options: .regularExpression) == nil {
-            printError("--month must be YYYY-MM, e.g. 2026-11 (got '\(month)')")
-            throw ExitCode(2)
+            throw ValidationError("--month must be YYYY-MM, e.g. 2026-11 (got '\(month)')")
         }
-        let handle = try await CLIPlatform.open(options)
+    }
+
+    func run(on handle: PlatformHandle) async throws {
         let platform = handle.platform
         let statuses = try platform.budgetStatuses(month: month)
         let shown = month ?? platform.budget.currentMonth
@@ -37,15 +38,12 @@ struct BudgetCommand: AsyncParsableCommand {
                 if let r = s.remaining { row["remaining"] = r }
                 return row
             }
-            let data = try JSONSerialization.data(withJSONObject: ["month": shown, "resets": platform.budget.nextResetText, "budgets": rows],
-                                                  options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSON(object: ["month": shown, "resets": platform.budget.nextResetText, "budgets": rows])
         } else if statuses.isEmpty {
             print("No budgets set and no model use in \(shown). Set limits in [budgets] of samarinda.toml, or with --monthly-tokens on keys and users.")
         } else {
             print("Month \(shown) (WITA); budgets reset at \(platform.budget.nextResetText)")
             print(TextTable(BudgetStatus.tableHeaders, statuses.map(\.tableRow)).render())
         }
-        try await handle.close()
     }
 }

@@ -19,37 +19,37 @@ struct ConsoleCLI: AsyncParsableCommand {
     @Option(help: "API key for --url (default: $SAMARINDA_KEY).") var key: String?
 
     func run() async throws {
-        let backend: ConsoleBackend
-        let principal: Principal
-        var historyPath = "data/console_history"
+        let status: Int32
         if let url {
             guard let key = key ?? ProcessInfo.processInfo.environment["SAMARINDA_KEY"] else {
                 printError("--url needs an API key: pass --key or set SAMARINDA_KEY")
                 throw ExitCode(2)
             }
-            backend = .remote(RemoteService(baseURL: url, key: key))
-            principal = Principal(id: "remote", name: "remote", department: "", role: .admin, clearance: .biasa)
+            let principal = Principal(id: "remote", name: "remote", department: "", role: .admin, clearance: .biasa)
+            status = await drive(Console(backend: .remote(RemoteService(baseURL: url, key: key)), principal: principal),
+                                 historyPath: "data/console_history")
         } else {
-            let handle = try await CLIPlatform.open(options)
-            backend = .local(handle.platform)
-            principal = handle.operatorPrincipal
-            historyPath = handle.platform.config.dataDirectory + "/console_history"
+            status = try await CLIPlatform.run(options) { handle in
+                await drive(Console(backend: .local(handle.platform), principal: handle.operatorPrincipal),
+                            historyPath: handle.platform.config.dataDirectory + "/console_history")
+            }
         }
-        let console = Console(backend: backend, principal: principal)
-        let status: Int32
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Runs one `--command`, an interactive session on a terminal, or the commands piped in; returns the exit status.
+    private func drive(_ console: Console, historyPath: String) async -> Int32 {
         if let command {
             let result = await console.execute(command)
             if !result.output.isEmpty { print(result.output) }
-            status = result.exitCode
+            return result.exitCode
         } else if isatty(STDIN_FILENO) == 1 {
-            status = await console.runInteractive(historyPath: historyPath)
+            return await console.runInteractive(historyPath: historyPath)
         } else {
-            status = await console.runStream(next: { Swift.readLine() }) { text in
+            return await console.runStream(next: { Swift.readLine() }) { text in
                 print(text)
                 fflush(nil)  // all streams: `stdout` itself is not concurrency-safe to name
             }
         }
-        if case .local(let platform) = backend { try await platform.close() }
-        if status != 0 { throw ExitCode(status) }
     }
 }

@@ -18,9 +18,7 @@ extension DocsCommand {
             let analysis = IndonesianAnalyzer().analyzeQuery(text)
             let words = analysis.words
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(words), as: UTF8.self))
+                try printJSON(words)
             } else if words.isEmpty {
                 print("No words in \"\(text)\".")
             } else {
@@ -29,7 +27,7 @@ extension DocsCommand {
         }
     }
 
-    struct Explain: AsyncParsableCommand {
+    struct Explain: PlatformCommand {
         static let configuration = CommandConfiguration(
             abstract: "Explain a search: how the question was understood and why the top passages ranked where they did.",
             discussion: """
@@ -39,31 +37,12 @@ extension DocsCommand {
                 asked-part boosts that make its final score. The search is audited like any other.
                 """)
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The question, e.g. \"IMB sekarang apa?\".") var query: String
-        @Option(help: "Search only this collection (repeatable).") var collection: [String] = []
-        @Option(name: .customLong("k"), help: "How many passages.") var k: Int = 5
-        @Option(name: .customLong("as"), help: ArgumentHelp("Search with the rights of this API key instead of the operator's.", valueName: "key")) var asKey: String?
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var request: SearchRequest
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
-            let principal = try await handle.principal(asKey: asKey)
-            let explanation: SearchExplanation
-            do {
-                explanation = try await handle.platform.documents.explain(query: query, principal: principal,
-                                                                          collections: collection.isEmpty ? nil : collection, limit: k)
-            } catch let e as DocumentsError {
-                printError(e.message)
-                throw ExitCode(1)
-            }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(explanation), as: UTF8.self))
-            } else {
+        func run(on handle: PlatformHandle) async throws {
+            try await request.answer(on: handle, { try await $0.explain(query: $1, principal: $2, collections: $3, limit: $4) }) { explanation in
                 print(DocsAnalysisText.explanation(explanation, analyzer: handle.platform.documents.analyzer))
             }
-            try await handle.close()
         }
     }
 }

@@ -16,7 +16,7 @@ struct DocsCommand: AsyncParsableCommand {
         subcommands: [Ingest.self, Search.self, List.self, Show.self, Remove.self, Embed.self, Analyze.self, Explain.self]
     )
 
-    struct Ingest: AsyncParsableCommand {
+    struct Ingest: PlatformCommand {
         static let configuration = CommandConfiguration(
             abstract: "Ingest files or folders (.txt .md .html .pdf .docx; scans as .png .jpg .tiff, read by OCR) into a collection.",
             discussion: """
@@ -27,24 +27,19 @@ struct DocsCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Argument(help: "Files or folders (folders are read recursively).") var paths: [String]
         @Option(help: "The collection, e.g. layanan-disdukcapil. Created if new (then --department is required).") var collection: String
-        @Option(help: "biasa, terbatas, rahasia or sangat_rahasia.") var classification: String
-        @Option(help: "The department that owns a new collection, or 'public'.") var department: String?
+        @Option(help: "The classification of the files.") var classification: Classification
+        @Option(help: "The department that owns a new collection, or 'public'.") var department: Department?
         @Option(help: "The title (single file only; default: the document's first heading or its file name).") var title: String?
         @Option(help: "Regulation or letter number, e.g. \"Perwali No. 5 Tahun 2024\".") var number: String?
         @Option(help: "The document's date, YYYY-MM-DD.") var date: String?
         @Option(help: "Comma-separated tags.") var tags: String?
 
-        func run() async throws {
-            guard let level = Classification(name: classification) else {
-                printError("unknown classification '\(classification)'; allowed: \(Classification.allowedNames)")
-                throw ExitCode(2)
-            }
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             let bar = ProgressBar()
             let metadata = DocumentMetadata(tags: tags?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? [],
                                             date: date, number: number)
             let summary = try await handle.platform.documents.ingest(
-                paths: paths, collection: collection, classification: level, department: department, title: title,
+                paths: paths, collection: collection, classification: classification, department: try department?.known(in: handle.platform.config), title: title,
                 metadata: metadata, by: handle.operatorPrincipal, progress: { bar.update($0) })
             bar.finish()
             for r in summary.results {
@@ -57,7 +52,6 @@ struct DocsCommand: AsyncParsableCommand {
                 for w in r.warnings { print("          warning: \(w)") }
             }
             print(summary.line)
-            try await handle.close()
             // Nothing is ingested unaudited: when the trail cannot record, say so and fail, whatever else went through.
             if let unaudited = summary.results.first(where: { $0.failure == .unavailable }), case .skipped(let reason) = unaudited.outcome {
                 printError("error: \(reason)")
@@ -67,61 +61,36 @@ struct DocsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Search: AsyncParsableCommand {
+    struct Search: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Search documents in Bahasa Indonesia; prints citations and highlighted snippets.")
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The question or keywords, e.g. \"syarat membuat KTP-el\".") var query: String
-        @Option(help: "Search only this collection (repeatable).") var collection: [String] = []
-        @Option(name: .customLong("k"), help: "How many results.") var k: Int = 5
-        @Option(name: .customLong("as"), help: ArgumentHelp("Search with the rights of this API key instead of the operator's.", valueName: "key")) var asKey: String?
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var request: SearchRequest
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
-            let principal = try await handle.principal(asKey: asKey)
-            let hits: [SearchHit]
-            do {
-                hits = try await handle.platform.documents.search(query: query, principal: principal,
-                                                                  collections: collection.isEmpty ? nil : collection, limit: k)
-            } catch let e as DocumentsError {
-                printError(e.message)
-                throw ExitCode(1)
-            }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(hits), as: UTF8.self))
-            } else if hits.isEmpty {
-                print("No results you may see for \"\(query)\".")
-            } else {
+        func run(on handle: PlatformHandle) async throws {
+            try await request.answer(on: handle, { try await $0.search(query: $1, principal: $2, collections: $3, limit: $4) }) { hits in
+                guard !hits.isEmpty else { return print("No results you may see for \"\(request.query)\".") }
                 for (n, hit) in hits.enumerated() {
                     let section = hit.section.isEmpty ? "" : " — \(hit.section)"
                     print("\(n + 1). \(hit.title)\(section)  [doc \(hit.documentID), chunk \(hit.chunkID), \(hit.collection), \(hit.classification.name), score \(String(format: "%.3f", hit.score))]")
                     print("   \(hit.snippet)")
                 }
             }
-            try await handle.close()
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "List collections and current documents.")
         @OptionGroup var options: ConfigOptions
         @Option(help: "Only this collection (repeatable).") var collection: [String] = []
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             let store = handle.platform.documents
             let principal = handle.operatorPrincipal
             let collections = try store.collections(for: principal)
             print(TextTable(["COLLECTION", "DEPARTMENT", "DOCUMENTS", "DESCRIPTION"],
                             collections.map { [$0.name, $0.department, String($0.documentCount), $0.description] }).render())
             print("")
-            let docs: [DocumentRecord]
-            do { docs = try store.list(for: principal, collections: collection.isEmpty ? nil : collection) } catch let e as DocumentsError {
-                printError(e.message)
-                throw ExitCode(1)
-            }
+            let docs = try store.list(for: principal, collections: collection.isEmpty ? nil : collection)
             if docs.isEmpty {
                 print("No documents yet. Ingest some with: samarinda docs ingest PATH --collection NAME --classification biasa --department DEPT")
             } else {
@@ -129,45 +98,37 @@ struct DocsCommand: AsyncParsableCommand {
                                 docs.map { [String($0.id), $0.collection, String($0.title.prefix(60)), $0.classification.name,
                                             String($0.chunkCount), String($0.version), $0.sourceName] }).render())
             }
-            try await handle.close()
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Show a document: metadata, history and chunks with their sections.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The document id (see 'docs list').") var id: Int64
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
-            do {
-                let (d, chunks, history) = try await handle.platform.documents.document(id: id, for: handle.operatorPrincipal)
-                print("""
-                    Document \(d.id): \(d.title)
-                      collection:     \(d.collection) (\(d.department))
-                      classification: \(d.classification.name)
-                      source:         \(d.sourceName) (\(d.format), \(d.bytes) bytes, sha256 \(d.contentHash.prefix(16))…)
-                      version:        \(d.version) (\(d.status))\(d.replacedBy.map { ", replaced by \($0)" } ?? "")
-                      ingested:       \(iso(d.ingestedAt)) by \(d.ingestedBy)
-                      number/date:    \(d.metadata.number ?? "-") / \(d.metadata.date ?? "-")
-                      tags:           \(d.metadata.tags.isEmpty ? "-" : d.metadata.tags.joined(separator: ", "))
-                    """)
-                if !history.isEmpty {
-                    print("  other versions: " + history.map { "\($0.id) (v\($0.version), \($0.status))" }.joined(separator: ", "))
-                }
-                for c in chunks {
-                    print("\n--- chunk \(c.id) #\(c.ordinal)\(c.section.isEmpty ? "" : " — \(c.section)")")
-                    print(c.text)
-                }
-            } catch let e as DocumentsError {
-                printError(e.message)
-                throw ExitCode(1)
+        func run(on handle: PlatformHandle) async throws {
+            let (d, chunks, history) = try await handle.platform.documents.document(id: id, for: handle.operatorPrincipal)
+            print("""
+                Document \(d.id): \(d.title)
+                  collection:     \(d.collection) (\(d.department))
+                  classification: \(d.classification.name)
+                  source:         \(d.sourceName) (\(d.format), \(d.bytes) bytes, sha256 \(d.contentHash.prefix(16))…)
+                  version:        \(d.version) (\(d.status))\(d.replacedBy.map { ", replaced by \($0)" } ?? "")
+                  ingested:       \(iso(d.ingestedAt)) by \(d.ingestedBy)
+                  number/date:    \(d.metadata.number ?? "-") / \(d.metadata.date ?? "-")
+                  tags:           \(d.metadata.tags.isEmpty ? "-" : d.metadata.tags.joined(separator: ", "))
+                """)
+            if !history.isEmpty {
+                print("  other versions: " + history.map { "\($0.id) (v\($0.version), \($0.status))" }.joined(separator: ", "))
             }
-            try await handle.close()
+            for c in chunks {
+                print("\n--- chunk \(c.id) #\(c.ordinal)\(c.section.isEmpty ? "" : " — \(c.section)")")
+                print(c.text)
+            }
         }
     }
 
-    struct Remove: AsyncParsableCommand {
+    struct Remove: PlatformCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove a document version (its text, index entries and embeddings); the removal is audited.",
             discussion: "Older versions stay as history (see 'docs show ID') unless --all-versions; nothing is promoted back to current.")
@@ -175,20 +136,13 @@ struct DocsCommand: AsyncParsableCommand {
         @Argument(help: "The document id (see 'docs list').") var id: Int64
         @Flag(help: "Also remove the older versions this one replaced.") var allVersions = false
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
-            do {
-                try await handle.platform.documents.remove(id: id, allVersions: allVersions, by: handle.operatorPrincipal)
-                print(allVersions ? "removed document \(id) and its older versions" : "removed document \(id)")
-            } catch let e as DocumentsError {
-                printError(e.message)
-                throw ExitCode(1)
-            }
-            try await handle.close()
+        func run(on handle: PlatformHandle) async throws {
+            try await handle.platform.documents.remove(id: id, allVersions: allVersions, by: handle.operatorPrincipal)
+            print(allVersions ? "removed document \(id) and its older versions" : "removed document \(id)")
         }
     }
 
-    struct Embed: AsyncParsableCommand {
+    struct Embed: PlatformCommand {
         static let configuration = CommandConfiguration(
             abstract: "Embed the current documents that have no vectors from [documents] embedding_provider yet.",
             discussion: """
@@ -198,20 +152,31 @@ struct DocsCommand: AsyncParsableCommand {
                 """)
         @OptionGroup var options: ConfigOptions
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
-            let summary: EmbedSummary
-            do {
-                summary = try await handle.platform.documents.embedMissing(by: handle.operatorPrincipal)
-            } catch let e as DocumentsError {
-                printError(e.message)
-                try await handle.close()
-                throw ExitCode(1)
-            }
+        func run(on handle: PlatformHandle) async throws {
+            let summary = try await handle.platform.documents.embedMissing(by: handle.operatorPrincipal)
             print("embedded \(summary.documents) document(s), \(summary.chunks) chunk(s) with \(summary.model)")
             for s in summary.skipped { print("kept keyword-only: \(s.file): \(s.reason)") }
-            try await handle.close()
         }
+    }
+}
+
+/// What `docs search` and `docs explain` share: the question, where to search, how much, as whom, and how to print.
+struct SearchRequest: ParsableArguments {
+    @Argument(help: "The question or keywords, e.g. \"syarat membuat KTP-el\" or \"IMB sekarang apa?\".") var query: String
+    @Option(help: "Search only this collection (repeatable).") var collection: [String] = []
+    @Option(name: .customLong("k"), help: "How many passages.") var k: Int = 5
+    @Option(name: .customLong("as"), help: ArgumentHelp("Search with the rights of this API key instead of the operator's.", valueName: "key")) var asKey: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    /// Runs `search` as the `--as` key's principal (else the operator) and prints its result: JSON with
+    /// `--json`, else through `text`.
+    func answer<Result: Encodable>(
+        on handle: PlatformHandle,
+        _ search: (DocumentStore, _ query: String, Principal, _ collections: [String]?, _ limit: Int) async throws -> Result,
+        text: (Result) -> Void
+    ) async throws {
+        let result = try await search(handle.platform.documents, query, try await handle.principal(asKey: asKey), collection.isEmpty ? nil : collection, k)
+        if json { try printJSON(result) } else { text(result) }
     }
 }
 

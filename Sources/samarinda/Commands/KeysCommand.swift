@@ -9,43 +9,28 @@ struct KeysCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self]
     )
 
-    struct Create: AsyncParsableCommand {
+    struct Create: PlatformCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an API key and print it once. Only its hash is stored: copy it now.")
         @OptionGroup var options: ConfigOptions
         @Option(help: "A name that says who or what uses the key, e.g. \"loket-disdukcapil\".") var name: String
-        @Option(help: "The department the principal belongs to, e.g. disdukcapil.") var department: String
-        @Option(help: ArgumentHelp("admin, dept_admin, staff, auditor or service.")) var role: String
-        @Option(help: "Highest classification the key may see (default: the role's clearance).") var clearance: String?
-        @Option(help: "The key's own monthly token budget, beside its department's (default: none).") var monthlyTokens: Int?
+        @OptionGroup var who: PrincipalOptions
 
-        func run() async throws {
-            let (role, level) = try parseRole(role, clearance: clearance)
-            if let problem = monthlyTokensProblem(monthlyTokens) {
-                printError(problem)
-                throw ExitCode(2)
-            }
-            let platform = try await CLIPlatform.open(options)
-            do {
-                let (key, record) = try await platform.keys.create(name: name, department: department, role: role, clearance: level,
-                                                                   monthlyTokens: monthlyTokens, by: platform.operatorPrincipal)
-                print(key)
-                FileHandle.standardError.write(Data("created key \(record.id) for \(record.name) (\(record.role.rawValue), \(record.department), clearance \(record.clearance.name)). This is the only time the key is shown.\n".utf8))
-            } catch let e as KeyStoreError {
-                printError(e.message)
-                throw ExitCode(1)
-            }
-            try await platform.close()
+        func run(on platform: PlatformHandle) async throws {
+            let (key, record) = try await platform.keys.create(name: name, department: try who.department.known(in: platform.platform.config),
+                                                               role: who.role, clearance: who.clearance,
+                                                               monthlyTokens: who.monthlyTokens, by: platform.operatorPrincipal)
+            print(key)
+            FileHandle.standardError.write(Data("created key \(record.id) for \(record.name) (\(record.role.rawValue), \(record.department), clearance \(record.clearance.name)). This is the only time the key is shown.\n".utf8))
         }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "List API keys (never the keys themselves).")
         @OptionGroup var options: ConfigOptions
         @Flag(help: "Print JSON instead of a table.") var json = false
 
-        func run() async throws {
-            let platform = try await CLIPlatform.open(options)
+        func run(on platform: PlatformHandle) async throws {
             let keys = try platform.keys.list()
             // Who looked at the list of keys is itself in the trail (the list names every key holder).
             try await platform.platform.audit.record(AuditEvent(actor: AuditActor(platform.operatorPrincipal), action: "key.list", target: "keys",
@@ -55,8 +40,7 @@ struct KeysCommand: AsyncParsableCommand {
                     ["id": k.id, "name": k.name, "department": k.department, "role": k.role.rawValue, "clearance": k.clearance.name,
                      "created": iso(k.createdAt), "last_used": k.lastUsedAt.map(iso) ?? "", "revoked": k.revokedAt.map(iso) ?? ""]
                 }
-                let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                try printJSON(object: rows)
             } else if keys.isEmpty {
                 print("No API keys yet. Create one with: samarinda keys create --name NAME --department DEPT --role staff")
             } else {
@@ -64,25 +48,17 @@ struct KeysCommand: AsyncParsableCommand {
                                 keys.map { [$0.id, $0.name, $0.department, $0.role.rawValue, $0.clearance.name, iso($0.createdAt),
                                             $0.lastUsedAt.map(iso) ?? "-", $0.revokedAt.map(iso) ?? "-"] }).render())
             }
-            try await platform.close()
         }
     }
 
-    struct Revoke: AsyncParsableCommand {
+    struct Revoke: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke an API key by its id (see 'keys list').")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The key id, e.g. 3f9a0c12.") var id: String
 
-        func run() async throws {
-            let platform = try await CLIPlatform.open(options)
-            do {
-                try await platform.keys.revoke(id: id, by: platform.operatorPrincipal)
-                print("revoked key \(id)")
-            } catch let e as KeyStoreError {
-                printError(e.message)
-                throw ExitCode(1)
-            }
-            try await platform.close()
+        func run(on platform: PlatformHandle) async throws {
+            try await platform.keys.revoke(id: id, by: platform.operatorPrincipal)
+            print("revoked key \(id)")
         }
     }
 }

@@ -11,12 +11,11 @@ struct PluginCommand: AsyncParsableCommand {
         subcommands: [List.self, Check.self, New.self, Run.self, Test.self]
     )
 
-    struct List: AsyncParsableCommand {
+    struct List: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "List the plugins in the plugins folder, with their state and granted capabilities.")
         @OptionGroup var options: ConfigOptions
 
-        func run() async throws {
-            let platform = try await CLIPlatform.open(options)
+        func run(on platform: PlatformHandle) async throws {
             await platform.platform.plugins.refresh()
             let statuses = platform.platform.plugins.status()
             if statuses.isEmpty {
@@ -32,18 +31,16 @@ struct PluginCommand: AsyncParsableCommand {
                     for w in s.warnings { print("\(s.id): warning: \(w)") }
                 }
             }
-            try await platform.close()
         }
     }
 
-    struct Check: AsyncParsableCommand {
+    struct Check: ConfigCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a plugin folder: manifest, schemas, capabilities, entry file and handlers. Exit 1 on errors.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The plugin folder, e.g. Plugins/disdukcapil.syarat.") var dir: String
 
-        func run() async throws {
-            let config = try options.load()
+        func run(with config: SamarindaConfig) async throws {
             let folder = dir.hasSuffix("/") ? String(dir.dropLast()) : dir
             let status = await PluginHost.check(folder: folder, config: config)
             for w in status.warnings { print("warning: \(w)") }
@@ -59,14 +56,13 @@ struct PluginCommand: AsyncParsableCommand {
         }
     }
 
-    struct New: AsyncParsableCommand {
+    struct New: ConfigCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a working, commented plugin with a test in the plugins folder.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "<department>.<name>, e.g. disdukcapil.syarat.") var id: String
 
-        func run() async throws {
-            let config = try options.load()
+        func run(with config: SamarindaConfig) async throws {
             do {
                 try FileManager.default.createDirectory(atPath: config.plugins.dir, withIntermediateDirectories: true)
                 let folder = try PluginScaffold.create(id: id, in: config.plugins.dir, config: config)
@@ -79,7 +75,7 @@ struct PluginCommand: AsyncParsableCommand {
         }
     }
 
-    struct Run: AsyncParsableCommand {
+    struct Run: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Invoke a plugin tool as a principal and print its JSON result.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "<plugin>.<tool>, e.g. disdukcapil.syarat.cek_syarat.") var tool: String
@@ -87,8 +83,7 @@ struct PluginCommand: AsyncParsableCommand {
         var principal: String
         @Option(help: "The arguments as a JSON object.") var args: String = "{}"
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             let platform = handle.platform
             guard let (pluginID, toolName) = PluginHost.split(tool) else {
                 printError("'\(tool)' must be <plugin>.<tool>, e.g. disdukcapil.syarat.cek_syarat")
@@ -122,22 +117,19 @@ struct PluginCommand: AsyncParsableCommand {
             } catch {
                 printError("\(error.code): \(error.message)")
                 if case .pluginError(_, let tb?) = error { FileHandle.standardError.write(Data((tb + "\n").utf8)) }
-                try await handle.close()
                 throw ExitCode(1)
             }
-            try await handle.close()
         }
     }
 
-    struct Test: AsyncParsableCommand {
+    struct Test: ConfigCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a plugin's own Lua tests (tests/*.lua) in the sandbox. Exit 1 if any fails.",
             discussion: "Tests use a scratch key/value store, never the platform's data. Host services that reach models, documents or the network are not available in tests.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The plugin folder, e.g. Plugins/disdukcapil.syarat.") var dir: String
 
-        func run() async throws {
-            let config = try options.load()
+        func run(with config: SamarindaConfig) async throws {
             let folder = dir.hasSuffix("/") ? String(dir.dropLast()) : dir
             let scratch = try TemporaryDirectory(prefix: "samarinda-plugin-test")
             let database = try Database(path: scratch.path + "/kv.db")

@@ -20,29 +20,21 @@ struct UsersCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a web user with a department, a role and a password.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The user name: lowercase letters, digits, '.', '_', '-', e.g. budi.santoso.") var name: String
-        @Option(help: "The department the user belongs to, e.g. disdukcapil.") var department: String
-        @Option(help: ArgumentHelp("admin, dept_admin, staff, auditor or service.")) var role: String
-        @Option(help: "Highest classification the user may see (default: the role's clearance).") var clearance: String?
-        @Option(help: "The user's own monthly token budget, beside their department's (default: none).") var monthlyTokens: Int?
+        @OptionGroup var who: PrincipalOptions
         @Flag(help: "Read the password from the first line of standard input (for scripts).") var passwordStdin = false
 
+        func validate() throws {
+            if let problem = UserStore.problem(withName: name) { throw ValidationError(problem) }
+        }
+
         func run() async throws {
-            let (role, level) = try parseRole(role, clearance: clearance)
-            if let problem = UserStore.problem(withName: name) ?? monthlyTokensProblem(monthlyTokens) {
-                printError(problem)
-                throw ExitCode(2)
-            }
             let password = try readNewPassword(stdin: passwordStdin, user: name)
-            let handle = try await CLIPlatform.open(options)
-            do {
-                let user = try await handle.platform.users.create(name: name, department: department, role: role, clearance: level,
-                                                                  monthlyTokens: monthlyTokens, password: password, by: handle.operatorPrincipal)
+            try await CLIPlatform.run(options) { handle in
+                let user = try await handle.platform.users.create(name: name, department: try who.department.known(in: handle.platform.config),
+                                                                  role: who.role, clearance: who.clearance,
+                                                                  monthlyTokens: who.monthlyTokens, password: password, by: handle.operatorPrincipal)
                 print("created user \(user.name) (\(user.role.rawValue), \(user.department), clearance \(user.clearance.name))")
-            } catch let e as UserStoreError {
-                printError(e.message)
-                throw ExitCode(1)
             }
-            try await handle.close()
         }
     }
 
@@ -54,69 +46,42 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let password = try readNewPassword(stdin: passwordStdin, user: name)
-            let handle = try await CLIPlatform.open(options)
-            do {
+            try await CLIPlatform.run(options) { handle in
                 try await handle.platform.users.resetPassword(name: name, password: password, by: handle.operatorPrincipal)
                 print("new password set for \(name); their web sessions have ended")
-            } catch let e as UserStoreError {
-                printError(e.message)
-                throw ExitCode(1)
             }
-            try await handle.close()
         }
     }
 
-    struct Disable: AsyncParsableCommand {
+    struct Disable: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Disable a user: sign-in is refused and their web sessions end.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The user name.") var name: String
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
-            do {
-                try await handle.platform.users.disable(name: name, by: handle.operatorPrincipal)
-                print("disabled user \(name)")
-            } catch let e as UserStoreError {
-                printError(e.message)
-                throw ExitCode(1)
-            }
-            try await handle.close()
-        }
+        func run(on handle: PlatformHandle) async throws { try await setUser(name, enabled: false, on: handle) }
     }
 
-    struct Enable: AsyncParsableCommand {
+    struct Enable: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Enable a disabled user again.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The user name.") var name: String
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
-            do {
-                try await handle.platform.users.enable(name: name, by: handle.operatorPrincipal)
-                print("enabled user \(name)")
-            } catch let e as UserStoreError {
-                printError(e.message)
-                throw ExitCode(1)
-            }
-            try await handle.close()
-        }
+        func run(on handle: PlatformHandle) async throws { try await setUser(name, enabled: true, on: handle) }
     }
 
-    struct List: AsyncParsableCommand {
+    struct List: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "List web users (never their passwords).")
         @OptionGroup var options: ConfigOptions
         @Flag(help: "Print JSON instead of a table.") var json = false
 
-        func run() async throws {
-            let handle = try await CLIPlatform.open(options)
+        func run(on handle: PlatformHandle) async throws {
             let users = try handle.platform.users.list()
             if json {
                 let rows: [[String: String]] = users.map { u in
                     ["name": u.name, "department": u.department, "role": u.role.rawValue, "clearance": u.clearance.name,
                      "created": iso(u.createdAt), "password_changed": iso(u.passwordChangedAt), "disabled": u.disabledAt.map(iso) ?? ""]
                 }
-                let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                try printJSON(object: rows)
             } else if users.isEmpty {
                 print("No web users yet. Create one with: samarinda users create NAME --department DEPT --role staff")
             } else {
@@ -124,9 +89,18 @@ struct UsersCommand: AsyncParsableCommand {
                                 users.map { [$0.name, $0.department, $0.role.rawValue, $0.clearance.name, iso($0.createdAt),
                                              iso($0.passwordChangedAt), $0.disabledAt.map(iso) ?? "-"] }).render())
             }
-            try await handle.close()
         }
     }
+}
+
+/// `users enable` and `users disable`.
+private func setUser(_ name: String, enabled: Bool, on handle: PlatformHandle) async throws {
+    if enabled {
+        try await handle.platform.users.enable(name: name, by: handle.operatorPrincipal)
+    } else {
+        try await handle.platform.users.disable(name: name, by: handle.operatorPrincipal)
+    }
+    print("\(enabled ? "enabled" : "disabled") user \(name)")
 }
 
 /// A new password, from standard input or typed twice at the terminal without echo; checked
