@@ -38,7 +38,7 @@ import Testing
         let run = try cli.run(["plugin", "run", "dinkes.jadwal.cek_tanggal", "--as", "dinkes:staff", "--args", "{\"tanggal\": \"2026-03-01\"}"])
         #expect(run.status == 0, "\(run.stderr)")
         let tail = try cli.run(["audit", "tail", "--action", "tool.call", "--json"])
-        #expect(tail.status == 0, tail.stderr)
+        #expect(tail.status == 0, "\(tail.stderr)")
         let line = try #require(tail.stdout.split(separator: "\n").first)
         let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(event["principal"] as? String == "operator:\(Self.osUser)" || (event["principal"] as? String)?.hasPrefix("operator:") == true, "\(event)")
@@ -48,12 +48,12 @@ import Testing
         #expect(event["department"] as? String == "dinkes")
         // Readable tail: verdict first, then the line that says who did it for whom, in WITA.
         let readable = try cli.run(["audit", "tail", "--action", "tool.call"])
-        #expect(readable.stdout.hasPrefix("Jejak audit TERVERIFIKASI"), readable.stdout)
-        #expect(readable.stdout.contains("on behalf of dinkes:staff (\(Self.osUser)@") && readable.stdout.contains(" WITA "), readable.stdout)
+        #expect(readable.stdout.hasPrefix("Jejak audit TERVERIFIKASI"), "\(readable.stdout)")
+        #expect(readable.stdout.contains("on behalf of dinkes:staff (\(Self.osUser)@") && readable.stdout.contains(" WITA "), "\(readable.stdout)")
         // The monthly report counts it apart from dinkes' own activity.
         let month = String(ISO8601DateFormatter().string(from: Date().addingTimeInterval(8 * 3600)).prefix(7))
         let report = try cli.run(["audit", "report", "--month", month, "--format", "json"])
-        #expect(report.status == 0, report.stderr)
+        #expect(report.status == 0, "\(report.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])
         let own = (json["departments"] as? [[String: Any]] ?? []).first { $0["department"] as? String == "dinkes" }
         let onBehalf = (json["on_behalf"] as? [[String: Any]] ?? []).first { $0["department"] as? String == "dinkes" }
@@ -70,17 +70,17 @@ import Testing
         let verify = try cli.run(["audit", "verify"])
         #expect(verify.status == 1 && verify.stdout.isEmpty && verify.stderr.contains("audit_events_no_update"), "\(verify.stdout) \(verify.stderr)")
         let doctorTriggers = try cli.run(["doctor"])
-        #expect(doctorTriggers.status == 1 && doctorTriggers.stdout.contains("[FAIL] audit trail"), doctorTriggers.stdout)
+        #expect(doctorTriggers.status == 1 && doctorTriggers.stdout.contains("[FAIL] audit trail"), "\(doctorTriggers.stdout)")
         try tamper(cli, ["UPDATE audit_events SET department = 'bapenda' WHERE seq = 1"])
         let tail = try cli.run(["audit", "tail", "--department", "bapenda"])
-        #expect(tail.status == 1 && tail.stderr.hasPrefix("PERINGATAN: Jejak audit GAGAL"), tail.stderr)
+        #expect(tail.status == 1 && tail.stderr.hasPrefix("PERINGATAN: Jejak audit GAGAL"), "\(tail.stderr)")
         #expect(tail.stderr.contains("#1"))
         let report = try cli.run(["audit", "report", "--month", "2026-11"])
-        #expect(report.status == 1 && report.stdout.contains("PERINGATAN: jejak audit tidak terverifikasi"), report.stdout)
+        #expect(report.status == 1 && report.stdout.contains("PERINGATAN: jejak audit tidak terverifikasi"), "\(report.stdout)")
         let doctor = try cli.run(["doctor"])
-        #expect(doctor.status == 1 && doctor.stdout.contains("[FAIL] audit trail: Audit trail FAILED verification"), doctor.stdout)
+        #expect(doctor.status == 1 && doctor.stdout.contains("[FAIL] audit trail: Audit trail FAILED verification"), "\(doctor.stdout)")
         let english = try cli.run(["audit", "verify", "--lang", "en"])
-        #expect(english.status == 1 && english.stderr.contains("The first event that cannot be trusted: #1"), english.stderr)
+        #expect(english.status == 1 && english.stderr.contains("The first event that cannot be trusted: #1"), "\(english.stderr)")
     }
 
     @Test func aBareNIKFindsTheToolCallAndAKeyFingerprintIsPrinted() throws {
@@ -89,11 +89,11 @@ import Testing
         // The NIK as one of several fields; the tool ignores it.
         _ = try cli.run(["plugin", "run", "dinkes.jadwal.cek_tanggal", "--as", "dinkes:staff", "--args", "{\"tanggal\": \"2026-03-01\", \"nik\": \"6472014501900003\"}"])
         let found = try cli.run(["audit", "digest", "6472014501900003"])
-        #expect(found.status == 0, found.stderr)
+        #expect(found.status == 0, "\(found.stderr)")
         #expect(found.stderr.contains("tool.call"), "without --json, the NIK still finds the call: \(found.stderr)")
         let key = try cli.run(["audit", "key"])
         let lines = key.stdout.split(separator: "\n")
-        #expect(lines.count == 2 && lines[1].hasPrefix("fingerprint: ") && lines[0].hasPrefix("samarinda.ai/audit+"), key.stdout)
+        #expect(lines.count == 2 && lines[1].hasPrefix("fingerprint: ") && lines[0].hasPrefix("samarinda.ai/audit+"), "\(key.stdout)")
     }
 
     @Test func pluginLoadsAreEventsOnlyWhenThePluginChanges() throws {
@@ -123,7 +123,7 @@ import Testing
         #expect(try cli.run(["audit", "export", "--since", since, "--output", export]).status == 0)
         let r = try cli.run(["audit", "verify", "--from-export", export, "--key", key, "--witness", witness], withConfig: false)
         #expect(r.status == 1 && r.stdout.isEmpty, "\(r.stdout)")
-        #expect(r.stderr.contains("BELUM TERVERIFIKASI SEPENUHNYA") && r.stderr.contains("TIDAK diperiksa"), r.stderr)
+        #expect(r.stderr.contains("BELUM TERVERIFIKASI SEPENUHNYA") && r.stderr.contains("TIDAK diperiksa"), "\(r.stderr)")
         // The report works from the export alone, off the machine.
         let full = cli.dir.path + "/full.jsonl"
         #expect(try cli.run(["audit", "export", "--output", full]).status == 0)
