@@ -68,7 +68,7 @@ extension AuditLog {
     }
 
     /// The month (`YYYY-MM`, WITA) an event time falls in: the lookup key's period.
-    static func lookupMonth(_ date: Date) -> String {
+    public static func lookupMonth(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = AuditTime.wita
         let c = calendar.dateComponents([.year, .month], from: date)

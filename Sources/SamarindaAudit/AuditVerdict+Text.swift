@@ -60,8 +60,12 @@ extension AuditVerdict {
         case .incomplete:
             parts.append(id ? "Jejak audit BELUM TERVERIFIKASI SEPENUHNYA: \(range) cocok, tetapi tidak semua checkpoint saksi dapat diperiksa."
                             : "Audit trail NOT FULLY VERIFIED: \(range) check out, but not every witness checkpoint could be checked.")
+        case .failed where problem != nil:
+            // The range checked ends at the first bad event: named in the next sentence.
+            parts.append(id ? "Jejak audit GAGAL diverifikasi." : "Audit trail FAILED verification.")
         case .failed:
-            parts.append(id ? "Jejak audit GAGAL diverifikasi: \(range)." : "Audit trail FAILED verification: \(range).")
+            parts.append(id ? "Jejak audit GAGAL diverifikasi: \(range) cocok, tetapi perlindungannya dirusak."
+                            : "Audit trail FAILED verification: \(range) check out, but its protection was tampered with.")
         }
         if let problem {
             let at = problem.seq

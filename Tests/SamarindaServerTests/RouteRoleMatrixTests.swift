@@ -29,6 +29,10 @@ import SamarindaCore
         Route(method: "GET", path: "/v1/audit/report?month=2026-11", json: nil, allowed: ["admin", "auditor"]),
         Route(method: "GET", path: "/v1/audit/receipt/1", json: nil, allowed: ["admin", "auditor"]),
         Route(method: "POST", path: "/v1/audit/digest", json: ["text": "Apa syarat KTP-el?"], allowed: ["admin", "auditor"]),
+        Route(method: "GET", path: "/v1/audit/key", json: nil, allowed: ["admin", "auditor"]),
+        Route(method: "GET", path: "/v1/audit/checkpoint", json: nil, allowed: ["admin", "auditor"]),
+        Route(method: "GET", path: "/v1/audit/export", json: nil, allowed: ["admin", "auditor"]),
+        Route(method: "GET", path: "/v1/audit?subject=6472014501900003", json: nil, allowed: ["admin", "auditor"]),
         Route(method: "GET", path: "/v1/plugins", json: nil, allowed: ["admin"]),
         Route(method: "POST", path: "/mcp", json: ["jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": [String: String]()], allowed: everyoneButAuditor),
     ]

@@ -1083,6 +1083,16 @@ enum OpenAPIDocument {
             "schema" : {
               "type" : "string"
             }
+          },
+          {
+            "description" : "An identifier (NIK, KK, NPWP, phone, e-mail…): every event that mentioned it; the lookup is audited",
+            "example" : "6472014501900003",
+            "in" : "query",
+            "name" : "subject",
+            "required" : false,
+            "schema" : {
+              "type" : "string"
+            }
           }
         ],
         "responses" : {
@@ -1129,6 +1139,39 @@ enum OpenAPIDocument {
           }
         },
         "summary" : "Audit events, newest first, with filters.",
+        "tags" : [
+          "audit"
+        ]
+      }
+    },
+    "/v1/audit/checkpoint" : {
+      "get" : {
+        "operationId" : "auditCheckpoint",
+        "responses" : {
+          "200" : {
+            "content" : {
+              "text/plain" : {
+                "schema" : {
+                  "type" : "string"
+                }
+              }
+            },
+            "description" : "The signed note."
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          },
+          "429" : {
+            "$ref" : "#/components/responses/RateLimited"
+          },
+          "503" : {
+            "$ref" : "#/components/responses/Unavailable"
+          }
+        },
+        "summary" : "A signed checkpoint of the whole trail now (C2SP signed note), to keep as a witness; audited.",
         "tags" : [
           "audit"
         ]
@@ -1198,6 +1241,102 @@ enum OpenAPIDocument {
           }
         },
         "summary" : "The keyed digest of a text, to find events about it (the lookup is itself audited).",
+        "tags" : [
+          "audit"
+        ]
+      }
+    },
+    "/v1/audit/export" : {
+      "get" : {
+        "operationId" : "auditExport",
+        "parameters" : [
+          {
+            "description" : "YYYY-MM-DD (WITA) or ISO 8601",
+            "in" : "query",
+            "name" : "since",
+            "required" : false,
+            "schema" : {
+              "type" : "string"
+            }
+          }
+        ],
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/x-ndjson" : {
+                "schema" : {
+                  "type" : "string"
+                }
+              }
+            },
+            "description" : "The export."
+          },
+          "400" : {
+            "$ref" : "#/components/responses/BadRequest"
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          },
+          "429" : {
+            "$ref" : "#/components/responses/RateLimited"
+          },
+          "503" : {
+            "$ref" : "#/components/responses/Unavailable"
+          }
+        },
+        "summary" : "The trail as JSON lines that verify on their own with the public key; audited.",
+        "tags" : [
+          "audit"
+        ]
+      }
+    },
+    "/v1/audit/key" : {
+      "get" : {
+        "operationId" : "auditKey",
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "properties" : {
+                    "chain" : {
+                      "items" : {
+                        "type" : "string"
+                      },
+                      "type" : "array"
+                    },
+                    "fingerprint" : {
+                      "type" : "string"
+                    },
+                    "key" : {
+                      "type" : "string"
+                    }
+                  },
+                  "required" : [
+                    "key",
+                    "fingerprint",
+                    "chain"
+                  ],
+                  "type" : "object"
+                }
+              }
+            },
+            "description" : "The key."
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          },
+          "429" : {
+            "$ref" : "#/components/responses/RateLimited"
+          }
+        },
+        "summary" : "The trail's public key, its readable fingerprint and the chain of keys after rotations.",
         "tags" : [
           "audit"
         ]
@@ -1322,6 +1461,20 @@ enum OpenAPIDocument {
     "/v1/audit/verify" : {
       "get" : {
         "operationId" : "verifyAudit",
+        "parameters" : [
+          {
+            "in" : "query",
+            "name" : "lang",
+            "required" : false,
+            "schema" : {
+              "default" : "id",
+              "enum" : [
+                "id",
+                "en"
+              ]
+            }
+          }
+        ],
         "responses" : {
           "200" : {
             "content" : {
@@ -1334,8 +1487,18 @@ enum OpenAPIDocument {
                     "events_checked" : {
                       "type" : "integer"
                     },
+                    "fingerprint" : {
+                      "description" : "The readable fingerprint of the key (eight groups of four hex digits).",
+                      "type" : "string"
+                    },
                     "last_checkpoint" : {
                       "type" : "object"
+                    },
+                    "missing_triggers" : {
+                      "items" : {
+                        "type" : "string"
+                      },
+                      "type" : "array"
                     },
                     "ok" : {
                       "type" : "boolean"
@@ -1346,10 +1509,22 @@ enum OpenAPIDocument {
                     "public_key" : {
                       "type" : "string"
                     },
+                    "root" : {
+                      "description" : "The recomputed root in base64, as in the checkpoint note.",
+                      "type" : "string"
+                    },
                     "signed_size" : {
                       "type" : "integer"
                     },
+                    "status" : {
+                      "enum" : [
+                        "verified",
+                        "incomplete",
+                        "failed"
+                      ]
+                    },
                     "summary" : {
+                      "description" : "The verdict as one paragraph (Bahasa Indonesia; ?lang=en for English).",
                       "type" : "string"
                     },
                     "tree_size" : {

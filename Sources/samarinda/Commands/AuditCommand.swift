@@ -388,15 +388,20 @@ func openExistingTrail(_ options: ConfigOptions) async throws -> PlatformHandle 
     return try await CLIPlatform.open(config: config)
 }
 
-/// The verdict above the data: on standard output before readable lines, on standard error when
-/// standard output carries JSON; a failure is said loudly either way.
+/// The verdict above the data: first on standard output before readable lines (on standard error
+/// when standard output carries JSON); a failure is also said on standard error, for scripts.
 func showVerdictFirst(_ verdict: AuditVerdict, lang: VerdictLanguage, toStandardError: Bool) {
-    let text = verdict.paragraph(lang)
-    if verdict.status == .failed || toStandardError {
-        printError(verdict.status == .failed ? (lang == .id ? "PERINGATAN: " : "WARNING: ") + text : text)
-    } else {
-        print(text)
-        print("")
+    let warning = verdict.status == .failed ? (lang == .id ? "PERINGATAN: " : "WARNING: ") : ""
+    let text = warning + verdict.paragraph(lang)
+    if toStandardError {
+        printError(text)
+        return
+    }
+    print(text)
+    print("")
+    if verdict.status == .failed {
+        printError(lang == .id ? "PERINGATAN: jejak audit GAGAL diverifikasi (lihat di atas); data di bawahnya tidak dapat dipercaya"
+                               : "WARNING: the audit trail FAILED verification (see above); the data below cannot be trusted")
     }
 }
 
