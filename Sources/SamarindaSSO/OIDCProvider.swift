@@ -259,7 +259,8 @@ public actor OIDCProvider {
         return "\(scheme)://\(host):\(port)"
     }
 
-    nonisolated func sameOrigin(_ url: String) -> Bool {
+    /// Whether `url` is on the configured issuer's scheme, host and port.
+    public nonisolated func sameOrigin(_ url: String) -> Bool {
         func o(_ u: String) -> String? {
             guard let c = URLComponents(string: u), let scheme = c.scheme?.lowercased(), let host = c.host?.lowercased() else { return nil }
             return "\(scheme)://\(host):\(c.port ?? (scheme == "https" ? 443 : 80))"

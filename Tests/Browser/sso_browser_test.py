@@ -157,11 +157,19 @@ class Suite:
     def fresh_browser(self):
         d = self.driver
         for origin in (self.base, self.provider.issuer):
-            d.get(origin + "/healthz" if origin == self.base else origin + "/jwks")
+            d.get(origin + "/healthz" if origin == self.base else origin + "/favicon.ico")
             d.delete_all_cookies()
 
     def sso_sign_in(self, user):
         """Signs in through the provider; returns where the browser ended (our page after the callback)."""
+        d = self.driver
+        self.sso_attempt(user)
+        self.wait(lambda d: d.current_url.startswith(self.base) and "/signin/oidc/callback" not in d.current_url
+                  or d.find_elements(By.ID, "refused-message"))
+        return d.current_url
+
+    def sso_attempt(self, user):
+        """Starts at our sign-in page and submits the provider's login form."""
         d = self.driver
         self.fresh_browser()
         d.get(self.base + "/signin")
@@ -170,9 +178,6 @@ class Suite:
         assert d.current_url.startswith(self.provider.issuer + "/authorize"), d.current_url
         d.find_element(By.ID, "sso-username").send_keys(user)
         d.find_element(By.ID, "sso-login").click()
-        self.wait(lambda d: d.current_url.startswith(self.base) and "/signin/oidc/callback" not in d.current_url
-                  or d.find_elements(By.ID, "refused-message"))
-        return d.current_url
 
     def refused_code(self):
         return self.wait(lambda d: d.find_elements(By.ID, "refused-code") and d.find_element(By.ID, "refused-code")).text
@@ -233,9 +238,10 @@ class Suite:
         assert events, "sso.signin was not audited"
         text = json.dumps(events[0])
         assert "2f6c1c1e-rina" in text and "user:rina" in text and self.provider.issuer in text, text
-        assert "eyJ" not in json.dumps(self.audit("sso")) + json.dumps(self.audit("user.create")), "a token reached the audit trail"
+        _, trail = self.api("GET", "/v1/audit?limit=500")
+        assert "eyJ" not in json.dumps(trail), "a token reached the audit trail"
         capped = self.audit("sso.clearance.capped")
-        assert capped and "rahasia" in json.dumps(capped[0]), "the clearance above the role's ceiling must be lowered (and audited)"
+        assert capped and "terbatas" in json.dumps(capped[0]), "the clearance above the role's ceiling must be lowered (and audited)"
 
     def test_unmapped_user_refused(self):
         self.sso_sign_in("tono")
@@ -311,7 +317,7 @@ class Suite:
         self.shot("disabled-at-provider")
         assert ("REFRESH", "dedi") in self.provider.log
         assert any("c4e2-dedi" in json.dumps(e) for e in self.audit("sso.session.revoked"))
-        self.sso_sign_in("dedi")
+        self.sso_attempt("dedi")
         self.wait(lambda d: d.find_elements(By.ID, "sso-error"))  # the provider itself refuses now
 
     def test_back_channel_logout(self):
@@ -366,7 +372,8 @@ class Suite:
         assert status == 401 and "department" in data["error"]["message"], (status, data)
         fails = self.audit("auth.fail")
         assert any("token_audience" in json.dumps(e) for e in fails), "the refused token must be audited"
-        assert "eyJ" not in json.dumps(fails)
+        _, trail = self.api("GET", "/v1/audit?limit=500")
+        assert "eyJ" not in json.dumps(trail), "a token reached the audit trail"
 
     # {====== Runner ======}
     def run(self):
