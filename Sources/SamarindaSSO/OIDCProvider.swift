@@ -123,7 +123,7 @@ public actor OIDCProvider {
     /// at most once per `jwks_min_refresh_seconds`, when the kid is unknown), an accepted algorithm that
     /// fits the key, `iss`, `aud` (and `azp` when several audiences), `exp`/`nbf`/`iat` within the
     /// clock skew. Returns the claims; the caller checks what is specific to the token (nonce, sid).
-    public func verify(_ token: String, audience: String, maxAgeSeconds: Int? = nil) async throws -> Claims {
+    public func verify(_ token: String, audience: String, maxAgeSeconds: Int? = nil, requireSubject: Bool = true) async throws -> Claims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Data(base64URL: String(parts[0])),
               let header = try? JSONDecoder().decode(JOSEHeader.self, from: headerData) else {
@@ -153,11 +153,11 @@ public actor OIDCProvider {
         } catch {
             throw OIDCError("token_signature", "the token's signature does not verify with key '\(kid)'")
         }
-        try check(claims, audience: audience, maxAgeSeconds: maxAgeSeconds)
+        try check(claims, audience: audience, maxAgeSeconds: maxAgeSeconds, requireSubject: requireSubject)
         return claims
     }
 
-    func check(_ claims: Claims, audience: String, maxAgeSeconds: Int?) throws {
+    func check(_ claims: Claims, audience: String, maxAgeSeconds: Int?, requireSubject: Bool) throws {
         let t = now().timeIntervalSince1970
         let skew = Double(config.clockSkewSeconds)
         guard claims.string("iss") == config.issuer else {
@@ -178,7 +178,7 @@ public actor OIDCProvider {
         if let maxAgeSeconds, t - iat > Double(maxAgeSeconds) + skew {
             throw OIDCError("token_expired", "the token was issued too long ago (\(Int(t - iat)) s)")
         }
-        guard let sub = claims.string("sub"), !sub.isEmpty else { throw OIDCError("token_subject", "the token names no subject (sub)") }
+        if requireSubject, (claims.string("sub") ?? "").isEmpty { throw OIDCError("token_subject", "the token names no subject (sub)") }
     }
 
     // {====== Endpoints ======}
