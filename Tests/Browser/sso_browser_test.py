@@ -8,24 +8,19 @@ through the provider's login page and checks what a person sees, then the API wi
 import argparse
 import json
 import os
-import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 import urllib.error
 import urllib.request
 
-from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
-from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import web_browser_test  # noqa: E402  (the staff web test: its browser set-up and waits are reused)
 from oidc_provider import Provider  # noqa: E402
 
 CLIENT_ID = "samarinda-ai"
@@ -51,19 +46,12 @@ USERS = {
 }
 
 
-class Skip(Exception):
-    pass
+Skip = web_browser_test.Skip
 
 
-class Suite:
+class Suite(web_browser_test.Suite):
     def __init__(self, args):
-        self.args = args
-        self.results = []
-        self.shots = os.path.join(args.root, ".build", "screenshots")
-        os.makedirs(self.shots, exist_ok=True)
-        self.tmp = tempfile.mkdtemp(prefix="samarinda-sso-browser-")
-        self.server = None
-        self.driver = None
+        super().__init__(args)
         self.provider = None
 
     # {====== Provider and server ======}
@@ -132,27 +120,24 @@ class Suite:
             except ValueError:
                 return e.code, text
 
+    def post_form(self, path, body, headers=None):
+        """POSTs a form body; returns the HTTP status."""
+        req = urllib.request.Request(self.base + path, method="POST", data=body.encode(),
+                                     headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
     def audit(self, action):
         status, data = self.api("GET", "/v1/audit?limit=200&action=" + action)
         assert status == 200, data
         return data["data"]
 
     # {====== Browser ======}
-    def start_browser(self):
-        options = webdriver.ChromeOptions()
-        for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=id"]:
-            options.add_argument(a)
-        binary = shutil.which("chromium")
-        if binary:
-            options.binary_location = binary
-        self.driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-        self.driver.set_page_load_timeout(30)
-
-    def wait(self, condition, seconds=20):
-        return WebDriverWait(self.driver, seconds, ignored_exceptions=[StaleElementReferenceException]).until(condition)
-
     def shot(self, name):
-        self.driver.save_screenshot(os.path.join(self.shots, "sso-" + name + ".png"))
+        super().shot("sso-" + name)
 
     def fresh_browser(self):
         d = self.driver
@@ -218,14 +203,8 @@ class Suite:
         # A crafted form post with a password is refused too (not only hidden).
         token = d.find_element(By.NAME, "signin_token").get_attribute("value")
         cookie = d.get_cookie("smd_signin")["value"]
-        req = urllib.request.Request(self.base + "/signin", method="POST",
-                                     data=f"signin_token={token}&username=rina&password=kopi-tubruk-pagi-hari".encode(),
-                                     headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"smd_signin={cookie}"})
-        try:
-            urllib.request.urlopen(req, timeout=30)
-            raise AssertionError("a password sign-in was accepted with local_passwords = false")
-        except urllib.error.HTTPError as e:
-            assert e.code == 403, e.code
+        status = self.post_form("/signin", f"signin_token={token}&username=rina&password=kopi-tubruk-pagi-hari", {"Cookie": f"smd_signin={cookie}"})
+        assert status == 403, f"a password sign-in answered {status} with local_passwords = false"
 
     def test_mapped_user_reaches_chat(self):
         self.sso_sign_in("rina")
@@ -329,15 +308,9 @@ class Suite:
         self.wait(lambda d: "/signin" in d.current_url)
         assert self.audit("sso.logout.backchannel")
         # A forged logout token (signed by a key the provider never published) ends nothing.
-        req = urllib.request.Request(self.base + "/signin/oidc/backchannel-logout", method="POST",
-                                     data=("logout_token=" + self.provider.rogue.sign({"iss": self.provider.issuer, "aud": CLIENT_ID, "sub": "x",
-                                                                                      "iat": int(time.time()), "events": {}})).encode(),
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
-        try:
-            urllib.request.urlopen(req, timeout=30)
-            raise AssertionError("a forged logout token was accepted")
-        except urllib.error.HTTPError as e:
-            assert e.code == 400, e.code
+        forged = self.provider.rogue.sign({"iss": self.provider.issuer, "aud": CLIENT_ID, "sub": "x", "iat": int(time.time()), "events": {}})
+        status = self.post_form("/signin/oidc/backchannel-logout", "logout_token=" + forged)
+        assert status == 400, f"a forged logout token answered {status}"
 
     def test_user_disabled_locally_loses_access(self):
         d = self.driver
@@ -430,23 +403,9 @@ class Suite:
         return 1 if counts["failed"] else 0
 
     def stop(self):
-        if self.driver:
-            try:
-                self.driver.quit()
-            except Exception:
-                pass
-        if self.server and self.server.poll() is None:
-            self.server.send_signal(signal.SIGTERM)
-            try:
-                self.server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
+        super().stop()
         if self.provider:
             self.provider.stop()
-        if os.environ.get("KEEP_WEB_TEST_DATA"):
-            print(f"data kept in {self.tmp}")
-        else:
-            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
