@@ -348,6 +348,21 @@ class Suite(web_browser_test.Suite):
         _, trail = self.api("GET", "/v1/audit?limit=500")
         assert "eyJ" not in json.dumps(trail), "a token reached the audit trail"
 
+    def test_doctor_checks_discovery_and_jwks(self):
+        p = subprocess.run([self.args.binary, "doctor", "--config", self.config], capture_output=True, text=True, cwd=self.tmp, timeout=120, env=self.env)
+        lines = p.stdout.splitlines()
+        assert any(l.startswith("[ok  ] sso discovery:") and self.provider.issuer in l for l in lines), p.stdout
+        assert any(l.startswith("[ok  ] sso jwks:") and "signing key" in l for l in lines), p.stdout
+        # A provider that does not answer is a failed check and a non-zero exit.
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            dead = sock.getsockname()[1]
+        broken = os.path.join(self.tmp, "broken.toml")
+        with open(self.config) as f, open(broken, "w") as g:
+            g.write(f.read().replace(self.provider.issuer, f"http://127.0.0.1:{dead}"))
+        p = subprocess.run([self.args.binary, "doctor", "--config", broken], capture_output=True, text=True, cwd=self.tmp, timeout=120, env=self.env)
+        assert p.returncode == 1 and "[FAIL] sso provider:" in p.stdout and "could not be reached" in p.stdout, p.stdout
+
     # {====== Runner ======}
     def run(self):
         tests = [
@@ -366,6 +381,7 @@ class Suite(web_browser_test.Suite):
             self.test_back_channel_logout,
             self.test_user_disabled_locally_loses_access,
             self.test_api_with_access_token,
+            self.test_doctor_checks_discovery_and_jwks,
         ]
         only = os.environ.get("SSO_TEST_ONLY")
         if only:
