@@ -14,6 +14,7 @@ import sys
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from selenium.common.exceptions import TimeoutException
@@ -348,6 +349,46 @@ class Suite(web_browser_test.Suite):
         _, trail = self.api("GET", "/v1/audit?limit=500")
         assert "eyJ" not in json.dumps(trail), "a token reached the audit trail"
 
+    def test_callback_state_is_bound_and_single_use(self):
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args):
+                return None
+        opener = urllib.request.build_opener(NoRedirect)
+
+        def get(url, cookie=None):
+            req = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+            try:
+                with opener.open(req, timeout=30) as r:
+                    return r.status, r.headers, r.read().decode()
+            except urllib.error.HTTPError as e:
+                return e.code, e.headers, e.read().decode()
+
+        def start():
+            status, headers, _ = get(self.base + "/signin/oidc")
+            assert status == 303, status
+            state_cookie = headers["Set-Cookie"].split(";")[0]
+            assert "SameSite=Lax" in headers["Set-Cookie"] and "HttpOnly" in headers["Set-Cookie"], headers["Set-Cookie"]
+            q = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(headers["Location"]).query))
+            assert q["code_challenge_method"] == "S256" and q["state"] and q["nonce"] and q["code_challenge"], q
+            req = urllib.request.Request(self.provider.issuer + "/authorize", method="POST",
+                                         data=urllib.parse.urlencode({**q, "username": "rina"}).encode())
+            try:
+                opener.open(req, timeout=30)
+            except urllib.error.HTTPError as e:
+                return state_cookie, e.headers["Location"]
+            raise AssertionError("the provider did not redirect back")
+
+        # Another browser's callback (login CSRF: an attacker's code in the victim's browser) is refused.
+        _, callback = start()
+        status, _, body = get(callback, cookie="smd_oidc=someone-elses-state")
+        assert status == 403 and "state_mismatch" in body, (status, body[:300])
+        # The right browser signs in once; the same callback again is refused.
+        cookie, callback = start()
+        status, headers, _ = get(callback, cookie=cookie)
+        assert status == 200 and "smd_session=" in str(headers), (status, headers)
+        status, _, body = get(callback, cookie=cookie)
+        assert status == 403 and "state_unknown" in body, (status, body[:300])
+
     def test_doctor_checks_discovery_and_jwks(self):
         p = subprocess.run([self.args.binary, "doctor", "--config", self.config], capture_output=True, text=True, cwd=self.tmp, timeout=120, env=self.env)
         lines = p.stdout.splitlines()
@@ -381,6 +422,7 @@ class Suite(web_browser_test.Suite):
             self.test_back_channel_logout,
             self.test_user_disabled_locally_loses_access,
             self.test_api_with_access_token,
+            self.test_callback_state_is_bound_and_single_use,
             self.test_doctor_checks_discovery_and_jwks,
         ]
         only = os.environ.get("SSO_TEST_ONLY")
