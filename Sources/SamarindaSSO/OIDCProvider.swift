@@ -92,16 +92,17 @@ public actor OIDCProvider {
         let m = try await discovery()
         lastJWKSFetch = now()
         let body = try await get(m.jwksURI, what: "JWKS")
-        guard let set = try? JSONDecoder().decode(JWKS.self, from: body),
-              let raw = try? JSONDecoder().decode(RawJWKS.self, from: body) else {
+        guard let set = try? JSONDecoder().decode(RawJWKS.self, from: body) else {
             throw OIDCError("jwks_invalid", "the JWKS at \(m.jwksURI) is not a valid JSON Web Key Set")
         }
         let fresh = JWTKeyCollection()
         var info: [String: (kty: String, alg: String?)] = [:]
-        for (jwk, r) in zip(set.keys, raw.keys) {
-            // Encryption keys and keys without an id are of no use for verifying signatures by `kid`.
-            guard let kid = r.kid, r.use == nil || r.use == "sig", ["RSA", "EC"].contains(r.kty) else { continue }
-            guard (try? await fresh.add(jwk: jwk)) != nil else { continue }
+        // Key by key: one key of a type this client does not use (OKP, oct, an encryption key) must
+        // not make the whole set unreadable.
+        for key in set.keys {
+            guard let data = try? JSONEncoder().encode(key), let r = try? JSONDecoder().decode(RawJWKS.Key.self, from: data),
+                  let kid = r.kid, r.use == nil || r.use == "sig", ["RSA", "EC"].contains(r.kty),
+                  let jwk = try? JSONDecoder().decode(JWK.self, from: data), (try? await fresh.add(jwk: jwk)) != nil else { continue }
             info[kid] = (r.kty, r.alg)
         }
         guard !info.isEmpty else {
@@ -114,7 +115,7 @@ public actor OIDCProvider {
 
     private struct RawJWKS: Decodable {
         struct Key: Decodable { var kid: String?; var kty: String; var use: String?; var alg: String? }
-        var keys: [Key]
+        var keys: [JSONValue]
     }
 
     // {====== Token validation ======}

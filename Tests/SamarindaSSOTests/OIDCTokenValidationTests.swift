@@ -195,6 +195,29 @@ func refusal(_ body: () async throws -> Void) async -> String? {
         #expect(await refusal { _ = try await provider.verify(impostor, audience: "samarinda-ai") } == "token_signature")
     }
 
+    @Test func keysOfOtherKindsInTheJWKSAreSkipped() async throws {
+        let idp = try StandInIssuer()
+        try await idp.addRSA("rsa-1")
+        // What Keycloak and others publish beside signing keys: an encryption key, an Ed25519 key, junk.
+        var set = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: idp.folder + "/jwks.json"))) as! [String: Any]
+        var keys = set["keys"] as! [[String: Any]]
+        var enc = keys[0]
+        enc["kid"] = "enc-1"
+        enc["use"] = "enc"
+        enc["alg"] = "RSA-OAEP"
+        keys += [enc, ["kty": "OKP", "crv": "Ed25519", "kid": "ed-1", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"],
+                 ["kty": "weird", "kid": "w-1"], ["no": "kty"]]
+        set["keys"] = keys
+        try JSONSerialization.data(withJSONObject: set).write(to: URL(fileURLWithPath: idp.folder + "/jwks.json"))
+        let provider = idp.provider()
+        #expect(try await provider.refreshKeys() == 1)
+        _ = try await provider.verify(try await idp.sign(idp.claims(), kid: "rsa-1"), audience: "samarinda-ai")
+        // A token naming the encryption key is not verified with it.
+        let header = Data(#"{"alg":"RS256","kid":"enc-1"}"#.utf8).base64URLEncoded
+        let parts = try await idp.sign(idp.claims(), kid: "rsa-1").split(separator: ".")
+        #expect(await refusal { _ = try await provider.verify(header + "." + parts[1] + "." + parts[2], audience: "samarinda-ai") } == "token_unknown_key")
+    }
+
     @Test func unknownKidRefreshesTheJWKSAtMostOncePerInterval() async throws {
         let idp = try StandInIssuer()
         try await idp.addRSA("rsa-1")
