@@ -245,7 +245,10 @@ let package = Package(
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit", "SamarindaPlugins", "SamarindaTestSupport", "SamarindaModels"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit", "SamarindaTestSupport", "SamarindaPlugins", "SamarindaCore", "SamarindaRuntime",
                                                              .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaSSOTests", dependencies: ["SamarindaSSO", "SamarindaCore", .product(name: "JWTKit", package: "jwt-kit")],
+        .testTarget(name: "SamarindaSSOTests", dependencies: ["SamarindaSSO", "SamarindaCore", "SamarindaTestSupport",
+                                                          .product(name: "JWTKit", package: "jwt-kit"),
+                                                          .product(name: "Crypto", package: "swift-crypto"),
+                                                          .product(name: "_CryptoExtras", package: "swift-crypto")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaWebTests", dependencies: ["SamarindaWeb", "SamarindaServer", "SamarindaRuntime", "SamarindaAudit", "SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(

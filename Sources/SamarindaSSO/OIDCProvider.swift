@@ -92,16 +92,17 @@ public actor OIDCProvider {
         let m = try await discovery()
         lastJWKSFetch = now()
         let body = try await get(m.jwksURI, what: "JWKS")
-        guard let set = try? JSONDecoder().decode(JWKS.self, from: body),
-              let raw = try? JSONDecoder().decode(RawJWKS.self, from: body) else {
+        guard let set = try? JSONDecoder().decode(RawJWKS.self, from: body) else {
             throw OIDCError("jwks_invalid", "the JWKS at \(m.jwksURI) is not a valid JSON Web Key Set")
         }
         let fresh = JWTKeyCollection()
         var info: [String: (kty: String, alg: String?)] = [:]
-        for (jwk, r) in zip(set.keys, raw.keys) {
-            // Encryption keys and keys without an id are of no use for verifying signatures by `kid`.
-            guard let kid = r.kid, r.use == nil || r.use == "sig", ["RSA", "EC"].contains(r.kty) else { continue }
-            guard (try? await fresh.add(jwk: jwk)) != nil else { continue }
+        // Key by key: one key of a type this client does not use (OKP, oct, an encryption key) must
+        // not make the whole set unreadable.
+        for key in set.keys {
+            guard let data = try? JSONEncoder().encode(key), let r = try? JSONDecoder().decode(RawJWKS.Key.self, from: data),
+                  let kid = r.kid, r.use == nil || r.use == "sig", ["RSA", "EC"].contains(r.kty),
+                  let jwk = try? JSONDecoder().decode(JWK.self, from: data), (try? await fresh.add(jwk: jwk)) != nil else { continue }
             info[kid] = (r.kty, r.alg)
         }
         guard !info.isEmpty else {
@@ -114,7 +115,7 @@ public actor OIDCProvider {
 
     private struct RawJWKS: Decodable {
         struct Key: Decodable { var kid: String?; var kty: String; var use: String?; var alg: String? }
-        var keys: [Key]
+        var keys: [JSONValue]
     }
 
     // {====== Token validation ======}
@@ -123,7 +124,7 @@ public actor OIDCProvider {
     /// at most once per `jwks_min_refresh_seconds`, when the kid is unknown), an accepted algorithm that
     /// fits the key, `iss`, `aud` (and `azp` when several audiences), `exp`/`nbf`/`iat` within the
     /// clock skew. Returns the claims; the caller checks what is specific to the token (nonce, sid).
-    public func verify(_ token: String, audience: String, maxAgeSeconds: Int? = nil) async throws -> Claims {
+    public func verify(_ token: String, audience: String, maxAgeSeconds: Int? = nil, requireSubject: Bool = true) async throws -> Claims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Data(base64URL: String(parts[0])),
               let header = try? JSONDecoder().decode(JOSEHeader.self, from: headerData) else {
@@ -153,11 +154,11 @@ public actor OIDCProvider {
         } catch {
             throw OIDCError("token_signature", "the token's signature does not verify with key '\(kid)'")
         }
-        try check(claims, audience: audience, maxAgeSeconds: maxAgeSeconds)
+        try check(claims, audience: audience, maxAgeSeconds: maxAgeSeconds, requireSubject: requireSubject)
         return claims
     }
 
-    func check(_ claims: Claims, audience: String, maxAgeSeconds: Int?) throws {
+    func check(_ claims: Claims, audience: String, maxAgeSeconds: Int?, requireSubject: Bool) throws {
         let t = now().timeIntervalSince1970
         let skew = Double(config.clockSkewSeconds)
         guard claims.string("iss") == config.issuer else {
@@ -178,7 +179,7 @@ public actor OIDCProvider {
         if let maxAgeSeconds, t - iat > Double(maxAgeSeconds) + skew {
             throw OIDCError("token_expired", "the token was issued too long ago (\(Int(t - iat)) s)")
         }
-        guard let sub = claims.string("sub"), !sub.isEmpty else { throw OIDCError("token_subject", "the token names no subject (sub)") }
+        if requireSubject, (claims.string("sub") ?? "").isEmpty { throw OIDCError("token_subject", "the token names no subject (sub)") }
     }
 
     // {====== Endpoints ======}
@@ -259,7 +260,8 @@ public actor OIDCProvider {
         return "\(scheme)://\(host):\(port)"
     }
 
-    nonisolated func sameOrigin(_ url: String) -> Bool {
+    /// Whether `url` is on the configured issuer's scheme, host and port.
+    public nonisolated func sameOrigin(_ url: String) -> Bool {
         func o(_ u: String) -> String? {
             guard let c = URLComponents(string: u), let scheme = c.scheme?.lowercased(), let host = c.host?.lowercased() else { return nil }
             return "\(scheme)://\(host):\(c.port ?? (scheme == "https" ? 443 : 80))"

@@ -170,7 +170,7 @@ public final class OIDCSignIn: Sendable {
             throw OIDCError(e.kind == .disabled ? "user_disabled" : "user_refused", e.kind == .disabled ? "your Samarinda.ai account is disabled; ask an administrator" : e.message)
         }
         let now = Date().timeIntervalSince1970
-        try database.write { c in
+        _ = try database.write { c in
             try c.run("""
                 INSERT INTO oidc_identities (issuer, subject, user_name, created_at, last_sign_in_at) VALUES (?,?,?,?,?)
                 ON CONFLICT (issuer, subject) DO UPDATE SET last_sign_in_at = excluded.last_sign_in_at
@@ -194,10 +194,7 @@ public final class OIDCSignIn: Sendable {
     /// The user name linked to (issuer, subject), or a new one made from the preferred name: a name a
     /// local user or another identity holds gets a suffix from the subject's hash, never the same account.
     func userName(for identity: MappedIdentity) throws -> String {
-        if let linked = try database.read({ c in
-            try c.queryFirst("SELECT user_name FROM oidc_identities WHERE issuer = ? AND subject = ?",
-                             [.text(identity.issuer), .text(identity.subject)]) { $0.text(0) }
-        }) { return linked }
+        if let linked = try linkedName(identity) { return linked }
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
         var base = String(identity.preferredName.lowercased().filter { allowed.contains($0) }.prefix(48))
         if base.first.map({ !$0.isLetter }) ?? true { base = "sso" + (base.isEmpty ? "" : "." + base) }
@@ -210,12 +207,19 @@ public final class OIDCSignIn: Sendable {
         throw OIDCError("user_name", "no free user name could be made for this identity; ask an administrator")
     }
 
+    func linkedName(_ identity: MappedIdentity) throws -> String? {
+        try database.read { c in
+            try c.queryFirst("SELECT user_name FROM oidc_identities WHERE issuer = ? AND subject = ?",
+                             [.text(identity.issuer), .text(identity.subject)]) { $0.text(0) }
+        }
+    }
+
     // {====== Sessions ======}
 
     /// Remembers which web session came from which identity (for re-checks and logout).
     public func bind(sessionHash: [UInt8], to completed: Completed) throws {
         let now = Date().timeIntervalSince1970
-        try database.write { c in
+        _ = try database.write { c in
             try c.run("""
                 INSERT OR REPLACE INTO oidc_sessions (session_hash, issuer, subject, sid, user_name, id_token, refresh_token, next_check_at, created_at)
                 VALUES (?,?,?,?,?,?,?,?,?)
@@ -298,7 +302,11 @@ public final class OIDCSignIn: Sendable {
     /// (by `sid`, else every session of `sub`). Returns the web sessions (hashes) the caller must end.
     public func backChannelLogout(_ token: String, requestID: String) async throws -> [[UInt8]] {
         do {
-            let claims = try await provider.verify(token, audience: oidc.clientID)
+            // §2.4: sub or sid (or both); §2.6: iss, aud, iat, events, and no nonce.
+            let claims = try await provider.verify(token, audience: oidc.clientID, requireSubject: false)
+            guard claims.string("sid") != nil || claims.string("sub") != nil else {
+                throw OIDCError("logout_token_invalid", "the logout token names neither a session (sid) nor a subject (sub)")
+            }
             guard case .object(let events)? = claims.values["events"], events["http://schemas.openid.net/event/backchannel-logout"] != nil else {
                 throw OIDCError("logout_token_invalid", "the logout token has no back-channel logout event")
             }
@@ -328,6 +336,12 @@ public final class OIDCSignIn: Sendable {
         guard !oidc.apiAudience.isEmpty else { return nil }
         let claims = try await provider.verify(token, audience: oidc.apiAudience)
         let identity = try ClaimMapper.map(claims, oidc: oidc, config: config)
+        // The usual case reads only: a linked, enabled user whose mapping has not changed. Anything
+        // else (first call, a change at the provider, a disabled user) takes the sign-in path.
+        if let name = try linkedName(identity), let user = try users.user(named: name), !user.isDisabled,
+           user.department == identity.department, user.role == identity.role, user.clearance == identity.clearance {
+            return user.principal
+        }
         let user = try await link(identity, requestID: requestID, address: "", create: oidc.createUsers)
         return user.principal
     }

@@ -21,7 +21,7 @@ extension WebUI {
                 let start = try await sso.start(redirectURI: self.redirectURI(request, sso), next: next)
                 var headers = HTTPFields()
                 headers[.setCookie] = Self.cookieHeader(name: Self.oidcStateCookie, value: start.state, maxAge: 600, request: request, sameSite: "Lax")
-                return Response.seeOther(start.authorizationURL, headers: headers)
+                return Self.seeOther(provider: sso, start.authorizationURL, headers: headers)
             } catch let e as OIDCError {
                 context.logger.error("OIDC sign-in could not start: \(e.message)")
                 return self.ssoRefusedPage(request, status: .badGateway, e)
@@ -48,11 +48,7 @@ extension WebUI {
             headers.append(HTTPField(name: .setCookie, value: Self.cookieHeader(name: Self.oidcStateCookie, value: "", maxAge: 0, request: request, sameSite: "Lax")))
             // A page of our own, not a redirect: after a chain that began on the provider's site the
             // browser would not send the SameSite=Strict session cookie; a navigation from this page does.
-            let next = Self.localPath(completed.next) ?? "/"
-            let escaped = Self.htmlEscape(next)
-            let html = "<!doctype html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url=\(escaped)\"><title>Samarinda.ai</title></head>"
-                + "<body><p><a id=\"continue\" href=\"\(escaped)\">Lanjutkan / Continue</a></p></body></html>"
-            return Response.page(html, extraHeaders: headers)
+            return self.continuePage(to: Self.localPath(completed.next) ?? "/", provider: nil, headers: headers)
         }
         router.post("/signin/oidc/backchannel-logout") { request, context in
             var headers = HTTPFields()
@@ -69,6 +65,26 @@ extension WebUI {
                 return Response(status: .badRequest, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
             }
         }
+    }
+
+    /// A page that moves the browser on by itself (meta refresh, no script): to a local path, or to the
+    /// issuer's own address when `provider` is given; anything else goes to the sign-in page.
+    func continuePage(to target: String, provider sso: OIDCSignIn?, headers: HTTPFields) -> Response {
+        let allowed = sso.map { $0.provider.sameOrigin(target) } ?? (Self.localPath(target) != nil)
+        let escaped = Self.htmlEscape(allowed ? target : "/signin")
+        let html = "<!doctype html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url=\(escaped)\"><title>Samarinda.ai</title></head>"
+            + "<body><p><a id=\"continue\" href=\"\(escaped)\">Lanjutkan / Continue</a></p></body></html>"
+        return Response.page(html, extraHeaders: headers)
+    }
+
+    /// The one redirect that leaves this site: to the configured issuer's own address, nowhere else
+    /// (`Response.seeOther` allows only local paths).
+    static func seeOther(provider sso: OIDCSignIn, _ url: String, headers extra: HTTPFields = [:]) -> Response {
+        guard sso.provider.sameOrigin(url) else { return Response.seeOther("/signin", headers: extra) }
+        var headers = extra
+        headers[.location] = url
+        headers[.cacheControl] = "no-store"
+        return Response(status: .seeOther, headers: headers)
     }
 
     /// `<public_url or this request's origin>/signin/oidc/callback`, registered at the provider as the redirect URI.

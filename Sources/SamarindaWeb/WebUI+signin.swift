@@ -29,7 +29,8 @@ extension WebUI {
                 let back = self.redirectURI(request, sso).replacingOccurrences(of: "/signin/oidc/callback", with: "/signin?signed_out=1")
                 let logout = await sso.logoutURL(idToken: link.idToken, postLogoutRedirect: back)
                 try await sso.signedOut(link, principal: principal, providerLogout: logout != nil, requestID: context.requestID)
-                if let logout { return Response.seeOther(logout, headers: headers) }
+                // A page, not a redirect: the sign-out form's CSP (form-action 'self') forbids redirecting a form post to another site.
+                if let logout { return self.continuePage(to: logout, provider: sso, headers: headers) }
             }
             return Response.seeOther( "/signin?signed_out=1", headers: headers)
         }

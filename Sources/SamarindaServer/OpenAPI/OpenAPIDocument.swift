@@ -788,7 +788,7 @@ enum OpenAPIDocument {
     },
     "securitySchemes" : {
       "bearer" : {
-        "description" : "An API key from `samarinda keys create`.",
+        "description" : "An API key from `samarinda keys create`, or, with `[auth.oidc] api_audience` set, an OpenID Connect access token (a JWT) from the configured issuer for that audience, acting as the mapped user (docs/SSO.md).",
         "scheme" : "bearer",
         "type" : "http"
       }
