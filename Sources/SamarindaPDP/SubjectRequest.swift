@@ -189,7 +189,8 @@ extension PDPService {
         var report = Self.report(requestID: requestID, kind: kind.rawValue, status: "completed", subject: subject.masked,
                                  openedAt: now, dueAt: due, completedAt: completed, items: items)
         var stored = report
-        stored.items = stored.items.map { var i = $0; i.content = nil; return i }
+        // Kept without content, and with the subject's identifiers masked where a location names them (a plugin key, say).
+        stored.items = stored.items.map { var i = $0; i.content = nil; i.location = subject.masking(i.location); i.id = subject.masking(i.id); return i }
         let json = String(decoding: try JSONEncoder().encode(stored), as: UTF8.self)
         try database.write { c in
             try c.run("UPDATE pdp_requests SET status = 'completed', completed_at = ?, report = ? WHERE id = ?",

@@ -15,7 +15,7 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Option(help: "A name that says who or what uses the key, e.g. \"loket-disdukcapil\".") var name: String
         @Option(help: "The department the principal belongs to, e.g. disdukcapil.") var department: String
-        @Option(help: ArgumentHelp("admin, dept_admin, staff, auditor or service.")) var role: String
+        @Option(help: ArgumentHelp("admin, dept_admin, staff, auditor, service or dpo (data protection officer).")) var role: String
         @Option(help: "Highest classification the key may see (default: the role's clearance).") var clearance: String?
         @Option(help: "The key's own monthly token budget, beside its department's (default: none).") var monthlyTokens: Int?
 

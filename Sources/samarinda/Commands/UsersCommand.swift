@@ -21,7 +21,7 @@ struct UsersCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Argument(help: "The user name: lowercase letters, digits, '.', '_', '-', e.g. budi.santoso.") var name: String
         @Option(help: "The department the user belongs to, e.g. disdukcapil.") var department: String
-        @Option(help: ArgumentHelp("admin, dept_admin, staff, auditor or service.")) var role: String
+        @Option(help: ArgumentHelp("admin, dept_admin, staff, auditor, service or dpo (data protection officer).")) var role: String
         @Option(help: "Highest classification the user may see (default: the role's clearance).") var clearance: String?
         @Option(help: "The user's own monthly token budget, beside their department's (default: none).") var monthlyTokens: Int?
         @Flag(help: "Read the password from the first line of standard input (for scripts).") var passwordStdin = false
