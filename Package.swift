@@ -164,7 +164,7 @@ let package = Package(
         .target(
             name: "SamarindaWeb",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime", "SamarindaServer",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaPDP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
