@@ -124,7 +124,8 @@ extension WebUI {
     func incidentData(_ i: Incident, _ notices: [BreachNotice]) -> [String: Any?] {
         ["title": "Insiden #\(i.id)", "id": i.id, "status": i.status, "open": i.status == "open", "description": i.description,
          "measures": i.measures, "discovered": i.discoveredAt, "due": i.dueAt, "window": i.windowStart, "closed": i.closedAt,
-         "departments": i.assessment.departments.joined(separator: ", "), "categories": i.assessment.categories.joined(separator: ", "),
+         "departments": i.assessment.departments.isEmpty ? "—" : i.assessment.departments.joined(separator: ", "),
+         "categories": i.assessment.categories.isEmpty ? "—" : i.assessment.categories.joined(separator: ", "),
          "subjects": i.assessment.subjects, "estimated": i.assessment.subjectsEstimated, "events": i.assessment.events,
          "notices": notices.map { ["recipient": $0.recipient, "text": $0.text] }]
     }

@@ -353,3 +353,35 @@ import Testing
         }
     }
 }
+
+/// The monthly transparency report counts generated answers per department (not embeddings, not failures).
+@Suite struct GeneratedAnswersReportTests {
+    @Test func theTransparencyReportCountsGeneratedAnswersPerDepartment() async throws {
+        let seeded = try await SeededPlatform.open()
+        for (department, operation, ok) in [("dinkes", "chat", true), ("dinkes", "stream", true), ("dinkes", "embed", true),
+                                            ("bapenda", "chat", true), ("bapenda", "chat", false)] {
+            let actor = AuditActor(principalID: "key:x", department: department, role: "staff")
+            try await seeded.platform.auditLog.record(AuditEvent(actor: actor, action: "model.call", target: "offline/offline",
+                                                                 outcome: ok ? .ok : .error(code: "provider_error"), fields: ["operation": operation]))
+        }
+        let month = AuditLogMonth.current
+        let report = try seeded.platform.auditLog.report(month: month)
+        #expect(report.departments.first { $0.department == "dinkes" }?.generatedAnswers == 2)
+        #expect(report.departments.first { $0.department == "bapenda" }?.generatedAnswers == 1)
+        #expect(report.totals.generatedAnswers == 3)
+        #expect(report.markdown.contains("Jawaban yang dihasilkan AI"))
+        #expect(report.json.contains("\"generated_answers\" : 3"))
+        try await seeded.platform.close()
+    }
+}
+
+enum AuditLogMonth {
+    /// This month in WITA, as the report names months.
+    static var current: String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM"
+        f.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        f.locale = Locale(identifier: "en_US_POSIX")
+        return f.string(from: Date())
+    }
+}
