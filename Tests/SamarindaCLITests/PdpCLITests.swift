@@ -95,4 +95,36 @@ import Testing
         let applied = try cli.run(["pdp", "retention", "--apply", "--json"])
         #expect(applied.status == 0 && applied.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]" || applied.stdout.contains("[]"), "\(applied.stdout)")
     }
+
+    @Test func pluginCheckWarnsAboutPersonalDataWithoutPurposeAndNamesTheLineOfABadBasis() throws {
+        let cli = try CLI()
+        let folder = cli.dir.path + "/Plugins/dinkes.catatan"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "function catat() return {} end".write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
+        func manifest(_ extra: String) -> String {
+            """
+            [plugin]
+            id = "dinkes.catatan"
+            name = "Catatan"
+            version = "1.0.0"
+            department = "dinkes"
+            description = "Catatan"
+            host_api = "^1.0"
+            [[tools]]
+            name = "catat"
+            description = "Keep a note"
+            \(extra)
+            [tools.input_schema]
+            type = "object"
+            """
+        }
+        try manifest("personal_data = [\"nama\", \"kesehatan\"]").write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
+        let warned = try cli.run(["plugin", "check", folder])
+        #expect(warned.status == 0, "a warning does not stop loading: \(warned.stderr)")
+        #expect(warned.stdout.contains("warning: tool catat handles personal data (nama, kesehatan) but declares no purpose"), "\(warned.stdout)")
+        try manifest("legal_basis = \"sesuka_hati\"").write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
+        let bad = try cli.run(["plugin", "check", folder])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("plugin.toml:11") && bad.stderr.contains("legal_basis") && bad.stderr.contains("tugas_publik"), "\(bad.stderr)")
+    }
 }
