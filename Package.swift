@@ -179,7 +179,7 @@ let package = Package(
         .target(
             name: "SamarindaWeb",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaSSO",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaSSO", "SamarindaPDP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -75,6 +75,11 @@ public struct DataSubject: Sendable, Equatable {
             .joined(separator: ", ")
     }
 
+    /// `text` with every occurrence of the subject's identifiers masked.
+    public func masking(_ text: String) -> String {
+        identifiers.reduce(text) { $0.replacingOccurrences(of: $1, with: Self.mask($1)) }
+    }
+
     // MARK: Matching
 
     /// What of the subject `text` holds: "identifier" and/or "name"; empty when nothing.

@@ -135,6 +135,11 @@ extension PDPService {
                 }
                 redactedCount += most
             }
+            // Person-lookup tokens (`subjects`, one per identifier the trail recognised): distinct people.
+            if let tokens = e.fields["subjects"], !tokens.isEmpty {
+                for t in tokens.split(separator: ",") { digests.insert(String(t)) }
+                found.insert("identitas")
+            }
             for (key, value) in e.fields {
                 let last = String(key.split(separator: ".").last ?? Substring(key)).lowercased()
                 if identifierKeys.contains(last), value.hasPrefix("hmac-sha256:") || value.hasPrefix("sha256:") {

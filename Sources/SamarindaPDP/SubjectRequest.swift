@@ -139,10 +139,7 @@ extension PDPService {
     /// holding the identifier itself (checked again by the matcher, so a longer look-alike is not taken).
     func auditEvents(about subject: DataSubject) throws -> [HeldItem] {
         var bySeq: [Int64: (AuditRecord, [String])] = [:]
-        for form in subject.digestForms {
-            let digest = auditLog.contentDigest(form)
-            for r in try auditLog.tail(limit: 1_000_000, containing: digest) { bySeq[r.seq] = (r, ["identifier"]) }
-        }
+        for r in try auditRecords(mentioning: subject) { bySeq[r.seq] = (r, ["identifier"]) }
         for id in subject.identifiers {
             for r in try auditLog.tail(limit: 1_000_000, containing: id) where bySeq[r.seq] == nil {
                 let text = ([r.event.target] + r.event.fields.values).joined(separator: "\n")
@@ -159,6 +156,12 @@ extension PDPService {
                             purpose: "Jejak audit: akuntabilitas pemrosesan (disimpan sebagai digest berkunci)",
                             providers: provider.filter { !$0.isEmpty }, matched: matched, content: nil)
         }
+    }
+
+    /// The events whose fields hold the trail's keyed digest of one of the subject's identifiers. The one
+    /// place that knows how the trail digests an identifier: `contentDigest`, one call per form.
+    func auditRecords(mentioning subject: DataSubject) throws -> [AuditRecord] {
+        try subject.digestForms.flatMap { form in try auditLog.tail(limit: 1_000_000, containing: auditLog.contentDigest(form)) }
     }
 
     // {====== Requests ======}
@@ -189,7 +192,8 @@ extension PDPService {
         var report = Self.report(requestID: requestID, kind: kind.rawValue, status: "completed", subject: subject.masked,
                                  openedAt: now, dueAt: due, completedAt: completed, items: items)
         var stored = report
-        stored.items = stored.items.map { var i = $0; i.content = nil; return i }
+        // Kept without content, and with the subject's identifiers masked where a location names them (a plugin key, say).
+        stored.items = stored.items.map { var i = $0; i.content = nil; i.location = subject.masking(i.location); i.id = subject.masking(i.id); return i }
         let json = String(decoding: try JSONEncoder().encode(stored), as: UTF8.self)
         try database.write { c in
             try c.run("UPDATE pdp_requests SET status = 'completed', completed_at = ?, report = ? WHERE id = ?",

@@ -10,6 +10,8 @@ import SamarindaServer
 /// API asks the same again on every call the page makes).
 enum PageAccess {
     case anySignedIn, notAuditor, documentAdmins, auditorOnly
+    /// The data protection officer's pages (and the city-wide admin's).
+    case dpoOnly
 
     /// The policy question this page asks (nil: any signed-in user may open it).
     var action: AccessAction? {
@@ -18,6 +20,7 @@ enum PageAccess {
         case .notAuditor: .chat(classification: nil)
         case .documentAdmins: .fileDocument(classification: nil)
         case .auditorOnly: .openAuditorView
+        case .dpoOnly: .runDataProtection
         }
     }
 
@@ -41,9 +44,10 @@ extension WebUI {
     public func addRoutes(to router: Router<ServerContext>) {
         addSignInRoutes(to: router)
         addChatRoutes(to: router)
+        addPDPRoutes(to: router)
         router.get("/") { request, context in
             guard let principal = context.principal else { return Response.seeOther( "/signin") }
-            return Response.seeOther( principal.role == .auditor ? "/audit" : "/chat")
+            return Response.seeOther( principal.role == .auditor ? "/audit" : principal.role == .dpo ? "/pdp" : "/chat")
         }
         router.get("/static/{file}") { request, context in
             guard let name = context.parameters.get("file"), let asset = self.views.assets[name] else {
@@ -133,7 +137,8 @@ extension WebUI {
                            "department_name": platform.config.department(p.principal.department)?.name ?? p.principal.department,
                            "clearance": levelLabel(p.principal.clearance, p.t)]
         context["nav"] = ["chat": PageAccess.notAuditor.allows(role), "tools": PageAccess.notAuditor.allows(role),
-                          "documents": PageAccess.documentAdmins.allows(role), "audit": PageAccess.auditorOnly.allows(role)]
+                          "documents": PageAccess.documentAdmins.allows(role), "audit": PageAccess.auditorOnly.allows(role),
+                          "pdp": PageAccess.dpoOnly.allows(role)]
         context["active_\(active ?? template)"] = true
         // A query value in the language links: encoded, so that a page's own `&` and `#` stay inside it.
         let back = p.request.uri.path + (p.request.uri.query.map { "?\($0)" } ?? "")

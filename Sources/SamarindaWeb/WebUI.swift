@@ -40,7 +40,7 @@ public struct WebUI: ServiceExtension {
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
     /// Prefixes of the web's own pages. Everything else (the API) is authenticated by the service.
-    static let pagePrefixes = ["/favicon.ico", "/signin", "/signout", "/lang", "/static", "/chat", "/tools", "/documents", "/audit", "/web"]
+    static let pagePrefixes = ["/favicon.ico", "/signin", "/signout", "/lang", "/static", "/chat", "/tools", "/documents", "/audit", "/web", "/pdp"]
 
     public init(platform: Platform, options: Options = Options()) async throws {
         self.platform = platform
@@ -120,7 +120,8 @@ public struct WebUI: ServiceExtension {
 
     /// The routes a plain HTML form posts to. Each handler reads its body with `requireForm`, which
     /// checks the `csrf` field; nothing else accepts a form body without the X-CSRF-Token header.
-    static let formRoutes: [[String]] = [["signout"], ["chat"], ["chat", "*", "level"], ["chat", "*", "delete"]]
+    static let formRoutes: [[String]] = [["signout"], ["chat"], ["chat", "*", "level"], ["chat", "*", "delete"],
+                                         ["pdp", "requests"], ["pdp", "incidents"], ["pdp", "incidents", "*", "close"]]
 
     static func isFormRoute(_ path: String) -> Bool {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()

@@ -26,6 +26,7 @@ struct Samarinda: AsyncParsableCommand {
             ConsoleCLI.self,
             PluginCommand.self,
             BackupCommand.self,
+            PdpCommand.self,
         ]
     )
 

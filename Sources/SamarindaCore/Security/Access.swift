@@ -50,6 +50,8 @@ public enum AccessAction: Sendable, Equatable {
     case removeDocument
     /// A command-line or console administration command (keys, users, budgets), named for the trail.
     case administer(String)
+    /// The data protection officer's desk: record of processing, subject requests, incidents (UU 27/2022).
+    case runDataProtection
 
     /// The name recorded as the target of a refusal event.
     public var name: String {
@@ -67,6 +69,7 @@ public enum AccessAction: Sendable, Equatable {
         case .fileDocument: "docs.file"
         case .removeDocument: "docs.remove"
         case .administer(let command): "admin:" + command
+        case .runDataProtection: "pdp"
         }
     }
 }

@@ -14,7 +14,8 @@ import SamarindaCore
 /// - documents are filed and removed by department admins and admins;
 /// - a tool is open to the departments in its `allowed` (admins: every department), to the roles in
 ///   its `roles` (when given; admins always), and to principals cleared for its classification;
-/// - administration commands (keys, users, budgets) are for admins.
+/// - administration commands (keys, users, budgets) are for admins;
+/// - the data protection desk (UU 27/2022) is for the dpo role and admins; the dpo sees no other content.
 public struct Policy: AccessAuthority {
     public init() {}
 
@@ -29,6 +30,9 @@ public struct Policy: AccessAuthority {
         case .readMetrics:
             return [.admin, .service, .auditor].contains(role) ? .allow
                 : .deny(.role, "this route is for the roles admin, service, auditor; your key has role \(role.rawValue)")
+        case .runDataProtection:
+            return role == .dpo || role == .admin ? .allow
+                : .deny(.role, "the data protection desk is for the dpo and admin roles; you act as role \(role.rawValue)")
         case .readPluginStatus, .administer:
             return role == .admin ? .allow : .deny(.role, "this is for the admin role; you act as role \(role.rawValue)")
         case .listModels, .listTools, .readDocuments:
@@ -52,6 +56,7 @@ public struct Policy: AccessAuthority {
                 : .deny(.role, "documents are removed by the dept_admin and admin roles; your key has role \(role.rawValue)")
         case .callTool(let tool):
             if role == .auditor { return .deny(.role, "auditors read the audit trail and do not call tools") }
+            if role == .dpo { return .deny(.role, "the data protection officer's role runs data subject requests and does not call tools") }
             if role != .admin, !(tool.departments.contains("*") || tool.departments.contains(principal.department)) {
                 return .deny(.department, "tool \(tool.name) is not open to department \(principal.department); it allows: \(tool.departments.joined(separator: ", "))")
             }
@@ -65,7 +70,13 @@ public struct Policy: AccessAuthority {
         }
     }
 
+    /// Auditors and the data protection officer see no content (chats, documents, tools) beyond what
+    /// their own desks return.
     private func notAuditor(_ principal: Principal) -> AccessDecision {
-        principal.role == .auditor ? .deny(.role, "the auditor role reads the audit trail only") : .allow
+        switch principal.role {
+        case .auditor: .deny(.role, "the auditor role reads the audit trail only")
+        case .dpo: .deny(.role, "the dpo role sees no content beyond what a data subject request returns")
+        default: .allow
+        }
     }
 }

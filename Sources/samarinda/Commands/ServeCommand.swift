@@ -1,5 +1,6 @@
 import ArgumentParser
 import SamarindaBackup
+import SamarindaPDP
 import SamarindaServer
 import SamarindaRuntime
 import SamarindaWeb
@@ -45,6 +46,9 @@ struct ServeCommand: ConfigCommand {
             }
             let backups = BackupScheduler(database: handle.platform.database, auditLog: handle.platform.auditLog, config: config).start()
             defer { backups?.cancel() }
+            // [retention]: dry run, then deletions, every `every` (each deletion audited).
+            let retention = RetentionScheduler(service: handle.platform.pdp).start()
+            defer { retention?.cancel() }
             try await SamarindaService(platform: handle.platform, extensions: extensions).run()
         }
     }
