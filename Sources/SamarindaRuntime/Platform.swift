@@ -31,10 +31,13 @@ public final class Platform: Sendable {
     /// The plugin registry. Not started here: the server calls `plugins.start()` (load all, watch the
     /// folder); CLI commands call `plugins.refresh()` once.
     public let plugins: PluginHost
+    /// Background ingestion (OCR, large uploads), kept in SQLite so a restart resumes it; the server runs it.
+    public let jobs: IngestJobs
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
-        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations, PluginKV.migrations, UserStore.migrations]
+        [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations, PluginKV.migrations, UserStore.migrations,
+         IngestJobs.migrations]
     }
 
     private init(config: SamarindaConfig, database: Database, auditLog: AuditLog) {
@@ -51,6 +54,7 @@ public final class Platform: Sendable {
         self.documents = DocumentStore(database: database, config: config.documents, audit: audit,
                                        embedder: RouterEmbeddings(router: models, config: config))
         self.retriever = documents
+        self.jobs = IngestJobs(database: database, documents: documents, audit: audit)
         // Plugins reach documents, models, PII redaction and HTTP only through these services,
         // each call already checked against the plugin's grant by the host.
         self.plugins = PluginHost(config: config, services: PlatformPluginServices(documents: documents, models: models),
@@ -65,6 +69,8 @@ public final class Platform: Sendable {
         let platform = Platform(config: config, database: database, auditLog: try AuditLog(database: database, config: config))
         // Synonyms and renamed terms for search questions (documents.synonyms); a bad file stops the start with its name.
         try platform.documents.loadSynonyms(files: config.documents.synonyms)
+        // An index built by an older analyzer (stemmer, lexicon) is re-analyzed once, before anything searches it.
+        try platform.documents.reindexIfAnalyzerChanged()
         // First start: ingest the starter corpus (documents.seed_dir) so `ask` has something to answer from.
         try await platform.documents.seedIfNeeded(from: config.documents.seedDir)
         return platform
