@@ -101,6 +101,11 @@ public final class DocumentStore: Sendable {
                 PRIMARY KEY (document_id, page)
             ) STRICT;
             """),
+        // The index's vocabulary (FTS5's own, read in place: nothing is stored), so spelling correction can
+        // drop candidate words no chunk holds with one lookup instead of a ranked query each.
+        Migration(version: 5, name: "index vocabulary for spelling correction", sql: """
+            CREATE VIRTUAL TABLE doc_chunks_vocab USING fts5vocab(doc_chunks_fts, row);
+            """),
     ])
 
     /// Adds a chunk's access row, with its token count as FTS5 counted it (after the FTS insert).
