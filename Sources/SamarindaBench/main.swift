@@ -9,6 +9,7 @@ let filter = arguments.firstIndex(of: "--filter").flatMap { arguments.index(afte
 
 let all: [Benchmark] = auditBenchmarks + modelBenchmarks + budgetBenchmarks + documentBenchmarks + retrievalBenchmarks + pluginBenchmarks
     + serverBenchmarks + piiBenchmarks
+    + ocrBenchmarks
 var results: [String: [Measurement]] = [:]
 var failures = 0
 for benchmark in all where filter.map({ benchmark.name.contains($0) }) ?? true {

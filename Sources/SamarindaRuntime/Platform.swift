@@ -38,11 +38,13 @@ public final class Platform: Sendable {
     public let policy: Policy
     /// Refusal events, bounded under floods (see `authorize`).
     public let refusals: RefusalLedger
+    /// Background ingestion (OCR, large uploads), kept in SQLite so a restart resumes it; the server runs it.
+    public let jobs: IngestJobs
 
     /// Every module's migrations, in dependency order.
     public static var migrationSets: [MigrationSet] {
         [AuditLog.migrations, KeyStore.migrations, BudgetLedger.migrations, DocumentStore.migrations, PluginKV.migrations, UserStore.migrations,
-         ConversationStore.migrations, PDPService.migrations]
+         ConversationStore.migrations, PDPService.migrations, IngestJobs.migrations]
     }
 
     private init(config: SamarindaConfig, database: Database, auditLog: AuditLog) {
@@ -60,6 +62,7 @@ public final class Platform: Sendable {
                                        embedder: RouterEmbeddings(router: models, config: config))
         self.retriever = documents
         self.conversations = ConversationStore(database: database)
+        self.jobs = IngestJobs(database: database, documents: documents, audit: audit)
         // Plugins reach documents, models, PII redaction and HTTP only through these services,
         // each call already checked against the plugin's grant by the host.
         self.policy = Policy()
@@ -79,6 +82,8 @@ public final class Platform: Sendable {
         let platform = Platform(config: config, database: database, auditLog: auditLog)
         // Synonyms and renamed terms for search questions (documents.synonyms); a bad file stops the start with its name.
         try platform.documents.loadSynonyms(files: config.documents.synonyms)
+        // An index built by an older analyzer (stemmer, lexicon) is re-analyzed once, before anything searches it.
+        try platform.documents.reindexIfAnalyzerChanged()
         // First start: ingest the starter corpus (documents.seed_dir) so `ask` has something to answer from.
         try await platform.documents.seedIfNeeded(from: config.documents.seedDir)
         return platform

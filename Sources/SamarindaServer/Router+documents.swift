@@ -20,9 +20,14 @@ extension SamarindaService {
             }
             try await context.authorize(.fileDocument(classification: classification), platform)
             let collection = upload.collection.isEmpty ? principal.department : upload.collection
+            let department = principal.role == .admin ? (upload.department ?? principal.department) : principal.department
+            // OCR and large files run as a background job (202, GET /v1/jobs/{id}); see Router+jobs.swift.
+            if Self.runsInBackground(request, data: upload.data, filename: upload.filename) {
+                return try self.acceptJob(data: upload.data, filename: upload.filename, collection: collection, classification: classification,
+                                          department: department, title: upload.title, by: principal)
+            }
             let result = await store.ingest(data: upload.data, sourceName: upload.filename, collection: collection, classification: classification,
-                                            department: principal.role == .admin ? (upload.department ?? principal.department) : principal.department,
-                                            title: upload.title, by: principal)
+                                            department: department, title: upload.title, by: principal)
             var object: [String: Any] = ["file": result.file, "chunks": result.chunks, "collection": collection]
             if let id = result.documentID { object["document_id"] = id }
             switch result.outcome {

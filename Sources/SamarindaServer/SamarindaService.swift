@@ -61,6 +61,7 @@ public struct SamarindaService: Sendable {
         addDocumentRoutes(to: router)
         addPluginRoutes(to: router)
         addAuditRoutes(to: router)
+        addJobRoutes(to: router)
         return router
     }
 
@@ -72,7 +73,11 @@ public struct SamarindaService: Sendable {
             router: makeRouter(),
             configuration: .init(address: .hostname(host ?? platform.config.server.host, port: port ?? platform.config.server.port),
                                  serverName: "samarinda/\(SamarindaVersion.current)"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            onServerRunning: { [platform] channel in
+                // Jobs a restart interrupted (or still queued) resume once the service is up.
+                platform.jobs.kick()
+                await onRunning(channel.localAddress?.port ?? 0)
+            },
             logger: logger
         )
     }

@@ -21,6 +21,22 @@ import Testing
         #expect(fk == 1)
     }
 
+    /// Closing a database that was read from checkpoints its WAL into the file: with a read-only reader closed
+    /// last, the writes stayed in the -wal file forever (and `doctor` checked a file without them).
+    @Test func closingAfterAReadCheckpointsTheWAL() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/s.db"
+        do {
+            let db = try Database(path: path)
+            try db.migrate(sets)
+            for i in 0..<200 { try db.write { c in try c.run("INSERT INTO notes(body) VALUES (?)", [.text(String(repeating: "x", count: 500) + "\(i)")]) } }
+            #expect(try db.read { c in try c.queryFirst("SELECT count(*) FROM notes") { $0.int(0) } } == 200)
+        }
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        #expect(size > 100_000, "the rows are in the database file itself (\(size) bytes)")
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"), "the WAL was checkpointed and removed")
+    }
+
     @Test func upToDateDatabaseIsLeftAlone() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path + "/s.db"

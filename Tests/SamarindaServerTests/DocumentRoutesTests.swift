@@ -174,8 +174,13 @@ extension DocumentRoutesTests {
         let png = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/foto.png"))
         let upload = try await server.request("POST", "/v1/documents", key: server.key("deptadmin-bapenda"), json: [
             "filename": "formulir.png", "content_base64": png.base64EncodedString(), "classification": "biasa"])
-        #expect(upload.status == 201, "\(upload.text)")
-        let id = try #require(upload.json["document_id"] as? Int)
+        // OCR runs as a background job: 202 with the job, followed at its URL until done.
+        #expect(upload.status == 202, "\(upload.text)")
+        let jobID = try #require(upload.json["id"] as? String, "\(upload.text)")
+        #expect(upload.headers["location"] == "/v1/jobs/\(jobID)")
+        let job = try await server.waitForJob(jobID, key: server.key("deptadmin-bapenda"))
+        #expect(job["status"] as? String == "done", "\(job)")
+        let id = try #require((job["results"] as? [[String: Any]])?.first?["document_id"] as? Int, "\(job)")
         let view = try await server.request("GET", "/v1/documents/\(id)", key: server.key("staff-bapenda"))
         let pages = try #require(view.json["pages"] as? [[String: Any]], "\(view.text)")
         #expect(pages.first?["page"] as? Int == 1)

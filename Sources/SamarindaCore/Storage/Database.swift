@@ -63,6 +63,15 @@ public final class Database: @unchecked Sendable {
         try writer.execute("PRAGMA synchronous = \(options.synchronousFull ? "FULL" : "NORMAL")")
     }
 
+    /// Readers close before the writer: the last connection to close checkpoints the WAL into the file and
+    /// removes it, and a read-only connection cannot. Closed in the other order (Swift's default, by declaration),
+    /// every process that had read something left its writes in an ever-growing -wal file.
+    deinit {
+        poolLock.lock()
+        idleReaders.removeAll()
+        poolLock.unlock()
+    }
+
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`), committing when it returns and rolling
     /// back when it throws. Writes are serialized: one writer at a time.
     public func write<T>(_ body: (Connection) throws -> T) throws -> T {

@@ -37,12 +37,15 @@ public struct IngestLimits: Sendable, Equatable {
     static func mib(_ bytes: Int) -> String { bytes % 1_048_576 == 0 ? "\(bytes / 1_048_576) MiB" : "\(bytes) bytes" }
 }
 
+/// Hears how far OCR has come in one file: pages recognised so far and pages to recognise.
+public typealias PageProgress = @Sendable (_ done: Int, _ total: Int) -> Void
+
 /// Reads the text of a file in one of the supported formats, within `limits`. The one entry point
 /// for the store, the fuzz targets and tests.
 public enum DocumentExtractor {
     /// `filePath`, when given, is the same bytes on disk (a PDF is then read in place).
     public static func extract(data: Data, format: DocumentFormat, filePath: String? = nil,
-                               limits: IngestLimits = .default) throws -> ExtractedText {
+                               limits: IngestLimits = .default, progress: PageProgress? = nil) throws -> ExtractedText {
         switch format {
         case .text, .markdown, .html:
             guard data.count <= limits.maxExtractedBytes else {
@@ -59,16 +62,31 @@ public enum DocumentExtractor {
         case .docx:
             return try DocxText.extract(data, limits: limits)
         case .png, .jpeg, .tiff:
-            return try OCRText.image(data, format: format, limits: limits)
+            return try OCRText.image(data, format: format, limits: limits, progress: progress)
         case .pdf:
-            if let filePath { return try PDFText.extract(path: filePath, limits: limits) }
+            if let filePath { return try PDFText.extract(path: filePath, limits: limits, progress: progress) }
             let scratch = try TemporaryDirectory(prefix: "samarinda-pdf")
             let path = scratch.path + "/input.pdf"
             guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw DocumentsError(.extractor, "cannot write the upload to a temporary file in \(scratch.path)")
             }
             // The folder (and the copy in it) is removed when `scratch` is released: keep it until pdftotext is done.
-            return try withExtendedLifetime(scratch) { try PDFText.extract(path: path, limits: limits) }
+            return try withExtendedLifetime(scratch) { try PDFText.extract(path: path, limits: limits, progress: progress) }
+        }
+    }
+
+    /// Whether reading these bytes needs OCR (an image, or a PDF with a page without a text layer): slow work
+    /// that the service runs as a background job. A PDF's text layer is read (pdftotext, limited) to decide;
+    /// a PDF that cannot be read counts as not needing OCR, so its error comes from the ordinary ingest.
+    public static func needsOCR(data: Data, format: DocumentFormat, limits: IngestLimits = .default) -> Bool {
+        switch format {
+        case .png, .jpeg, .tiff: return true
+        case .pdf:
+            guard let scratch = try? TemporaryDirectory(prefix: "samarinda-pdf") else { return false }
+            let path = scratch.path + "/input.pdf"
+            guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else { return false }
+            return withExtendedLifetime(scratch) { ((try? PDFText.textPages(path: path, limits: limits))?.scanned.isEmpty == false) }
+        default: return false
         }
     }
 

@@ -82,7 +82,7 @@ enum OCRText {
     /// Reads a PNG, JPEG or TIFF: its pixel size is checked first (an image bomb is refused before any decoder runs).
     /// The size comes from the bytes themselves, never the file name: Tesseract's decoder (Leptonica) sniffs the
     /// content, so a TIFF named .png must meet the same check, and an image whose size cannot be read is refused.
-    static func image(_ data: Data, format: DocumentFormat, limits: IngestLimits) throws -> ExtractedText {
+    static func image(_ data: Data, format: DocumentFormat, limits: IngestLimits, progress: PageProgress? = nil) throws -> ExtractedText {
         let frames = try imageFrames(data)
         guard frames.count <= limits.maxOCRPages else {
             throw DocumentsError(.tooLarge, "the image has \(frames.count) pages, more than the \(limits.maxOCRPages) read by OCR in one file; split it")
@@ -97,13 +97,15 @@ enum OCRText {
         guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw DocumentsError(.extractor, "cannot write the image to a temporary file in \(scratch.path)")
         }
+        progress?(0, 1)
         let page = try withExtendedLifetime(scratch) { try recognize(imagePath: path, tool: tool, limits: limits) }
+        progress?(1, 1)
         guard !page.text.isEmpty else { throw DocumentsError(.empty, "no text was recognised in the image") }
         return recognizedText([(1, page)])
     }
 
     /// Renders the given pages (1-based) of a PDF and recognises each.
-    static func pdfPages(path: String, pages: [Int], limits: IngestLimits) throws -> [(Int, Page)] {
+    static func pdfPages(path: String, pages: [Int], limits: IngestLimits, progress: PageProgress? = nil) throws -> [(Int, Page)] {
         guard pages.count <= limits.maxOCRPages else {
             throw DocumentsError(.tooLarge, "the PDF has \(pages.count) scanned pages, more than the \(limits.maxOCRPages) read by OCR in one file; split it")
         }
@@ -113,6 +115,7 @@ enum OCRText {
         }
         let scratch = try TemporaryDirectory(prefix: "samarinda-ocr")
         var out: [(Int, Page)] = []
+        progress?(0, pages.count)
         for page in pages {
             let base = scratch.path + "/page-\(page)"
             // 300 dpi, grey, the longer side capped so a huge page size cannot make a huge bitmap.
@@ -120,6 +123,7 @@ enum OCRText {
                                                                   "-f", String(page), "-l", String(page), "-singlefile", path, base], limits: limits)
             let recognized = try recognize(imagePath: base + ".png", tool: tool, limits: limits)
             out.append((page, recognized))
+            progress?(out.count, pages.count)
             try? FileManager.default.removeItem(atPath: base + ".png")
         }
         return out

@@ -14,8 +14,8 @@ enum PDFText {
         return dirs.map { $0 + "/pdftotext" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// `tool` replaces the installed pdftotext (tests run a misbehaving stand-in).
-    static func extract(path: String, limits: IngestLimits = .default, tool: String? = nil) throws -> ExtractedText {
+    /// The PDF's text layer, page by page, and the pages (1-based) without a usable one (scans).
+    static func textPages(path: String, limits: IngestLimits, tool: String? = nil) throws -> (text: String, pages: [String], scanned: [Int]) {
         guard let tool = tool ?? executable() else {
             throw DocumentsError(.extractor, "cannot read PDF files because 'pdftotext' is not installed; install poppler-utils (Scripts/setup does) and retry")
         }
@@ -33,10 +33,16 @@ enum PDFText {
             throw DocumentsError(.tooLarge, "the PDF has more than \(limits.maxPDFPages) pages; split it into parts and ingest each")
         }
         let text = String(decoding: output, as: UTF8.self)
-        // Pages without a usable text layer (scans) are recognised by OCR; text pages stay as they are.
         var pageTexts = text.split(separator: "\u{0C}", omittingEmptySubsequences: false).map(String.init)
         if pageTexts.last?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true, pageTexts.count > 1 { pageTexts.removeLast() }
         let scanned = pageTexts.indices.filter { i in pageTexts[i].unicodeScalars.filter { !$0.properties.isWhitespace }.count < 20 }.map { $0 + 1 }
+        return (text, pageTexts, scanned)
+    }
+
+    /// `tool` replaces the installed pdftotext (tests run a misbehaving stand-in). `progress` hears each page read by OCR.
+    static func extract(path: String, limits: IngestLimits = .default, tool: String? = nil, progress: PageProgress? = nil) throws -> ExtractedText {
+        let (text, pageTexts, scanned) = try textPages(path: path, limits: limits, tool: tool)
+        // Pages without a usable text layer (scans) are recognised by OCR; text pages stay as they are.
         let allScanned = scanned.count == pageTexts.count
         let ocrInstalled = OCRText.tesseract() != nil
         if scanned.isEmpty || (!allScanned && !ocrInstalled) {
@@ -44,7 +50,7 @@ enum PDFText {
             if extracted.isEmpty { throw DocumentsError(.empty, "the PDF holds no text") }
             return extracted
         }
-        let recognized = Dictionary(uniqueKeysWithValues: try OCRText.pdfPages(path: path, pages: scanned, limits: limits).map { ($0.0, $0.1) })
+        let recognized = Dictionary(uniqueKeysWithValues: try OCRText.pdfPages(path: path, pages: scanned, limits: limits, progress: progress).map { ($0.0, $0.1) })
         var blocks: [ExtractedText.Block] = []
         var pages: [ExtractedText.PageInfo] = []
         var title: String?

@@ -10,9 +10,9 @@ extension IndonesianAnalyzer {
 extension DocumentStore {
     /// Re-analyzes every current chunk when the index was built by another analyzer version (a
     /// new stemmer or lexicon): query terms must meet document terms, so an index stemmed the old
-    /// way would silently miss. One transaction. An empty index is left alone, without a write (the
-    /// version is recorded the first time there is something to re-analyze; an index without a
-    /// recorded version counts as older). Returns how many chunks were re-analyzed.
+    /// way would silently miss. One transaction. An empty index only gets the version recorded (once),
+    /// so what is ingested next is not re-analyzed at the next start; an index without a recorded
+    /// version counts as older. `Platform.open` calls it. Returns how many chunks were re-analyzed.
     @discardableResult
     public func reindexIfAnalyzerChanged() throws -> Int {
         let version = IndonesianAnalyzer.indexVersion
@@ -20,7 +20,11 @@ extension DocumentStore {
             (try c.queryFirst("SELECT value FROM doc_state WHERE key = 'analyzer'", []) { $0.text(0) },
              try c.queryFirst("SELECT NOT EXISTS (SELECT 1 FROM doc_chunk_access)", []) { $0.int(0) == 1 } ?? true)
         }
-        if stored == version || empty { return 0 }
+        if stored == version { return 0 }
+        if empty {
+            try database.write { c in try c.run("INSERT OR REPLACE INTO doc_state (key, value) VALUES ('analyzer', ?)", [.text(version)]) }
+            return 0
+        }
         return try database.write { c in
             let chunks = try c.query("SELECT a.chunk_id, ch.text FROM doc_chunk_access a JOIN doc_chunks ch ON ch.id = a.chunk_id", []) { ($0.int64(0), $0.text(1)) }
             for (id, text) in chunks {

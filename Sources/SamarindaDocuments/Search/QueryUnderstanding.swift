@@ -30,11 +30,16 @@ extension DocumentStore {
         if !scope.isEmpty, analyzer.everydayLanguage {
             let standardByStem = Dictionary(analysis.words.filter { !$0.stopword && !$0.normalized.contains(" ") }.map { ($0.stem, $0.normalized) },
                                             uniquingKeysWith: { a, _ in a })
-            for (n, concept) in analysis.concepts.enumerated() where concept.added.isEmpty && concept.terms.count == 1 {
-                let term = concept.terms[0]
-                guard let word = standardByStem[term], word.utf8.count >= Self.minimumCorrectableLength,
-                      word.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }), !analyzer.stemmer.analyze(word).known,
-                      try matchCount(term, scope: scope, upTo: 1) == 0 else { continue }
+            let candidates = analysis.concepts.enumerated().compactMap { n, concept -> (Int, String, String)? in
+                guard concept.added.isEmpty, concept.terms.count == 1, let word = standardByStem[concept.terms[0]],
+                      word.utf8.count >= Self.minimumCorrectableLength, word.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }),
+                      !analyzer.stemmer.analyze(word).known else { return nil }
+                return (n, concept.terms[0], word)
+            }
+            // One vocabulary lookup for all of them: a word no chunk holds at all needs no ranked query to say so.
+            let indexed = candidates.isEmpty ? [] : try indexedTerms(candidates.map(\.1))
+            for (n, term, word) in candidates {
+                guard try !indexed.contains(term) || matchCount(term, scope: scope, upTo: 1) == 0 else { continue }
                 if let better = try correction(of: word, scope: scope) {
                     analysis.concepts[n] = .init(terms: [better], added: [], reason: "spelling: \(word) → \(better)")
                     corrections[word] = better
@@ -65,11 +70,22 @@ extension DocumentStore {
             if a.known, a.stem.utf8.count >= 3 { stems.insert(a.stem) }
         }
         var best: (stem: String, count: Int)?
-        for stem in stems.sorted() {
+        // Most one-edit variants are lexicon words no chunk holds: only those in the index's vocabulary are counted in scope.
+        for stem in try indexedTerms(Array(stems)).sorted() {
             let count = try matchCount(stem, scope: scope, upTo: 50)
             if count > 0, count > (best?.count ?? 0) { best = (stem, count) }
         }
         return best?.stem
+    }
+
+    /// Which of `terms` occur anywhere in the index (FTS5's vocabulary, one lookup each inside SQLite, no
+    /// ranking, no access filter: used only to skip terms, never to answer).
+    func indexedTerms(_ terms: [String]) throws -> Set<String> {
+        guard !terms.isEmpty else { return [] }
+        let list = String(decoding: try JSONEncoder().encode(terms), as: UTF8.self)
+        return Set(try database.read { c in
+            try c.query("SELECT term FROM doc_chunks_vocab WHERE term IN (SELECT value FROM json_each(?))", [.text(list)]) { $0.text(0) }
+        })
     }
 
     /// How many chunks in scope hold `term`, counting at most `upTo`.

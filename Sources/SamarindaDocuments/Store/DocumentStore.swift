@@ -101,6 +101,11 @@ public final class DocumentStore: Sendable {
                 PRIMARY KEY (document_id, page)
             ) STRICT;
             """),
+        // The index's vocabulary (FTS5's own, read in place: nothing is stored), so spelling correction can
+        // drop candidate words no chunk holds with one lookup instead of a ranked query each.
+        Migration(version: 5, name: "index vocabulary for spelling correction", sql: """
+            CREATE VIRTUAL TABLE doc_chunks_vocab USING fts5vocab(doc_chunks_fts, row);
+            """),
     ])
 
     /// Adds a chunk's access row, with its token count as FTS5 counted it (after the FTS insert).
@@ -224,8 +229,15 @@ public final class DocumentStore: Sendable {
         }
         for (n, file) in files.enumerated() {
             progress?(IngestProgress(done: n, total: files.count, file: file.name))
+            let total = files.count
+            let name = file.name
+            var pages: PageProgress?
+            if let progress {
+                pages = { d, t in progress(IngestProgress(done: n, total: total, file: name, pagesDone: d, pagesTotal: t)) }
+            }
             let result = await ingestFile(path: file.path, sourceName: file.name, collection: collection, classification: classification,
-                                          department: department, title: files.count == 1 ? title : nil, metadata: metadata, by: principal)
+                                          department: department, title: files.count == 1 ? title : nil, metadata: metadata, by: principal,
+                                          progress: pages)
             summary.results.append(result)
         }
         progress?(IngestProgress(done: files.count, total: files.count, file: ""))
@@ -252,7 +264,7 @@ public final class DocumentStore: Sendable {
     /// Ingests one file; never throws: failures become a `.skipped` result with the reason.
     public func ingestFile(path: String, sourceName: String, collection: String, classification: Classification,
                            department: String? = nil, title: String? = nil, metadata: DocumentMetadata = DocumentMetadata(),
-                           by principal: Principal) async -> IngestFileResult {
+                           by principal: Principal, progress: PageProgress? = nil) async -> IngestFileResult {
         let data: Data
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -265,19 +277,20 @@ public final class DocumentStore: Sendable {
             return .init(file: sourceName, outcome: .skipped(reason: "cannot read the file: \(error.localizedDescription)"), chunks: 0, bytes: 0, warnings: [])
         }
         return await ingest(data: data, sourceName: sourceName, filePath: path, collection: collection, classification: classification,
-                            department: department, title: title, metadata: metadata, by: principal)
+                            department: department, title: title, metadata: metadata, by: principal, progress: progress)
     }
 
     /// Ingests a document given as bytes (for `POST /v1/documents`); `sourceName` decides the format by its extension.
     public func ingest(data: Data, sourceName: String, collection: String, classification: Classification,
                        department: String? = nil, title: String? = nil, metadata: DocumentMetadata = DocumentMetadata(),
-                       by principal: Principal) async -> IngestFileResult {
+                       by principal: Principal, progress: PageProgress? = nil) async -> IngestFileResult {
         await ingest(data: data, sourceName: sourceName, filePath: nil, collection: collection, classification: classification,
-                     department: department, title: title, metadata: metadata, by: principal)
+                     department: department, title: title, metadata: metadata, by: principal, progress: progress)
     }
 
     private func ingest(data: Data, sourceName: String, filePath: String?, collection: String, classification: Classification,
-                        department: String?, title: String?, metadata: DocumentMetadata, by principal: Principal) async -> IngestFileResult {
+                        department: String?, title: String?, metadata: DocumentMetadata, by principal: Principal,
+                        progress: PageProgress? = nil) async -> IngestFileResult {
         let started = ContinuousClock.now
         do {
             try Self.validateCollectionName(collection)
@@ -306,7 +319,7 @@ public final class DocumentStore: Sendable {
                 return .init(file: sourceName, documentID: existing.id, outcome: .unchanged, chunks: 0, bytes: data.count, warnings: [])
             }
 
-            let extracted = try DocumentExtractor.extract(data: data, format: format, filePath: filePath, limits: limits)
+            let extracted = try DocumentExtractor.extract(data: data, format: format, filePath: filePath, limits: limits, progress: progress)
             if extracted.isEmpty { throw DocumentsError(.empty, "the file holds no text") }
             let chunks = chunker.chunks(extracted)
             let analyzed = chunks.map { analyzer.analyze($0.text) }

@@ -159,6 +159,9 @@ public struct IngestProgress: Sendable {
     public var done: Int
     public var total: Int
     public var file: String
+    /// Pages of `file` recognised so far by OCR and how many it has (0 / 0 for files read without OCR).
+    public var pagesDone = 0
+    public var pagesTotal = 0
 }
 
 /// One search result: a chunk the principal may see, with a highlighted snippet.

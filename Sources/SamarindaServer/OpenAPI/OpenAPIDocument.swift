@@ -766,6 +766,131 @@ enum OpenAPIDocument {
         ],
         "type" : "object"
       },
+      "Job" : {
+        "properties" : {
+          "collection" : {
+            "type" : "string"
+          },
+          "created_at" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "current_file" : {
+            "type" : "string"
+          },
+          "error" : {
+            "description" : "Why a failed job stored nothing.",
+            "type" : "string"
+          },
+          "files" : {
+            "properties" : {
+              "done" : {
+                "type" : "integer"
+              },
+              "total" : {
+                "type" : "integer"
+              }
+            },
+            "required" : [
+              "done",
+              "total"
+            ],
+            "type" : "object"
+          },
+          "finished_at" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "id" : {
+            "type" : "string"
+          },
+          "object" : {
+            "const" : "job"
+          },
+          "pages" : {
+            "description" : "Pages recognised by OCR so far in the file being read, and how many it has (0/0 without OCR).",
+            "properties" : {
+              "done" : {
+                "type" : "integer"
+              },
+              "total" : {
+                "type" : "integer"
+              }
+            },
+            "required" : [
+              "done",
+              "total"
+            ],
+            "type" : "object"
+          },
+          "results" : {
+            "items" : {
+              "properties" : {
+                "chunks" : {
+                  "type" : "integer"
+                },
+                "code" : {
+                  "description" : "Why a file was skipped: too_large, unreadable, empty, …",
+                  "type" : "string"
+                },
+                "document_id" : {
+                  "type" : "integer"
+                },
+                "file" : {
+                  "type" : "string"
+                },
+                "outcome" : {
+                  "enum" : [
+                    "added",
+                    "replaced",
+                    "unchanged",
+                    "skipped"
+                  ]
+                },
+                "reason" : {
+                  "type" : "string"
+                }
+              },
+              "required" : [
+                "file",
+                "outcome",
+                "chunks"
+              ],
+              "type" : "object"
+            },
+            "type" : "array"
+          },
+          "resumed" : {
+            "description" : "How many times a restart of the service picked the job up again.",
+            "type" : "integer"
+          },
+          "started_at" : {
+            "format" : "date-time",
+            "type" : "string"
+          },
+          "status" : {
+            "enum" : [
+              "queued",
+              "running",
+              "done",
+              "failed"
+            ]
+          }
+        },
+        "required" : [
+          "object",
+          "id",
+          "status",
+          "collection",
+          "files",
+          "pages",
+          "current_file",
+          "created_at",
+          "resumed",
+          "results"
+        ],
+        "type" : "object"
+      },
       "Usage" : {
         "properties" : {
           "completion_tokens" : {
@@ -1836,7 +1961,20 @@ enum OpenAPIDocument {
         ]
       },
       "post" : {
+        "description" : "A scan (an image, or a PDF with a page without a text layer), a file over 4 MiB, or a request with `Prefer: respond-async` is read by a background job: the answer is 202 with the job, to follow at `GET /v1/jobs/{id}`. Jobs are kept in the database and resume after a restart.",
         "operationId" : "uploadDocument",
+        "parameters" : [
+          {
+            "description" : "respond-async: answer 202 with a job for any file.",
+            "in" : "header",
+            "name" : "Prefer",
+            "required" : false,
+            "schema" : {
+              "example" : "respond-async",
+              "type" : "string"
+            }
+          }
+        ],
         "requestBody" : {
           "content" : {
             "application/json" : {
@@ -1940,6 +2078,39 @@ enum OpenAPIDocument {
               }
             },
             "description" : "Ingested (added, replaced or unchanged)."
+          },
+          "202" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "allOf" : [
+                    {
+                      "$ref" : "#/components/schemas/Job"
+                    },
+                    {
+                      "properties" : {
+                        "url" : {
+                          "type" : "string"
+                        }
+                      },
+                      "required" : [
+                        "url"
+                      ],
+                      "type" : "object"
+                    }
+                  ]
+                }
+              }
+            },
+            "description" : "Accepted as a background job (OCR, a large file, or Prefer respond-async).",
+            "headers" : {
+              "Location" : {
+                "description" : "/v1/jobs/{id}",
+                "schema" : {
+                  "type" : "string"
+                }
+              }
+            }
           },
           "400" : {
             "$ref" : "#/components/responses/BadRequest"
@@ -2245,6 +2416,50 @@ enum OpenAPIDocument {
           "openai"
         ]
       }
+    },
+    "/v1/jobs/{id}" : {
+      "get" : {
+        "description" : "Only the principal who uploaded sees the job; for anyone else (including admins) the answer is 404, as for an id that does not exist. Auditors are refused (403) and read job.start, job.resume, job.finish and job.fail in the audit trail instead.",
+        "operationId" : "getJob",
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/Job"
+                }
+              }
+            },
+            "description" : "The job."
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          },
+          "404" : {
+            "$ref" : "#/components/responses/NotFound"
+          },
+          "429" : {
+            "$ref" : "#/components/responses/RateLimited"
+          }
+        },
+        "summary" : "A background ingestion job's progress and results — its owner only.",
+        "tags" : [
+          "documents"
+        ]
+      },
+      "parameters" : [
+        {
+          "in" : "path",
+          "name" : "id",
+          "required" : true,
+          "schema" : {
+            "type" : "string"
+          }
+        }
+      ]
     },
     "/v1/models" : {
       "get" : {

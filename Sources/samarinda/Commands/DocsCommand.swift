@@ -180,20 +180,39 @@ struct SearchRequest: ParsableArguments {
     }
 }
 
-/// A one-line progress bar on standard error, drawn only when it is a terminal.
+/// Progress of `docs ingest` on standard error: on a terminal, one redrawn line with files, OCR pages and the
+/// time left; otherwise (a log, a pipe) one plain line per file as it starts, so nothing is drawn over.
 final class ProgressBar: @unchecked Sendable {
     private let enabled = isatty(STDERR_FILENO) == 1
     private let lock = NSLock()
     private var drawn = false
+    private var lastFile = -1
+    private let started = Date()
 
     func update(_ p: IngestProgress) {
-        guard enabled, p.total > 0 else { return }
+        guard p.total > 0 else { return }
         lock.lock()
         defer { lock.unlock() }
+        guard enabled else {
+            if p.done < p.total, p.done != lastFile {
+                lastFile = p.done
+                FileHandle.standardError.write(Data("[\(p.done + 1)/\(p.total)] \(p.file)\n".utf8))
+            }
+            return
+        }
+        // Work done in files, counting the current file's recognised pages as a fraction of it.
+        let fraction = Double(p.done) + (p.pagesTotal > 0 ? Double(p.pagesDone) / Double(p.pagesTotal) : 0)
         let width = 30
-        let filled = p.done * width / p.total
+        let filled = min(width, Int(fraction * Double(width) / Double(p.total)))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let line = "\r\(bar) \(p.done)/\(p.total) \(p.file.suffix(40))"
+        var line = "\r\(bar) \(min(p.done + 1, p.total))/\(p.total) files"
+        if p.pagesTotal > 0 { line += " · page \(p.pagesDone)/\(p.pagesTotal)" }
+        let elapsed = Date().timeIntervalSince(started)
+        if fraction > 0, elapsed > 1 {
+            let left = Int(elapsed / fraction * (Double(p.total) - fraction))
+            line += left >= 60 ? " · ~\(left / 60)m\(left % 60)s left" : " · ~\(left)s left"
+        }
+        line += " \(p.file.suffix(40))"
         FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
         drawn = true
     }

@@ -426,10 +426,41 @@
     });
   }
 
+  // Polls GET /v1/jobs/{id} once a second and shows pages and files read; the job goes on if the page is left.
+  function followJob(id, progress, status) {
+    progress.hidden = false;
+    api('GET', '/v1/jobs/' + encodeURIComponent(id)).then(function (r) {
+      if (!r.ok) {
+        try { localStorage.removeItem('samarinda-upload-job'); } catch (x) { /* ignore */ }
+        progress.hidden = true;
+        setStatus(status, r.message, true);
+        return;
+      }
+      var job = r.data || {};
+      var pages = job.pages || {}, files = job.files || {};
+      if (job.status === 'done' || job.status === 'failed') {
+        try { localStorage.removeItem('samarinda-upload-job'); } catch (x) { /* ignore */ }
+        progress.value = 100;
+        var result = (job.results || [])[0] || {};
+        if (job.status === 'failed') setStatus(status, t('js_docs_job_failed') + ' ' + (job.error || ''), true);
+        else setStatus(status, t('js_docs_uploaded', result.file || ''));
+        loadDocuments();
+        return;
+      }
+      progress.value = pages.total ? Math.round(pages.done * 100 / pages.total) : 0;
+      setStatus(status, t('js_docs_job_progress').replace('%f', job.current_file || '').replace('%d', String(pages.done || 0))
+        .replace('%t', String(pages.total || '?')).replace('%n', String(files.done || 0)).replace('%m', String(files.total || 1)));
+      setTimeout(function () { followJob(id, progress, status); }, 1000);
+    });
+  }
+
   function initDocuments() {
     var form = document.getElementById('upload-form');
     if (!form) return;
     loadDocuments();
+    var pending = null;
+    try { pending = localStorage.getItem('samarinda-upload-job'); } catch (x) { pending = null; }
+    if (pending) followJob(pending, document.getElementById('upload-progress'), document.getElementById('upload-status'));
     var file = document.getElementById('file');
     var fileError = document.getElementById('file-error');
     var progress = document.getElementById('upload-progress');
@@ -472,6 +503,13 @@
         var body = null;
         try { body = JSON.parse(xhr.responseText); } catch (x) { body = null; }
         if (xhr.status < 200 || xhr.status >= 300) { setStatus(status, explain(xhr.status, body), true); return; }
+        // 202: a scan or a large file is read by a background job; follow it (and again after the clerk comes back).
+        if (xhr.status === 202 && body && body.id) {
+          try { localStorage.setItem('samarinda-upload-job', body.id); } catch (x) { /* private mode: follow this visit only */ }
+          form.reset();
+          followJob(body.id, progress, status);
+          return;
+        }
         var doc = (body && (body.document || (Array.isArray(body.documents) && body.documents[0]))) || body || {};
         var name = pick(doc, 'title', 'source_name', 'file') || file.files[0].name;
         var warnings = listOf(body, ['warnings', 'errors', 'skipped']);
