@@ -27,6 +27,8 @@ extension SamarindaService {
             } catch {
                 throw APIError.badRequest("invalid_json", "the body is not a chat completion request: \(describe(error)). Send {\"model\": \"samarinda-default\", \"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}")
             }
+            // The clearance question, asked here too so the refusal event names the entry point (web or HTTP).
+            try await context.authorize(.chat(classification: chat.classification), platform)
             let orchestrator = ChatOrchestrator(platform: platform, tools: tools, principal: principal, requestID: context.requestID)
             let prepared: ChatOrchestrator.Prepared
             do {
