@@ -28,7 +28,7 @@ extension SamarindaService {
             } catch {
                 throw APIError.badRequest("invalid_json", "the body is not a chat completion request: \(describe(error)). Send {\"model\": \"samarinda-default\", \"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}")
             }
-            let service = ChatService(platform: platform, tools: tools, principal: principal, requestID: context.requestID)
+            let service = ChatService(platform: platform, tools: tools, principal: principal, requestID: context.requestID, via: context.entry)
             let options = ChatService.Options(retrieval: extras.retrieval, conversationID: extras.conversation_id, store: extras.store ?? false)
             let prepared: ChatService.Prepared
             do {

@@ -293,8 +293,14 @@ extension JSONValue {
                                 "lapisan": [["sampai": 500_000_000, "tarif_basis_poin": 5], ["tarif_basis_poin": 25]]]
         #expect(await city.call("bapenda.pbb", "atur_tarif", tarif, as: ShippedPlugins.staff("dinkes")).errorCode == "forbidden")
         let staff = await city.call("bapenda.pbb", "atur_tarif", tarif, as: ShippedPlugins.staff("bapenda"))
-        #expect(staff.errorCode == "plugin_error")
-        #expect(staff.error?.message.contains("dept_admin Bapenda") == true)
+        // The manifest's `roles = ["dept_admin"]`, enforced by the platform's policy (not by Lua).
+        #expect(staff.errorCode == "forbidden")
+        #expect(staff.error?.message.contains("is for the roles dept_admin; you act as role staff") == true)
+        #expect(!city.host.tools(for: ShippedPlugins.staff("bapenda")).map(\.tool).contains("atur_tarif"), "hidden from roles not listed")
+        #expect(city.host.tools(for: ShippedPlugins.deptAdmin("bapenda")).map(\.tool).contains("atur_tarif"))
+        let refused = city.audit.events.last { $0.action == "tool.call" && $0.target == "bapenda.pbb.atur_tarif" }
+        #expect(refused?.outcome == .denied(code: "forbidden"))
+        #expect(refused?.fields["policy"] == "role_not_allowed")
 
         _ = try await city.call("bapenda.pbb", "atur_tarif", tarif, as: ShippedPlugins.deptAdmin("bapenda")).get()
         let r = try await city.call("bapenda.pbb", "hitung_pbb", ["luas_bumi": 100, "njop_bumi_per_m2": 1_000_000],

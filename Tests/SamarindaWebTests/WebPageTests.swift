@@ -252,7 +252,10 @@ struct UserStoreTests {
         await #expect(throws: UserStoreError.self) { try await users.create(name: "ani", department: "nowhere", role: .staff, password: "kopi-tubruk-pagi-hari") }
         #expect(try users.verify(name: "siti", password: "kopi-tubruk-pagi-hari").name == "siti")
         #expect(throws: UserStoreError.self) { try users.verify(name: "siti", password: "wrong-password-here") }
-        #expect(audit.events.map(\.action) == ["user.create"])
+        // One user created; each refused creation is an event too (issue 24), by its reason and never the password.
+        #expect(audit.events.map(\.action) == ["user.create", "user.create", "user.create", "user.create"])
+        #expect(audit.events.map(\.outcome) == [.ok, .denied(code: "exists"), .denied(code: "invalidName"), .denied(code: "unknownDepartment")])
+        #expect(!audit.events.contains { "\($0)".contains("kopi-tubruk") })
         let stored = try database.read { c in try c.queryFirst("SELECT password_hash FROM users", [], { $0.text(0) }) }
         #expect(stored?.contains("kopi") == false)
     }

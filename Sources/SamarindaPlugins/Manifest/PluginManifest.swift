@@ -155,7 +155,7 @@ public struct PluginManifest: Sendable {
             let classification = t.has("classification") ? t.classification("classification") : Classification.biasa
             let readOnly = t.bool("read_only") ?? false
             let allowed = t.strings("allowed") ?? [department]
-            let roleNames = t.strings("roles") ?? []
+            let roleNames = t.strings("roles")
             let input = t.raw("input_schema").map { tomlToJSON($0) }
             let output = t.raw("output_schema").map { tomlToJSON($0) }
             let processing = ToolProcessing.parse(t, tool: toolName, warnings: &warnings)
@@ -171,7 +171,7 @@ public struct PluginManifest: Sendable {
                 t.fail("allowed[\(i)]", "unknown department '\(d)'; use \"*\" for all or one of: \(config.departments.map(\.id).joined(separator: ", "))")
             }
             var roles: [Role] = []
-            for (i, r) in roleNames.enumerated() {
+            for (i, r) in (roleNames ?? []).enumerated() {
                 // Auditors never call tools, so naming them would promise something the policy refuses.
                 guard let role = Role(rawValue: r), role != .auditor else {
                     t.fail("roles[\(i)]", "unknown role '\(r)'; tools may be restricted to: \(Role.allCases.filter { $0 != .auditor }.map(\.rawValue).joined(separator: ", "))")
@@ -179,7 +179,7 @@ public struct PluginManifest: Sendable {
                 }
                 roles.append(role)
             }
-            if t.has("roles"), roleNames.isEmpty { t.fail("roles", "an empty list would open the tool to no one; leave roles out to open it to every role, or name them, e.g. roles = [\"staff\"]") }
+            if roleNames?.isEmpty == true { t.fail("roles", "an empty list would open the tool to no one; leave roles out to open it to every role, or name them, e.g. roles = [\"staff\"]") }
             var schemaErrors: [String] = []
             guard let input else {
                 t.fail("input_schema", "missing; every tool needs a JSON Schema for its arguments, e.g. [tools.input_schema] type = \"object\"")
