@@ -105,3 +105,20 @@ int csqlite_register_functions(sqlite3 *db) {
     if (!fts || fts->iVersion < 2) return SQLITE_ERROR;
     return fts->xCreateFunction(fts, "samarinda_bm25", 0, samarinda_bm25, 0);
 }
+
+/* {====== Syncing the WAL outside the writer lock ======}
+ * A WAL commit with synchronous=FULL fsyncs while it still holds the write lock, so every
+ * other writer waits for the disk. Database.writeDeferringSync commits with synchronous=NORMAL
+ * (no fsync, lock held for microseconds) and syncs the WAL file afterwards through the handle
+ * SQLite itself uses for it (SQLITE_FCNTL_JOURNAL_POINTER), before anyone is told the write is
+ * done. xSync on a unix file is an fsync of its descriptor, safe beside another thread's pwrite. */
+sqlite3_file *csqlite_journal_file(sqlite3 *db) {
+    sqlite3_file *file = NULL;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) != SQLITE_OK) return NULL;
+    return file;
+}
+
+int csqlite_file_sync(sqlite3_file *file) {
+    if (file == NULL || file->pMethods == NULL) return SQLITE_OK; /* no journal open: nothing written */
+    return file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+}

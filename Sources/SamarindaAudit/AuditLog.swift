@@ -228,15 +228,18 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
 
     private func writerLoop() {
         var lastBatch = 0
+        var lastStart = Date.distantPast
         let linger = Double(config.audit.groupCommitMillis) / 1000
         while true {
             condition.lock()
             while pending.isEmpty { condition.wait() }
             // Linger only when appenders are evidently concurrent (the last batch had company):
-            // a lone caller never waits, a busy server shares more fsyncs.
+            // a lone caller never waits, a busy server shares more fsyncs. The linger counts from the
+            // start of the last batch: a slow disk's fsync has already gathered this one.
             if linger > 0, lastBatch > 1, pending.count < lastBatch, !closed {
-                _ = condition.wait(until: Date(timeIntervalSinceNow: linger))
+                _ = condition.wait(until: lastStart.addingTimeInterval(linger))
             }
+            lastStart = Date()
             let batch = pending
             pending = []
             condition.unlock()
@@ -263,7 +266,10 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
         var written: Checkpoint?
         var newHead: Head
         do {
-            (newHead, seqs, written) = try database.write { c -> (Head, [Int: Int64], Checkpoint?) in
+            // The commit does not fsync under the writer lock; the WAL is synced just below, before any
+            // caller is resumed, so budget reservations and other writers go on during the disk flush.
+            let journal: Database.JournalSync
+            ((newHead, seqs, written), journal) = try database.writeDeferringSync { c -> (Head, [Int: Int64], Checkpoint?) in
                 var h = try currentHead(c)
                 let signer = try currentSigner(c)
                 var seqs: [Int: Int64] = [:]
@@ -312,8 +318,10 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
                 }
                 return (h, seqs, written)
             }
+            try journal.sync()
         } catch {
-            // Nothing of the batch was committed; reload the head from the file next time.
+            // Nothing of the batch was committed, or it was and its sync failed: no caller is told it
+            // is recorded. Reload the head from the file next time.
             head = nil
             let failure = (error as? AuditError) ?? AuditError(.storage, "the audit trail could not be written, so the action was not recorded: \(error)")
             for (position, request) in batch.enumerated() {

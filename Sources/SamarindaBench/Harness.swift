@@ -25,6 +25,10 @@ struct BenchContext: Sendable {
     var quick: Bool
     /// A fresh folder for files the benchmark creates.
     var scratch: String
+    /// `--peers`: also measure peer gateways (LiteLLM) where a benchmark has them.
+    var peers = false
+    /// `--soak SECONDS`: extra long-run load where a benchmark checks that memory stays flat.
+    var soakSeconds = 0
     /// Scales an iteration count down in quick mode.
     func n(_ full: Int, quick q: Int) -> Int { quick ? q : full }
 }

@@ -119,15 +119,20 @@ func cannedStream(pieces: Int) -> Data {
 }
 
 /// A minimal HTTP/1.1 keep-alive server on loopback that answers every request with the same
-/// SSE body: the stand-in for a model server, with as little cost of its own as possible so
-/// the difference measured is ours. (Benchmarks only; tests use the scripted fake server.)
+/// SSE body (or, given `completion`, answers requests without `"stream":true` with that JSON): the
+/// stand-in for a model server, with as little cost of its own as possible so the difference
+/// measured is ours. (Benchmarks only; tests use the scripted fake server.)
 final class CannedSSEServer: @unchecked Sendable {
     let port: Int
     private let listener: Int32
     private let response: [UInt8]
+    private let completionResponse: [UInt8]?
 
-    init(body: Data) throws {
+    init(body: Data, completion: Data? = nil) throws {
         response = Array("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + Array(body)
+        completionResponse = completion.map {
+            Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \($0.count)\r\n\r\n".utf8) + Array($0)
+        }
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
         var one: Int32 = 1
@@ -178,6 +183,8 @@ final class CannedSSEServer: @unchecked Sendable {
                 if n <= 0 { return }
                 buffer += chunk[0..<n]
             }
+            var response = self.response
+            if let completion = completionResponse, !Self.asksForStream(buffer[headerEnd!..<(headerEnd! + length)]) { response = completion }
             buffer.removeFirst(headerEnd! + length)
             var sent = 0
             while sent < response.count {
@@ -186,5 +193,12 @@ final class CannedSSEServer: @unchecked Sendable {
                 sent += n
             }
         }
+    }
+
+    /// Whether a request body holds `"stream": true` (any spacing), without parsing the JSON.
+    private static func asksForStream(_ body: ArraySlice<UInt8>) -> Bool {
+        guard let key = body.firstRange(of: Array(#""stream""#.utf8)) else { return false }
+        let rest = body[key.upperBound...].drop { $0 == 0x20 || $0 == 0x3A } // spaces and the colon
+        return rest.starts(with: Array("true".utf8))
     }
 }

@@ -93,7 +93,8 @@ final class BenchServer: @unchecked Sendable {
     private let config: String
     private let process: Process
 
-    init(scratch: String) async throws {
+    /// `plugins: false` serves an empty plugin folder (no tools offered to models); `extraConfig` is appended to the configuration.
+    init(scratch: String, plugins withPlugins: Bool = true, extraConfig: String = "") async throws {
         binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path + "/samarinda"
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ServerBenchFailure(message: "\(binary) is not built: run `swift build -c release --product samarinda` (Scripts/bench does)")
@@ -101,7 +102,9 @@ final class BenchServer: @unchecked Sendable {
         let plugins = scratch + "/Plugins"
         try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
         let shipped = FileManager.default.currentDirectoryPath + "/Plugins/disdukcapil.cek-nik"
-        if FileManager.default.fileExists(atPath: shipped + "/plugin.toml") {
+        if !withPlugins {
+            (plugin, tool, arguments) = ("", "", "")
+        } else if FileManager.default.fileExists(atPath: shipped + "/plugin.toml") {
             try FileManager.default.copyItem(atPath: shipped, toPath: plugins + "/disdukcapil.cek-nik")
             (plugin, tool, arguments) = ("disdukcapil.cek-nik", "cek_nik", #"{"nik": "6472014501900003"}"#)
         } else {
@@ -123,6 +126,7 @@ final class BenchServer: @unchecked Sendable {
             # The benchmark measures the service, not the per-key rate limit (6,000/min by default).
             [roles.service]
             requests_per_minute = 1000000
+            \(extraConfig)
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let created = try runCommand(binary, ["keys", "create", "--config", config, "--name", "bench", "--department", "disdukcapil", "--role", "service"])
         guard let key = created.split(whereSeparator: \.isWhitespace).first(where: { $0.hasPrefix("smd_") }) else {
@@ -183,7 +187,7 @@ private func runCommand(_ binary: String, _ arguments: [String]) throws -> Strin
 }
 
 /// A loopback port nobody listens on now (bound to port 0, read back, released).
-private func freeLoopbackPort() throws -> Int {
+func freeLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw ServerBenchFailure(message: "socket() failed: errno \(errno)") }
     defer { close(fd) }
@@ -311,7 +315,7 @@ func runWrk(url: String, key: String, body: String, connections: Int, seconds: I
     """.write(toFile: script, atomically: true, encoding: .utf8)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: wrk)
-    process.arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "-s", script, url]
+    process.arguments = ["-t\(min(2, connections))", "-c\(connections)", "-d\(seconds)s", "-s", script, url]
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice

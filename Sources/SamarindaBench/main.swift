@@ -1,14 +1,16 @@
 import Foundation
 import SamarindaCore
 
-// samarinda-bench [--quick] [--json FILE] [--filter NAME]: runs every benchmark (see Scripts/bench).
+// samarinda-bench [--quick] [--json FILE] [--filter NAME] [--peers] [--soak SECONDS]: runs every benchmark (see Scripts/bench).
 let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
 let jsonPath = arguments.firstIndex(of: "--json").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
+let peers = arguments.contains("--peers")
+let soakSeconds = arguments.firstIndex(of: "--soak").flatMap { arguments.index(after: $0) < arguments.endIndex ? Int(arguments[arguments.index(after: $0)]) : nil } ?? 0
 let filter = arguments.firstIndex(of: "--filter").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 
 let all: [Benchmark] = auditBenchmarks + modelBenchmarks + budgetBenchmarks + documentBenchmarks + retrievalBenchmarks + pluginBenchmarks
-    + serverBenchmarks + piiBenchmarks
+    + serverBenchmarks + piiBenchmarks + gatewayBenchmarks
     + ocrBenchmarks
 var results: [String: [Measurement]] = [:]
 var failures = 0
@@ -16,7 +18,7 @@ for benchmark in all where filter.map({ benchmark.name.contains($0) }) ?? true {
     let scratch = try TemporaryDirectory(prefix: "samarinda-bench")
     print("== \(benchmark.name)")
     do {
-        let ms = try await benchmark.run(BenchContext(quick: quick, scratch: scratch.path))
+        let ms = try await benchmark.run(BenchContext(quick: quick, scratch: scratch.path, peers: peers, soakSeconds: soakSeconds))
         for m in ms {
             var line = "  \(m.name): \(String(format: "%.3f", m.value)) \(m.unit)"
             if let b = m.baseline { line += "  (baseline \(m.baselineName ?? ""): \(String(format: "%.3f", b)) \(m.unit), ratio \(String(format: "%.2f", m.value / b)))" }

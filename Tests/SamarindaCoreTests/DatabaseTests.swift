@@ -116,6 +116,47 @@ import Testing
         case .failure(let error): #expect((error as? StorageError)?.isCorrupt == true)
         }
     }
+
+    /// The audit's group commit and budget reservations commit without an fsync under the writer lock
+    /// and sync the WAL after it: the write is committed and visible at once, a throwing body still
+    /// rolls back, and the writer is back at `synchronous = FULL` for every ordinary write after it.
+    @Test func deferredSyncWritesCommitRollBackAndLeaveTheWriterAtFullSafety() throws {
+        struct Boom: Error {}
+        let dir = try TemporaryDirectory()
+        let db = try Database(path: dir.path + "/s.db")
+        try db.migrate(sets)
+        let (id, journal) = try db.writeDeferringSync { c -> Int64 in
+            try c.run("INSERT INTO notes(body) VALUES ('kept')")
+            return c.lastInsertRowID
+        }
+        try journal.sync()
+        #expect(id == 1)
+        #expect(try db.read { c in try c.query("SELECT body FROM notes") { $0.text(0) } } == ["kept"])
+        #expect(throws: Boom.self) {
+            try db.writeDeferringSync { c in
+                try c.run("INSERT INTO notes(body) VALUES ('lost')")
+                throw Boom()
+            }
+        }
+        #expect(try db.read { c in try c.queryFirst("SELECT COUNT(*) FROM notes") { $0.int(0) } } == 1)
+        #expect(try db.withWriter { c in try c.queryFirst("PRAGMA synchronous") { $0.int(0) } } == 2, "FULL again after the deferred commits")
+        // Concurrent deferred and ordinary writers all land.
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            for j in 0..<25 {
+                if j.isMultiple(of: 2) {
+                    _ = try? db.write { c in try c.run("INSERT INTO notes(body) VALUES (?)", [.text("w\(i)-\(j)")]) }
+                } else {
+                    _ = try? db.writeDeferringSync { c in try c.run("INSERT INTO notes(body) VALUES (?)", [.text("d\(i)-\(j)")]) }.1.sync()
+                }
+            }
+        }
+        #expect(try db.read { c in try c.queryFirst("SELECT COUNT(*) FROM notes") { $0.int(0) } } == 101)
+        // With synchronous = normal configured there is nothing to defer: the sync is a no-op.
+        let normal = try Database(path: dir.path + "/n.db", options: .init(synchronousFull: false))
+        try normal.migrate(sets)
+        try normal.writeDeferringSync { c in try c.run("INSERT INTO notes(body) VALUES ('n')") }.1.sync()
+        #expect(try normal.withWriter { c in try c.queryFirst("PRAGMA synchronous") { $0.int(0) } } == 1)
+    }
 }
 
 /// Overwrites the middle of the file (past the header page) with garbage, as a failing disk would.

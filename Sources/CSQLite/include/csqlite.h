@@ -13,4 +13,7 @@ static inline int csqlite_bind_blob(sqlite3_stmt *s, int i, const void *v, int n
 /* Registers the platform's SQL functions on a connection (samarinda_bm25, an FTS5 ranking
    function, and samarinda_docsize: see csqlite.c). Returns an SQLite result code. */
 int csqlite_register_functions(sqlite3 *db);
+/* The journal (WAL) file of the main database, and an fsync of it (see csqlite.c). */
+sqlite3_file *csqlite_journal_file(sqlite3 *db);
+int csqlite_file_sync(sqlite3_file *file);
 #endif

@@ -59,8 +59,10 @@ public final class Database: @unchecked Sendable {
         if created >= 0 { close(created) }
         for file in DataFileModes.companions(of: path) { DataFileModes.tighten(file) }
         writer = try Connection(path: path, readOnly: false, options: options)
-        try writer.execute("PRAGMA journal_mode = WAL")
+        let mode = try writer.queryFirst("PRAGMA journal_mode = WAL") { $0.text(0) }
         try writer.execute("PRAGMA synchronous = \(options.synchronousFull ? "FULL" : "NORMAL")")
+        // Deferred syncs need the WAL (a file system without shared memory keeps the rollback journal).
+        defersSync = options.synchronousFull && mode?.lowercased() == "wal"
     }
 
     /// Readers close before the writer: the last connection to close checkpoints the WAL into the file and
@@ -71,6 +73,9 @@ public final class Database: @unchecked Sendable {
         idleReaders.removeAll()
         poolLock.unlock()
     }
+
+    /// Whether `writeDeferringSync` commits without waiting for the disk (WAL and `synchronous = full`).
+    private let defersSync: Bool
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`), committing when it returns and rolling
     /// back when it throws. Writes are serialized: one writer at a time.
@@ -85,6 +90,44 @@ public final class Database: @unchecked Sendable {
         } catch {
             try? writer.execute("ROLLBACK")
             throw error
+        }
+    }
+
+    /// Like `write`, but the commit does not wait for the disk while it holds the writer lock: it runs
+    /// with `synchronous = NORMAL`, so other writers wait microseconds instead of an fsync. The write
+    /// is durable once the returned `JournalSync` has run (after the lock is released) or once any
+    /// later durable commit has (the WAL is one sequence: syncing it syncs everything before).
+    /// For writes that either are synced before anyone is told they are done (the audit's group
+    /// commit) or are harmless to lose with the process (a budget reservation of a call that dies
+    /// with it). With `synchronous = normal` configured, or without WAL, this is `write`.
+    public func writeDeferringSync<T>(_ body: (Connection) throws -> T) throws -> (T, JournalSync) {
+        guard defersSync else { return (try write(body), JournalSync(file: nil)) }
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        // SQLite refuses to change the safety level inside a transaction: switch around it.
+        try writer.execute("PRAGMA synchronous = NORMAL")
+        defer { try? writer.execute("PRAGMA synchronous = FULL") }
+        try writer.execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body(writer)
+            try writer.execute("COMMIT")
+            return (result, JournalSync(file: csqlite_journal_file(writer.handle)))
+        } catch {
+            try? writer.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Makes a `writeDeferringSync` commit durable: an fsync of the WAL file, outside the writer lock.
+    public struct JournalSync: @unchecked Sendable {
+        // @unchecked: SQLite's handle of the WAL file, which lives as long as the writer connection;
+        // only its xSync (an fsync of its descriptor) is called, which is safe beside other writes.
+        let file: UnsafeMutablePointer<sqlite3_file>?
+
+        public func sync() throws {
+            guard let file else { return }
+            let rc = csqlite_file_sync(file)
+            if rc != SQLITE_OK { throw StorageError(code: rc, message: "cannot sync the database's write-ahead log to disk (fsync failed: disk error?)") }
         }
     }
 

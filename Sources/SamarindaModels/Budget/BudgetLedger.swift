@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import Synchronization
 
 /// Accounts every model call and enforces monthly token budgets per department, principal (API key
 /// or web user) and provider. A call first *reserves* its worst case (an upper bound of what the
@@ -94,7 +95,21 @@ public final class BudgetLedger: Sendable {
         return String(format: "%04d-%02d", c.year ?? 0, c.month ?? 0)
     }
 
-    public var currentMonth: String { month(of: now()) }
+    public var currentMonth: String { monthAndStamp().month }
+
+    /// The month and the `created_at` text of one second, kept for the rest of that second: Calendar
+    /// and ISO8601DateFormatter cost microseconds each, and a busy gateway reserves thousands of times
+    /// a second. Keyed by the second of `now()`, so a clock that moves (tests, midnight) is followed exactly.
+    private let clockCache = Mutex<(second: Int64, month: String, stamp: String)?>(nil)
+
+    private func monthAndStamp() -> (month: String, stamp: String) {
+        let date = now()
+        let second = Int64(date.timeIntervalSince1970.rounded(.down))
+        if let cached = clockCache.withLock({ $0 }), cached.second == second { return (cached.month, cached.stamp) }
+        let value = (month: month(of: date), stamp: Self.timestamps.string(from: date))
+        clockCache.withLock { $0 = (second, value.month, value.stamp) }
+        return value
+    }
 
     /// When the current month's budgets reset: 00:00 WITA on the 1st of next month.
     public var nextReset: Date {
@@ -124,12 +139,15 @@ public final class BudgetLedger: Sendable {
     /// it resets. Exactly at the limit is allowed; one token more is not. `tokens` is clamped to 0...2^50.
     public func reserve(_ holder: BudgetHolder, provider: String?, alias: String, tokens: Int, requestID: String? = nil) throws -> BudgetReservation {
         let tokens = BudgetMath.clamp(tokens)
-        let month = currentMonth
+        let (month, stamp) = monthAndStamp()
         var scopes: [(BudgetScope, Int?)] = [(.department(holder.department), budgets[holder.department]),
                                              (.principal(holder.principal), holder.principalLimit.map(BudgetMath.clamp))]
         if let provider { scopes.append((.provider(provider), providerBudgets[provider])) }
         do {
-            return try database.write { c in
+            // Not synced before the call goes on: a reservation lost to a power cut held budget for a
+            // call that was lost with it. The call's settlement, committed durably with its audit
+            // event, carries the reservation to disk with it (the WAL is one sequence).
+            return try database.writeDeferringSync { c in
                 var totals: [(BudgetScope, Int?, Int)] = []
                 var tightest: (scope: BudgetScope, left: Int, limit: Int)?
                 for (scope, limit) in scopes {
@@ -150,12 +168,12 @@ public final class BudgetLedger: Sendable {
                 try c.run("""
                     INSERT INTO model_usage (created_at, month, request_id, principal, department, alias, provider, state, reserved_tokens, held_scopes)
                     VALUES (?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?)
-                    """, [.text(Self.timestamps.string(from: now())), .text(month), SQLValue(requestID), .text(holder.principal),
+                    """, [.text(stamp), .text(month), SQLValue(requestID), .text(holder.principal),
                           .text(holder.department), .text(alias), .text(provider ?? ""), SQLValue(tokens),
                           .text(scopes.map(\.0.key).joined(separator: "\n"))])
                 return BudgetReservation(id: c.lastInsertRowID, department: holder.department, tokens: tokens,
                                          scopes: scopes.map(\.0), month: month)
-            }
+            }.0
         } catch let e as ModelError {
             throw e
         } catch {
@@ -182,51 +200,62 @@ public final class BudgetLedger: Sendable {
     /// Settling twice counts once.
     @discardableResult
     public func settle(_ r: BudgetReservation, provider: String, model: String, tokensIn: Int, tokensOut: Int) throws -> BudgetSettlement {
-        let tokensIn = BudgetMath.clamp(tokensIn), tokensOut = BudgetMath.clamp(tokensOut)
-        let actual = tokensIn + tokensOut // each ≤ 2^50: cannot overflow
-        let overrun = max(0, actual - r.tokens)
         do {
-            return try database.write { c in
-                guard let state = try c.queryFirst("SELECT state FROM model_usage WHERE id = ?", [.integer(r.id)], { $0.text(0) }),
-                      state != "settled" else { return BudgetSettlement() }
-                try c.run("""
-                    UPDATE model_usage SET state = 'settled', reserved_tokens = 0, provider = ?, model = ?, tokens_in = ?, tokens_out = ?,
-                           overrun_tokens = ? WHERE id = ?
-                    """, [.text(provider), .text(model), SQLValue(tokensIn), SQLValue(tokensOut), SQLValue(overrun), .integer(r.id)])
-                var scopes = r.scopes
-                if !provider.isEmpty, !scopes.contains(.provider(provider)) { scopes.append(.provider(provider)) }
-                var settlement = BudgetSettlement(overrun: overrun)
-                for scope in scopes {
-                    let row = try c.queryFirst("SELECT used, reserved, limit_tokens FROM budget_totals WHERE scope = ? AND month = ?",
-                                               [.text(scope.key), .text(r.month)]) { ($0.int(0), $0.int(1), $0.isNull(2) ? nil : $0.int(2)) }
-                    let (used, held, stored) = row ?? (0, 0, nil)
-                    let released = state == "reserved" && r.scopes.contains(scope) ? r.tokens : 0
-                    let after = BudgetMath.clamp(BudgetMath.add(used, actual))
-                    try c.run("""
-                        INSERT INTO budget_totals (scope, month, used, reserved, overrun, calls) VALUES (?, ?, ?, ?, ?, 1)
-                        ON CONFLICT (scope, month) DO UPDATE SET used = excluded.used, reserved = excluded.reserved,
-                            overrun = MIN(overrun + excluded.overrun, \(BudgetMath.ceiling)), calls = calls + 1
-                        """, [.text(scope.key), .text(r.month), SQLValue(after), SQLValue(max(0, held - released)), SQLValue(overrun)])
-                    if let limit = limit(of: scope) ?? stored {
-                        for percent in [80, 100] {
-                            // limit ≤ 2^50, so limit * percent cannot overflow.
-                            let mark = (BudgetMath.clamp(limit) * percent + 99) / 100
-                            if used < mark, after >= mark {
-                                settlement.crossings.append(BudgetCrossing(scope: scope, percent: percent, used: after, limit: limit, month: r.month))
-                            }
-                        }
-                    }
-                }
-                return settlement
-            }
+            return try database.write { c in try settle(r, in: c, provider: provider, model: model, tokensIn: tokensIn, tokensOut: tokensOut) }
+        } catch let e as ModelError {
+            throw e
         } catch {
             throw ModelError(.storage, "cannot record model usage: \(error)")
         }
     }
 
-    /// Gives a reservation back (the call was refused or failed before using tokens).
+    /// `settle` inside a write transaction the caller holds on `database` (the audit's group commit,
+    /// so that the usage and the call's `model.call` event are durable together).
+    public func settle(_ r: BudgetReservation, in c: Connection, provider: String, model: String, tokensIn: Int, tokensOut: Int) throws -> BudgetSettlement {
+        let tokensIn = BudgetMath.clamp(tokensIn), tokensOut = BudgetMath.clamp(tokensOut)
+        let actual = tokensIn + tokensOut // each ≤ 2^50: cannot overflow
+        let overrun = max(0, actual - r.tokens)
+        do {
+            guard let state = try c.queryFirst("SELECT state FROM model_usage WHERE id = ?", [.integer(r.id)], { $0.text(0) }),
+                  state != "settled" else { return BudgetSettlement() }
+            try c.run("""
+                UPDATE model_usage SET state = 'settled', reserved_tokens = 0, provider = ?, model = ?, tokens_in = ?, tokens_out = ?,
+                       overrun_tokens = ? WHERE id = ?
+                """, [.text(provider), .text(model), SQLValue(tokensIn), SQLValue(tokensOut), SQLValue(overrun), .integer(r.id)])
+            var scopes = r.scopes
+            if !provider.isEmpty, !scopes.contains(.provider(provider)) { scopes.append(.provider(provider)) }
+            var settlement = BudgetSettlement(overrun: overrun)
+            for scope in scopes {
+                let row = try c.queryFirst("SELECT used, reserved, limit_tokens FROM budget_totals WHERE scope = ? AND month = ?",
+                                           [.text(scope.key), .text(r.month)]) { ($0.int(0), $0.int(1), $0.isNull(2) ? nil : $0.int(2)) }
+                let (used, held, stored) = row ?? (0, 0, nil)
+                let released = state == "reserved" && r.scopes.contains(scope) ? r.tokens : 0
+                let after = BudgetMath.clamp(BudgetMath.add(used, actual))
+                try c.run("""
+                    INSERT INTO budget_totals (scope, month, used, reserved, overrun, calls) VALUES (?, ?, ?, ?, ?, 1)
+                    ON CONFLICT (scope, month) DO UPDATE SET used = excluded.used, reserved = excluded.reserved,
+                        overrun = MIN(overrun + excluded.overrun, \(BudgetMath.ceiling)), calls = calls + 1
+                    """, [.text(scope.key), .text(r.month), SQLValue(after), SQLValue(max(0, held - released)), SQLValue(overrun)])
+                if let limit = limit(of: scope) ?? stored {
+                    for percent in [80, 100] {
+                        // limit ≤ 2^50, so limit * percent cannot overflow.
+                        let mark = (BudgetMath.clamp(limit) * percent + 99) / 100
+                        if used < mark, after >= mark {
+                            settlement.crossings.append(BudgetCrossing(scope: scope, percent: percent, used: after, limit: limit, month: r.month))
+                        }
+                    }
+                }
+            }
+            return settlement
+        } catch {
+            throw ModelError(.storage, "cannot record model usage: \(error)")
+        }
+    }
+
+    /// Gives a reservation back (the call was refused or failed before using tokens). Not synced
+    /// before returning, like the reservation: lost with the process, it is freed by `releaseStale`.
     public func release(_ r: BudgetReservation) {
-        _ = try? database.write { c in
+        _ = try? database.writeDeferringSync { c in
             guard try c.run("UPDATE model_usage SET state = 'released', reserved_tokens = 0 WHERE id = ? AND state = 'reserved'", [.integer(r.id)]) > 0 else { return }
             for scope in r.scopes { try Self.unhold(c, scope, r.month, r.tokens) }
         }

@@ -288,16 +288,20 @@ final class CurlEngine: @unchecked Sendable {
     private func checkFirstByteDeadlines() -> Int {
         var wait = 1000
         let now = ContinuousClock.now
-        for t in Array(active.values) where !t.gotFirstByte {
+        var overdue: [Transfer] = [] // stopped after the walk: stopping removes from `active`
+        for t in active.values where !t.gotFirstByte {
             guard let deadline = t.firstByteDeadline else { continue }
             if deadline <= now {
-                stop(t, error: ModelError(.timeout, "no response from \(hostOf(t.request.url)) within \(t.request.firstByteTimeoutMillis ?? 0) ms",
-                                          beforeFirstByte: true))
+                overdue.append(t)
             } else {
                 let left = deadline - now
                 let ms = Int(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1
                 wait = min(wait, max(ms, 1))
             }
+        }
+        for t in overdue {
+            stop(t, error: ModelError(.timeout, "no response from \(hostOf(t.request.url)) within \(t.request.firstByteTimeoutMillis ?? 0) ms",
+                                      beforeFirstByte: true))
         }
         return wait
     }
@@ -359,7 +363,7 @@ final class CurlEngine: @unchecked Sendable {
 
     private func complete(_ t: Transfer, result: CURLcode) {
         let error: ModelError?
-        let host = hostOf(t.request.url)
+        var host: String { hostOf(t.request.url) } // parsed only for an error message
         switch result {
         case CURLE_OK:
             error = nil
@@ -435,19 +439,28 @@ private let curlHeader: ccurl_data_callback = { data, size, count, user in
     guard let user, let data else { return 0 }
     let t = Unmanaged<Transfer>.fromOpaque(user).takeUnretainedValue()
     t.gotFirstByte = true
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: n), as: UTF8.self)
-        .trimmingCharacters(in: .whitespacesAndNewlines)
-    if line.hasPrefix("HTTP/") {
+    // Parsed as bytes: this runs for every header line of every response, on the one engine thread.
+    let line = trimmed(UnsafeRawBufferPointer(start: data, count: n))
+    if line.starts(with: "HTTP/".utf8) {
         // A new status line (after 1xx, or a proxy's CONNECT answer): start over.
         t.headers.removeAll()
-        let parts = line.split(separator: " ", maxSplits: 2)
-        t.status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+        let parts = line.split(separator: 0x20, maxSplits: 2)
+        t.status = parts.count > 1 ? Int(String(decoding: parts[1], as: UTF8.self)) ?? 0 : 0
     } else if line.isEmpty {
         if t.status >= 200 { t.headersDone() }
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
-        let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+    } else if let colon = line.firstIndex(of: 0x3A) {
+        let name = String(decoding: trimmed(UnsafeRawBufferPointer(rebasing: line[..<colon])), as: UTF8.self)
+        let value = String(decoding: trimmed(UnsafeRawBufferPointer(rebasing: line[(colon + 1)...])), as: UTF8.self)
         if t.headers.count < 200 { t.headers.append(HTTPHeader(name, value)) }
     }
     return n
+}
+
+/// `bytes` without leading and trailing ASCII whitespace (space, tab, CR, LF).
+private func trimmed(_ bytes: UnsafeRawBufferPointer) -> Slice<UnsafeRawBufferPointer> {
+    func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+    var lower = bytes.startIndex, upper = bytes.endIndex
+    while lower < upper, space(bytes[lower]) { lower += 1 }
+    while upper > lower, space(bytes[upper - 1]) { upper -= 1 }
+    return bytes[lower..<upper]
 }

@@ -19,10 +19,25 @@ public struct OpenAIProvider: ModelProvider {
         r.model = call.model
         r.classification = nil // our field; not the provider's business
         r.stream = stream ? true : nil
-        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(r)) as? [String: Any] ?? [:]
-        // Ask for usage in the final chunk; servers that do not know the option ignore it.
-        if stream { json["stream_options"] = ["include_usage": true] }
-        return try JSONSerialization.data(withJSONObject: json)
+        // One encoding pass (no JSONSerialization round trip to add a key).
+        return try JSONEncoder().encode(WireRequest(request: r, includeUsage: stream))
+    }
+
+    /// The request as sent: OpenAI's fields plus, when streaming, `stream_options.include_usage` (usage
+    /// in the final chunk; servers that do not know the option ignore it).
+    struct WireRequest: Encodable {
+        var request: ChatRequest
+        var includeUsage: Bool
+        enum Keys: String, CodingKey { case streamOptions = "stream_options" }
+        struct StreamOptions: Encodable { var include_usage = true }
+
+        func encode(to encoder: any Encoder) throws {
+            try request.encode(to: encoder)
+            guard includeUsage else { return }
+            // A second keyed container on the same encoder adds to the same object.
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(StreamOptions(), forKey: .streamOptions)
+        }
     }
 
     func request(_ path: String, body: Data?) -> HTTPRequest {

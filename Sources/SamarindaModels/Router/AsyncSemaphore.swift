@@ -15,10 +15,16 @@ final class AsyncSemaphore: Sendable {
     }
 
     func acquire() async throws {
-        let id = state.withLock { s -> UInt64 in
+        // A free permit is taken without a continuation: the common case costs one lock.
+        let id = state.withLock { s -> UInt64? in
+            if s.available > 0, s.waiters.isEmpty {
+                s.available -= 1
+                return nil
+            }
             s.nextID += 1
             return s.nextID
         }
+        guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
                 let ready = state.withLock { s -> Bool in

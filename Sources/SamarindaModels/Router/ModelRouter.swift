@@ -155,10 +155,8 @@ public final class ModelRouter: Sendable {
                 guard try plan.reserve(candidate, record: &record) else { continue }
                 do {
                     let (answer, model, usage, text) = try await attempt(candidate, record: &record) { call in try await perform(candidate, call) }
-                    let settled = try plan.settle(provider: candidate.name, model: model, usage: usage)
                     record.finish(provider: candidate.name, model: model, usage: usage, answer: text)
-                    record.overrun = settled.overrun
-                    guard await write(record, outcome: .ok, started: started) else { throw AuditNotRecorded() }
+                    let settled = try await commitSettled(plan, &record, started: started)
                     await report(settled, record)
                     return answer
                 } catch let e as ModelError where e.code != .cancelled && !e.isDenial {
@@ -248,6 +246,9 @@ public final class ModelRouter: Sendable {
                 return false
             }
         }
+
+        /// The reservation was settled in the caller's transaction (see `commitSettled`).
+        func settled() { reservation = nil }
 
         func settle(provider: String, model: String, usage: Usage) throws -> BudgetSettlement {
             guard let reservation, let ledger else { return BudgetSettlement() }
@@ -506,21 +507,17 @@ public final class ModelRouter: Sendable {
                 breaker.recordSuccess(candidate.name)
                 let used = usage ?? Usage(promptTokens: TextAnalysis.estimateTokens(candidate.call.request.messages),
                                           completionTokens: TextAnalysis.estimateTokens(text))
+                record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
+                // The stream is done only once its audit event is: settle and write it before `.finish`.
                 let settled: BudgetSettlement
                 do {
-                    settled = try plan.settle(provider: candidate.name, model: candidate.call.model, usage: used)
-                } catch {
-                    let e = modelError(error)
-                    record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
+                    settled = try await commitSettled(plan, &record, started: started)
+                } catch let e as ModelError {
                     await write(record, outcome: .error(code: e.code.rawValue), started: started, error: e)
                     out.yield(.error(e))
                     return
-                }
-                record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
-                record.overrun = settled.overrun
-                // The stream is done only once its audit event is: write it before `.finish`.
-                guard await write(record, outcome: .ok, started: started) else {
-                    out.yield(.error(modelError(AuditNotRecorded())))
+                } catch {
+                    out.yield(.error(modelError(error)))
                     return
                 }
                 await report(settled, record)
@@ -618,10 +615,51 @@ public final class ModelRouter: Sendable {
         }
     }
 
+    /// Settles the answered call's reservation and writes its `model.call` event in one transaction of
+    /// the audit's group commit: usage and event become durable together, sharing one fsync with every
+    /// call that ends meanwhile, before the answer is released. Throws the settlement's `ModelError`
+    /// (nothing written), or `AuditNotRecorded` when the trail could not record the call.
+    private func commitSettled(_ plan: Plan, _ record: inout CallRecord, started: ContinuousClock.Instant) async throws -> BudgetSettlement {
+        guard let ledger = plan.ledger, let reservation = plan.reservation else {
+            guard await write(record, outcome: .ok, started: started) else { throw AuditNotRecorded() }
+            return BudgetSettlement()
+        }
+        let r = record, usage = record.usage ?? Usage(promptTokens: 0, completionTokens: 0)
+        // Built here, not on the audit's writer thread: only the overrun is known inside the transaction.
+        let base = event(record, outcome: .ok, started: started)
+        let settled: BudgetSettlement
+        do {
+            settled = try await audit.commit(in: ledger.database) { c in
+                let settled = try ledger.settle(reservation, in: c, provider: r.provider, model: r.model,
+                                                tokensIn: usage.promptTokens, tokensOut: usage.completionTokens)
+                var event = base
+                if settled.overrun > 0 { event.fields["overrun_tokens"] = String(settled.overrun) }
+                return (settled, event)
+            }
+        } catch let e as ModelError {
+            throw e
+        } catch {
+            throw AuditNotRecorded()
+        }
+        plan.settled()
+        record.overrun = settled.overrun
+        return settled
+    }
+
     /// Writes the call's audit event. Returns false when the trail could not record it: the caller
     /// then withholds the answer, because an action is reported as done only once it is audited.
     @discardableResult
     private func write(_ r: CallRecord, outcome: AuditEvent.Outcome, started: ContinuousClock.Instant, error: ModelError? = nil) async -> Bool {
+        do {
+            try await audit.record(event(r, outcome: outcome, started: started, error: error))
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// The call's `model.call` audit event.
+    private func event(_ r: CallRecord, outcome: AuditEvent.Outcome, started: ContinuousClock.Instant, error: ModelError? = nil) -> AuditEvent {
         let elapsed = ContinuousClock.now - started
         var fields: [String: String] = [
             "alias": r.alias,
@@ -648,17 +686,11 @@ public final class ModelRouter: Sendable {
         // Full content only for departments that opted in; everyone else gets digests.
         if content.recordsInFull(.prompt, department: r.department) { fields["prompt_text"] = String(decoding: r.promptJSON, as: UTF8.self) }
         if let error { fields["error"] = String(error.message.prefix(500)) }
-        let event = AuditEvent(actor: r.actor, action: "model.call",
-                               target: r.provider.isEmpty ? r.alias : "\(r.provider)/\(r.model)",
-                               classification: r.classification, outcome: outcome,
-                               durationMicros: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000,
-                               fields: fields, requestID: r.requestID)
-        do {
-            try await audit.record(event)
-            return true
-        } catch {
-            return false
-        }
+        return AuditEvent(actor: r.actor, action: "model.call",
+                          target: r.provider.isEmpty ? r.alias : "\(r.provider)/\(r.model)",
+                          classification: r.classification, outcome: outcome,
+                          durationMicros: elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000,
+                          fields: fields, requestID: r.requestID)
     }
 }
 
