@@ -55,7 +55,7 @@ enum CLIPlatform {
             _ = await close(handle)
             throw error
         }
-        guard await close(handle) else { throw ExitCodeError.failure }
+        guard await close(handle) else { throw ExitCode.failure }
         return result
     }
 
@@ -64,7 +64,7 @@ enum CLIPlatform {
             return PlatformHandle(platform: try await Platform.open(config: config))
         } catch {
             printError("\(error)")
-            throw ExitCodeError.failure
+            throw ExitCode.failure
         }
     }
 
@@ -109,8 +109,4 @@ struct PlatformHandle {
             throw ExitCode(1)
         }
     }
-}
-
-enum ExitCodeError {
-    static let failure = ExitCode(1)
 }
