@@ -55,7 +55,7 @@ enum CLIPlatform {
             _ = await close(handle)
             throw error
         }
-        guard await close(handle) else { throw ExitCodeError.failure }
+        guard await close(handle) else { throw ExitCode.failure }
         return result
     }
 
@@ -66,7 +66,7 @@ enum CLIPlatform {
             return PlatformHandle(platform: try await Platform.open(config: config, localAccount: localAccount))
         } catch {
             printError("\(error)")
-            throw ExitCodeError.failure
+            throw ExitCode.failure
         }
     }
 
@@ -113,8 +113,4 @@ struct PlatformHandle {
             throw ExitCode(1)
         }
     }
-}
-
-enum ExitCodeError {
-    static let failure = ExitCode(1)
 }
