@@ -106,10 +106,12 @@ import Testing
         let limit = reserved * 3 + 7
         let key = try await server.platform.keys.create(name: "racing", department: "dinkes", role: .staff, monthlyTokens: limit)
 
+        let payload = try JSONSerialization.data(withJSONObject: body), racer = key.key
         let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
             for _ in 0..<24 {
                 group.addTask {
-                    let r = try await server.request("POST", "/v1/chat/completions", key: key.key, json: body)
+                    let r = try await server.request("POST", "/v1/chat/completions", key: racer, body: payload,
+                                                     headers: ["Content-Type": "application/json"])
                     return (r.status, r.errorCode)
                 }
             }
