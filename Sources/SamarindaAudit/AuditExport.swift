@@ -50,6 +50,15 @@ public struct AuditRecordJSON: Codable, Sendable, Equatable {
     }
 }
 
+extension ISO8601DateFormatter {
+    /// RFC 3339 with fractional seconds, as event times are written in JSON.
+    static var withFractions: ISO8601DateFormatter {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }
+}
+
 public enum AuditTime {
     /// The city's time zone: Samarinda keeps WITA (UTC+08:00), without daylight saving.
     public static let wita = TimeZone(secondsFromGMT: 8 * 3600)!
@@ -64,9 +73,7 @@ public enum AuditTime {
     }
 
     static func iso(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
+        ISO8601DateFormatter.withFractions.string(from: date)
     }
 }
 
