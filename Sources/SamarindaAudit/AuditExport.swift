@@ -96,6 +96,9 @@ public enum AuditExport {
         public let lastSeq: Int64
         public let events: Int
         public let checkpoints: Int
+        /// The times of the first and last exported events.
+        public var firstTime: Date?
+        public var lastTime: Date?
     }
 
     struct Line: Codable {
@@ -143,6 +146,7 @@ public enum AuditExport {
             }
         }
         var summary = (first: Int64(0), last: Int64(0), events: 0, checkpoints: 0)
+        var times: (first: Date?, last: Date?) = (nil, nil)
         try log.database.read { c in
             let total = try c.queryFirst("SELECT COALESCE(MAX(seq), 0) FROM audit_events") { $0.int64(0) } ?? 0
             var start: Int64 = 1
@@ -199,7 +203,11 @@ public enum AuditExport {
                 line.seq = s.int64(0)
                 line.entry = Data(entry).base64EncodedString()
                 line.chain = hex(s.blob(2))
-                if let record = try? AuditEntry.decode(entry) { line.event = AuditRecordJSON(record) }
+                if let record = try? AuditEntry.decode(entry) {
+                    line.event = AuditRecordJSON(record)
+                    if times.first == nil { times.first = record.event.timestamp }
+                    times.last = record.event.timestamp
+                }
                 try emit(line)
                 if summary.events == 0 { summary.first = line.seq! }
                 summary.last = line.seq!
@@ -214,7 +222,8 @@ public enum AuditExport {
         } catch let error as OutputFileError {
             throw AuditError(.invalidArgument, "cannot write the export: \(error.message)")
         }
-        return Summary(path: path, firstSeq: summary.first, lastSeq: summary.last, events: summary.events, checkpoints: summary.checkpoints)
+        return Summary(path: path, firstSeq: summary.first, lastSeq: summary.last, events: summary.events, checkpoints: summary.checkpoints,
+                       firstTime: times.first, lastTime: times.last)
     }
 
     static func verify(data: Data, key: NoteVerifierKey, path: String, witnesses: [Witness] = []) throws -> AuditVerdict {
