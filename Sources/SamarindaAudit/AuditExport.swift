@@ -50,6 +50,15 @@ public struct AuditRecordJSON: Codable, Sendable, Equatable {
     }
 }
 
+extension ISO8601DateFormatter {
+    /// RFC 3339 with fractional seconds, as event times are written in JSON.
+    static var withFractions: ISO8601DateFormatter {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }
+}
+
 public enum AuditTime {
     /// The city's time zone: Samarinda keeps WITA (UTC+08:00), without daylight saving.
     public static let wita = TimeZone(secondsFromGMT: 8 * 3600)!
@@ -64,9 +73,7 @@ public enum AuditTime {
     }
 
     static func iso(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: date)
+        ISO8601DateFormatter.withFractions.string(from: date)
     }
 }
 
@@ -89,6 +96,9 @@ public enum AuditExport {
         public let lastSeq: Int64
         public let events: Int
         public let checkpoints: Int
+        /// The times of the first and last exported events.
+        public var firstTime: Date?
+        public var lastTime: Date?
     }
 
     struct Line: Codable {
@@ -136,6 +146,7 @@ public enum AuditExport {
             }
         }
         var summary = (first: Int64(0), last: Int64(0), events: 0, checkpoints: 0)
+        var times: (first: Date?, last: Date?) = (nil, nil)
         try log.database.read { c in
             let total = try c.queryFirst("SELECT COALESCE(MAX(seq), 0) FROM audit_events") { $0.int64(0) } ?? 0
             var start: Int64 = 1
@@ -192,7 +203,11 @@ public enum AuditExport {
                 line.seq = s.int64(0)
                 line.entry = Data(entry).base64EncodedString()
                 line.chain = hex(s.blob(2))
-                if let record = try? AuditEntry.decode(entry) { line.event = AuditRecordJSON(record) }
+                if let record = try? AuditEntry.decode(entry) {
+                    line.event = AuditRecordJSON(record)
+                    if times.first == nil { times.first = record.event.timestamp }
+                    times.last = record.event.timestamp
+                }
                 try emit(line)
                 if summary.events == 0 { summary.first = line.seq! }
                 summary.last = line.seq!
@@ -207,7 +222,8 @@ public enum AuditExport {
         } catch let error as OutputFileError {
             throw AuditError(.invalidArgument, "cannot write the export: \(error.message)")
         }
-        return Summary(path: path, firstSeq: summary.first, lastSeq: summary.last, events: summary.events, checkpoints: summary.checkpoints)
+        return Summary(path: path, firstSeq: summary.first, lastSeq: summary.last, events: summary.events, checkpoints: summary.checkpoints,
+                       firstTime: times.first, lastTime: times.last)
     }
 
     static func verify(data: Data, key: NoteVerifierKey, path: String, witnesses: [Witness] = []) throws -> AuditVerdict {

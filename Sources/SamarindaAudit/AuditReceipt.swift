@@ -30,7 +30,8 @@ public struct AuditReceipt: Codable, Sendable, Equatable {
         public let key: String
         public let event: AuditRecordJSON
         public var description: String {
-            "receipt verified: event \(seq) (\(event.time), \(event.action) \(event.target) by \(event.principal) of \(event.department), \(event.outcome)) "
+            let when = ISO8601DateFormatter.withFractions.date(from: event.time).map(AuditTime.wita) ?? event.time
+            return "receipt verified: event \(seq) (\(when), \(event.action) \(event.target) by \(event.principal) of \(event.department), \(event.outcome)) "
                 + "is in the audit trail whose checkpoint at tree size \(treeSize) is signed by \(key)"
         }
     }

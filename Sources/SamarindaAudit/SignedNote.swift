@@ -21,9 +21,17 @@ public struct Checkpoint: Sendable, Equatable {
     /// The whole signed note, as stored and exported.
     public let note: String
 
-    /// The text that is signed (origin, size, root, each ending in a newline).
-    static func body(origin: String, treeSize: Int, rootHash: Hash) -> String {
-        "\(origin)\n\(treeSize)\n\(Data(rootHash).base64EncodedString())\n"
+    /// The text that is signed (origin, size, root, each ending in a newline), then the signing time
+    /// as a C2SP extension line (`time 2026-11-30T10:49:07+08:00`, WITA), so a printed note says when
+    /// it was made; verifiers that do not know the line ignore it, as C2SP allows.
+    static func body(origin: String, treeSize: Int, rootHash: Hash, signedAt: Date? = Date()) -> String {
+        var text = "\(origin)\n\(treeSize)\n\(Data(rootHash).base64EncodedString())\n"
+        if let signedAt {
+            let f = ISO8601DateFormatter()
+            f.timeZone = AuditTime.wita
+            text += "time \(f.string(from: signedAt))\n"
+        }
+        return text
     }
 }
 

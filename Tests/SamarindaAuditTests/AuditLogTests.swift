@@ -78,8 +78,9 @@ import Testing
         let lines = cp.note.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines[0] == "samarinda.ai/audit")
         #expect(lines[1] == "3")
-        #expect(lines[3] == "")
-        #expect(lines[4].hasPrefix("\u{2014} samarinda.ai/audit "))
+        #expect(lines[3].hasPrefix("time ") && lines[3].hasSuffix("+08:00"), "the signing time in WITA, a C2SP extension line")
+        #expect(lines[4] == "")
+        #expect(lines[5].hasPrefix("\u{2014} samarinda.ai/audit "))
         let key = try NoteVerifierKey(parsing: log.publicKey)
         #expect(key.check(note: cp.note) == .valid(body: String(cp.note.prefix(while: { _ in true }).split(separator: "\n\n")[0]) + "\n"))
         // Asking again without new events returns the same checkpoint rather than a duplicate.

@@ -132,4 +132,21 @@ import Testing
         let report = try cli.run(["audit", "report", "--month", month, "--from-export", full, "--key", key], withConfig: false)
         #expect(report.status == 0 && report.stdout.contains("Jejak audit TERVERIFIKASI"), "\(report.stdout) \(report.stderr)")
     }
+
+    @Test func serviceStartAndStopAndKeyListingAreEvents() throws {
+        let cli = try CLI()
+        #expect(try cli.run(["keys", "list"]).status == 0)
+        let (server, _) = try cli.startServer()
+        server.terminate()
+        server.waitUntilExit()
+        let tail = try cli.run(["audit", "tail", "--json"])
+        #expect(tail.status == 0, "\(tail.stderr)")
+        let events = tail.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let actions = events.compactMap { $0["action"] as? String }
+        #expect(actions.contains("key.list"), "\(actions)")
+        let start = try #require(events.first { $0["action"] as? String == "service.start" })
+        #expect(start["os_user"] as? String == Self.osUser, "who started the service: \(start)")
+        #expect(actions.contains("service.stop"), "\(actions)")
+        #expect(actions.firstIndex(of: "service.start")! < actions.firstIndex(of: "service.stop")!)
+    }
 }

@@ -115,7 +115,7 @@ import SamarindaCore
     @Test func auditReceiptIsCheckedWithThePublicKeyAlone() throws {
         let cli = try CLI()
         #expect(try cli.run(["keys", "create", "--name", "loket", "--department", "disdukcapil", "--role", "staff"]).status == 0)
-        let key = try cli.run(["audit", "key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = String(try cli.run(["audit", "key"]).stdout.split(separator: "\n")[0])  // then its fingerprint
         let file = cli.dir.path + "/receipt.json"
         let made = try cli.run(["audit", "receipt", "1", "--output", file])
         #expect(made.status == 0 && made.stdout.contains("written to"), "\(made.stdout) \(made.stderr)")

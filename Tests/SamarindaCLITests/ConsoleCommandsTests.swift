@@ -137,7 +137,7 @@ final class PipedConsole {
             """)
         #expect(result.status == 0, "\(result.stdout)")
         let out = result.stdout
-        #expect(out.contains("schema audit v1"))
+        #expect(out.contains("schema audit v2"), "the audit tables with key handovers")
         #expect(out.range(of: "offline +offline +healthy", options: .regularExpression) != nil, "\(out)")
         #expect(out.contains("plugins:   6 loaded, 0 failed"))
         #expect(out.range(of: "documents: [1-9][0-9]* collections, [1-9][0-9]* documents", options: .regularExpression) != nil)

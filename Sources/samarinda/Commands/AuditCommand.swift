@@ -129,7 +129,8 @@ struct AuditCommand: AsyncParsableCommand {
             let path = output ?? "-"
             do {
                 let summary = try await handle.platform.auditLog.export(since: since.flatMap(parseDate), to: path, by: handle.operatorPrincipal)
-                FileHandle.standardError.write(Data("exported \(summary.events) events (seq \(summary.firstSeq)…\(summary.lastSeq)) and \(summary.checkpoints) signed checkpoints\(path == "-" ? "" : " to \(path)")\n".utf8))
+                let span = summary.firstTime.map { " " + AuditTime.wita($0) + " to " + AuditTime.wita(summary.lastTime ?? $0) } ?? ""
+                FileHandle.standardError.write(Data("exported \(summary.events) events (seq \(summary.firstSeq)…\(summary.lastSeq)\(span)) and \(summary.checkpoints) signed checkpoints\(path == "-" ? "" : " to \(path)")\n".utf8))
             } catch let error as AuditError {
                 printError(error.message)
                 throw ExitCode(1)
