@@ -385,3 +385,29 @@ enum AuditLogMonth {
         return f.string(from: Date())
     }
 }
+
+/// `[pdp]` and the shipped plugins' declarations.
+@Suite struct PDPConfigTests {
+    @Test func pdpSettingsAreReadAndABlankOneNamesItsLine() throws {
+        let config = try SamarindaConfig.parse("[pdp]\ncontroller = \"Pemkot Samarinda\"\ndpo_contact = \"dpo@samarindakota.go.id\"\n")
+        #expect(config.pdp.controller == "Pemkot Samarinda" && config.pdp.dpoContact == "dpo@samarindakota.go.id")
+        let error = try #require(throws: ConfigErrors.self) {
+            try SamarindaConfig.parse("[pdp]\ncontroller = \"\"\n", file: "samarinda.toml")
+        }
+        #expect("\(error)".contains("samarinda.toml:2") && "\(error)".contains("controller"), "\(error)")
+        #expect(throws: ConfigErrors.self) { try SamarindaConfig.parse("[pdp]\nofficer = \"x\"\n") }
+    }
+
+    @Test func everyShippedPluginThatHandlesPersonalDataDeclaresPurposeAndBasis() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let plugins = root.appendingPathComponent("Plugins").path
+        let config = try SamarindaConfig.parse("[plugins]\ndir = \"\(plugins)\"\n")
+        var declared = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: plugins).sorted() where !name.hasPrefix(".") {
+            let manifest = try PluginManifest.load(folder: plugins + "/" + name, config: config).get()
+            #expect(!manifest.warnings.contains { $0.contains("personal data") }, "\(name): \(manifest.warnings)")
+            declared += manifest.tools.filter { !$0.processing.personalData.isEmpty }.count
+        }
+        #expect(declared >= 4, "cek-nik, lapor, perizinan and naskah-dinas declare their personal data")
+    }
+}
