@@ -10,7 +10,7 @@ import Testing
 /// retrieval, plugins or the document API, and the audit trail still verifies.
 @Suite(.serialized) struct SubjectRequestTests {
     static func sitiSubject() throws -> DataSubject {
-        try DataSubject(subject: "NIK \(SeededPlatform.sitiNIK)", phone: SeededPlatform.sitiPhone)
+        try DataSubject(subject: "NIK \(SeededPlatform.sitiNIK)", name: "Siti Aminah", phone: SeededPlatform.sitiPhone)
     }
 
     @Test func theAccessReportFindsExactlyWhatWasSeededForTheSubjectAndNothingOfAnyoneElse() async throws {
@@ -86,6 +86,7 @@ import Testing
         // The document API.
         let document = try await seeded.platform.documents.document(id: seeded.sitiDocumentID, for: admin)
         #expect(document.chunks.allSatisfy { !$0.text.contains(SeededPlatform.sitiNIK) })
+        #expect(!document.record.title.contains("Siti") && !document.record.sourceName.contains("siti-aminah"), "\(document.record)")
         // The plugin that kept her record.
         let value = try await seeded.platform.plugins.invoke(plugin: "disdukcapil.pemohon", tool: "ambil",
                                                              arguments: .object(["nik": .string(SeededPlatform.sitiNIK)]), as: admin)
@@ -136,7 +137,7 @@ import Testing
     }
 
     @Test func lookAlikeNumbersAreNotTheSubjects() throws {
-        let subject = try DataSubject(subject: "NIK \(SeededPlatform.sitiNIK)", phone: SeededPlatform.sitiPhone)
+        let subject = try DataSubject(subject: "NIK \(SeededPlatform.sitiNIK)", name: "Siti Aminah", phone: SeededPlatform.sitiPhone)
         for text in ["NIK \(SeededPlatform.sitiNIK)", "nik:\(SeededPlatform.sitiNIK.chunked)", "{\"nik\":\"\(SeededPlatform.sitiNIK)\"}",
                      "telp 081234567890", "WA +62-812-3456-7890", "hp (0812) 3456 7890"] {
             #expect(subject.matches(text) == ["identifier"], "\(text)")
