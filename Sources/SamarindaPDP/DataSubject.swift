@@ -71,14 +71,19 @@ public struct DataSubject: Sendable, Equatable {
     /// The subject as it may be shown and stored: numbers masked but for their first and last four
     /// digits, names reduced to initials.
     public var masked: String {
-        (identifiers.map { Self.mask($0) } + names.map { $0.split(separator: " ").map { "\($0.prefix(1))." }.joined(separator: " ") })
+        (identifiers.map { Self.mask($0) } + names.map(Self.initials))
             .joined(separator: ", ")
     }
 
-    /// `text` with every occurrence of the subject's identifiers masked.
+    /// `text` with every occurrence of the subject's identifiers masked and names reduced to initials.
     public func masking(_ text: String) -> String {
-        identifiers.reduce(text) { $0.replacingOccurrences(of: $1, with: Self.mask($1)) }
+        let masked = identifiers.reduce(text) { $0.replacingOccurrences(of: $1, with: Self.mask($1)) }
+        return names.reduce(masked) { out, name in
+            out.replacingOccurrences(of: name, with: Self.initials(name), options: [.caseInsensitive, .diacriticInsensitive])
+        }
     }
+
+    static func initials(_ name: String) -> String { name.split(separator: " ").map { "\($0.prefix(1))." }.joined(separator: " ") }
 
     // MARK: Matching
 

@@ -184,7 +184,7 @@ extension PDPService {
         case .access:
             try await auditLog.record(AuditEvent(actor: AuditActor(principal), action: "pdp.request.access", target: "request:\(requestID)", fields: fields))
         case .erase:
-            items = try await erase(items, requestID: requestID, by: principal, fields: fields)
+            items = try await erase(items, of: subject, requestID: requestID, by: principal, fields: fields)
         case .restrict:
             items = try await restrict(items, requestID: requestID, by: principal, fields: fields)
         }
@@ -215,7 +215,7 @@ extension PDPService {
     /// Removes the items from conversations, chunks (with their search index and embeddings) and plugin
     /// key/values in one transaction with its `pdp.erase` event. Audit events stay: they hold only
     /// digests, and the trail must keep verifying.
-    func erase(_ items: [HeldItem], requestID: Int64, by principal: Principal, fields: [String: String]) async throws -> [HeldItem] {
+    func erase(_ items: [HeldItem], of subject: DataSubject, requestID: Int64, by principal: Principal, fields: [String: String]) async throws -> [HeldItem] {
         let event = AuditEvent(actor: AuditActor(principal), action: "pdp.erase", target: "request:\(requestID)", fields: fields)
         try await auditLog.commit(in: database) { c in
             for item in items {
@@ -228,6 +228,17 @@ extension PDPService {
                     if let conversation { try c.run("UPDATE web_conversations SET title = '' WHERE id = ?", [.text(conversation)]) }
                 case .documentChunk:
                     guard let id = Int64(item.id) else { continue }
+                    // A title or file name that names the subject goes too (the document list shows them).
+                    if let (document, title, source) = try c.queryFirst(
+                        "SELECT d.id, d.title, d.source_name FROM doc_documents d JOIN doc_chunks ch ON ch.document_id = d.id WHERE ch.id = ?",
+                        [.integer(id)], { ($0.int64(0), $0.text(1), $0.text(2)) }) {
+                        if !subject.matches(title).isEmpty {
+                            try c.run("UPDATE doc_documents SET title = ? WHERE id = ?", [.text("Dokumen \(document) (judul dihapus)"), .integer(document)])
+                        }
+                        if !subject.matches(source).isEmpty {
+                            try c.run("UPDATE doc_documents SET source_name = ? WHERE id = ?", [.text("dihapus-\(document)"), .integer(document)])
+                        }
+                    }
                     try Self.deleteChunk(c, id)
                 case .pluginValue:
                     let parts = item.id.split(separator: "/", maxSplits: 1).map(String.init)

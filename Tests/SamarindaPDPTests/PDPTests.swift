@@ -10,7 +10,7 @@ import Testing
 /// retrieval, plugins or the document API, and the audit trail still verifies.
 @Suite(.serialized) struct SubjectRequestTests {
     static func sitiSubject() throws -> DataSubject {
-        try DataSubject(subject: "NIK \(SeededPlatform.sitiNIK)", phone: SeededPlatform.sitiPhone)
+        try DataSubject(subject: "NIK \(SeededPlatform.sitiNIK)", name: "Siti Aminah", phone: SeededPlatform.sitiPhone)
     }
 
     @Test func theAccessReportFindsExactlyWhatWasSeededForTheSubjectAndNothingOfAnyoneElse() async throws {
@@ -86,6 +86,7 @@ import Testing
         // The document API.
         let document = try await seeded.platform.documents.document(id: seeded.sitiDocumentID, for: admin)
         #expect(document.chunks.allSatisfy { !$0.text.contains(SeededPlatform.sitiNIK) })
+        #expect(!document.record.title.contains("Siti") && !document.record.sourceName.contains("siti-aminah"), "\(document.record)")
         // The plugin that kept her record.
         let value = try await seeded.platform.plugins.invoke(plugin: "disdukcapil.pemohon", tool: "ambil",
                                                              arguments: .object(["nik": .string(SeededPlatform.sitiNIK)]), as: admin)
@@ -136,7 +137,7 @@ import Testing
     }
 
     @Test func lookAlikeNumbersAreNotTheSubjects() throws {
-        let subject = try DataSubject(subject: "NIK \(SeededPlatform.sitiNIK)", phone: SeededPlatform.sitiPhone)
+        let subject = try DataSubject(subject: "NIK \(SeededPlatform.sitiNIK)", name: "Siti Aminah", phone: SeededPlatform.sitiPhone)
         for text in ["NIK \(SeededPlatform.sitiNIK)", "nik:\(SeededPlatform.sitiNIK.chunked)", "{\"nik\":\"\(SeededPlatform.sitiNIK)\"}",
                      "telp 081234567890", "WA +62-812-3456-7890", "hp (0812) 3456 7890"] {
             #expect(subject.matches(text) == ["identifier"], "\(text)")
@@ -383,5 +384,31 @@ enum AuditLogMonth {
         f.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
         f.locale = Locale(identifier: "en_US_POSIX")
         return f.string(from: Date())
+    }
+}
+
+/// `[pdp]` and the shipped plugins' declarations.
+@Suite struct PDPConfigTests {
+    @Test func pdpSettingsAreReadAndABlankOneNamesItsLine() throws {
+        let config = try SamarindaConfig.parse("[pdp]\ncontroller = \"Pemkot Samarinda\"\ndpo_contact = \"dpo@samarindakota.go.id\"\n")
+        #expect(config.pdp.controller == "Pemkot Samarinda" && config.pdp.dpoContact == "dpo@samarindakota.go.id")
+        let error = try #require(throws: ConfigErrors.self) {
+            try SamarindaConfig.parse("[pdp]\ncontroller = \"\"\n", file: "samarinda.toml")
+        }
+        #expect("\(error)".contains("samarinda.toml:2") && "\(error)".contains("controller"), "\(error)")
+        #expect(throws: ConfigErrors.self) { try SamarindaConfig.parse("[pdp]\nofficer = \"x\"\n") }
+    }
+
+    @Test func everyShippedPluginThatHandlesPersonalDataDeclaresPurposeAndBasis() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let plugins = root.appendingPathComponent("Plugins").path
+        let config = try SamarindaConfig.parse("[plugins]\ndir = \"\(plugins)\"\n")
+        var declared = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: plugins).sorted() where !name.hasPrefix(".") {
+            let manifest = try PluginManifest.load(folder: plugins + "/" + name, config: config).get()
+            #expect(!manifest.warnings.contains { $0.contains("personal data") }, "\(name): \(manifest.warnings)")
+            declared += manifest.tools.filter { !$0.processing.personalData.isEmpty }.count
+        }
+        #expect(declared >= 4, "cek-nik, lapor, perizinan and naskah-dinas declare their personal data")
     }
 }

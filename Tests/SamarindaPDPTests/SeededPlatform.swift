@@ -142,8 +142,8 @@ struct SeededPlatform {
         try message("c-mixed", "user", "Nomor berkas \(Self.longerNumber) bukan NIK siapa pun.")
         try message("c-mixed", "user", "Kode arsip 0812-3456-78901 milik gudang.")
 
-        let sitiDoc = try await ingest("# Berita acara\n\nPemohon Siti Aminah, NIK \(Self.sitiNIK), alamat Jl. Pahlawan 3, telah menerima KTP-el.",
-                                       name: "ba-siti.md", collection: "arsip-layanan", department: "disdukcapil")
+        let sitiDoc = try await ingest("# Berita acara Siti Aminah\n\nPemohon Siti Aminah, NIK \(Self.sitiNIK), alamat Jl. Pahlawan 3, telah menerima KTP-el.",
+                                       name: "ba-siti-aminah.md", collection: "arsip-layanan", department: "disdukcapil")
         sitiDocumentID = sitiDoc.document
         siti[.documentChunk, default: []].formUnion(sitiDoc.chunks)
         let budiDoc = try await ingest("# Berita acara\n\nPemohon Budi Santoso, NIK \(Self.budiNIK), telepon \(Self.budiPhone), telah menerima KK.",
