@@ -4,16 +4,16 @@ import Testing
 @testable import SamarindaDocuments
 
 /// Issue 26: the OCR quality set. Pages are rendered from known Indonesian text and degraded; recognition is
-/// scored by character and word error rate. Here one page for the clean and the worst condition (the bench
-/// runs every page and condition: `Scripts/bench --filter ocr`).
+/// scored by character and word error rate. Here one page clean and one noisy, at 300 dpi (the bench runs
+/// every page and condition: `Scripts/bench --filter ocr`).
 @Suite(.enabled(if: OCRText.tesseract() != nil && OCRText.pdftoppm() != nil, "tesseract-ocr / poppler-utils are not installed"))
 struct OCRQualityTests {
     @Test func cleanAndDegradedPagesMeetTheirErrorRates() throws {
         let scratch = try TemporaryDirectory(prefix: "samarinda-ocrq")
-        for condition in OCRQualitySet.conditions where condition.name == "clean 300 dpi" || condition.name.hasPrefix("noisy, skewed") {
+        for condition in OCRQualitySet.conditions where condition.name == "clean 300 dpi" || condition.name == "noisy 300 dpi" {
             let r = try OCRQualitySet.measure(condition, texts: [OCRQualitySet.pages[0]], scratch: scratch.path)
             #expect(r.pages == 1 && r.characters > 300, "\(condition.name): \(r)")
-            #expect(r.cer <= condition.maxCER, "\(condition.name): CER \(r.cer), WER \(r.wer)")
+            #expect(r.cer <= condition.maxCER ?? 0, "\(condition.name): CER \(r.cer), WER \(r.wer)")
         }
     }
 
