@@ -66,6 +66,6 @@ public struct Policy: AccessAuthority {
     }
 
     private func notAuditor(_ principal: Principal) -> AccessDecision {
-        principal.role == .auditor ? .deny(.role, "the auditor role reads the audit trail only") : .allow
+        principal.role == .auditor ? .deny(.role, "the auditor role reads the audit trail only: auditors do not use models, tools or documents") : .allow
     }
 }
