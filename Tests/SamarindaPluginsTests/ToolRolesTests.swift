@@ -23,7 +23,7 @@ import Testing
 
     @Test func badRolesAreErrorsWithFileKeyAndLine() {
         let cases: [(String, String)] = [
-            ("roles = [\"staf\"]", "Plugins/dinkes.uji/plugin.toml:15: tools[0].roles[0]: unknown role 'staf'; tools may be restricted to: admin, dept_admin, staff, service"),
+            ("roles = [\"staf\"]", "Plugins/dinkes.uji/plugin.toml:16: tools[0].roles[0]: unknown role 'staf'; tools may be restricted to: admin, dept_admin, staff, service"),
             ("roles = [\"staff\", \"auditor\"]", "tools[0].roles[1]: unknown role 'auditor'"),
             ("roles = []", "tools[0].roles: an empty list would open the tool to no one"),
             ("roles = \"staff\"", "tools[0].roles"),

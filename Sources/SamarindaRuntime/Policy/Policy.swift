@@ -74,7 +74,7 @@ public struct Policy: AccessAuthority {
     /// their own desks return.
     private func notAuditor(_ principal: Principal) -> AccessDecision {
         switch principal.role {
-        case .auditor: .deny(.role, "the auditor role reads the audit trail only")
+        case .auditor: .deny(.role, "the auditor role reads the audit trail only: auditors do not use models, tools or documents")
         case .dpo: .deny(.role, "the dpo role sees no content beyond what a data subject request returns")
         default: .allow
         }

@@ -920,7 +920,7 @@ enum OpenAPIDocument {
     }
   },
   "info" : {
-    "description" : "Every route except /healthz and /openapi.json needs `Authorization: Bearer <api key>`\n(create keys with `samarinda keys create`). Every error has one shape,\n`{\"error\": {\"type\", \"message\", \"code\"}}`, with the HTTP status that fits; `code` is stable.\nThe README's \"Limits\" section lists every size, count, range, rate and timeout, and what a\ncaller gets when crossing one.\n",
+    "description" : "Every route except /healthz and /openapi.json needs `Authorization: Bearer <api key>`\n(create keys with `samarinda keys create`). Every error has one shape,\n`{\"error\": {\"type\", \"message\", \"code\"}}`, with the HTTP status that fits; `code` is stable.\nEvery answer carries an `X-Request-Id` header: the id that names the request in the service log,\nin 500/503 error messages and in the audit events it caused. Every refusal (401, 403, 400, 413,\n422, 429) is an audit event (`auth.fail`, `access.deny`, `tool.call` denied, `request.refused`);\na flood of them is counted per caller and window (`[security] refusal_events_per_window`).\nThe README's \"Limits\" section lists every size, count, range, rate and timeout, and what a\ncaller gets when crossing one.\n",
     "summary" : "The city of Samarinda's own AI platform — OpenAI- and MCP-compatible.",
     "title" : "Samarinda.ai API",
     "version" : "1.0"
