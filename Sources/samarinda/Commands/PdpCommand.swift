@@ -21,15 +21,14 @@ struct PdpCommand: AsyncParsableCommand {
     /// Runs `body` on an opened platform, turning the module's errors into one line and exit 1
     /// (exit 2 for bad arguments).
     static func run(_ options: ConfigOptions, _ body: (PDPService, Principal) async throws -> Void) async throws {
-        let handle = try await CLIPlatform.open(options)
-        do {
-            try await body(handle.platform.pdp, handle.operatorPrincipal)
-        } catch let e as PDPError {
-            printError(e.message)
-            try? await handle.close()
-            throw ExitCode(e.kind == .invalidArgument ? 2 : 1)
+        try await CLIPlatform.run(options) { handle in
+            do {
+                try await body(handle.platform.pdp, handle.operatorPrincipal)
+            } catch let e as PDPError {
+                printError(e.message)
+                throw ExitCode(e.kind == .invalidArgument ? 2 : 1)
+            }
         }
-        try await handle.close()
     }
 
     struct Register: AsyncParsableCommand {
