@@ -56,7 +56,11 @@ public final class Platform: Sendable {
         self.users = UserStore(database: database, config: config, audit: audit)
         self.budget = BudgetLedger(database: database, config: config)
         try? budget.releaseStale()
-        self.models = ModelRouter(config: config, audit: audit, budget: budget)
+        self.policy = Policy()
+        self.refusals = RefusalLedger(audit: auditLog, security: config.security)
+        // Modules that refuse on their own write their refusals through the flood-bounded ledger.
+        let bounded = RefusalBoundedSink(auditLog, ledger: refusals)
+        self.models = ModelRouter(config: config, audit: bounded, budget: budget)
         // Dense embeddings (fused with BM25) when `documents.embedding_provider` names a provider.
         self.documents = DocumentStore(database: database, config: config.documents, audit: audit,
                                        embedder: RouterEmbeddings(router: models, config: config))
@@ -65,10 +69,8 @@ public final class Platform: Sendable {
         self.jobs = IngestJobs(database: database, documents: documents, audit: audit)
         // Plugins reach documents, models, PII redaction and HTTP only through these services,
         // each call already checked against the plugin's grant by the host.
-        self.policy = Policy()
-        self.refusals = RefusalLedger(audit: audit, security: config.security)
         self.plugins = PluginHost(config: config, services: PlatformPluginServices(documents: documents, models: models),
-                                  audit: audit, database: database, policy: policy)
+                                  audit: bounded, database: database, policy: policy)
         self.pdp = PDPService(database: database, auditLog: auditLog, config: config)
     }
 

@@ -104,6 +104,35 @@ import Testing
         await server.stop()
     }
 
+    /// The plugin host's own refusals (`tool.call` denied) are bounded the same way: a staff key
+    /// hammering a tool of another department adds the first 3 in full and summaries that count the rest.
+    @Test func aFloodOfToolRefusalsIsBoundedAndCounted() async throws {
+        let server = try await TestServer(configText: """
+            [security]
+            refusal_events_per_window = 3
+            auth_fail_window_seconds = 1
+            """, withPlugins: true)
+        let flood = 40
+        let start = ContinuousClock.now
+        for _ in 0..<flood {
+            let r = try await server.request("POST", "/v1/tools/diskominfo.lapor/triase", key: server.key("staff-dinkes"), json: ["teks": "x"])
+            #expect(r.status == 403 && r.errorCode == "forbidden")
+        }
+        let windows = Int((ContinuousClock.now - start).components.seconds) + 2
+        var denied: [AuditEvent] = [], total = 0
+        for _ in 0..<50 {
+            denied = try events(server, "tool.call").filter { $0.target == "diskominfo.lapor.triase" }
+            total = denied.map { Int($0.fields["count"] ?? "1") ?? 1 }.reduce(0, +)
+            if total >= flood { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(total == flood, "the counts add up to the refusals")
+        #expect(denied.count <= 4 * windows, "\(denied.count) events for \(flood) refusals over \(windows) windows")
+        #expect(denied.contains { $0.fields["aggregated"] == "true" })
+        #expect(denied.allSatisfy { $0.outcome == .denied(code: "forbidden") })
+        await server.stop()
+    }
+
     @Test func errorsOfEveryModuleComeOutInTheOneShape() async throws {
         let server = try await TestServer(withPlugins: true)
         // Plugins: an unknown tool (PluginError.notFound → 404), bad arguments (invalidArguments → 400).

@@ -112,3 +112,30 @@ public final class RefusalLedger: Sendable {
         }
     }
 }
+
+/// The audit trail as the modules that refuse on their own see it (the plugin host's `tool.call`
+/// refusals, the model router's classification and budget refusals): refusals (outcome `denied`) go
+/// through the flood-bounded ledger, per principal; every other event goes straight to the trail.
+public struct RefusalBoundedSink: AuditSink {
+    let base: any AuditSink
+    let ledger: RefusalLedger
+
+    public init(_ base: any AuditSink, ledger: RefusalLedger) {
+        self.base = base
+        self.ledger = ledger
+    }
+
+    public func record(_ event: AuditEvent) async throws {
+        if case .denied = event.outcome {
+            try await ledger.record(event, source: event.actor.principalID)
+        } else {
+            try await base.record(event)
+        }
+    }
+
+    public func contentDigest(_ text: String) -> String { base.contentDigest(text) }
+
+    public func commit<T: Sendable>(in database: Database, _ body: @escaping @Sendable (Connection) throws -> (T, AuditEvent?)) async throws -> T {
+        try await base.commit(in: database, body)
+    }
+}
