@@ -106,8 +106,9 @@ private func measureGateway(_ ctx: BenchContext, server: BenchServer, backendPor
                     goal: "≤ 0.5 ms", met: s1.p50 - d1.p50 <= 0.5),
     ]
     if let peer {
-        let p = try wrk(peer.url, chatPayload(model: "bench", stream: false))
-        let ps = try wrk(peer.url, chatPayload(model: "bench", stream: true))
+        _ = try wrk(peer.url, chatPayload(model: "bench", stream: false), seconds: 2, key: peer.key) // warm-up
+        let p = try wrk(peer.url, chatPayload(model: "bench", stream: false), key: peer.key)
+        let ps = try wrk(peer.url, chatPayload(model: "bench", stream: true), key: peer.key)
         out += [
             Measurement(name: "\(peer.name) non-streamed", value: p.rate, unit: "req/s", baseline: d.rate, baselineName: "direct"),
             Measurement(name: "\(peer.name) non-streamed p50", value: p.p50, unit: "ms"),
@@ -150,19 +151,24 @@ func cannedCompletion() -> Data {
 final class PeerGateway: @unchecked Sendable {
     let name: String
     let url: String
+    /// The bearer key the peer checks on every request, as Samarinda checks its service key.
+    let key: String
     private let process: Process
 
-    private init(name: String, url: String, process: Process) {
+    private init(name: String, url: String, key: String, process: Process) {
         self.name = name
         self.url = url
+        self.key = key
         self.process = process
     }
 
     /// LiteLLM proxy with the canned backend as its one model (`bench` → `openai/bench-model`), two
     /// workers, no database, no telemetry and no download of its model price list (no network here).
+    /// It authenticates with a master key (it refuses to start without one), like our service key.
     static func litellm(executable: String, backendPort: Int, scratch: String) async throws -> PeerGateway {
         let port = try freeLoopbackPort()
         let config = scratch + "/litellm.yaml"
+        let key = "sk-" + (0..<4).map { _ in UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "") }.joined()
         try """
             model_list:
               - model_name: bench
@@ -172,6 +178,8 @@ final class PeerGateway: @unchecked Sendable {
                   api_key: canned
             litellm_settings:
               telemetry: false
+            general_settings:
+              master_key: \(key)
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -187,7 +195,7 @@ final class PeerGateway: @unchecked Sendable {
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()
-        let peer = PeerGateway(name: "LiteLLM proxy", url: "http://127.0.0.1:\(port)/v1/chat/completions", process: process)
+        let peer = PeerGateway(name: "LiteLLM proxy", url: "http://127.0.0.1:\(port)/v1/chat/completions", key: key, process: process)
         let client = HTTPClient()
         for _ in 0..<600 { // LiteLLM takes a while to import
             if let reply = try? await client.send(HTTPRequest(url: "http://127.0.0.1:\(port)/health/liveliness", timeoutMillis: 1_000)),
