@@ -36,10 +36,10 @@ extension DocumentStore {
                       !analyzer.stemmer.analyze(word).known else { return nil }
                 return (n, concept.terms[0], word)
             }
-            // One vocabulary lookup for all of them: a word no chunk holds at all needs no ranked query to say so.
-            let indexed = candidates.isEmpty ? [] : try indexedTerms(candidates.map(\.1))
+            // Each word's own check stays a scoped count: a term the index lacks costs FTS5 one failed lookup
+            // either way, so the vocabulary pays only for the many one-edit candidates below.
             for (n, term, word) in candidates {
-                guard try !indexed.contains(term) || matchCount(term, scope: scope, upTo: 1) == 0 else { continue }
+                guard try matchCount(term, scope: scope, upTo: 1) == 0 else { continue }
                 if let better = try correction(of: word, scope: scope) {
                     analysis.concepts[n] = .init(terms: [better], added: [], reason: "spelling: \(word) → \(better)")
                     corrections[word] = better
