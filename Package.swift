@@ -179,7 +179,7 @@ let package = Package(
         .target(
             name: "SamarindaWeb",
             dependencies: [
-                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaSSO", "SamarindaPDP",
+                "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaSSO", "SamarindaPDP", "SamarindaDocuments",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -244,6 +244,7 @@ let package = Package(
                                                           "SamarindaPlugins"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaRuntimeTests", dependencies: ["SamarindaRuntime", "SamarindaCore", "SamarindaDocuments", "SamarindaAudit", "SamarindaPlugins", "SamarindaTestSupport", "SamarindaModels"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaServerTests", dependencies: ["SamarindaServer", "SamarindaAudit", "SamarindaTestSupport", "SamarindaPlugins", "SamarindaCore", "SamarindaRuntime",
+                                                             "SamarindaDocuments", "SamarindaModels",
                                                              .product(name: "Yams", package: "Yams")], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaSSOTests", dependencies: ["SamarindaSSO", "SamarindaCore", "SamarindaTestSupport",
                                                           .product(name: "JWTKit", package: "jwt-kit"),

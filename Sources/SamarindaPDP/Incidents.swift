@@ -135,17 +135,24 @@ extension PDPService {
                 }
                 redactedCount += most
             }
-            // Person-lookup tokens (`subjects`, one per identifier the trail recognised): distinct people.
-            if let tokens = e.fields["subjects"], !tokens.isEmpty {
-                for t in tokens.split(separator: ",") { digests.insert(String(t)) }
-                found.insert("identitas")
-            }
+            // Identifier fields name the category; the person-lookup tokens (`subjects`, one per identifier
+            // the trail recognised) count the people. Events written before the tokens existed count by their
+            // field digests instead, so one person is not counted twice in one event.
+            var fieldDigests: Set<String> = []
+            var named = false
             for (key, value) in e.fields {
                 let last = String(key.split(separator: ".").last ?? Substring(key)).lowercased()
                 if identifierKeys.contains(last), value.hasPrefix("hmac-sha256:") || value.hasPrefix("sha256:") {
                     found.insert(last == "phone" ? "telepon" : last)
-                    digests.insert(value)
+                    fieldDigests.insert(value)
+                    named = true
                 }
+            }
+            if let tokens = e.fields["subjects"], !tokens.isEmpty {
+                for t in tokens.split(separator: ",") { digests.insert(String(t)) }
+                if !named { found.insert("identitas") }
+            } else {
+                digests.formUnion(fieldDigests)
             }
             if e.action == "tool.call", let data = toolData[e.target], !data.isEmpty { found.formUnion(data) }
             guard !found.isEmpty else { continue }

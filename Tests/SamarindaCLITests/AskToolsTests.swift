@@ -82,7 +82,7 @@ import Testing
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let audited = try cli.run(["ask", "--as", auditor, "Periksa NIK \(Self.nik)"])
         #expect(audited.status == 1)
-        #expect(audited.stderr.contains("auditors read the audit trail only"), "\(audited.stderr)")
+        #expect(audited.stderr.contains("reads the audit trail only"), "\(audited.stderr)")
         #expect(try events(cli, "model.call").count == before)
         #expect(try events(cli, "tool.call").count == 2, "only the two answered questions ran the tool")
     }
@@ -97,7 +97,8 @@ import Testing
         #expect(result.stdout.contains("AI-generated"))
         let tools = try events(cli, "tool.call")
         #expect(tools.count == 1)
-        #expect((tools.first.map { "\($0)" } ?? "").contains("console:dinkes:staff"), "run as the principal named with 'as'")
+        #expect(tools.first?["on_behalf_of"] as? String == "dinkes:staff", "run as the principal named with 'as', recorded as the operator on its behalf")
+        #expect(tools.first?["department"] as? String == "dinkes")
         let requestID = try #require(tools.first?["request_id"] as? String)
         #expect(result.stdout.contains("request \(requestID)"))
         #expect(try events(cli, "model.call").filter { $0["request_id"] as? String == requestID }.count == 2)

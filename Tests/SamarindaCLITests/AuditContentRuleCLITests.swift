@@ -30,7 +30,7 @@ import Testing
         let cli = try CLI()
         let refused = try cli.run(["users", "create", "ani", "--department", "nowhere", "--role", "staff", "--password-stdin"],
                                   stdin: "kopi-tubruk-pagi-hari\n")
-        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.status == 2, "\(refused.stderr)")
         let event = try #require(try events(cli).last { $0["action"] as? String == "user.create" })
         #expect(event["outcome"] as? String == "denied")
         #expect(event["code"] as? String == "unknownDepartment")

@@ -47,6 +47,9 @@ public struct Principal: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String { "\(name) (\(role.rawValue), \(department))" }
 
+    /// Whose account an action is charged to (budgets): the principal acted for, else this one.
+    public var accountID: String { onBehalfOf ?? id }
+
     public var isAdmin: Bool { role == .admin }
     public var isAuditor: Bool { role == .auditor }
 }

@@ -140,6 +140,6 @@ public struct BudgetHolder: Sendable, Equatable {
     }
 
     public init(_ p: Principal) {
-        self.init(department: p.department, principal: p.id, principalLimit: p.monthlyTokens)
+        self.init(department: p.department, principal: p.accountID, principalLimit: p.monthlyTokens)
     }
 }

@@ -30,9 +30,16 @@ struct UsersCommand: AsyncParsableCommand {
         func run() async throws {
             let password = try readNewPassword(stdin: passwordStdin, user: name)
             try await CLIPlatform.run(options) { handle in
-                let user = try await handle.platform.users.create(name: name, department: try who.department.known(in: handle.platform.config),
+                // The store checks the department itself, so a refused creation is a `user.create` denied event.
+                let user: UserRecord
+                do {
+                    user = try await handle.platform.users.create(name: name, department: who.department.id,
                                                                   role: who.role, clearance: who.clearance,
                                                                   monthlyTokens: who.monthlyTokens, password: password, by: handle.operatorPrincipal)
+                } catch let e as UserStoreError where e.kind == .unknownDepartment {
+                    printError(e.message + " (set in [departments] of samarinda.toml)")
+                    throw ExitCode(2)
+                }
                 print("created user \(user.name) (\(user.role.rawValue), \(user.department), clearance \(user.clearance.name))")
             }
         }
