@@ -134,6 +134,15 @@ extension AuditLog {
     /// whatever else its content held, newest last; recorded as `audit.lookup` (the identifier itself
     /// is not recorded, only that a lookup was made and how many events it found).
     public func findSubject(_ query: String, by principal: Principal, limit: Int = 1000, requestID: String? = nil) async throws -> [AuditRecord] {
+        let (ids, records) = try subjectRecords(query, limit: limit)
+        try await record(AuditEvent(actor: AuditActor(principal), action: "audit.lookup", target: "subject",
+                                    fields: ["identifiers": String(ids.count), "events_found": String(records.count)], requestID: requestID))
+        return records
+    }
+
+    /// The lookup itself, unrecorded, for a caller that records its own event (a data subject request
+    /// is one `pdp.request.*` event): the identifiers found in `query` and the events that mention them.
+    public func subjectRecords(_ query: String, limit: Int = 1000) throws -> (identifiers: [String], records: [AuditRecord]) {
         let ids = queryIdentifiers(query)
         guard !ids.isEmpty else {
             throw AuditError(.invalidArgument, "'\(query.prefix(40))' holds no identifier to look up: give a NIK, KK, NPWP, phone number or e-mail address")
@@ -146,10 +155,7 @@ extension AuditLog {
             let key = lookupKey(month: month)
             tokens += ids.map { Self.subjectToken($0, key: key) }
         }
-        let records = try tail(limit: limit, containingAny: tokens)
-        try await record(AuditEvent(actor: AuditActor(principal), action: "audit.lookup", target: "subject",
-                                    fields: ["identifiers": String(ids.count), "events_found": String(records.count)], requestID: requestID))
-        return records
+        return (ids, try tail(limit: limit, containingAny: tokens))
     }
 
     static func months(from start: Date, to end: Date) -> [String] {

@@ -160,8 +160,18 @@ extension PDPService {
 
     /// The events whose fields hold the trail's keyed digest of one of the subject's identifiers. The one
     /// place that knows how the trail digests an identifier: `contentDigest`, one call per form.
+    /// Events that mention the subject: through the trail's person-lookup tokens (every identifier the
+    /// recognisers found in an event's content, whatever else it held) and, for events whose field is
+    /// the keyed digest of exactly this text, through that digest. Forms that hold no identifier (a name)
+    /// have no lookup token.
     func auditRecords(mentioning subject: DataSubject) throws -> [AuditRecord] {
-        try subject.digestForms.flatMap { form in try auditLog.tail(limit: 1_000_000, containing: auditLog.contentDigest(form)) }
+        var bySeq: [Int64: AuditRecord] = [:]
+        for form in subject.digestForms {
+            for r in try auditLog.tail(limit: 1_000_000, containing: auditLog.contentDigest(form)) { bySeq[r.seq] = r }
+            guard form.contains(where: \.isNumber) else { continue }
+            if let found = try? auditLog.subjectRecords(form, limit: 1_000_000) { for r in found.records { bySeq[r.seq] = r } }
+        }
+        return bySeq.values.sorted { $0.seq < $1.seq }
     }
 
     // {====== Requests ======}

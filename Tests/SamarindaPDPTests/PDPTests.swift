@@ -136,6 +136,19 @@ import Testing
         #expect(error.message.contains("--phone"))
     }
 
+    /// An event whose content mentioned the NIK among other text (a question to the model) holds no
+    /// digest of the NIK alone; the trail's person-lookup token finds it all the same, and not for Budi.
+    @Test func anEventThatMentionedTheNIKInFreeTextIsFoundThroughItsLookupToken() async throws {
+        let seeded = try await SeededPlatform.open()
+        let log = seeded.platform.auditLog
+        let question = "Tolong cek berkas KTP-el atas NIK \(SeededPlatform.sitiNIK.chunked), pemohon datang kemarin sore."
+        let seq = try await seeded.audit("model.call", department: "disdukcapil", target: "offline/offline", fields: ["prompt": log.contentDigest(question)])
+        let report = try await seeded.pdp.openRequest(try Self.sitiSubject(), kind: .access, by: SeededPlatform.dpo)
+        #expect(report.items.contains { $0.kind == .auditEvent && $0.id == seq }, "\(report.items.map(\.id))")
+        let budi = try await seeded.pdp.openRequest(try DataSubject(subject: SeededPlatform.budiNIK), kind: .access, by: SeededPlatform.dpo)
+        #expect(!budi.items.contains { $0.kind == .auditEvent && $0.id == seq })
+    }
+
     @Test func lookAlikeNumbersAreNotTheSubjects() throws {
         let subject = try DataSubject(subject: "NIK \(SeededPlatform.sitiNIK)", name: "Siti Aminah", phone: SeededPlatform.sitiPhone)
         for text in ["NIK \(SeededPlatform.sitiNIK)", "nik:\(SeededPlatform.sitiNIK.chunked)", "{\"nik\":\"\(SeededPlatform.sitiNIK)\"}",

@@ -142,13 +142,18 @@ struct SeededPlatform {
         try message("c-mixed", "user", "Nomor berkas \(Self.longerNumber) bukan NIK siapa pun.")
         try message("c-mixed", "user", "Kode arsip 0812-3456-78901 milik gudang.")
 
+        // Ingesting a document records its events, which the trail files under the people the text mentions.
+        var seqBefore = try platform.auditLog.count()
         let sitiDoc = try await ingest("# Berita acara Siti Aminah\n\nPemohon Siti Aminah, NIK \(Self.sitiNIK), alamat Jl. Pahlawan 3, telah menerima KTP-el.",
                                        name: "ba-siti-aminah.md", collection: "arsip-layanan", department: "disdukcapil")
         sitiDocumentID = sitiDoc.document
         siti[.documentChunk, default: []].formUnion(sitiDoc.chunks)
+        for seq in stride(from: seqBefore + 1, through: try platform.auditLog.count(), by: 1) { siti[.auditEvent, default: []].insert(String(seq)) }
+        seqBefore = try platform.auditLog.count()
         let budiDoc = try await ingest("# Berita acara\n\nPemohon Budi Santoso, NIK \(Self.budiNIK), telepon \(Self.budiPhone), telah menerima KK.",
                                        name: "ba-budi.md", collection: "arsip-layanan", department: "disdukcapil")
         budi[.documentChunk, default: []].formUnion(budiDoc.chunks)
+        for seq in stride(from: seqBefore + 1, through: try platform.auditLog.count(), by: 1) { budi[.auditEvent, default: []].insert(String(seq)) }
         _ = try await ingest("# Register berkas\n\nBerkas nomor \(Self.longerNumber) dipindahkan ke gudang arsip.",
                              name: "register.md", collection: "arsip-layanan", department: "disdukcapil")
 
