@@ -41,11 +41,14 @@ import SamarindaCore
     @Test func everyRouteForEveryRole() async throws {
         let server = try await TestServer()
         let mcpHeaders = ["Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-03-26"]
+        // The data protection officer (UU 27/2022) works at the DPO desk only: every API route refuses it,
+        // like the auditor's content routes (the one policy decides both).
+        let dpoKey = try await server.platform.keys.create(name: "ppid", department: "diskominfo", role: .dpo).key
         for route in Self.routes {
             let anonymous = try await server.request(route.method, route.path, json: route.json, headers: route.path == "/mcp" ? mcpHeaders : [:])
             #expect(anonymous.status == 401, "\(route) without a key")
-            for role in Self.roles {
-                let reply = try await server.request(route.method, route.path, key: server.key(role), json: route.json,
+            for role in Self.roles + ["dpo"] {
+                let reply = try await server.request(route.method, route.path, key: role == "dpo" ? dpoKey : server.key(role), json: route.json,
                                                      headers: route.path == "/mcp" ? mcpHeaders : [:])
                 if route.allowed.contains(role) {
                     #expect((200..<300).contains(reply.status), "\(route) as \(role): \(reply.status) \(reply.text.prefix(200))")
