@@ -8,12 +8,10 @@ import argparse
 import os
 import sys
 import tempfile
-import traceback
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from web_browser_test import PASSWORD, Skip, Suite  # noqa: E402
-from selenium.common.exceptions import TimeoutException  # noqa: E402
+from web_browser_test import PASSWORD, Suite  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
@@ -127,37 +125,7 @@ class PDPSuite(Suite):
             self.test_dpo_walks_through_an_access_request_and_an_erasure,
             self.test_dpo_walks_through_an_incident_and_its_notices,
         ]
-        try:
-            self.start_server()
-            self.seed()
-            self.start_browser()
-        except Exception as e:
-            print(f"FAIL setup: {e}")
-            traceback.print_exc()
-            self.results.append(("setup", "failed"))
-            tests = []
-        for test in tests:
-            name = test.__name__[5:]
-            try:
-                test()
-                self.results.append((name, "passed"))
-                print(f"ok      {name}")
-            except Skip as e:
-                self.results.append((name, "skipped"))
-                print(f"SKIPPED {name}: {e}")
-            except (AssertionError, TimeoutException, Exception) as e:
-                self.results.append((name, "failed"))
-                print(f"FAILED  {name}: {type(e).__name__}: {e}")
-                if not isinstance(e, (AssertionError, TimeoutException)):
-                    traceback.print_exc()
-                try:
-                    self.shot("failed-" + name)
-                except Exception:
-                    pass
-        self.stop()
-        counts = {k: sum(1 for _, r in self.results if r == k) for k in ("passed", "failed", "skipped")}
-        print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
-        return 1 if counts["failed"] else 0
+        return self.run_tests(tests, setup=lambda: (self.start_server(), self.seed(), self.start_browser()))
 
 
 if __name__ == "__main__":

@@ -12,12 +12,10 @@ import socket
 import subprocess
 import sys
 import time
-import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -428,37 +426,7 @@ class Suite(web_browser_test.Suite):
         only = os.environ.get("SSO_TEST_ONLY")
         if only:
             tests = [t for t in tests if only in t.__name__]
-        try:
-            self.start()
-            self.start_browser()
-        except Exception as e:
-            print(f"FAIL setup: {e}")
-            traceback.print_exc()
-            self.results.append(("setup", "failed"))
-            tests = []
-        for test in tests:
-            name = test.__name__[5:]
-            try:
-                test()
-                self.results.append((name, "passed"))
-                print(f"ok      {name}")
-            except Skip as e:
-                self.results.append((name, "skipped"))
-                print(f"SKIPPED {name}: {e}")
-            except Exception as e:
-                self.results.append((name, "failed"))
-                print(f"FAILED  {name}: {type(e).__name__}: {e}")
-                if not isinstance(e, (AssertionError, TimeoutException)):
-                    traceback.print_exc()
-                try:
-                    self.shot("failed-" + name)
-                    print("        at " + self.driver.current_url)
-                except Exception:
-                    pass
-        self.stop()
-        counts = {k: sum(1 for _, r in self.results if r == k) for k in ("passed", "failed", "skipped")}
-        print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
-        return 1 if counts["failed"] else 0
+        return self.run_tests(tests, setup=lambda: (self.start(), self.start_browser()))
 
     def stop(self):
         super().stop()

@@ -395,9 +395,14 @@ class Suite:
             self.test_auditor_view,
             self.test_auditor_view_shows_verdict_trail_and_report,
         ]
+        return self.run_tests(tests, setup=lambda: (self.start_server(), self.start_browser()))
+
+    def run_tests(self, tests, setup):
+        """Runs `setup`, then each test in order (a failure is recorded with a screenshot and the run goes
+        on), stops everything and prints the counts; the exit status is 1 when any test failed. The pages'
+        suites (pdp, sso) run through this too."""
         try:
-            self.start_server()
-            self.start_browser()
+            setup()
         except Exception as e:
             print(f"FAIL setup: {e}")
             traceback.print_exc()
@@ -412,13 +417,14 @@ class Suite:
             except Skip as e:
                 self.results.append((name, "skipped"))
                 print(f"SKIPPED {name}: {e}")
-            except (AssertionError, TimeoutException, Exception) as e:
+            except Exception as e:
                 self.results.append((name, "failed"))
                 print(f"FAILED  {name}: {type(e).__name__}: {e}")
                 if not isinstance(e, (AssertionError, TimeoutException)):
                     traceback.print_exc()
                 try:
                     self.shot("failed-" + name)
+                    print("        at " + self.driver.current_url)
                 except Exception:
                     pass
         self.stop()
