@@ -5,10 +5,6 @@ import SamarindaCore
 public struct AuditRecord: Sendable, Equatable {
     public let seq: Int64
     public let event: AuditEvent
-    public init(seq: Int64, event: AuditEvent) {
-        self.seq = seq
-        self.event = event
-    }
 }
 
 // {====== Canonical encoding ======}
@@ -77,8 +73,8 @@ enum AuditEntry {
     static func decode(_ entry: [UInt8]) throws -> AuditRecord {
         var r = Reader(bytes: entry)
         guard try r.byte() == version else { throw AuditError(.malformed, "unknown audit entry version \(entry.first ?? 0)") }
-        let seq = Int64(bitPattern: try r.u64())
-        let ts = Int64(bitPattern: try r.u64())
+        let seq = Int64(bitPattern: try r.bigEndian(UInt64.self))
+        let ts = Int64(bitPattern: try r.bigEndian(UInt64.self))
         var actor = AuditActor(principalID: try r.string(), department: try r.string(), role: try r.string(), keyID: try r.optional())
         let action = try r.string()
         let target = try r.string()
@@ -95,9 +91,9 @@ enum AuditEntry {
         case "error": outcome = .error(code: code)
         default: throw AuditError(.malformed, "unknown outcome '\(outcomeName)' in audit entry \(seq)")
         }
-        let duration = Int64(bitPattern: try r.u64())
+        let duration = Int64(bitPattern: try r.bigEndian(UInt64.self))
         let requestID = try r.optional()
-        let count = try r.u32()
+        let count = try r.bigEndian(UInt32.self)
         guard count <= entry.count / 8 else { throw AuditError(.malformed, "impossible field count in audit entry \(seq)") }
         var fields: [String: String] = [:]
         var previousKey: String?
@@ -167,24 +163,18 @@ enum AuditEntry {
             return bytes[offset]
         }
 
-        mutating func u32() throws -> UInt32 {
-            guard bytes.count - offset >= 4 else { throw truncated }
-            var v: UInt32 = 0
-            for i in 0..<4 { v = v << 8 | UInt32(bytes[offset + i]) }
-            offset += 4
-            return v
-        }
-
-        mutating func u64() throws -> UInt64 {
-            guard bytes.count - offset >= 8 else { throw truncated }
-            var v: UInt64 = 0
-            for i in 0..<8 { v = v << 8 | UInt64(bytes[offset + i]) }
-            offset += 8
+        /// A big-endian unsigned integer of `T`'s width.
+        mutating func bigEndian<T: FixedWidthInteger & UnsignedInteger>(_: T.Type = T.self) throws -> T {
+            let width = MemoryLayout<T>.size
+            guard bytes.count - offset >= width else { throw truncated }
+            var v: T = 0
+            for i in 0..<width { v = v << 8 | T(bytes[offset + i]) }
+            offset += width
             return v
         }
 
         mutating func string() throws -> String {
-            let count = Int(try u32())
+            let count = Int(try bigEndian(UInt32.self))
             guard bytes.count - offset >= count else { throw truncated }
             let slice = bytes[offset..<offset + count]
             offset += count

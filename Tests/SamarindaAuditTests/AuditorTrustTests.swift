@@ -1,5 +1,5 @@
 import Foundation
-import SamarindaCore
+@testable import SamarindaCore
 import Testing
 @testable import SamarindaAudit
 

@@ -1,6 +1,6 @@
 import Foundation
 import SamarindaAudit
-import SamarindaCore
+@testable import SamarindaCore
 import SamarindaPlugins
 import Testing
 @testable import SamarindaRuntime

@@ -113,11 +113,6 @@ public struct LocalAccount: Sendable, Equatable {
     public var user: String
     public var host: String
 
-    public init(user: String, host: String) {
-        self.user = user
-        self.host = host
-    }
-
     /// The effective user (from the password database, not `$USER`, which anyone can set) and the
     /// host name; `sudo` is named too, since root alone says nothing about who typed the command.
     public static var current: LocalAccount {

@@ -122,10 +122,6 @@ public struct AuditConfig: Sendable {
 public struct DepartmentConfig: Sendable, Equatable {
     public var id: String
     public var name: String
-    public init(id: String, name: String) {
-        self.id = id
-        self.name = name
-    }
 
     /// The perangkat daerah of the city, with their full Indonesian names.
     public static let cityDefaults: [DepartmentConfig] = [
@@ -148,10 +144,6 @@ public struct RoleConfig: Sendable, Equatable {
     /// The highest classification a principal of this role may see, unless the key says less.
     public var clearance: Classification
     public var requestsPerMinute: Int
-    public init(clearance: Classification, requestsPerMinute: Int) {
-        self.clearance = clearance
-        self.requestsPerMinute = requestsPerMinute
-    }
 
     public static let defaults: [Role: RoleConfig] = [
         .admin: .init(clearance: .sangatRahasia, requestsPerMinute: 600),

@@ -49,10 +49,6 @@ public struct PluginDocument: Sendable {
 public struct PluginChatMessage: Sendable, Equatable {
     public var role: String
     public var content: String
-    public init(role: String, content: String) {
-        self.role = role
-        self.content = content
-    }
 }
 
 public struct PluginModelRequest: Sendable {
