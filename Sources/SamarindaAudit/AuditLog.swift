@@ -94,14 +94,8 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
                 frontier BLOB NOT NULL,          -- right edge of the tree at tree_size, to resume appending
                 created_at INTEGER NOT NULL      -- µs since 1970
             ) STRICT;
-            CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
-                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: audit events cannot be changed'); END;
-            CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
-                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: audit events cannot be deleted'); END;
-            CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
-                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: checkpoints cannot be changed'); END;
-            CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
-                BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: checkpoints cannot be deleted'); END;
+            \(appendOnly("audit_events", "audit events"))
+            \(appendOnly("audit_checkpoints", "checkpoints"))
             """),
         handoverMigration,
     ])

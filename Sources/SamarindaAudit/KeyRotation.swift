@@ -63,17 +63,18 @@ extension AuditLog {
             note TEXT NOT NULL,              -- C2SP signed note, signed by both keys
             created_at INTEGER NOT NULL      -- µs since 1970
         ) STRICT;
-        CREATE TRIGGER audit_key_handovers_no_update BEFORE UPDATE ON audit_key_handovers
-            BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: key handovers cannot be changed'); END;
-        CREATE TRIGGER audit_key_handovers_no_delete BEFORE DELETE ON audit_key_handovers
-            BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: key handovers cannot be deleted'); END;
+        \(appendOnly("audit_key_handovers", "key handovers"))
         """)
 
     /// The triggers that keep the audit tables append-only; `verify` and `doctor` check they are there.
-    public static let appendOnlyTriggers = [
-        "audit_events_no_update", "audit_events_no_delete", "audit_checkpoints_no_update", "audit_checkpoints_no_delete",
-        "audit_key_handovers_no_update", "audit_key_handovers_no_delete",
-    ]
+    public static let appendOnlyTriggers = ["audit_events", "audit_checkpoints", "audit_key_handovers"].flatMap { [$0 + "_no_update", $0 + "_no_delete"] }
+
+    /// The two triggers that refuse UPDATE and DELETE on `table`, whose rows are called `rows` in the refusal.
+    static func appendOnly(_ table: String, _ rows: String) -> String {
+        [("update", "changed"), ("delete", "deleted")].map { verb, done in
+            "CREATE TRIGGER \(table)_no_\(verb) BEFORE \(verb.uppercased()) ON \(table)\n    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: \(rows) cannot be \(done)'); END;"
+        }.joined(separator: "\n")
+    }
 
     /// Those of `appendOnlyTriggers` missing from the database behind `c`.
     static func missingTriggers(_ c: Connection) throws -> [String] {

@@ -139,62 +139,54 @@ public struct TransparencyReport: Sendable, Equatable, Codable {
         }
         md += "Ringkasan penggunaan platform AI Pemerintah Kota Samarinda per perangkat daerah, dihitung dari jejak audit yang ditandatangani. "
         md += "Angka saja: tanpa isi permintaan, tanpa data pribadi. Batas bulan menurut \(timeZone).\n\n"
-        md += "| Perangkat daerah | Panggilan alat | Panggilan model | Token masuk | Token keluar | Ditolak | Galat | Data pribadi disamarkan |\n"
-        md += "|---|---:|---:|---:|---:|---:|---:|---:|\n"
-        for d in departments + [totals] {
-            let label = d.department == "*" ? "**Total**" : "\(d.name) (`\(d.department)`)"
-            md += "| \(label) | \(n(d.toolCalls)) | \(n(d.modelCalls)) | \(n(d.tokensIn)) | \(n(d.tokensOut)) | \(n(d.denials)) | \(n(d.errors)) | \(n(d.redactions.values.reduce(0, +))) |\n"
+        let all = departments + [totals]
+        /// One row label per department: the total in bold, a department by its code (`long` adds its name).
+        func label(_ d: Department, long: Bool = false) -> String {
+            d.department == "*" ? "**Total**" : long ? "\(d.name) (`\(d.department)`)" : "`\(d.department)`"
         }
+        md += Self.table(["Perangkat daerah", "Panggilan alat", "Panggilan model", "Token masuk", "Token keluar", "Ditolak", "Galat", "Data pribadi disamarkan"],
+                         all.map { d in [label(d, long: true)] + [d.toolCalls, d.modelCalls, d.tokensIn, d.tokensOut, d.denials, d.errors, d.redactions.values.reduce(0, +)].map(n) })
         if !onBehalf.isEmpty {
             md += "\n## Tindakan operator atas nama perangkat daerah\n\n"
             md += "Dijalankan operator mesin (`--as`, `as` di konsol), bukan oleh pegawai perangkat daerah itu sendiri; tidak termasuk dalam baris perangkat daerah di atas, termasuk dalam Total.\n\n"
-            md += "| Atas nama | Peristiwa | Panggilan alat | Panggilan model | Ditolak | Galat |\n|---|---:|---:|---:|---:|---:|\n"
-            for d in onBehalf {
-                md += "| \(d.name) (`\(d.department)`) | \(n(d.events)) | \(n(d.toolCalls)) | \(n(d.modelCalls)) | \(n(d.denials)) | \(n(d.errors)) |\n"
-            }
+            md += Self.table(["Atas nama", "Peristiwa", "Panggilan alat", "Panggilan model", "Ditolak", "Galat"],
+                             onBehalf.map { d in [label(d, long: true)] + [d.events, d.toolCalls, d.modelCalls, d.denials, d.errors].map(n) })
         }
         md += "\n## Panggilan model menurut penyedia dan klasifikasi\n\n"
         let classes = Classification.allCases.map(\.name)
-        md += "| Perangkat daerah | Penyedia | " + classes.joined(separator: " | ") + " |\n|---|---|" + classes.map { _ in "---:" }.joined(separator: "|") + "|\n"
-        var any = false
-        for d in departments + [totals] {
-            for provider in d.modelCallsByProvider.keys.sorted() {
-                any = true
-                let label = d.department == "*" ? "**Total**" : "`\(d.department)`"
-                md += "| \(label) | \(provider) | " + classes.map { n(d.modelCallsByProvider[provider]?[$0] ?? 0) }.joined(separator: " | ") + " |\n"
-            }
+        var byProvider = all.flatMap { d in
+            d.modelCallsByProvider.keys.sorted().map { provider in [label(d), provider] + classes.map { n(d.modelCallsByProvider[provider]?[$0] ?? 0) } }
         }
-        if !any { md += "| — | — | " + classes.map { _ in "0" }.joined(separator: " | ") + " |\n" }
+        if byProvider.isEmpty { byProvider = [["—", "—"] + classes.map { _ in "0" }] }
+        md += Self.table(["Perangkat daerah", "Penyedia"] + classes, byProvider, textColumns: 2)
         md += "\n## Jawaban yang dihasilkan AI\n\n"
-        md += "Setiap jawaban ini diberi tanda buatan AI (SE Menkominfo 9/2023).\n\n| Perangkat daerah | Jawaban |\n|---|---:|\n"
-        for d in departments + [totals] {
-            md += "| \(d.department == "*" ? "**Total**" : "`\(d.department)`") | \(n(d.generatedAnswers)) |\n"
-        }
+        md += "Setiap jawaban ini diberi tanda buatan AI (SE Menkominfo 9/2023).\n\n"
+        md += Self.table(["Perangkat daerah", "Jawaban"], all.map { [label($0), n($0.generatedAnswers)] })
         if totals.costRupiah != nil {
             md += "\n## Biaya model menurut perangkat daerah\n\n"
             md += "Dihitung dari token yang dilaporkan penyedia dan harga per 1.000 token dalam konfigurasi.\n\n"
-            md += "| Perangkat daerah | Biaya (Rp) |\n|---|---:|\n"
-            for d in departments + [totals] {
-                let label = d.department == "*" ? "**Total**" : "`\(d.department)`"
-                md += "| \(label) | \(n(Int((d.costRupiah ?? 0).rounded()))) |\n"
-            }
+            md += Self.table(["Perangkat daerah", "Biaya (Rp)"], all.map { [label($0), n(Int(($0.costRupiah ?? 0).rounded()))] })
         }
         md += "\n## Data pribadi yang disamarkan sebelum dikirim ke penyedia eksternal\n\n"
         let types = totals.redactions.keys.sorted()
         if types.isEmpty {
             md += "Tidak ada penyamaran bulan ini.\n"
         } else {
-            md += "| Perangkat daerah | " + types.joined(separator: " | ") + " |\n|---|" + types.map { _ in "---:" }.joined(separator: "|") + "|\n"
-            for d in departments + [totals] where !d.redactions.isEmpty {
-                let label = d.department == "*" ? "**Total**" : "`\(d.department)`"
-                md += "| \(label) | " + types.map { n(d.redactions[$0] ?? 0) }.joined(separator: " | ") + " |\n"
-            }
+            md += Self.table(["Perangkat daerah"] + types,
+                             all.filter { !$0.redactions.isEmpty }.map { d in [label(d)] + types.map { n(d.redactions[$0] ?? 0) } })
         }
         return md
     }
 }
 
 extension TransparencyReport {
+    /// A Markdown table: the first `textColumns` columns left-aligned, the numbers after them right-aligned.
+    static func table(_ header: [String], _ rows: [[String]], textColumns: Int = 1) -> String {
+        func line(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |\n" }
+        let rule = "|" + header.indices.map { $0 < textColumns ? "---" : "---:" }.joined(separator: "|") + "|\n"
+        return line(header) + rule + rows.map(line).joined()
+    }
+
     /// The report for `month` from `events` (those outside the month are skipped): per department,
     /// with operators' actions on a department's behalf counted apart.
     public static func make(month: String, events: [AuditEvent], config: SamarindaConfig) throws -> TransparencyReport {
