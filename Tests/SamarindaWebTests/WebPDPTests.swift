@@ -101,14 +101,15 @@ import Testing
         #expect(staffPost.status == 403 && !staffPost.text.contains("Data Pribadi yang terungkap"))
         #expect(server.events("pdp.incident.notice").isEmpty)
 
-        let produced = try await dpo.request("POST", page + "/notice", form: ["csrf": token])
+        let fresh = try await dpo.csrf()
+        let produced = try await dpo.request("POST", page + "/notice", form: ["csrf": fresh])
         #expect(produced.status == 200)
         for field in ["Data Pribadi yang terungkap", "Upaya penanganan dan pemulihan", "Pengiriman dihentikan.", "Batas waktu pemberitahuan"] {
             #expect(produced.text.contains(field), "\(field)")
         }
         let events = server.events("pdp.incident.notice")
         #expect(events.count == 1 && events.first?.target == "incident:1", "\(events.map(\.target))")
-        #expect(try await dpo.request("POST", "/pdp/incidents/99/notice", form: ["csrf": token]).status == 404)
+        #expect(try await dpo.request("POST", "/pdp/incidents/99/notice", form: ["csrf": fresh]).status == 404)
         #expect(server.events("pdp.incident.notice").count == 1, "no notice for an unknown incident")
     }
 }
