@@ -7,6 +7,8 @@ public struct PDPError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidArgument
         /// No such request or incident.
         case notFound
+        /// The request is in a state that does not allow it (a restriction already lifted).
+        case conflict
     }
 
     public let kind: Kind
@@ -18,4 +20,25 @@ public struct PDPError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     public var description: String { message }
+}
+
+/// The kinds as every adapter maps them (an HTTP status through the server's one error mapping).
+extension PDPError: KindedError {
+    public var errorKind: ErrorKind {
+        switch kind {
+        case .invalidArgument: .invalidRequest
+        case .notFound: .notFound
+        case .conflict: .conflict
+        }
+    }
+
+    public var errorCode: String {
+        switch kind {
+        case .invalidArgument: "invalid_request"
+        case .notFound: "not_found"
+        case .conflict: "conflict"
+        }
+    }
+
+    public var errorMessage: String { message }
 }

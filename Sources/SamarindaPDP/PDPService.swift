@@ -55,12 +55,55 @@ public final class PDPService: Sendable {
                 assessment TEXT NOT NULL
             ) STRICT;
             """),
+        // A restriction withholds the subject's data from every read that lets it leave storage, and
+        // keeps what lifting needs to put it back exactly (see docs/PDP.md, "Restriction").
+        Migration(version: 2, name: "restriction of conversation turns, plugin values and chunk text; lifting", sql: """
+            -- A restricted chunk's text is replaced in doc_chunks by a notice (so no document read returns it);
+            -- its index terms are kept to put it back in search as it was. indexed = 0: it was not in the
+            -- index (a superseded or removed version), only its text is withheld.
+            ALTER TABLE pdp_restricted_chunks ADD COLUMN text TEXT;
+            ALTER TABLE pdp_restricted_chunks ADD COLUMN terms TEXT;
+            ALTER TABLE pdp_restricted_chunks ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;
+            CREATE INDEX pdp_restricted_chunks_request ON pdp_restricted_chunks (request_id);
+            -- Conversation turns stay where they are (ids and order kept; turns are never rewritten);
+            -- ConversationStore skips ids listed here, one primary-key probe per turn.
+            CREATE TABLE pdp_restricted_messages (
+                message_id INTEGER PRIMARY KEY,
+                request_id INTEGER NOT NULL REFERENCES pdp_requests(id),
+                restricted_at REAL NOT NULL
+            ) STRICT;
+            CREATE INDEX pdp_restricted_messages_request ON pdp_restricted_messages (request_id);
+            -- A conversation title naming the subject, blanked while restricted.
+            CREATE TABLE pdp_restricted_titles (
+                conversation_id TEXT PRIMARY KEY,
+                request_id INTEGER NOT NULL REFERENCES pdp_requests(id),
+                title TEXT NOT NULL
+            ) STRICT;
+            -- Plugin values are moved out of plugin_kv (a plugin can overwrite a key, so marking in place
+            -- would lose the restricted value): no kv read returns them, and reads pay nothing.
+            CREATE TABLE pdp_restricted_kv (
+                plugin TEXT NOT NULL,
+                key TEXT NOT NULL,
+                request_id INTEGER NOT NULL REFERENCES pdp_requests(id),
+                value TEXT NOT NULL,
+                updated_at REAL NOT NULL,
+                restricted_at REAL NOT NULL,
+                PRIMARY KEY (plugin, key)
+            ) STRICT, WITHOUT ROWID;
+            CREATE INDEX pdp_restricted_kv_request ON pdp_restricted_kv (request_id);
+            ALTER TABLE pdp_requests ADD COLUMN lifted_at REAL;
+            ALTER TABLE pdp_requests ADD COLUMN lifted_by TEXT;
+            """),
     ])
 
-    public init(database: Database, auditLog: AuditLog, config: SamarindaConfig) {
+    /// The search analyzer, to re-index a chunk restricted before its index terms were kept (lifting).
+    let analyze: (@Sendable (String) -> String)?
+
+    public init(database: Database, auditLog: AuditLog, config: SamarindaConfig, analyze: (@Sendable (String) -> String)? = nil) {
         self.database = database
         self.auditLog = auditLog
         self.config = config
+        self.analyze = analyze
     }
 
     /// Whether `table` exists (the web's conversation tables exist only once the web has been mounted).

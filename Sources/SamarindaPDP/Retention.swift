@@ -57,6 +57,9 @@ extension PDPService {
                 let changed: Bool
                 switch item.kind {
                 case .conversation:
+                    // Withheld turns and title go with the conversation (nothing of it is kept for a lift).
+                    try c.run("DELETE FROM pdp_restricted_messages WHERE message_id IN (SELECT id FROM web_messages WHERE conversation_id = ?)", [.text(item.id)])
+                    try c.run("DELETE FROM pdp_restricted_titles WHERE conversation_id = ?", [.text(item.id)])
                     try c.run("DELETE FROM web_messages WHERE conversation_id = ?", [.text(item.id)])
                     changed = try c.run("DELETE FROM web_conversations WHERE id = ?", [.text(item.id)]) > 0
                 case .document:

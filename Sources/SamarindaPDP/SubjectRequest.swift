@@ -26,6 +26,8 @@ public struct HeldItem: Sendable, Codable, Equatable {
     public var content: String?
     /// What the request did to it: "erased", "restricted", or why it was kept.
     public var action: String?
+    /// The restriction request that withholds it now, if any (it is still held, and still reported).
+    public var restriction: Int64?
 }
 
 /// The answer to a data subject request: what the platform holds, where, since when, for what purpose
@@ -43,6 +45,9 @@ public struct AccessReport: Sendable, Codable, Equatable {
     public var earliest: String?
     public var purposes: [String]
     public var providers: [String]
+    /// When a restriction was lifted (`pdp request lift`), and by whom.
+    public var liftedAt: String?
+    public var liftedBy: String?
 
     enum CodingKeys: String, CodingKey {
         case kind, status, subject, items, counts, earliest, purposes, providers
@@ -50,6 +55,8 @@ public struct AccessReport: Sendable, Codable, Equatable {
         case openedAt = "opened_at"
         case dueAt = "due_at"
         case completedAt = "completed_at"
+        case liftedAt = "lifted_at"
+        case liftedBy = "lifted_by"
     }
 
     /// The report for the subject, in Markdown.
@@ -57,6 +64,7 @@ public struct AccessReport: Sendable, Codable, Equatable {
         var out = "# Laporan akses data pribadi — permintaan #\(requestID)\n\n"
         out += "- Subjek data: \(subject)\n- Jenis permintaan: \(kind)\n- Status: \(status)\n- Dibuka: \(openedAt)\n- Batas waktu (3×24 jam): \(dueAt)\n"
         if let completedAt { out += "- Selesai: \(completedAt)\n" }
+        if let liftedAt { out += "- Pembatasan dicabut: \(liftedAt)\n" }
         out += "- Sejak: \(earliest ?? "—")\n- Tujuan pemrosesan: \(purposes.isEmpty ? "—" : purposes.joined(separator: "; "))\n"
         out += "- Penyedia model yang menerima: \(providers.isEmpty ? "tidak ada" : providers.joined(separator: ", "))\n\n"
         out += "| # | Jenis | Lokasi | Perangkat daerah | Sejak | Tujuan | Tindakan |\n|---|---|---|---|---|---|---|\n"
@@ -88,10 +96,14 @@ extension PDPService {
             if try Self.tableExists(c, "web_messages") {
                 // Providers per conversation (answers record the provider that wrote them).
                 let rows = try c.query("""
-                    SELECT m.id, m.conversation_id, m.role, m.content, m.citations, m.created_at, cv.owner, cv.title,
-                           (SELECT group_concat(DISTINCT p.provider) FROM web_messages p WHERE p.conversation_id = m.conversation_id AND p.provider IS NOT NULL)
-                    FROM web_messages m JOIN web_conversations cv ON cv.id = m.conversation_id ORDER BY m.id
-                    """) { s in (s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.double(5), s.text(6), s.text(7), s.optionalText(8)) }
+                    SELECT m.id, m.conversation_id, m.role, m.content, m.citations, m.created_at, cv.owner, COALESCE(t.title, cv.title),
+                           (SELECT group_concat(DISTINCT p.provider) FROM web_messages p WHERE p.conversation_id = m.conversation_id AND p.provider IS NOT NULL),
+                           r.request_id
+                    FROM web_messages m JOIN web_conversations cv ON cv.id = m.conversation_id
+                    LEFT JOIN pdp_restricted_messages r ON r.message_id = m.id LEFT JOIN pdp_restricted_titles t ON t.conversation_id = cv.id
+                    ORDER BY m.id
+                    """) { s in (s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.double(5), s.text(6), s.text(7), s.optionalText(8),
+                                 s.isNull(9) ? nil : s.int64(9)) }
                 var titled: Set<String> = []
                 for r in rows {
                     var matched = subject.matches(r.3 + "\n" + r.4)
@@ -103,23 +115,31 @@ extension PDPService {
                     items.append(HeldItem(kind: .conversationMessage, location: "conversation \(r.1) of \(r.6), message \(r.0) (\(r.2))", id: String(r.0),
                                           department: "", since: Self.iso(Date(timeIntervalSince1970: r.5)),
                                           purpose: "Percakapan staf dengan asisten AI kota (layanan tanya-jawab)",
-                                          providers: r.8.map { $0.split(separator: ",").map(String.init) } ?? [], matched: matched, content: r.3))
+                                          providers: r.8.map { $0.split(separator: ",").map(String.init) } ?? [], matched: matched, content: r.3,
+                                          restriction: r.9))
                 }
             }
             let chunks = try c.query("""
-                SELECT ch.id, ch.text, d.id, d.title, d.ingested_at, d.status, col.name, col.department
+                SELECT ch.id, COALESCE(r.text, ch.text), d.id, d.title, d.ingested_at, d.status, col.name, col.department, r.request_id
                 FROM doc_chunks ch JOIN doc_documents d ON d.id = ch.document_id JOIN doc_collections col ON col.id = ch.collection_id
+                LEFT JOIN pdp_restricted_chunks r ON r.chunk_id = ch.id
                 ORDER BY ch.id
-                """) { s in (s.int64(0), s.text(1), s.int64(2), s.text(3), s.double(4), s.text(5), s.text(6), s.text(7)) }
+                """) { s in (s.int64(0), s.text(1), s.int64(2), s.text(3), s.double(4), s.text(5), s.text(6), s.text(7), s.isNull(8) ? nil : s.int64(8)) }
             for r in chunks {
                 let matched = subject.matches(r.3 + "\n" + r.1)
                 guard !matched.isEmpty else { continue }
                 let kept = config.retention.collectionSeconds[r.6].map { " (disimpan \($0 / 86400) hari)" } ?? ""
                 items.append(HeldItem(kind: .documentChunk, location: "collection \(r.6) / document \(r.2) '\(r.3)' (\(r.5)) / chunk \(r.0)", id: String(r.0),
                                       department: r.7, since: Self.iso(Date(timeIntervalSince1970: r.4)),
-                                      purpose: "Dokumen layanan \(r.7), koleksi \(r.6)\(kept)", providers: [], matched: matched, content: r.1))
+                                      purpose: "Dokumen layanan \(r.7), koleksi \(r.6)\(kept)", providers: [], matched: matched, content: r.1,
+                                      restriction: r.8))
             }
-            let values = try c.query("SELECT plugin, key, value, updated_at FROM plugin_kv ORDER BY plugin, key") { s in (s.text(0), s.text(1), s.text(2), s.double(3)) }
+            // Values a restriction moved out are still held: they are reported (and erased) like the others.
+            let values = try c.query("""
+                SELECT plugin, key, value, updated_at, NULL FROM plugin_kv
+                UNION ALL SELECT plugin, key, value, updated_at, request_id FROM pdp_restricted_kv
+                ORDER BY 1, 2
+                """) { s in (s.text(0), s.text(1), s.text(2), s.double(3), s.isNull(4) ? nil : s.int64(4)) }
             for r in values {
                 let matched = subject.matches(r.1 + "\n" + r.2)
                 guard !matched.isEmpty else { continue }
@@ -127,7 +147,7 @@ extension PDPService {
                 items.append(HeldItem(kind: .pluginValue, location: "plugin \(r.0), key '\(r.1)'", id: "\(r.0)/\(r.1)",
                                       department: r.0.split(separator: ".").first.map(String.init) ?? "", since: Self.iso(Date(timeIntervalSince1970: r.3)),
                                       purpose: purposes.isEmpty ? "Tidak dinyatakan dalam manifest plugin \(r.0)" : purposes.joined(separator: "; "),
-                                      providers: [], matched: matched, content: r.2))
+                                      providers: [], matched: matched, content: r.2, restriction: r.4))
             }
         }
         items += try auditEvents(about: subject)
@@ -196,7 +216,7 @@ extension PDPService {
         case .erase:
             items = try await erase(items, of: subject, requestID: requestID, by: principal, fields: fields)
         case .restrict:
-            items = try await restrict(items, requestID: requestID, by: principal, fields: fields)
+            items = try await restrict(items, of: subject, requestID: requestID, by: principal, fields: fields)
         }
         let completed = Date()
         var report = Self.report(requestID: requestID, kind: kind.rawValue, status: "completed", subject: subject.masked,
@@ -234,8 +254,12 @@ extension PDPService {
                     guard let id = Int64(item.id) else { continue }
                     let conversation = try c.queryFirst("SELECT conversation_id FROM web_messages WHERE id = ?", [.integer(id)]) { $0.text(0) }
                     try c.run("DELETE FROM web_messages WHERE id = ?", [.integer(id)])
-                    // A title is the first question's words: it goes with it.
-                    if let conversation { try c.run("UPDATE web_conversations SET title = '' WHERE id = ?", [.text(conversation)]) }
+                    try c.run("DELETE FROM pdp_restricted_messages WHERE message_id = ?", [.integer(id)])
+                    // A title is the first question's words: it goes with it (and a withheld copy of it).
+                    if let conversation {
+                        try c.run("UPDATE web_conversations SET title = '' WHERE id = ?", [.text(conversation)])
+                        try c.run("DELETE FROM pdp_restricted_titles WHERE conversation_id = ?", [.text(conversation)])
+                    }
                 case .documentChunk:
                     guard let id = Int64(item.id) else { continue }
                     // A title or file name that names the subject goes too (the document list shows them).
@@ -254,6 +278,7 @@ extension PDPService {
                     let parts = item.id.split(separator: "/", maxSplits: 1).map(String.init)
                     guard parts.count == 2 else { continue }
                     try c.run("DELETE FROM plugin_kv WHERE plugin = ? AND key = ?", [.text(parts[0]), .text(parts[1])])
+                    try c.run("DELETE FROM pdp_restricted_kv WHERE plugin = ? AND key = ?", [.text(parts[0]), .text(parts[1])])
                 case .auditEvent:
                     continue
                 }
@@ -276,42 +301,17 @@ extension PDPService {
         try c.run("DELETE FROM doc_chunks WHERE id = ?", [.integer(id)])
     }
 
-    /// Takes chunks out of search and model context (retrieval finds them through the index and the
-    /// embeddings only), keeping the text and what is needed to put them back. Conversation messages
-    /// and plugin values are listed, not changed (see docs/PDP.md).
-    func restrict(_ items: [HeldItem], requestID: Int64, by principal: Principal, fields: [String: String]) async throws -> [HeldItem] {
-        let event = AuditEvent(actor: AuditActor(principal), action: "pdp.restrict", target: "request:\(requestID)", fields: fields)
-        let now = Date().timeIntervalSince1970
-        try await auditLog.commit(in: database) { c in
-            for item in items where item.kind == .documentChunk {
-                guard let id = Int64(item.id),
-                      let access = try c.queryFirst("SELECT collection_id, classification FROM doc_chunk_access WHERE chunk_id = ?", [.integer(id)], { ($0.int64(0), $0.int64(1)) })
-                else { continue }
-                let embedding = try c.queryFirst("SELECT model, vector FROM doc_embeddings WHERE chunk_id = ?", [.integer(id)]) { ($0.text(0), $0.blob(1)) }
-                try c.run("INSERT OR REPLACE INTO pdp_restricted_chunks (chunk_id, request_id, collection_id, classification, model, vector, restricted_at) VALUES (?,?,?,?,?,?,?)",
-                          [.integer(id), .integer(requestID), .integer(access.0), .integer(access.1), SQLValue(embedding?.0),
-                           embedding.map { .blob($0.1) } ?? .null, .real(now)])
-                try c.run("DELETE FROM doc_chunks_fts WHERE rowid = ?", [.integer(id)])
-                try c.run("DELETE FROM doc_chunk_access WHERE chunk_id = ?", [.integer(id)])
-                try c.run("DELETE FROM doc_embeddings WHERE chunk_id = ?", [.integer(id)])
-            }
-            return ((), event)
-        }
-        return items.map { item in
-            var i = item
-            i.action = item.kind == .documentChunk ? "restricted: out of search and model context" : "listed (restriction applies to document search)"
-            return i
-        }
-    }
-
     /// Every request, newest first.
     public func requests() throws -> [AccessReport] {
         try database.read { c in
-            try c.query("SELECT report, id, kind, status, subject, opened_at, due_at FROM pdp_requests ORDER BY id DESC") { s in
-                if let r = try? JSONDecoder().decode(AccessReport.self, from: Data(s.text(0).utf8)) { return r }
-                return Self.report(requestID: s.int64(1), kind: s.text(2), status: s.text(3), subject: s.text(4),
+            try c.query("SELECT report, id, kind, status, subject, opened_at, due_at, lifted_at, lifted_by FROM pdp_requests ORDER BY id DESC") { s in
+                var report = (try? JSONDecoder().decode(AccessReport.self, from: Data(s.text(0).utf8)))
+                    ?? Self.report(requestID: s.int64(1), kind: s.text(2), status: s.text(3), subject: s.text(4),
                                    openedAt: Date(timeIntervalSince1970: s.double(5)), dueAt: Date(timeIntervalSince1970: s.double(6)),
                                    completedAt: nil, items: [])
+                if !s.isNull(7) { report.liftedAt = Self.iso(Date(timeIntervalSince1970: s.double(7))) }
+                report.liftedBy = s.optionalText(8)
+                return report
             }
         }
     }

@@ -71,7 +71,8 @@ public final class Platform: Sendable {
         // each call already checked against the plugin's grant by the host.
         self.plugins = PluginHost(config: config, services: PlatformPluginServices(documents: documents, models: models),
                                   audit: bounded, database: database, policy: policy)
-        self.pdp = PDPService(database: database, auditLog: auditLog, config: config)
+        let analyzer = documents.analyzer
+        self.pdp = PDPService(database: database, auditLog: auditLog, config: config, analyze: { analyzer.analyze($0) })
     }
 
     /// Opens the database (creating it on first run), applies migrations and starts the audit trail.

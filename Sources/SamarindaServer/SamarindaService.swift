@@ -62,6 +62,7 @@ public struct SamarindaService: Sendable {
         addPluginRoutes(to: router)
         addAuditRoutes(to: router)
         addJobRoutes(to: router)
+        addPDPRoutes(to: router)
         return router
     }
 

@@ -57,13 +57,23 @@ extension WebUI {
                 }
             }
         }
+        // Viewing an incident is not producing its notices: the page shows the incident, and the notices
+        // are produced (and recorded as `pdp.incident.notice`) only by the explicit POST below.
         router.get("/pdp/incidents/{id}") { request, context in
-            // Producing the notices is audited (`pdp.incident.notice`), so it happens only for a DPO.
-            var found: (Incident, [BreachNotice])?
-            if let principal = context.principal, PageAccess.dpoOnly.allows(principal.role), let id = Int64(context.parameters.get("id") ?? "") {
-                if let incident = try? self.platform.pdp.incident(id: id) {
-                    found = (incident, try await self.platform.pdp.notices(incident: id, by: principal))
+            try self.page(request, context, access: .dpoOnly, active: "pdp") { p in
+                guard let id = Int64(context.parameters.get("id") ?? ""), let incident = try? self.platform.pdp.incident(id: id) else {
+                    return self.render(p, "refused", ["title": p.t["pdp_not_found"] ?? "", "message": p.t["pdp_not_found"] ?? ""], status: .notFound, active: "pdp")
                 }
+                return self.render(p, "pdp_incident", self.incidentData(incident, []))
+            }
+        }
+        router.post("/pdp/incidents/{id}/notice") { request, context in
+            _ = try await self.requireForm(request, context: context)
+            // Producing the notices is audited, so it happens only for a DPO (`page` refuses everyone else).
+            var found: (Incident, [BreachNotice])?
+            if let principal = context.principal, PageAccess.dpoOnly.allows(principal.role), let id = Int64(context.parameters.get("id") ?? ""),
+               let incident = try? self.platform.pdp.incident(id: id) {
+                found = (incident, try await self.platform.pdp.notices(incident: id, by: principal))
             }
             return try self.page(request, context, access: .dpoOnly, active: "pdp") { p in
                 guard let (incident, notices) = found else {

@@ -121,7 +121,8 @@ public struct WebUI: ServiceExtension {
     /// The routes a plain HTML form posts to. Each handler reads its body with `requireForm`, which
     /// checks the `csrf` field; nothing else accepts a form body without the X-CSRF-Token header.
     static let formRoutes: [[String]] = [["signout"], ["chat"], ["chat", "*", "level"], ["chat", "*", "delete"],
-                                         ["pdp", "requests"], ["pdp", "incidents"], ["pdp", "incidents", "*", "close"]]
+                                         ["pdp", "requests"], ["pdp", "incidents"], ["pdp", "incidents", "*", "close"],
+                                         ["pdp", "incidents", "*", "notice"]]
 
     static func isFormRoute(_ path: String) -> Bool {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()

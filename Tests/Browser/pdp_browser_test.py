@@ -107,6 +107,9 @@ class PDPSuite(Suite):
         assert "/pdp/incidents/" in d.current_url, d.current_url
         assert self.text("#pdp-incident-status") == "open"
         assert self.text("#pdp-incident-due")
+        assert not d.find_elements(By.CSS_SELECTOR, ".pdp-notice"), "viewing the incident produces no notice"
+        d.find_element(By.ID, "pdp-incident-notice").click()
+        self.wait(EC.presence_of_element_located((By.ID, "pdp-notice-lembaga")))
         for recipient in ["subjek_data", "lembaga"]:
             notice = self.text(f"#pdp-notice-{recipient}")
             for field in ["Pasal 46", "Data Pribadi yang terungkap", "Kapan Data Pribadi terungkap", "Bagaimana Data Pribadi terungkap",

@@ -109,7 +109,23 @@ import SamarindaPlugins
         let documentID = upload.json["document_id"] as? Int ?? 0
         let stored = try await server.request("POST", "/v1/chat/completions", key: staff, json: ["store": true, "messages": [["role": "user", "content": "Kapan PBB dibayar?"]]])
         let conversationID = (stored.json["samarinda"] as? [String: Any])?["conversation_id"] as? String ?? ""
+        let dpo = try await server.platform.keys.create(name: "ppid", department: "diskominfo", role: .dpo).key
         let calls: [(method: String, path: String, spec: String, key: String?, json: Any?)] = [
+            // The DPO desk, in order: a restriction, its lift (then a second lift: 409), an incident and its notices.
+            ("POST", "/v1/pdp/requests", "/v1/pdp/requests", dpo, ["subject": "NIK 6472054501900003", "kind": "restrict"]),
+            ("GET", "/v1/pdp/requests", "/v1/pdp/requests", dpo, nil),
+            ("GET", "/v1/pdp/requests/1", "/v1/pdp/requests/{id}", dpo, nil),
+            ("POST", "/v1/pdp/requests/1/lift", "/v1/pdp/requests/{id}/lift", dpo, nil),
+            ("POST", "/v1/pdp/requests/1/lift", "/v1/pdp/requests/{id}/lift", dpo, nil),
+            ("GET", "/v1/pdp/requests/abc", "/v1/pdp/requests/{id}", dpo, nil),
+            ("POST", "/v1/pdp/incidents", "/v1/pdp/incidents", dpo, ["description": "Berkas terkirim ke alamat yang salah.", "measures": "Akses dicabut."]),
+            ("GET", "/v1/pdp/incidents", "/v1/pdp/incidents", dpo, nil),
+            ("GET", "/v1/pdp/incidents/1", "/v1/pdp/incidents/{id}", dpo, nil),
+            ("GET", "/v1/pdp/incidents/1/notice", "/v1/pdp/incidents/{id}/notice", dpo, nil),
+            ("POST", "/v1/pdp/incidents/1/close", "/v1/pdp/incidents/{id}/close", dpo, nil),
+            ("GET", "/v1/pdp/incidents/9/notice", "/v1/pdp/incidents/{id}/notice", dpo, nil),
+            ("GET", "/v1/pdp/register", "/v1/pdp/register", dpo, nil),
+            ("GET", "/v1/pdp/register", "/v1/pdp/register", staff, nil),
             ("GET", "/healthz", "/healthz", nil, nil),
             ("GET", "/openapi.json", "/openapi.json", nil, nil),
             ("GET", "/v1/models", "/v1/models", staff, nil),
@@ -149,7 +165,7 @@ import SamarindaPlugins
             let problems = schema.validate(body)
             #expect(problems.isEmpty, "\(call.method) \(call.path) → \(reply.status): \(problems)\n\(reply.text.prefix(600))")
         }
-        #expect(statuses.isSuperset(of: [200, 201, 400, 401, 403, 404, 405]), "happy and error answers both checked: \(statuses.sorted())")
+        #expect(statuses.isSuperset(of: [200, 201, 400, 401, 403, 404, 405, 409]), "happy and error answers both checked: \(statuses.sorted())")
         try await server.expectHealthyAndVerified()
         await server.stop()
     }

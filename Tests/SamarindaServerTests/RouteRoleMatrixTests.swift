@@ -35,14 +35,23 @@ import SamarindaCore
         Route(method: "GET", path: "/v1/audit?subject=6472014501900003", json: nil, allowed: ["admin", "auditor"]),
         Route(method: "GET", path: "/v1/plugins", json: nil, allowed: ["admin"]),
         Route(method: "POST", path: "/mcp", json: ["jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": [String: String]()], allowed: everyoneButAuditor),
+        // The DPO desk (UU 27/2022): the dpo role, and admins as the one policy allows at the web desk too.
+        Route(method: "GET", path: "/v1/pdp/register", json: nil, allowed: ["admin", "dpo"]),
+        Route(method: "POST", path: "/v1/pdp/requests", json: ["subject": "NIK 6472011508900001", "kind": "restrict"], allowed: ["admin", "dpo"]),
+        Route(method: "GET", path: "/v1/pdp/requests", json: nil, allowed: ["admin", "dpo"]),
+        Route(method: "GET", path: "/v1/pdp/requests/1", json: nil, allowed: ["admin", "dpo"]),
+        Route(method: "POST", path: "/v1/pdp/incidents", json: ["description": "Berkas terkirim ke alamat yang salah."], allowed: ["admin", "dpo"]),
+        Route(method: "GET", path: "/v1/pdp/incidents", json: nil, allowed: ["admin", "dpo"]),
+        Route(method: "GET", path: "/v1/pdp/incidents/1", json: nil, allowed: ["admin", "dpo"]),
+        Route(method: "GET", path: "/v1/pdp/incidents/1/notice", json: nil, allowed: ["admin", "dpo"]),
     ]
     static let roles = ["admin", "staff-dinkes", "deptadmin-bapenda", "auditor", "service-dinkes"]
 
     @Test func everyRouteForEveryRole() async throws {
         let server = try await TestServer()
         let mcpHeaders = ["Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-03-26"]
-        // The data protection officer (UU 27/2022) works at the DPO desk only: every API route refuses it,
-        // like the auditor's content routes (the one policy decides both).
+        // The data protection officer (UU 27/2022) works at the DPO desk only: every other API route refuses
+        // it, like the auditor's content routes (the one policy decides both).
         let dpoKey = try await server.platform.keys.create(name: "ppid", department: "diskominfo", role: .dpo).key
         for route in Self.routes {
             let anonymous = try await server.request(route.method, route.path, json: route.json, headers: route.path == "/mcp" ? mcpHeaders : [:])
@@ -58,6 +67,9 @@ import SamarindaCore
                 }
             }
         }
+        // Each role refused at the DPO desk left its access.deny event (one per key at least; floods are tallied).
+        let pdpDenials = try await server.auditEvents(action: "access.deny").filter { $0.target == "pdp" }
+        #expect(Set(pdpDenials.compactMap(\.keyID)).count == Self.roles.filter { $0 != "admin" }.count, "\(pdpDenials.map(\.keyID))")
         #expect(try await server.request("GET", "/healthz").status == 200)
         await server.stop()
     }

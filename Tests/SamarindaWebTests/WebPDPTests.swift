@@ -73,4 +73,43 @@ import Testing
         let blank = try await dpo.request("POST", "/pdp/requests", form: ["subject": " ", "csrf": dpoToken])
         #expect(blank.status == 400 && blank.text.contains("names no identifier"))
     }
+
+    /// Viewing an incident produces no notice and records no `pdp.incident.notice`; the explicit "produce
+    /// the notices" form does, once per production, and only for the DPO with the form's CSRF token.
+    @Test func aNoticeEventIsRecordedOnlyWhenTheNoticesAreProducedNotWhenTheIncidentIsViewed() async throws {
+        let server = try await WebTestServer()
+        defer { Task { await server.stop() } }
+        try await makeDPO(server)
+        let dpo = Browser(server)
+        try await dpo.signIn("ppid")
+        let token = try await dpo.csrf()
+        let opened = try await dpo.request("POST", "/pdp/incidents", form: ["description": "Daftar rujukan terkirim ke alamat yang salah.",
+                                                                             "measures": "Pengiriman dihentikan.", "csrf": token])
+        let page = try #require(opened.location, "\(opened.status)")
+        for _ in 0..<3 {
+            let view = try await dpo.request("GET", page)
+            #expect(view.status == 200 && view.text.contains("pdp-incident-notice"), "the page offers to produce the notices")
+            #expect(!view.text.contains("Data Pribadi yang terungkap"), "viewing shows no notice")
+        }
+        #expect(server.events("pdp.incident.notice").isEmpty, "three views, no notice event")
+
+        // Without the token, or as staff: refused, nothing produced, nothing recorded as a notice.
+        #expect(try await dpo.request("POST", page + "/notice", form: [:]).status == 403)
+        let staff = Browser(server)
+        try await staff.signIn("siti")
+        let staffPost = try await staff.request("POST", page + "/notice", form: ["csrf": try await staff.csrf()])
+        #expect(staffPost.status == 403 && !staffPost.text.contains("Data Pribadi yang terungkap"))
+        #expect(server.events("pdp.incident.notice").isEmpty)
+
+        let fresh = try await dpo.csrf()
+        let produced = try await dpo.request("POST", page + "/notice", form: ["csrf": fresh])
+        #expect(produced.status == 200)
+        for field in ["Data Pribadi yang terungkap", "Upaya penanganan dan pemulihan", "Pengiriman dihentikan.", "Batas waktu pemberitahuan"] {
+            #expect(produced.text.contains(field), "\(field)")
+        }
+        let events = server.events("pdp.incident.notice")
+        #expect(events.count == 1 && events.first?.target == "incident:1", "\(events.map(\.target))")
+        #expect(try await dpo.request("POST", "/pdp/incidents/99/notice", form: ["csrf": fresh]).status == 404)
+        #expect(server.events("pdp.incident.notice").count == 1, "no notice for an unknown incident")
+    }
 }

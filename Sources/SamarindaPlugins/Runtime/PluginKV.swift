@@ -121,6 +121,16 @@ public final class PluginKV: Sendable {
         try database.write { c in try c.run("DELETE FROM plugin_kv WHERE plugin = ? AND key = ?", [.text(plugin), .text(key)]) > 0 }
     }
 
+    /// The data protection request that withholds the value at `key` (UU 27/2022 restriction: the value
+    /// was moved to `pdp_restricted_kv`, so every read above finds no key), nil when none does. Asked only
+    /// after a read found nothing, so reads of present keys pay nothing. A database without the data
+    /// protection tables (a plugin test harness) withholds nothing.
+    public func withheld(plugin: String, key: String) -> Int64? {
+        try? database.read { c in
+            try c.queryFirst("SELECT request_id FROM pdp_restricted_kv WHERE plugin = ? AND key = ?", [.text(plugin), .text(key)]) { $0.int64(0) }
+        } ?? nil
+    }
+
     /// Keys starting with `prefix`, sorted, at most `limit`.
     public func keys(plugin: String, prefix: String, limit: Int) throws -> [String] {
         try database.read { c in

@@ -441,6 +441,28 @@ extension LuaSandbox {
         }
     }
 
+    /// A `kv.get` of a value a data protection restriction withholds (UU 27/2022): the plugin sees nil,
+    /// exactly as for an absent key (it learns nothing about the person), and the read is an audit event
+    /// `plugin.kv.withheld` naming the request and the key only by its keyed digest.
+    private func withheldRead(_ L: OpaquePointer, key: String, request: Int64) -> Int32 {
+        let context = current?.context
+        let event = AuditEvent(actor: context.map { AuditActor($0.principal) } ?? .anonymous, action: "plugin.kv.withheld",
+                               target: "\(environment.pluginID).\(context?.tool ?? "load")", classification: context?.classification ?? .biasa,
+                               fields: ["request": "request:\(request)", "key_digest": environment.audit.contentDigest(key)],
+                               requestID: context?.requestID)
+        let audit = environment.audit
+        guard lua_isyieldable(L) != 0 else {
+            // Inside a metamethod or comparator the call cannot wait: the event is recorded on its own.
+            Task { try? await audit.record(event) }
+            lua_pushnil(L)
+            return 1
+        }
+        return wait(L, HostFunction.kvGet.qualifiedName) {
+            try? await audit.record(event)
+            return [.null]
+        }
+    }
+
     private func performKV(_ f: HostFunction, _ L: OpaquePointer) -> Int32 {
         let fname = f == .kvUpdateRead || f == .kvUpdateSwap ? HostFunction.kvUpdate.qualifiedName : f.qualifiedName
         guard granted("kv") else { return notGranted(L, "kv") }
@@ -470,7 +492,12 @@ extension LuaSandbox {
                 }
                 switch f {
                 case .kvGet:
-                    pushJSON(L, try kv.get(plugin: plugin, key: key) ?? .null)
+                    if let value = try kv.get(plugin: plugin, key: key) {
+                        pushJSON(L, value)
+                        return 1
+                    }
+                    if let request = kv.withheld(plugin: plugin, key: key) { return withheldRead(L, key: key, request: request) }
+                    lua_pushnil(L)
                     return 1
                 case .kvIncr:
                     var delta: Int64 = 1

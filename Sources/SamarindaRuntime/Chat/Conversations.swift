@@ -206,8 +206,12 @@ public final class ConversationStore: Sendable {
 
     public func messages(of conversation: Conversation) throws -> [ConversationMessage] {
         try database.read { c in
-            try c.query("SELECT id, role, content, provider, classification, citations, created_at, request_id, model FROM web_messages WHERE conversation_id = ? ORDER BY id",
-                        [.text(conversation.id)]) { s in
+            // Turns withheld by a data protection restriction (docs/PDP.md) never leave storage: not to the
+            // owner, not as history sent to a model. One primary-key probe per turn.
+            try c.query("""
+                SELECT id, role, content, provider, classification, citations, created_at, request_id, model FROM web_messages m
+                WHERE conversation_id = ? AND NOT EXISTS (SELECT 1 FROM pdp_restricted_messages r WHERE r.message_id = m.id) ORDER BY id
+                """, [.text(conversation.id)]) { s in
                 ConversationMessage(id: s.int64(0), role: ConversationMessage.Role(rawValue: s.text(1)) ?? .user, content: s.text(2), provider: s.optionalText(3),
                                     model: s.optionalText(8), classification: s.optionalText(4).flatMap(Classification.init(name:)),
                                     citations: (try? JSONDecoder().decode([Citation].self, from: Data(s.text(5).utf8))) ?? [],

@@ -891,6 +891,345 @@ enum OpenAPIDocument {
         ],
         "type" : "object"
       },
+      "PDPHeldItem" : {
+        "properties" : {
+          "action" : {
+            "description" : "What the request did: erased, restricted, or why it was kept.",
+            "type" : "string"
+          },
+          "content" : {
+            "description" : "The text itself, only in the answer that opened the request.",
+            "type" : "string"
+          },
+          "department" : {
+            "type" : "string"
+          },
+          "id" : {
+            "type" : "string"
+          },
+          "kind" : {
+            "enum" : [
+              "conversation_message",
+              "document_chunk",
+              "plugin_value",
+              "audit_event"
+            ]
+          },
+          "location" : {
+            "type" : "string"
+          },
+          "matched" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          },
+          "providers" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          },
+          "purpose" : {
+            "type" : "string"
+          },
+          "restriction" : {
+            "description" : "The restriction request that withholds the item now.",
+            "type" : "integer"
+          },
+          "since" : {
+            "type" : "string"
+          }
+        },
+        "required" : [
+          "kind",
+          "location",
+          "id",
+          "department",
+          "since",
+          "purpose",
+          "providers",
+          "matched"
+        ],
+        "type" : "object"
+      },
+      "PDPIncident" : {
+        "properties" : {
+          "assessment" : {
+            "properties" : {
+              "categories" : {
+                "items" : {
+                  "type" : "string"
+                },
+                "type" : "array"
+              },
+              "departments" : {
+                "items" : {
+                  "type" : "string"
+                },
+                "type" : "array"
+              },
+              "events" : {
+                "type" : "integer"
+              },
+              "external_recipients" : {
+                "items" : {
+                  "type" : "string"
+                },
+                "type" : "array"
+              },
+              "subjects" : {
+                "type" : "integer"
+              },
+              "subjects_estimated" : {
+                "type" : "boolean"
+              }
+            },
+            "required" : [
+              "departments",
+              "categories",
+              "subjects",
+              "subjects_estimated",
+              "events",
+              "external_recipients"
+            ],
+            "type" : "object"
+          },
+          "closed_at" : {
+            "type" : "string"
+          },
+          "description" : {
+            "type" : "string"
+          },
+          "discovered_at" : {
+            "type" : "string"
+          },
+          "due_at" : {
+            "type" : "string"
+          },
+          "id" : {
+            "type" : "integer"
+          },
+          "measures" : {
+            "type" : "string"
+          },
+          "opened_at" : {
+            "type" : "string"
+          },
+          "opened_by" : {
+            "type" : "string"
+          },
+          "status" : {
+            "enum" : [
+              "open",
+              "closed"
+            ]
+          },
+          "window_start" : {
+            "type" : "string"
+          }
+        },
+        "required" : [
+          "id",
+          "description",
+          "measures",
+          "discovered_at",
+          "window_start",
+          "opened_at",
+          "due_at",
+          "status",
+          "opened_by",
+          "assessment"
+        ],
+        "type" : "object"
+      },
+      "PDPLift" : {
+        "properties" : {
+          "lifted_at" : {
+            "type" : "string"
+          },
+          "not_restored" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          },
+          "request_id" : {
+            "type" : "integer"
+          },
+          "restored" : {
+            "additionalProperties" : {
+              "type" : "integer"
+            },
+            "description" : "Items put back per kind.",
+            "type" : "object"
+          }
+        },
+        "required" : [
+          "request_id",
+          "lifted_at",
+          "restored",
+          "not_restored"
+        ],
+        "type" : "object"
+      },
+      "PDPNotice" : {
+        "properties" : {
+          "fields" : {
+            "items" : {
+              "properties" : {
+                "key" : {
+                  "type" : "string"
+                },
+                "label" : {
+                  "type" : "string"
+                },
+                "value" : {
+                  "type" : "string"
+                }
+              },
+              "required" : [
+                "key",
+                "label",
+                "value"
+              ],
+              "type" : "object"
+            },
+            "type" : "array"
+          },
+          "recipient" : {
+            "enum" : [
+              "subjek_data",
+              "lembaga"
+            ]
+          },
+          "text" : {
+            "type" : "string"
+          }
+        },
+        "required" : [
+          "recipient",
+          "fields",
+          "text"
+        ],
+        "type" : "object"
+      },
+      "PDPRegister" : {
+        "properties" : {
+          "activities" : {
+            "items" : {
+              "type" : "object"
+            },
+            "type" : "array"
+          },
+          "collections" : {
+            "items" : {
+              "type" : "object"
+            },
+            "type" : "array"
+          },
+          "providers" : {
+            "items" : {
+              "type" : "object"
+            },
+            "type" : "array"
+          },
+          "warnings" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          }
+        },
+        "required" : [
+          "activities",
+          "providers",
+          "collections",
+          "warnings"
+        ],
+        "type" : "object"
+      },
+      "PDPRequest" : {
+        "properties" : {
+          "completed_at" : {
+            "type" : "string"
+          },
+          "counts" : {
+            "additionalProperties" : {
+              "type" : "integer"
+            },
+            "type" : "object"
+          },
+          "due_at" : {
+            "description" : "3 × 24 hours after opening.",
+            "type" : "string"
+          },
+          "earliest" : {
+            "type" : "string"
+          },
+          "items" : {
+            "items" : {
+              "$ref" : "#/components/schemas/PDPHeldItem"
+            },
+            "type" : "array"
+          },
+          "kind" : {
+            "enum" : [
+              "access",
+              "erase",
+              "restrict"
+            ]
+          },
+          "lifted_at" : {
+            "description" : "When a restriction was lifted.",
+            "type" : "string"
+          },
+          "lifted_by" : {
+            "type" : "string"
+          },
+          "opened_at" : {
+            "type" : "string"
+          },
+          "providers" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          },
+          "purposes" : {
+            "items" : {
+              "type" : "string"
+            },
+            "type" : "array"
+          },
+          "request_id" : {
+            "type" : "integer"
+          },
+          "status" : {
+            "enum" : [
+              "open",
+              "completed"
+            ]
+          },
+          "subject" : {
+            "description" : "Masked.",
+            "type" : "string"
+          }
+        },
+        "required" : [
+          "request_id",
+          "kind",
+          "status",
+          "subject",
+          "opened_at",
+          "due_at",
+          "items",
+          "counts",
+          "purposes",
+          "providers"
+        ],
+        "type" : "object"
+      },
       "Usage" : {
         "properties" : {
           "completion_tokens" : {
@@ -2533,6 +2872,496 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/v1/pdp/incidents" : {
+      "get" : {
+        "operationId" : "pdpListIncidents",
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "properties" : {
+                    "data" : {
+                      "items" : {
+                        "$ref" : "#/components/schemas/PDPIncident"
+                      },
+                      "type" : "array"
+                    },
+                    "object" : {
+                      "const" : "list"
+                    }
+                  },
+                  "required" : [
+                    "object",
+                    "data"
+                  ],
+                  "type" : "object"
+                }
+              }
+            },
+            "description" : "The incidents."
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          }
+        },
+        "summary" : "Every incident with its status and notice deadline.",
+        "tags" : [
+          "pdp"
+        ]
+      },
+      "post" : {
+        "operationId" : "pdpOpenIncident",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "properties" : {
+                  "departments" : {
+                    "description" : "Limit the assessment to these departments.",
+                    "items" : {
+                      "type" : "string"
+                    },
+                    "type" : "array"
+                  },
+                  "description" : {
+                    "description" : "What happened and how.",
+                    "type" : "string"
+                  },
+                  "discovered" : {
+                    "description" : "When it was discovered (default now): ISO 8601, \"2026-11-30 08:00\" (WITA) or 2026-11-30.",
+                    "type" : "string"
+                  },
+                  "measures" : {
+                    "description" : "Handling and recovery measures taken.",
+                    "type" : "string"
+                  },
+                  "since" : {
+                    "description" : "Start of the window the trail is read for (default 30 days before discovery).",
+                    "type" : "string"
+                  }
+                },
+                "required" : [
+                  "description"
+                ],
+                "type" : "object"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "201" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/PDPIncident"
+                }
+              }
+            },
+            "description" : "The incident."
+          },
+          "400" : {
+            "$ref" : "#/components/responses/BadRequest"
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          }
+        },
+        "summary" : "Records a personal data breach (Pasal 46): starts the 3 × 24 hour clock and assesses, from the audit trail, the departments, data categories and subjects touched.",
+        "tags" : [
+          "pdp"
+        ]
+      }
+    },
+    "/v1/pdp/incidents/{id}" : {
+      "get" : {
+        "operationId" : "pdpGetIncident",
+        "parameters" : [
+          {
+            "in" : "path",
+            "name" : "id",
+            "required" : true,
+            "schema" : {
+              "format" : "int64",
+              "minimum" : 1,
+              "type" : "integer"
+            }
+          }
+        ],
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/PDPIncident"
+                }
+              }
+            },
+            "description" : "The incident."
+          },
+          "400" : {
+            "$ref" : "#/components/responses/BadRequest"
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          },
+          "404" : {
+            "$ref" : "#/components/responses/NotFound"
+          }
+        },
+        "summary" : "One incident.",
+        "tags" : [
+          "pdp"
+        ]
+      }
+    },
+    "/v1/pdp/incidents/{id}/close" : {
+      "post" : {
+        "operationId" : "pdpCloseIncident",
+        "parameters" : [
+          {
+            "in" : "path",
+            "name" : "id",
+            "required" : true,
+            "schema" : {
+              "format" : "int64",
+              "minimum" : 1,
+              "type" : "integer"
+            }
+          }
+        ],
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/PDPIncident"
+                }
+              }
+            },
+            "description" : "The incident, closed."
+          },
+          "400" : {
+            "$ref" : "#/components/responses/BadRequest"
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          },
+          "404" : {
+            "$ref" : "#/components/responses/NotFound"
+          }
+        },
+        "summary" : "Closes an incident once its notices went out and handling is done; audited.",
+        "tags" : [
+          "pdp"
+        ]
+      }
+    },
+    "/v1/pdp/incidents/{id}/notice" : {
+      "get" : {
+        "operationId" : "pdpIncidentNotice",
+        "parameters" : [
+          {
+            "in" : "path",
+            "name" : "id",
+            "required" : true,
+            "schema" : {
+              "format" : "int64",
+              "minimum" : 1,
+              "type" : "integer"
+            }
+          }
+        ],
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "properties" : {
+                    "data" : {
+                      "items" : {
+                        "$ref" : "#/components/schemas/PDPNotice"
+                      },
+                      "type" : "array"
+                    },
+                    "object" : {
+                      "const" : "list"
+                    }
+                  },
+                  "required" : [
+                    "object",
+                    "data"
+                  ],
+                  "type" : "object"
+                }
+              }
+            },
+            "description" : "The notices."
+          },
+          "400" : {
+            "$ref" : "#/components/responses/BadRequest"
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          },
+          "404" : {
+            "$ref" : "#/components/responses/NotFound"
+          }
+        },
+        "summary" : "Produces the two written notices in Bahasa Indonesia (to the data subjects and to the authority); each production is a pdp.incident.notice event.",
+        "tags" : [
+          "pdp"
+        ]
+      }
+    },
+    "/v1/pdp/register" : {
+      "get" : {
+        "operationId" : "pdpRegister",
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/PDPRegister"
+                }
+              }
+            },
+            "description" : "The register."
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          }
+        },
+        "summary" : "The record of processing activities (Pasal 31), generated from plugin manifests, providers, collections and config.",
+        "tags" : [
+          "pdp"
+        ]
+      }
+    },
+    "/v1/pdp/requests" : {
+      "get" : {
+        "operationId" : "pdpListRequests",
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "properties" : {
+                    "data" : {
+                      "items" : {
+                        "$ref" : "#/components/schemas/PDPRequest"
+                      },
+                      "type" : "array"
+                    },
+                    "object" : {
+                      "const" : "list"
+                    }
+                  },
+                  "required" : [
+                    "object",
+                    "data"
+                  ],
+                  "type" : "object"
+                }
+              }
+            },
+            "description" : "The requests."
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          }
+        },
+        "summary" : "Every data subject request, newest first, with status and due time (no items, no content).",
+        "tags" : [
+          "pdp"
+        ]
+      },
+      "post" : {
+        "operationId" : "pdpOpenRequest",
+        "requestBody" : {
+          "content" : {
+            "application/json" : {
+              "schema" : {
+                "properties" : {
+                  "kind" : {
+                    "default" : "access",
+                    "enum" : [
+                      "access",
+                      "erase",
+                      "restrict"
+                    ]
+                  },
+                  "name" : {
+                    "description" : "The person's full name, looked for as whole words.",
+                    "type" : "string"
+                  },
+                  "phone" : {
+                    "description" : "The person's telephone number, in any usual form.",
+                    "type" : "string"
+                  },
+                  "subject" : {
+                    "description" : "An identifier with or without its label (\"NIK 6472…\"), a telephone number or a full name.",
+                    "type" : "string"
+                  }
+                },
+                "required" : [
+                  "subject"
+                ],
+                "type" : "object"
+              }
+            }
+          },
+          "required" : true
+        },
+        "responses" : {
+          "201" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/PDPRequest"
+                }
+              }
+            },
+            "description" : "The access report, with content."
+          },
+          "400" : {
+            "$ref" : "#/components/responses/BadRequest"
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          }
+        },
+        "summary" : "Opens a data subject request: finds what the platform holds about the person; with kind erase or restrict, acts on it. The answer holds the content found (the subject's copy); the stored request keeps none.",
+        "tags" : [
+          "pdp"
+        ]
+      }
+    },
+    "/v1/pdp/requests/{id}" : {
+      "get" : {
+        "operationId" : "pdpGetRequest",
+        "parameters" : [
+          {
+            "in" : "path",
+            "name" : "id",
+            "required" : true,
+            "schema" : {
+              "format" : "int64",
+              "minimum" : 1,
+              "type" : "integer"
+            }
+          }
+        ],
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/PDPRequest"
+                }
+              }
+            },
+            "description" : "The report."
+          },
+          "400" : {
+            "$ref" : "#/components/responses/BadRequest"
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          },
+          "404" : {
+            "$ref" : "#/components/responses/NotFound"
+          }
+        },
+        "summary" : "One request's stored report (locations, purposes, providers; never content, the subject masked).",
+        "tags" : [
+          "pdp"
+        ]
+      }
+    },
+    "/v1/pdp/requests/{id}/lift" : {
+      "post" : {
+        "operationId" : "pdpLiftRestriction",
+        "parameters" : [
+          {
+            "in" : "path",
+            "name" : "id",
+            "required" : true,
+            "schema" : {
+              "format" : "int64",
+              "minimum" : 1,
+              "type" : "integer"
+            }
+          }
+        ],
+        "responses" : {
+          "200" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/PDPLift"
+                }
+              }
+            },
+            "description" : "What was put back, and what could not be (with why)."
+          },
+          "400" : {
+            "$ref" : "#/components/responses/BadRequest"
+          },
+          "401" : {
+            "$ref" : "#/components/responses/Unauthorized"
+          },
+          "403" : {
+            "$ref" : "#/components/responses/Forbidden"
+          },
+          "404" : {
+            "$ref" : "#/components/responses/NotFound"
+          },
+          "409" : {
+            "content" : {
+              "application/json" : {
+                "schema" : {
+                  "$ref" : "#/components/schemas/Error"
+                }
+              }
+            },
+            "description" : "The restriction was already lifted."
+          }
+        },
+        "summary" : "Lifts a restriction: puts back exactly what that restrict request withheld; audited as pdp.restrict.lift.",
+        "tags" : [
+          "pdp"
+        ]
+      }
+    },
     "/v1/plugins" : {
       "get" : {
         "operationId" : "listPlugins",
@@ -2979,6 +3808,10 @@ enum OpenAPIDocument {
     {
       "description" : "For the Inspektorat (auditor) and city-wide admins.",
       "name" : "audit"
+    },
+    {
+      "description" : "The data protection officer's desk (UU 27/2022, docs/PDP.md): for the dpo role (and admins, as at the web desk); every other role gets 403.",
+      "name" : "pdp"
     }
   ]
 }

@@ -48,7 +48,7 @@ struct PdpCommand: AsyncParsableCommand {
     struct Request: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Data subject requests: access, erasure, restriction (answered within 3 × 24 hours).",
-            subcommands: [Open.self, List.self, Show.self])
+            subcommands: [Open.self, List.self, Show.self, Lift.self])
 
         struct Open: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -65,7 +65,7 @@ struct PdpCommand: AsyncParsableCommand {
             @Option(help: "The person's full name, looked for as whole words.") var name: String?
             @Option(help: "The person's telephone number, in any usual form.") var phone: String?
             @Flag(help: "Erase what is found from conversations, documents (chunks, index, embeddings) and plugin values.") var erase = false
-            @Flag(help: "Take what is found out of search and model context, keeping it.") var restrict = false
+            @Flag(help: "Withhold what is found from search, model context, documents, conversations and plugins, keeping it ('pdp request lift ID' puts it back).") var restrict = false
             @Flag(help: "Print the report as JSON.") var json = false
 
             func validate() throws {
@@ -108,6 +108,24 @@ struct PdpCommand: AsyncParsableCommand {
                 try await PdpCommand.run(options) { pdp, _ in
                     let report = try pdp.request(id: id)
                     if json { try PdpCommand.printJSON(report) } else { print(report.markdown) }
+                }
+            }
+        }
+
+        struct Lift: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Lift a restriction: put back exactly what that --restrict request withheld (search, documents, conversations, plugin values).")
+            @OptionGroup var options: ConfigOptions
+            @Argument(help: "The id of the restriction request (see 'pdp request list').") var id: Int64
+            @Flag(help: "Print JSON.") var json = false
+
+            func run() async throws {
+                try await PdpCommand.run(options) { pdp, principal in
+                    let lifted = try await pdp.liftRestriction(request: id, by: principal)
+                    if json { return try PdpCommand.printJSON(lifted) }
+                    let counts = lifted.restored.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                    print("restriction of request #\(id) lifted at \(lifted.liftedAt); put back: \(counts)")
+                    for line in lifted.notRestored { print("not put back: \(line)") }
                 }
             }
         }
