@@ -220,7 +220,9 @@ let package = Package(
         // MARK: Benchmarks (Scripts/bench)
         .executableTarget(
             name: "SamarindaBench",
-            dependencies: ["SamarindaCore", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "SamarindaRuntime", "SamarindaServer"],
+            dependencies: ["SamarindaCore", "SamarindaAudit", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "SamarindaRuntime", "SamarindaServer",
+                           // PluginFixture: the benchmark plugins, written as the fuzzer's is.
+                           "SamarindaTestSupport"],
             swiftSettings: swiftSettings
         ),
 
@@ -228,14 +230,17 @@ let package = Package(
         .executableTarget(
             name: "SamarindaFuzz",
             // SamarindaRuntime for the access `Policy` the plugin host is built with.
-            dependencies: ["SamarindaCore", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "SamarindaRuntime"],
+            dependencies: ["SamarindaCore", "SamarindaModels", "SamarindaDocuments", "SamarindaPlugins", "SamarindaRuntime",
+                           // PluginFixture: the fuzzed plugin, written as the benchmarks' are.
+                           "SamarindaTestSupport"],
             swiftSettings: swiftSettings
         ),
 
         // MARK: Tests (one target per module; real SQLite files, real Lua states, real loopback HTTP)
         .testTarget(name: "SamarindaCoreTests", dependencies: ["SamarindaCore"], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaAuditTests", dependencies: ["SamarindaAudit", "SamarindaCore", "AuditCrashChild"], swiftSettings: swiftSettings),
-        // Test support shared by the test targets (loopback stand-ins for the outside world).
+        // Test support shared by the test targets (loopback stand-ins for the outside world) and, for
+        // its fixtures (PluginFixture), by the benchmarks and the fuzzer.
         .target(name: "SamarindaTestSupport", path: "Tests/SamarindaTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaModelsTests", dependencies: ["SamarindaModels", "SamarindaCore", "SamarindaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
