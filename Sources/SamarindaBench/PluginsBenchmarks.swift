@@ -2,6 +2,7 @@ import Foundation
 import SamarindaCore
 import SamarindaRuntime
 import SamarindaPlugins
+import SamarindaTestSupport
 import Synchronization
 
 /// Benchmarks of SamarindaPlugins (see Harness.swift).
@@ -103,47 +104,16 @@ struct PluginBench {
         var config = SamarindaConfig()
         config.plugins.dir = scratch + "/Plugins"
         config.plugins.watch = false
-        let folder = config.plugins.dir + "/dinkes.bench"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try """
-        [plugin]
-        id = "dinkes.bench"
-        name = "Bench"
-        version = "1.0.0"
-        department = "dinkes"
-        description = "benchmark plugin"
-        host_api = "^1.0"
-        capabilities = ["model.generate"]
-
-        [[tools]]
-        name = "halo"
-        description = "trivial"
-        read_only = true
-        allowed = ["*"]
-        [tools.input_schema]
-        type = "object"
-        required = ["nama"]
-        properties.nama = { type = "string", maxLength = 100 }
-        [tools.output_schema]
-        type = "object"
-        required = ["pesan"]
-        properties.pesan = { type = "string" }
-
-        [[tools]]
-        name = "tanya"
-        description = "waits on the model"
-        read_only = true
-        allowed = ["*"]
-        [tools.input_schema]
-        type = "object"
-        properties.q = { type = "string" }
-        """.write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
-        try """
+        try PluginFixture(id: "dinkes.bench", name: "Bench", description: "benchmark plugin", capabilities: ["model.generate"], tools: [
+            .init("halo", description: "trivial", input: #"required = ["nama"]"# + "\n" + #"properties.nama = { type = "string", maxLength = 100 }"#,
+                  output: #"required = ["pesan"]"# + "\n" + #"properties.pesan = { type = "string" }"#),
+            .init("tanya", description: "waits on the model", input: #"properties.q = { type = "string" }"#),
+        ], main: """
         local M = {}
         function M.halo(args) return { pesan = "halo " .. args.nama } end
         function M.tanya(args) return { text = samarinda.model.generate(args.q).text } end
         return M
-        """.write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
+        """).write(into: config.plugins.dir)
         self.config = config
     }
 

@@ -4,6 +4,7 @@ import SamarindaCore
 import SamarindaModels
 import SamarindaRuntime
 import SamarindaServer
+import SamarindaTestSupport
 
 /// Benchmarks of SamarindaServer (see Harness.swift).
 ///
@@ -204,33 +205,13 @@ func freeLoopbackPort() throws -> Int {
 }
 
 private func writeFixturePlugin(into plugins: String) throws {
-    let folder = plugins + "/umum.gema"
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    try """
-    [plugin]
-    id = "umum.gema"
-    name = "Gema"
-    version = "1.0.0"
-    department = "umum"
-    description = "echo for benchmarks"
-    host_api = "^1.0"
-    capabilities = []
-
-    [[tools]]
-    name = "gema"
-    description = "echo"
-    read_only = true
-    allowed = ["*"]
-    [tools.input_schema]
-    type = "object"
-    required = ["teks"]
-    properties.teks = { type = "string", maxLength = 100 }
-    """.write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
-    try """
+    try PluginFixture(id: "umum.gema", name: "Gema", description: "echo for benchmarks", tools: [
+        .init("gema", description: "echo", input: #"required = ["teks"]"# + "\n" + #"properties.teks = { type = "string", maxLength = 100 }"#),
+    ], main: """
     local M = {}
     function M.gema(args) return { teks = args.teks } end
     return M
-    """.write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
+    """).write(into: plugins)
 }
 
 final class LoadBox: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import SamarindaCore
 import SamarindaRuntime
 import SamarindaPlugins
+import SamarindaTestSupport
 
 /// The `pluginhost` fuzz target: the Swift↔Lua boundary. Each input is a Lua expression; a plugin
 /// granted every host function evaluates it and passes the value to every host function in every
@@ -60,31 +61,11 @@ enum PluginHostFuzz {
     /// One host, with its plugin folder and database in a temporary directory, for the whole run.
     static let host = Task<PluginHost?, Never> {
         guard let dir = try? TemporaryDirectory(prefix: "samarinda-fuzz-pluginhost") else { return nil }
-        let folder = dir.path + "/Plugins/dinkes.fuzz"
         let capabilities = ["kv", "model.generate", "model.chat", "docs.search:dinkes", "http:contoh.example", "audit.note", "pii.redact"]
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try """
-            [plugin]
-            id = "dinkes.fuzz"
-            name = "Fuzz"
-            version = "1.0.0"
-            department = "dinkes"
-            description = "drives values from Lua into every host function"
-            host_api = "^1.0"
-            capabilities = [\(capabilities.map { "\"\($0)\"" }.joined(separator: ", "))]
-            [limits]
-            memory_mb = 8
-            cpu_ms = 200
-            timeout_ms = 800
-            [[tools]]
-            name = "run"
-            description = "run"
-            allowed = ["*"]
-            [tools.input_schema]
-            type = "object"
-            """.write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
-            try main.write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
+            try PluginFixture(id: "dinkes.fuzz", name: "Fuzz", description: "drives values from Lua into every host function",
+                              capabilities: capabilities, limits: "memory_mb = 8\ncpu_ms = 200\ntimeout_ms = 800",
+                              tools: [.init("run", description: "run", readOnly: false)], main: main).write(into: dir.path + "/Plugins")
             let database = try Database(path: dir.path + "/fuzz.db")
             try database.migrate([PluginKV.migrations])
             var config = SamarindaConfig()

@@ -65,6 +65,14 @@ import Testing
         #expect(RootWords.primary.contains("kupas") && RootWords.bare.contains("upas"))
         #expect(!RootWords.primary.contains("pelajar") && !RootWords.bare.contains("pelajar"))
         #expect(RootWords.primary.contains("pegawai"), "our own lexicon keeps its entries")
+        // The lists are embedded data files (hunspell-*.txt): every word of both, and nothing of their
+        // licence headers ('#' lines) nor a stray word split off a line.
+        #expect(RootWords.hunspellAffixed.count == 8301 && RootWords.hunspellBare.count == 19813)
+        let all = RootWords.hunspellAffixed.union(RootWords.hunspellBare)
+        #expect(all.allSatisfy { $0.count >= 3 && $0.allSatisfy { ("a"..."z").contains($0) } }, "only lowercase a–z words")
+        #expect(!all.contains("GENERATED") && !all.contains("LGPL") && !all.contains("licence"))
+        let words = RootWords.wordList(Array("# header words\nabc def\n\n  ghi\n#jkl\n".utf8))
+        #expect(words == ["abc", "def", "ghi"])
     }
 
     @Test func leavesNumbersCodesAndShortWordsAlone() {

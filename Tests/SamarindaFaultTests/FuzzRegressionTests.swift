@@ -33,6 +33,16 @@ import Testing
 
 import SamarindaPlugins
 
+extension FuzzRegressionTests {
+    /// The plugin-host target really fuzzes: its fixture plugin (PluginFixture, with every capability
+    /// granted) loads and runs the input, so a broken fixture cannot make every run a silent no-op.
+    @Test func thePluginHostTargetLoadsAndRunsItsPlugin() async throws {
+        let host = try #require(await PluginHostFuzz.host.value, "the fuzz target could not build its plugin host")
+        let result = try await host.invoke(plugin: "dinkes.fuzz", tool: "run", arguments: ["code": .string("{ 1, 'x' }")], as: PluginHostFuzz.staff)
+        #expect(result == ["v": [1, "x"]], "\(result)")
+    }
+}
+
 /// Crashes and hangs the fuzzers found, fixed, kept as named regressions.
 @Suite struct FuzzFindingsTests {
     /// Scripts/fuzz (schema): `(a|a)*$` passed the nested-quantifier guard and took 20 s on 47 characters.

@@ -9,7 +9,8 @@ import SamarindaPlugins
 @Suite(.serialized) struct OpenAPISpecTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let yamlPath = root.appendingPathComponent("docs/openapi.yaml").path
-    static let generatedPath = root.appendingPathComponent("Sources/SamarindaServer/OpenAPI/OpenAPIDocument.swift").path
+    /// The JSON the binary embeds and serves (`resources: [.embedInCode(…)]` in Package.swift).
+    static let generatedPath = root.appendingPathComponent("Sources/SamarindaServer/OpenAPI/openapi.json").path
 
     /// The YAML as a JSON object (keys sorted), the form compared and served.
     static func yamlAsJSON() throws -> Data {
@@ -24,29 +25,22 @@ import SamarindaPlugins
 
     @Test func servedJSONIsTheYAML() async throws {
         let fromYAML = try Self.yamlAsJSON()
+        // The embedded file is exactly what this test writes (YAML → sorted, pretty JSON), so a hand
+        // edit of it, or a YAML edit without regenerating, fails here rather than drifting.
+        let generated = fromYAML + Data("\n".utf8)
         if ProcessInfo.processInfo.environment["SAMARINDA_WRITE_OPENAPI"] == "1" {
-            let swift = """
-                // Generated from docs/openapi.yaml — do not edit by hand. After editing the YAML, regenerate with
-                //   SAMARINDA_WRITE_OPENAPI=1 swift test --filter OpenAPISpecTests
-                // (the test fails while this copy and the YAML disagree).
-
-                /// The OpenAPI 3.1 description of the API, served as `GET /openapi.json`.
-                enum OpenAPIDocument {
-                    static let json = ##\"\"\"
-                \(String(decoding: fromYAML, as: UTF8.self))
-                \"\"\"##
-                }
-
-                """
-            try swift.write(toFile: Self.generatedPath, atomically: true, encoding: .utf8)
+            try generated.write(to: URL(fileURLWithPath: Self.generatedPath), options: .atomic)
             return
         }
+        let regenerate = "regenerate with SAMARINDA_WRITE_OPENAPI=1 swift test --filter OpenAPISpecTests, then rebuild"
+        #expect(try Data(contentsOf: URL(fileURLWithPath: Self.generatedPath)) == generated,
+                "Sources/SamarindaServer/OpenAPI/openapi.json is not docs/openapi.yaml: \(regenerate)")
         let server = try await TestServer()
         let served = try await server.request("GET", "/openapi.json")  // no key: public
         #expect(served.status == 200)
         #expect(served.headers["content-type"]?.hasPrefix("application/json") == true)
         #expect(try Self.canonical(served.body) == Self.canonical(fromYAML),
-                "GET /openapi.json differs from docs/openapi.yaml: regenerate with SAMARINDA_WRITE_OPENAPI=1 swift test --filter OpenAPISpecTests")
+                "GET /openapi.json differs from docs/openapi.yaml: \(regenerate)")
         let spec = served.json
         #expect(spec["openapi"] as? String == "3.1.0")
         await server.stop()

@@ -17,7 +17,7 @@
 //
 // Those algorithms rely on a full dictionary of root words. The usual one carries a non-commercial
 // licence, so the lexicon is our own list of the city's vocabulary plus the roots of Debian's
-// Indonesian Hunspell dictionary (LGPL-3; RootWords.swift, HunspellRoots.swift), where a root that
+// Indonesian Hunspell dictionary (LGPL-3; RootWords.swift, hunspell-*.txt), where a root that
 // takes affixes beats one that never does (mengupas → kupas, not upas). When no candidate is in it we
 // fall back to a rule-only decision (in the spirit of Tala's 2003 Porter-style stemmer for
 // Indonesian): strip affixes greedily with the rule table's first recoding, and never leave a

@@ -9,15 +9,15 @@ public enum RootWords {
     /// so its entries stay whole even where Hunspell's affix rules read them as derived (pegawai).
     public static let all: Set<String> = words(text)
 
-    /// The stemmer's main lexicon: our own roots and the Hunspell roots that take affixes (HunspellRoots.swift).
-    public static let primary: Set<String> = all.union(words(hunspellAffixedText)).subtracting(notRoots)
+    /// The stemmer's main lexicon: our own roots and the Hunspell roots that take affixes (hunspell-affixed.txt).
+    public static let primary: Set<String> = all.union(hunspellAffixed).subtracting(notRoots)
 
     /// Hunspell entries that are affixed forms of a root we want reached: "ketahu" (of ketahui) is ke-tahu.
     static let notRoots: Set<String> = ["ketahu"]
 
     /// Hunspell roots without affix flags: kept whole, and chosen as the root of an affixed word only
     /// when no main-lexicon root fits (mengupas → kupas rather than upas).
-    public static let bare: Set<String> = words(hunspellBareText).subtracting(primary).subtracting(notRoots)
+    public static let bare: Set<String> = hunspellBare.subtracting(primary).subtracting(notRoots)
 
     static func words(_ text: String) -> Set<String> {
         Set(text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\\" }).map(String.init))
