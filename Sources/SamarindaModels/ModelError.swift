@@ -5,25 +5,15 @@ import SamarindaCore
 /// redaction and budgets. `code` is stable (it appears in API errors and the
 /// audit trail); `message` says what went wrong and how to fix it.
 public struct ModelError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable, Equatable {
+    public enum Code: String, ModuleErrorKind {
         // Policy: the request is refused before anything is sent.
-        case classificationDenied = "classification_denied"
-        case budgetExceeded = "budget_exceeded"
-        case redactionFailed = "redaction_failed"
-        case invalidRequest = "invalid_request"
-        case unknownModel = "unknown_model"
+        case classificationDenied = "classification_denied", budgetExceeded = "budget_exceeded", redactionFailed = "redaction_failed"
+        case invalidRequest = "invalid_request", unknownModel = "unknown_model"
         // Transport and provider faults.
-        case connectFailed = "connect_failed"
-        case timeout = "timeout"
-        case responseTooLarge = "response_too_large"
-        case malformedResponse = "malformed_response"
-        case providerError = "provider_error"
-        case rateLimited = "rate_limited"
-        case providerUnavailable = "provider_unavailable"
-        case streamInterrupted = "stream_interrupted"
-        case transport = "transport_error"
-        case cancelled = "cancelled"
-        case storage = "storage_error"
+        case connectFailed = "connect_failed", timeout = "timeout", responseTooLarge = "response_too_large"
+        case malformedResponse = "malformed_response", providerError = "provider_error", rateLimited = "rate_limited"
+        case providerUnavailable = "provider_unavailable", streamInterrupted = "stream_interrupted", transport = "transport_error"
+        case cancelled = "cancelled", storage = "storage_error"
     }
 
     public var code: Code
@@ -63,8 +53,12 @@ public struct ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isDenial: Bool { [.classificationDenied, .budgetExceeded, .redactionFailed].contains(code) }
 
     /// What kind of failure this is; each adapter maps kinds to its own terms (HTTP in SamarindaServer/ErrorMapping.swift).
+    public var errorKind: ErrorKind { code.errorKind }
+}
+
+extension ModelError.Code {
     public var errorKind: ErrorKind {
-        switch code {
+        switch self {
         case .classificationDenied: .forbidden
         case .budgetExceeded: .quotaExceeded
         case .rateLimited: .rateLimited

@@ -1,44 +1,22 @@
 import SamarindaCore
 
 /// The PDP module's one error type.
-public struct PDPError: Error, CustomStringConvertible, Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
-        /// Bad input from the caller (a subject with nothing to look for, a bad time).
-        case invalidArgument
-        /// No such request or incident.
-        case notFound
-        /// The request is in a state that does not allow it (a restriction already lifted).
-        case conflict
-    }
+public typealias PDPError = ModuleError<PDPErrorKind>
 
-    public let kind: Kind
-    public let message: String
+/// The raw values are the API's error codes.
+public enum PDPErrorKind: String, ModuleErrorKind {
+    /// Bad input from the caller (a subject with nothing to look for, a bad time).
+    case invalidArgument = "invalid_request"
+    /// No such request or incident.
+    case notFound = "not_found"
+    /// The request is in a state that does not allow it (a restriction already lifted).
+    case conflict = "conflict"
 
-    public init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
-    }
-
-    public var description: String { message }
-}
-
-/// The kinds as every adapter maps them (an HTTP status through the server's one error mapping).
-extension PDPError: KindedError {
     public var errorKind: ErrorKind {
-        switch kind {
+        switch self {
         case .invalidArgument: .invalidRequest
         case .notFound: .notFound
         case .conflict: .conflict
         }
     }
-
-    public var errorCode: String {
-        switch kind {
-        case .invalidArgument: "invalid_request"
-        case .notFound: "not_found"
-        case .conflict: "conflict"
-        }
-    }
-
-    public var errorMessage: String { message }
 }

@@ -30,11 +30,11 @@ public enum ClaimMapper {
         }
         let source = oidc.departmentGroupPrefix.isEmpty ? "claim '\(oidc.departmentClaim)'" : "groups under '\(oidc.departmentGroupPrefix)'"
         guard !departments.isEmpty else {
-            throw OIDCError("unmapped_department", "your account at the identity provider has no department (\(source)); ask the administrator of the identity provider to set it")
+            throw OIDCError(.unmappedDepartment, "your account at the identity provider has no department (\(source)); ask the administrator of the identity provider to set it")
         }
         let known = departments.filter { config.department($0) != nil }
         guard known.count == 1 else {
-            throw OIDCError(known.isEmpty ? "unknown_department" : "ambiguous_department",
+            throw OIDCError(known.isEmpty ? .unknownDepartment : .ambiguousDepartment,
                             known.isEmpty ? "the department '\(departments.joined(separator: "', '"))' from the identity provider (\(source)) is not a department of Samarinda.ai"
                                           : "the identity provider gives several departments (\(known.joined(separator: ", "))); exactly one is needed")
         }
@@ -47,7 +47,7 @@ public enum ClaimMapper {
         }
         let validRoles = Set(roles.compactMap(Role.init(rawValue:)))
         guard validRoles.count == 1, let role = validRoles.first else {
-            throw OIDCError(roles.isEmpty ? "unmapped_role" : validRoles.isEmpty ? "unknown_role" : "ambiguous_role",
+            throw OIDCError(roles.isEmpty ? .unmappedRole : validRoles.isEmpty ? .unknownRole : .ambiguousRole,
                             roles.isEmpty ? "your account at the identity provider has no Samarinda.ai role (claim '\(oidc.roleClaim)'); ask its administrator to set one of: \(Role.allowedNames)"
                                 : validRoles.isEmpty ? "the role '\(roles.joined(separator: "', '"))' from the identity provider is not one of: \(Role.allowedNames)"
                                 : "the identity provider gives several roles (\(validRoles.map(\.rawValue).sorted().joined(separator: ", "))); exactly one is needed")
@@ -58,7 +58,7 @@ public enum ClaimMapper {
         var capped = false
         if !oidc.clearanceClaim.isEmpty, let asked = claims.string(oidc.clearanceClaim) {
             guard let level = Classification(name: asked) else {
-                throw OIDCError("unknown_clearance", "the clearance '\(asked)' from the identity provider is not one of: \(Classification.allCases.map(\.name).joined(separator: ", "))")
+                throw OIDCError(.unknownClearance, "the clearance '\(asked)' from the identity provider is not one of: \(Classification.allCases.map(\.name).joined(separator: ", "))")
             }
             // Never above the role's ceiling, whatever the provider says.
             if level > ceiling { capped = true } else { clearance = level }

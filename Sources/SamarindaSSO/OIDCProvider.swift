@@ -68,19 +68,19 @@ public actor OIDCProvider {
                                                 : config.issuer + "/.well-known/openid-configuration"
         let body = try await get(url, what: "discovery document")
         guard let m = try? JSONDecoder().decode(ProviderMetadata.self, from: body) else {
-            throw OIDCError("discovery_invalid", "the discovery document at \(url) is not valid JSON with issuer, authorization_endpoint, token_endpoint and jwks_uri")
+            throw OIDCError(.discoveryInvalid, "the discovery document at \(url) is not valid JSON with issuer, authorization_endpoint, token_endpoint and jwks_uri")
         }
         // Discovery §4.3: the issuer in the document must be exactly the one configured.
         guard m.issuer == config.issuer else {
-            throw OIDCError("discovery_issuer_mismatch", "the discovery document names issuer '\(m.issuer)', but [auth.oidc] issuer is '\(config.issuer)': they must be identical")
+            throw OIDCError(.discoveryIssuerMismatch, "the discovery document names issuer '\(m.issuer)', but [auth.oidc] issuer is '\(config.issuer)': they must be identical")
         }
         for (name, endpoint) in [("authorization_endpoint", m.authorizationEndpoint), ("token_endpoint", m.tokenEndpoint),
                                  ("jwks_uri", m.jwksURI), ("userinfo_endpoint", m.userinfoEndpoint ?? config.issuer),
                                  ("end_session_endpoint", m.endSessionEndpoint ?? config.issuer)] where !sameOrigin(endpoint) {
-            throw OIDCError("discovery_foreign_endpoint", "the discovery document's \(name) '\(endpoint)' is not on the issuer's own address (\(origin(config.issuer) ?? config.issuer)); Samarinda.ai only talks to the configured issuer")
+            throw OIDCError(.discoveryForeignEndpoint, "the discovery document's \(name) '\(endpoint)' is not on the issuer's own address (\(origin(config.issuer) ?? config.issuer)); Samarinda.ai only talks to the configured issuer")
         }
         if let methods = m.codeChallengeMethodsSupported, !methods.contains("S256") {
-            throw OIDCError("pkce_unsupported", "the provider does not list S256 in code_challenge_methods_supported; enable PKCE S256 for the client")
+            throw OIDCError(.pkceUnsupported, "the provider does not list S256 in code_challenge_methods_supported; enable PKCE S256 for the client")
         }
         metadata = m
         return m
@@ -93,7 +93,7 @@ public actor OIDCProvider {
         lastJWKSFetch = now()
         let body = try await get(m.jwksURI, what: "JWKS")
         guard let set = try? JSONDecoder().decode(RawJWKS.self, from: body) else {
-            throw OIDCError("jwks_invalid", "the JWKS at \(m.jwksURI) is not a valid JSON Web Key Set")
+            throw OIDCError(.jwksInvalid, "the JWKS at \(m.jwksURI) is not a valid JSON Web Key Set")
         }
         let fresh = JWTKeyCollection()
         var info: [String: (kty: String, alg: String?)] = [:]
@@ -106,7 +106,7 @@ public actor OIDCProvider {
             info[kid] = (r.kty, r.alg)
         }
         guard !info.isEmpty else {
-            throw OIDCError("jwks_empty", "the JWKS at \(m.jwksURI) holds no RSA or EC signing key with a kid")
+            throw OIDCError(.jwksEmpty, "the JWKS at \(m.jwksURI) holds no RSA or EC signing key with a kid")
         }
         keys = fresh
         keyInfo = info
@@ -128,13 +128,13 @@ public actor OIDCProvider {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Data(base64URL: String(parts[0])),
               let header = try? JSONDecoder().decode(JOSEHeader.self, from: headerData) else {
-            throw OIDCError("token_malformed", "the token is not a signed JWT (header.payload.signature)")
+            throw OIDCError(.tokenMalformed, "the token is not a signed JWT (header.payload.signature)")
         }
         guard let expectedType = Self.acceptedAlgorithms[header.alg] else {
-            throw OIDCError("token_algorithm", "the token is signed with '\(header.alg)'; accepted: \(Self.acceptedAlgorithms.keys.sorted().joined(separator: ", "))")
+            throw OIDCError(.tokenAlgorithm, "the token is signed with '\(header.alg)'; accepted: \(Self.acceptedAlgorithms.keys.sorted().joined(separator: ", "))")
         }
         guard let kid = header.kid, !kid.isEmpty else {
-            throw OIDCError("token_no_kid", "the token's header names no key (kid)")
+            throw OIDCError(.tokenNoKid, "the token's header names no key (kid)")
         }
         if keyInfo.isEmpty { try await refreshKeys() }
         if keyInfo[kid] == nil {
@@ -143,16 +143,16 @@ public actor OIDCProvider {
             if due { try await refreshKeys() }
         }
         guard let info = keyInfo[kid] else {
-            throw OIDCError("token_unknown_key", "the token is signed by key '\(kid)', which the provider's JWKS does not hold")
+            throw OIDCError(.tokenUnknownKey, "the token is signed by key '\(kid)', which the provider's JWKS does not hold")
         }
         guard info.kty == expectedType, info.alg == nil || info.alg == header.alg else {
-            throw OIDCError("token_algorithm", "the token's algorithm '\(header.alg)' does not fit key '\(kid)' (\(info.kty)\(info.alg.map { ", " + $0 } ?? ""))")
+            throw OIDCError(.tokenAlgorithm, "the token's algorithm '\(header.alg)' does not fit key '\(kid)' (\(info.kty)\(info.alg.map { ", " + $0 } ?? ""))")
         }
         let claims: Claims
         do {
             claims = try await keys.verify(token, as: Claims.self)
         } catch {
-            throw OIDCError("token_signature", "the token's signature does not verify with key '\(kid)'")
+            throw OIDCError(.tokenSignature, "the token's signature does not verify with key '\(kid)'")
         }
         try check(claims, audience: audience, maxAgeSeconds: maxAgeSeconds, requireSubject: requireSubject)
         return claims
@@ -162,24 +162,24 @@ public actor OIDCProvider {
         let t = now().timeIntervalSince1970
         let skew = Double(config.clockSkewSeconds)
         guard claims.string("iss") == config.issuer else {
-            throw OIDCError("token_issuer", "the token's issuer '\(claims.string("iss") ?? "")' is not the configured issuer")
+            throw OIDCError(.tokenIssuer, "the token's issuer '\(claims.string("iss") ?? "")' is not the configured issuer")
         }
         let audiences = claims.strings("aud")
         guard audiences.contains(audience) else {
-            throw OIDCError("token_audience", "the token is for audience \(audiences.map { "'\($0)'" }.joined(separator: ", ")), not '\(audience)'")
+            throw OIDCError(.tokenAudience, "the token is for audience \(audiences.map { "'\($0)'" }.joined(separator: ", ")), not '\(audience)'")
         }
         if audiences.count > 1, let azp = claims.string("azp"), azp != config.clientID, audience == config.clientID {
-            throw OIDCError("token_audience", "the token was issued to another client (azp '\(azp)')")
+            throw OIDCError(.tokenAudience, "the token was issued to another client (azp '\(azp)')")
         }
-        guard let exp = claims.number("exp") else { throw OIDCError("token_expired", "the token has no expiry (exp)") }
-        guard t <= exp + skew else { throw OIDCError("token_expired", "the token expired at \(Date(timeIntervalSince1970: exp))") }
-        if let nbf = claims.number("nbf"), t + skew < nbf { throw OIDCError("token_not_yet_valid", "the token is not valid before \(Date(timeIntervalSince1970: nbf))") }
-        guard let iat = claims.number("iat") else { throw OIDCError("token_issued_at", "the token has no issue time (iat)") }
-        guard iat <= t + skew else { throw OIDCError("token_issued_at", "the token claims to be issued in the future (iat); check the clocks") }
+        guard let exp = claims.number("exp") else { throw OIDCError(.tokenExpired, "the token has no expiry (exp)") }
+        guard t <= exp + skew else { throw OIDCError(.tokenExpired, "the token expired at \(Date(timeIntervalSince1970: exp))") }
+        if let nbf = claims.number("nbf"), t + skew < nbf { throw OIDCError(.tokenNotYetValid, "the token is not valid before \(Date(timeIntervalSince1970: nbf))") }
+        guard let iat = claims.number("iat") else { throw OIDCError(.tokenIssuedAt, "the token has no issue time (iat)") }
+        guard iat <= t + skew else { throw OIDCError(.tokenIssuedAt, "the token claims to be issued in the future (iat); check the clocks") }
         if let maxAgeSeconds, t - iat > Double(maxAgeSeconds) + skew {
-            throw OIDCError("token_expired", "the token was issued too long ago (\(Int(t - iat)) s)")
+            throw OIDCError(.tokenExpired, "the token was issued too long ago (\(Int(t - iat)) s)")
         }
-        if requireSubject, (claims.string("sub") ?? "").isEmpty { throw OIDCError("token_subject", "the token names no subject (sub)") }
+        if requireSubject, (claims.string("sub") ?? "").isEmpty { throw OIDCError(.tokenSubject, "the token names no subject (sub)") }
     }
 
     // {====== Endpoints ======}
@@ -210,10 +210,10 @@ public actor OIDCProvider {
                                                   timeoutMillis: 15_000, maxResponseBytes: 1 << 20), what: "token endpoint")
         guard response.status == 200 else {
             let error = (try? JSONDecoder().decode([String: JSONValue].self, from: response.body))?["error"]?.stringValue ?? "HTTP \(response.status)"
-            throw OIDCError(error == "invalid_grant" ? "grant_refused" : "token_endpoint", "the provider's token endpoint refused the request (\(error))")
+            throw OIDCError(error == "invalid_grant" ? .grantRefused : .tokenEndpoint, "the provider's token endpoint refused the request (\(error))")
         }
         guard let tokens = try? JSONDecoder().decode(TokenResponse.self, from: response.body) else {
-            throw OIDCError("token_endpoint", "the provider's token endpoint answered something that is not a token response")
+            throw OIDCError(.tokenEndpoint, "the provider's token endpoint answered something that is not a token response")
         }
         return tokens
     }
@@ -222,12 +222,12 @@ public actor OIDCProvider {
     public func userinfo(accessToken: String) async throws -> [String: JSONValue] {
         let m = try await discovery()
         guard let endpoint = m.userinfoEndpoint else {
-            throw OIDCError("userinfo_unavailable", "the claims are not in the ID token and the provider has no userinfo endpoint: add the claims to the ID token (see docs/SSO.md)")
+            throw OIDCError(.userinfoUnavailable, "the claims are not in the ID token and the provider has no userinfo endpoint: add the claims to the ID token (see docs/SSO.md)")
         }
         let response = try await send(HTTPRequest(url: endpoint, headers: [HTTPHeader("Authorization", "Bearer \(accessToken)"), HTTPHeader("Accept", "application/json")],
                                                   timeoutMillis: 15_000, maxResponseBytes: 1 << 20), what: "userinfo endpoint")
         guard response.status == 200, let claims = try? JSONDecoder().decode([String: JSONValue].self, from: response.body) else {
-            throw OIDCError("userinfo_failed", "the provider's userinfo endpoint answered HTTP \(response.status)")
+            throw OIDCError(.userinfoFailed, "the provider's userinfo endpoint answered HTTP \(response.status)")
         }
         return claims
     }
@@ -238,19 +238,19 @@ public actor OIDCProvider {
         let response = try await send(HTTPRequest(url: url, headers: [HTTPHeader("Accept", "application/json")], timeoutMillis: 15_000,
                                                   maxResponseBytes: 1 << 20), what: what)
         guard response.status == 200 else {
-            throw OIDCError("provider_http", "the provider's \(what) at \(url) answered HTTP \(response.status)")
+            throw OIDCError(.providerHTTP, "the provider's \(what) at \(url) answered HTTP \(response.status)")
         }
         return response.body
     }
 
     private func send(_ request: HTTPRequest, what: String) async throws -> HTTPResponse {
         guard sameOrigin(request.url) else {
-            throw OIDCError("foreign_endpoint", "refusing to call \(request.url): not on the configured issuer's address")
+            throw OIDCError(.foreignEndpoint, "refusing to call \(request.url): not on the configured issuer's address")
         }
         do {
             return try await http.send(request)
         } catch {
-            throw OIDCError("provider_unreachable", "the provider's \(what) could not be reached (\(error)); check [auth.oidc] issuer and the network")
+            throw OIDCError(.providerUnreachable, "the provider's \(what) could not be reached (\(error)); check [auth.oidc] issuer and the network")
         }
     }
 

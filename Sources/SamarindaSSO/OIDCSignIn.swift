@@ -116,10 +116,10 @@ public final class OIDCSignIn: Sendable {
                          redirectURI: String, requestID: String, address: String) async throws -> Completed {
         var subject: String?
         do {
-            if let providerError { throw OIDCError("provider_error", "the identity provider did not sign you in (\(providerError.prefix(100)))") }
+            if let providerError { throw OIDCError(.providerError, "the identity provider did not sign you in (\(providerError.prefix(100)))") }
             guard let state, let cookieState, !state.isEmpty,
                   constantTimeEquals(Array(state.utf8), Array(cookieState.utf8)) else {
-                throw OIDCError("state_mismatch", "this sign-in was not started from this browser (state does not match); start again")
+                throw OIDCError(.stateMismatch, "this sign-in was not started from this browser (state does not match); start again")
             }
             let pending = try database.write { c -> (String, String, String, Double)? in
                 let row = try c.queryFirst("SELECT nonce, verifier, next, created_at FROM oidc_pending WHERE state_hash = ?", [.blob(Self.hash(state))]) { s in
@@ -130,21 +130,21 @@ public final class OIDCSignIn: Sendable {
                 return row
             }
             guard let (nonce, verifier, next, created) = pending, Date().timeIntervalSince1970 - created < Self.pendingLifetime else {
-                throw OIDCError("state_unknown", "this sign-in is unknown or took too long; start again")
+                throw OIDCError(.stateUnknown, "this sign-in is unknown or took too long; start again")
             }
-            guard let code, !code.isEmpty else { throw OIDCError("no_code", "the identity provider returned no authorization code") }
+            guard let code, !code.isEmpty else { throw OIDCError(.noCode, "the identity provider returned no authorization code") }
             let tokens = try await provider.exchange(code: code, verifier: verifier, redirectURI: redirectURI)
-            guard let idToken = tokens.idToken else { throw OIDCError("no_id_token", "the identity provider returned no ID token (is the 'openid' scope granted?)") }
+            guard let idToken = tokens.idToken else { throw OIDCError(.noIDToken, "the identity provider returned no ID token (is the 'openid' scope granted?)") }
             var claims = try await provider.verify(idToken, audience: oidc.clientID, maxAgeSeconds: Self.idTokenMaxAge)
             subject = claims.string("sub")
             guard let presented = claims.string("nonce"), constantTimeEquals(Array(presented.utf8), Array(nonce.utf8)) else {
-                throw OIDCError("nonce_mismatch", "the ID token's nonce does not belong to this sign-in")
+                throw OIDCError(.nonceMismatch, "the ID token's nonce does not belong to this sign-in")
             }
             if !ClaimMapper.hasMappedClaims(claims, oidc: oidc), let access = tokens.accessToken {
                 let info = try await provider.userinfo(accessToken: access)
                 // Core §5.3.2: userinfo about someone else is not used.
                 guard info["sub"]?.stringValue == subject else {
-                    throw OIDCError("userinfo_subject", "the userinfo answer is about another subject")
+                    throw OIDCError(.userinfoSubject, "the userinfo answer is about another subject")
                 }
                 for (k, v) in info where claims.values[k] == nil { claims.values[k] = v }
             }
@@ -167,7 +167,7 @@ public final class OIDCSignIn: Sendable {
                                                               clearance: identity.clearance, create: create,
                                                               fields: ["source": "oidc", "issuer": identity.issuer, "subject": identity.subject])
         } catch let e as UserStoreError {
-            throw OIDCError(e.kind == .disabled ? "user_disabled" : "user_refused", e.kind == .disabled ? "your Samarinda.ai account is disabled; ask an administrator" : e.message)
+            throw OIDCError(e.kind == .disabled ? .userDisabled : .userRefused, e.kind == .disabled ? "your Samarinda.ai account is disabled; ask an administrator" : e.message)
         }
         let now = Date().timeIntervalSince1970
         _ = try database.write { c in
@@ -204,7 +204,7 @@ public final class OIDCSignIn: Sendable {
                 || (try database.read { c in try c.queryFirst("SELECT 1 FROM oidc_identities WHERE user_name = ?", [.text(candidate)]) { _ in true } }) != nil
             if !taken { return candidate }
         }
-        throw OIDCError("user_name", "no free user name could be made for this identity; ask an administrator")
+        throw OIDCError(.userName, "no free user name could be made for this identity; ask an administrator")
     }
 
     func linkedName(_ identity: MappedIdentity) throws -> String? {
@@ -264,7 +264,7 @@ public final class OIDCSignIn: Sendable {
             let tokens = try await provider.refresh(refreshToken)
             try touch(hash, refreshToken: tokens.refreshToken ?? refreshToken)
             return true
-        } catch let e as OIDCError where e.code == "grant_refused" {
+        } catch let e as OIDCError where e.kind == .grantRefused {
             try end(sessionHash: hash)
             try await audit.record(AuditEvent(actor: AuditActor(principal), action: "sso.session.revoked", target: principal.id,
                                               outcome: .denied(code: "provider_refused"),
@@ -305,12 +305,12 @@ public final class OIDCSignIn: Sendable {
             // §2.4: sub or sid (or both); §2.6: iss, aud, iat, events, and no nonce.
             let claims = try await provider.verify(token, audience: oidc.clientID, requireSubject: false)
             guard claims.string("sid") != nil || claims.string("sub") != nil else {
-                throw OIDCError("logout_token_invalid", "the logout token names neither a session (sid) nor a subject (sub)")
+                throw OIDCError(.logoutTokenInvalid, "the logout token names neither a session (sid) nor a subject (sub)")
             }
             guard case .object(let events)? = claims.values["events"], events["http://schemas.openid.net/event/backchannel-logout"] != nil else {
-                throw OIDCError("logout_token_invalid", "the logout token has no back-channel logout event")
+                throw OIDCError(.logoutTokenInvalid, "the logout token has no back-channel logout event")
             }
-            guard claims.values["nonce"] == nil else { throw OIDCError("logout_token_invalid", "a logout token must not carry a nonce") }
+            guard claims.values["nonce"] == nil else { throw OIDCError(.logoutTokenInvalid, "a logout token must not carry a nonce") }
             let sid = claims.string("sid"), sub = claims.string("sub")
             let hashes = try database.read { c -> [[UInt8]] in
                 if let sid {

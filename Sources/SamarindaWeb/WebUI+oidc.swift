@@ -15,7 +15,7 @@ extension WebUI {
 
     func addOIDCRoutes(to router: Router<ServerContext>) {
         router.get("/signin/oidc") { request, context in
-            guard let sso else { return self.ssoRefusedPage(request, status: .notFound, OIDCError("sso_off", "sign-in with the identity provider is not configured here ([auth.oidc] in samarinda.toml)")) }
+            guard let sso else { return self.ssoRefusedPage(request, status: .notFound, OIDCError(.ssoOff, "sign-in with the identity provider is not configured here ([auth.oidc] in samarinda.toml)")) }
             let next = Self.localPath(request.uri.queryParameters.get("next")) ?? "/"
             do {
                 let start = try await sso.start(redirectURI: self.redirectURI(request, sso), next: next)
@@ -28,7 +28,7 @@ extension WebUI {
             }
         }
         router.get("/signin/oidc/callback") { request, context in
-            guard let sso else { return self.ssoRefusedPage(request, status: .notFound, OIDCError("sso_off", "sign-in with the identity provider is not configured here")) }
+            guard let sso else { return self.ssoRefusedPage(request, status: .notFound, OIDCError(.ssoOff, "sign-in with the identity provider is not configured here")) }
             let q = request.uri.queryParameters
             let address = ClientAddress.of(request, context: context, trustedProxies: platform.config.security.trustedProxies)
             let completed: OIDCSignIn.Completed

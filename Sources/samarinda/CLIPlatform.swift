@@ -89,10 +89,7 @@ protocol MessageError: Error {
 }
 
 extension KeyStoreError: MessageError {}
-extension UserStoreError: MessageError {}
-extension DocumentsError: MessageError {}
-extension AuditError: MessageError {}
-extension BackupError: MessageError {}
+extension ModuleError: MessageError {}  // UserStoreError, DocumentsError, AuditError, BackupError, …
 extension ModelError: MessageError {}
 extension OutputFileError: MessageError {}
 

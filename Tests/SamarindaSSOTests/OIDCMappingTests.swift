@@ -94,3 +94,15 @@ import Testing
         #expect(code(map(["groups": .array([.string("/pegawai")])]) { $0.departmentGroupPrefix = "/dinas/"; $0.roleGroupPrefix = "/samarinda/" }) == "unmapped_department")
     }
 }
+
+/// OIDC refusals keep their stable string codes (audit outcomes, the web's `code`) as kinds.
+struct OIDCErrorKindTests {
+    @Test func kindsKeepTheirCodesAndSayWhatKindOfFailureTheyAre() {
+        let expired = OIDCError(.tokenExpired, "the token expired")
+        #expect(expired.code == "token_expired" && expired.errorCode == "token_expired" && expired.errorKind == .unauthenticated)
+        #expect(OIDCError(.discoveryIssuerMismatch, "m").code == "discovery_issuer_mismatch")
+        #expect(OIDCError(.discoveryIssuerMismatch, "m").errorKind == .upstream, "a provider misconfigured is not the caller's fault")
+        #expect(OIDCError(.unknownDepartment, "m").errorKind == .forbidden)
+        #expect(OIDCError(.ssoOff, "m").errorKind == .notFound)
+    }
+}

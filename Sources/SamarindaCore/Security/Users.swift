@@ -26,17 +26,23 @@ public struct UserRecord: Sendable, Equatable {
 
 /// Why a user could not be created, changed or signed in. Messages say what to do and never
 /// contain the password.
-public struct UserStoreError: Error, CustomStringConvertible, Equatable {
-    public enum Kind: Sendable, Equatable {
-        case invalidName, invalidBudget, weakPassword, unknownDepartment, exists, unknownUser, disabled, wrongPassword, storage
+public typealias UserStoreError = ModuleError<UserStoreErrorKind>
+
+public enum UserStoreErrorKind: String, ModuleErrorKind {
+    case invalidName = "invalid_name", invalidBudget = "invalid_budget", weakPassword = "weak_password"
+    case unknownDepartment = "unknown_department", exists = "user_exists", unknownUser = "unknown_user"
+    case disabled = "user_disabled", wrongPassword = "wrong_password", storage = "storage_unavailable"
+
+    public var errorKind: ErrorKind {
+        switch self {
+        case .invalidName, .invalidBudget, .weakPassword, .unknownDepartment: .invalidRequest
+        case .exists: .conflict
+        case .unknownUser: .notFound
+        case .disabled: .forbidden
+        case .wrongPassword: .unauthenticated
+        case .storage: .unavailable
+        }
     }
-    public let kind: Kind
-    public let message: String
-    public init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
-    }
-    public var description: String { message }
 }
 
 /// The rules a password must meet, checked before anything is stored. Following NIST SP 800-63B:

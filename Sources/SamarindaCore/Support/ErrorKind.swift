@@ -54,3 +54,36 @@ public protocol KindedError: Error, Sendable {
 extension KindedError {
     public var retryAfterSeconds: Double? { nil }
 }
+
+/// The kinds of one module's errors: each kind says which transport-neutral `ErrorKind` it is and
+/// its stable code, so the module's error needs no mapping of its own.
+public protocol ModuleErrorKind: Sendable, Equatable {
+    var errorKind: ErrorKind { get }
+    /// Stable machine-readable name (API errors, audit outcomes).
+    var errorCode: String { get }
+}
+
+extension ModuleErrorKind where Self: RawRepresentable, RawValue == String {
+    public var errorCode: String { rawValue }
+}
+
+/// The one shape of a module's error: a kind from the module's own list and a message for people
+/// (what was wrong and how to fix it). Each module names it, e.g.
+/// `public typealias AuditError = ModuleError<AuditErrorKind>`, and throws `AuditError(.closed, "…")`.
+public struct ModuleError<Kinds: ModuleErrorKind>: KindedError, CustomStringConvertible, Equatable {
+    /// The module's kinds, so call sites read `AuditError.Kind`.
+    public typealias Kind = Kinds
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+    public var errorKind: ErrorKind { kind.errorKind }
+    public var errorCode: String { kind.errorCode }
+    public var errorMessage: String { message }
+}
