@@ -95,6 +95,9 @@ extension AuditError: MessageError {}
 extension BackupError: MessageError {}
 extension ModelError: MessageError {}
 extension OutputFileError: MessageError {}
+extension PolicyRefusal: MessageError {
+    var message: String { "\(errorCode): \(errorMessage)" }
+}
 
 /// A platform opened by the CLI, acting as the local operator.
 struct PlatformHandle {
