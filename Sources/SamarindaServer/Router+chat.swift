@@ -98,6 +98,8 @@ struct AnswerMarker: Encodable {
     let conversation_id: String?
     let provider: String
     let classification: String
+    /// Stored turns of the conversation left out by `[chat]` history limits; absent when none were.
+    let history_turns_omitted: Int?
 
     init(_ answer: ChatService.Answer) {
         ai_generated = answer.aiGenerated
@@ -105,6 +107,7 @@ struct AnswerMarker: Encodable {
         conversation_id = answer.conversationID
         provider = answer.provider
         classification = answer.classification.name
+        history_turns_omitted = answer.historyTurnsOmitted > 0 ? answer.historyTurnsOmitted : nil
     }
 }
 

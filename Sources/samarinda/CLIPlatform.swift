@@ -92,6 +92,9 @@ extension KeyStoreError: MessageError {}
 extension ModuleError: MessageError {}  // UserStoreError, DocumentsError, AuditError, BackupError, …
 extension ModelError: MessageError {}
 extension OutputFileError: MessageError {}
+extension PolicyRefusal: MessageError {
+    var message: String { "\(errorCode): \(errorMessage)" }
+}
 
 /// A platform opened by the CLI, acting as the local operator.
 struct PlatformHandle {

@@ -27,6 +27,7 @@ struct Samarinda: AsyncParsableCommand {
             PluginCommand.self,
             BackupCommand.self,
             PdpCommand.self,
+            ConversationsCommand.self,
         ]
     )
 

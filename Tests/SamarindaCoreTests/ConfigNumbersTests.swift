@@ -25,6 +25,8 @@ import Testing
         ("[budgets]", "", "dinkes"),
         ("[documents]", "", "chunk_chars"),
         ("[documents]", "", "overlap_chars"),
+        ("[chat]", "", "history_max_turns"),
+        ("[chat]", "", "history_max_chars"),
     ]
 
     /// Values no numeric key accepts: beyond 64 bits, the 64-bit extremes, negative, and floats

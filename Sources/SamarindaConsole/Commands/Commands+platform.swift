@@ -56,14 +56,36 @@ extension ConsoleCommand {
     }
 
     static let ask = ConsoleCommand(
-        name: "ask", usage: "ask <question> [as <principal>]", summary: "answer a question from the documents, with citations",
-        help: "Retrieves the passages the principal may see and answers through the model router; prints the answer, numbered citations (title — section) and the provider that answered. 'as' takes an API key or department:role.",
-        complete: { console, index, words in previousWord(words, index) == "as" ? console.principalCandidates() : [] }
+        name: "ask", usage: "ask [--store | --conversation <id>] <question> [as <principal>]", summary: "answer a question from the documents, with citations",
+        help: "Retrieves the passages the principal may see and answers through the model router; prints the answer, numbered citations (title — section) and the provider that answered. 'as' takes an API key or department:role. --store keeps the exchange as a new conversation on the server and prints its id; --conversation <id> continues one of the principal's conversations (as conversation_id on /v1/chat/completions). Over --url it asks the service as the key's principal.",
+        complete: { console, index, words in
+            if previousWord(words, index) == "as" { return console.principalCandidates() }
+            return index == 0 ? ["--store", "--conversation"] : []
+        }
     ) { console, raw in
-        let p = try console.requireLocal("ask")
         let (args, who) = raw.splittingAs()
-        let question = args.rest.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
-        guard !question.isEmpty else { throw ConsoleError("usage: ask <question> [as <principal>], e.g. ask Apa syarat membuat KTP-el?") }
+        var words = args.words
+        var conversationID: String?
+        var store = false
+        // Leading flags, as `samarinda ask` takes them; the rest is the question.
+        while let flag = words.first, flag.hasPrefix("--") {
+            words.removeFirst()
+            switch flag {
+            case "--store": store = true
+            case "--conversation":
+                guard !words.isEmpty else { throw ConsoleError("--conversation needs the conversation id, e.g. ask --conversation 3f9c… Berapa lama prosesnya?") }
+                conversationID = words.removeFirst()
+            default: throw ConsoleError("unknown option '\(flag)'; ask takes --store or --conversation <id>")
+            }
+        }
+        let question = (words.count == args.words.count ? args.rest : words.joined(separator: " "))
+            .trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        guard !question.isEmpty else { throw ConsoleError("usage: ask <question> [as <principal>], e.g. ask Apa syarat membuat KTP-el? (--store or --conversation <id> first keeps a conversation)") }
+        if case .remote(let r) = console.backend {
+            guard who == nil else { throw ConsoleError("over --url the key given with --key is the principal; 'as' works on the local data folder only") }
+            return .ok(try await r.ask(question, conversationID: conversationID, store: store, style: console.style))
+        }
+        let p = try console.requireLocal("ask")
         let caller = try await console.principal(for: who)
         // The same exchange as /v1/chat/completions and `samarinda ask`: clearance, retrieval, the caller's
         // plugin tools run as the caller, one request id on its search, tool and model events.
@@ -71,14 +93,15 @@ extension ConsoleCommand {
         let service = ChatService(platform: p, principal: caller, via: .console)
         let answer: ChatService.Answer
         do {
-            let prepared = try await service.prepare(ChatRequest(messages: [.user(question)], maxTokens: 1024), options: .init(retrieval: true))
+            let prepared = try await service.prepare(ChatRequest(messages: [.user(question)], maxTokens: 1024),
+                                                     options: .init(retrieval: true, conversationID: conversationID, store: store))
             answer = try await service.complete(prepared)
         } catch let e as PolicyRefusal {
             throw ConsoleError("\(e.errorCode): \(e.errorMessage) (as \(caller.id))")
         } catch let e as ModelError {
-            throw ConsoleError("\(e.message); check 'status' for provider health and 'budget' for the department's tokens")
+            throw ConsoleError("\(e.code.rawValue): \(e.message); check 'status' for provider health and 'budget' for the department's tokens")
         } catch let e as ChatError {
-            throw ConsoleError("\(e.message) (as \(caller.id))")
+            throw ConsoleError("\(e.code): \(e.message) (as \(caller.id))")
         } catch let e as DocumentsError {
             throw ConsoleError("\(e.message) (as \(caller.id))")
         }
@@ -91,6 +114,7 @@ extension ConsoleCommand {
         }
         lines.append(console.style.dim("— \(answer.provider) (\(answer.model)), \(answer.usage.promptTokens) tokens in, \(answer.usage.completionTokens) out"
                                        + " · AI-generated · request \(answer.requestID)"))
+        lines += conversationLines(answer.conversationID, omitted: answer.historyTurnsOmitted, style: console.style)
         return .ok(lines.joined(separator: "\n"))
     }
 
@@ -217,4 +241,39 @@ func formatBytes(_ n: Int) -> String {
     if n >= 1 << 20 { return String(format: "%.1f MB", Double(n) / Double(1 << 20)) }
     if n >= 1 << 10 { return String(format: "%.1f KB", Double(n) / Double(1 << 10)) }
     return "\(n) B"
+}
+
+/// The lines after an answer that went into a stored conversation: its id, how to continue it, and
+/// how many of its oldest turns the `[chat]` history limits kept from the model.
+func conversationLines(_ id: String?, omitted: Int, style: ConsoleStyle) -> [String] {
+    guard let id else { return [] }
+    var lines = [style.dim("conversation \(id) · continue with: ask --conversation \(id) …")]
+    if omitted > 0 { lines.append(style.warn("the \(omitted) oldest turns of this conversation were not sent to the model ([chat] history limits)")) }
+    return lines
+}
+
+extension RemoteService {
+    /// `ask` over --url: `/v1/chat/completions` as the key's principal, continuing or storing a conversation on the service.
+    func ask(_ question: String, conversationID: String?, store: Bool, style: ConsoleStyle) async throws -> String {
+        var body: [String: Any] = ["model": "samarinda-default", "max_tokens": 1024, "retrieval": true,
+                                   "messages": [["role": "user", "content": question]]]
+        if let conversationID { body["conversation_id"] = conversationID }
+        if store { body["store"] = true }
+        let reply = try await call("POST", "/v1/chat/completions", json: body) as? [String: Any] ?? [:]
+        let message = ((reply["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any]) ?? [:]
+        let marker = reply["samarinda"] as? [String: Any] ?? [:]
+        let usage = reply["usage"] as? [String: Any] ?? [:]
+        var lines = [message["content"] as? String ?? "", ""]
+        let content = lines[0]
+        if !(content.contains("Sumber:") || content.contains("Sources:")) {
+            for c in reply["citations"] as? [[String: Any]] ?? [] {
+                let section = c["section"] as? String ?? ""
+                lines.append("[\(c["n"] as? Int ?? 0)] \(c["title"] as? String ?? "")" + (section.isEmpty ? "" : " — \(section)"))
+            }
+        }
+        lines.append(style.dim("— \(reply["provider"] as? String ?? "?"), \(usage["prompt_tokens"] as? Int ?? 0) tokens in, \(usage["completion_tokens"] as? Int ?? 0) out"
+                               + " · AI-generated · request \(marker["request_id"] as? String ?? "?")"))
+        lines += conversationLines(marker["conversation_id"] as? String, omitted: marker["history_turns_omitted"] as? Int ?? 0, style: style)
+        return lines.joined(separator: "\n")
+    }
 }

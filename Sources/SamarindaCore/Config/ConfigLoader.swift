@@ -250,8 +250,9 @@ extension SamarindaConfig {
 
         if let s = root.section("retention") { SamarindaConfig.parseRetention(s, into: &config) }
         if let s = root.section("pdp") { SamarindaConfig.parsePDP(s, into: &config) }
+        if let s = root.section("chat") { SamarindaConfig.parseChat(s, into: &config) }
 
-        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security", "pii", "backup", "auth", "retention", "pdp"])
+        root.finish(allowed: ["server", "storage", "departments", "roles", "plugins", "audit", "providers", "models", "budgets", "budget_rules", "documents", "security", "pii", "backup", "auth", "retention", "pdp", "chat"])
         if !doc.errors.isEmpty { throw ConfigErrors(doc.errors) }
         return config
     }

@@ -33,6 +33,8 @@ public struct SamarindaConfig: Sendable {
     public var retention = RetentionConfig()
     /// `[pdp]`: the controller and its data protection officer, for the record of processing and notices.
     public var pdp = PDPConfig()
+    /// `[chat]`: how much of a stored conversation a follow-up carries to the model.
+    public var chat = ChatConfig()
 
     public init() {}
 

@@ -76,6 +76,8 @@ public struct ChatService: Sendable {
         var questions: [String]
         /// The level the caller stated, before the conversation raised it.
         var statedClassification: Classification
+        /// Stored turns of the conversation left out by `[chat]` history limits (the oldest).
+        public var historyTurnsOmitted = 0
     }
 
     /// The answer as produced: what every adapter shows and what the conversation stores.
@@ -97,6 +99,8 @@ public struct ChatService: Sendable {
         /// The stored conversation the exchange went into, if any.
         public var conversationID: String?
         public var requestID: String
+        /// Stored turns of the conversation left out by `[chat]` history limits (the oldest).
+        public var historyTurnsOmitted = 0
         /// Every answer is model output, labelled as such wherever it is shown (SE Menkominfo 9/2023).
         public var aiGenerated: Bool { true }
     }
@@ -123,17 +127,17 @@ public struct ChatService: Sendable {
         // A continued conversation: its stored turns go between the caller's system messages and the new
         // ones, and its level (the highest of its turns) is the floor of this request's level.
         var conversation: Conversation?
+        var omitted = 0
         if let id = options.conversationID {
-            guard let found = try platform.conversations.conversation(id: id, owner: principal.id) else {
+            guard let found = try platform.conversations.conversation(id: id, owner: principal.conversationOwner) else {
                 throw ChatError(.notFound, code: "conversation_not_found",
                                 "no conversation '\(id)' of yours; list yours with GET /v1/conversations, or leave conversation_id out to start afresh")
             }
             conversation = found
-            let history = try platform.conversations.messages(of: found).map {
-                ChatMessage(role: $0.role == .user ? .user : .assistant, content: $0.content)
-            }
+            let history = try platform.conversations.history(of: found, limits: platform.config.chat)
+            omitted = history.omitted
             let system = request.messages.prefix { $0.role == .system || $0.role == .developer }.count
-            request.messages = Array(request.messages.prefix(system)) + history + Array(request.messages.dropFirst(system))
+            request.messages = Array(request.messages.prefix(system)) + history.messages + Array(request.messages.dropFirst(system))
             if found.classification > stated { request.classification = found.classification }
         }
         // A continued conversation may have raised the level: asked again at the conversation's level.
@@ -170,7 +174,8 @@ public struct ChatService: Sendable {
             request.tools = definitions
         }
         return Prepared(request: request, passages: passages, pluginTools: pluginTools, conversation: conversation,
-                        startsConversation: conversation == nil && options.store, questions: questions, statedClassification: stated)
+                        startsConversation: conversation == nil && options.store, questions: questions, statedClassification: stated,
+                        historyTurnsOmitted: omitted)
     }
 
     func context(_ prepared: Prepared, toolClassifications: [Classification]) -> ModelCallContext {
@@ -281,12 +286,13 @@ public struct ChatService: Sendable {
             let level = ModelRouter.classification(of: request, context: ctx)
             var answer = Answer(id: id, created: created, content: text, toolCalls: calls.filter { prepared.pluginTools[$0.function.name] == nil },
                                 finishReason: reason, usage: total, provider: provider, model: model, classification: level,
-                                passages: prepared.passages, citations: Citation.from(prepared.passages), conversationID: nil, requestID: requestID)
+                                passages: prepared.passages, citations: Citation.from(prepared.passages), conversationID: nil, requestID: requestID,
+                                historyTurnsOmitted: prepared.historyTurnsOmitted)
             // Stored as part of answering: the questions and the answer this exchange actually produced.
             if prepared.conversation != nil || prepared.startsConversation {
                 do {
                     let conversation = try prepared.conversation
-                        ?? platform.conversations.create(owner: principal.id, classification: prepared.statedClassification)
+                        ?? platform.conversations.create(owner: principal.conversationOwner, classification: prepared.statedClassification)
                     try platform.conversations.recordExchange(conversation, questions: prepared.questions, answer: text, provider: provider, model: model,
                                                               classification: level, citations: answer.citations, requestID: requestID)
                     answer.conversationID = conversation.id

@@ -225,3 +225,38 @@ public final class ConversationStore: Sendable {
                      createdAt: Date(timeIntervalSince1970: s.double(4)), updatedAt: Date(timeIntervalSince1970: s.double(5)))
     }
 }
+
+extension Principal {
+    /// Whose conversations the principal reaches: the principal acted for (`samarinda ask --as KEY`, the
+    /// console's `as`), else itself. So `--as KEY` continues the conversations that key started over the API.
+    public var conversationOwner: String { onBehalfOf ?? id }
+}
+
+/// The stored turns a follow-up carries to the model, bounded by `[chat]` (`history_max_turns`,
+/// `history_max_chars`): the most recent turns that fit both, starting at a question so the model never
+/// sees an answer without what it answered.
+public struct ConversationHistory: Sendable, Equatable {
+    public var messages: [ChatMessage]
+    /// Stored turns left out (the oldest).
+    public var omitted: Int
+
+    public init(_ turns: [ConversationMessage], limits: ChatConfig) {
+        var kept: [ConversationMessage] = []
+        var characters = 0
+        for turn in turns.reversed() {
+            guard kept.count < limits.historyMaxTurns, characters + turn.content.count <= limits.historyMaxChars else { break }
+            kept.append(turn)
+            characters += turn.content.count
+        }
+        while kept.last?.role == .assistant { kept.removeLast() }
+        messages = kept.reversed().map { ChatMessage(role: $0.role == .user ? .user : .assistant, content: $0.content) }
+        omitted = turns.count - kept.count
+    }
+}
+
+extension ConversationStore {
+    /// The turns of `conversation` that a follow-up sends to the model, within `limits`.
+    public func history(of conversation: Conversation, limits: ChatConfig) throws -> ConversationHistory {
+        ConversationHistory(try messages(of: conversation), limits: limits)
+    }
+}
