@@ -3,28 +3,20 @@ import SamarindaCore
 /// The PDP module's one error type.
 public typealias PDPError = ModuleError<PDPErrorKind>
 
-/// The kinds as every adapter maps them (an HTTP status through the server's one error mapping).
-public enum PDPErrorKind: ModuleErrorKind {
+/// The raw values are the API's error codes.
+public enum PDPErrorKind: String, ModuleErrorKind {
     /// Bad input from the caller (a subject with nothing to look for, a bad time).
-    case invalidArgument
+    case invalidArgument = "invalid_request"
     /// No such request or incident.
-    case notFound
+    case notFound = "not_found"
     /// The request is in a state that does not allow it (a restriction already lifted).
-    case conflict
+    case conflict = "conflict"
 
     public var errorKind: ErrorKind {
         switch self {
         case .invalidArgument: .invalidRequest
         case .notFound: .notFound
         case .conflict: .conflict
-        }
-    }
-
-    public var errorCode: String {
-        switch self {
-        case .invalidArgument: "invalid_request"
-        case .notFound: "not_found"
-        case .conflict: "conflict"
         }
     }
 }
