@@ -265,7 +265,7 @@ let package = Package(
                                                           .product(name: "Crypto", package: "swift-crypto"),
                                                           .product(name: "_CryptoExtras", package: "swift-crypto")],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "SamarindaWebTests", dependencies: ["SamarindaWeb", "SamarindaServer", "SamarindaRuntime", "SamarindaAudit", "SamarindaCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SamarindaWebTests", dependencies: ["SamarindaWeb", "SamarindaServer", "SamarindaRuntime", "SamarindaAudit", "SamarindaCore", "SamarindaSSO"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SamarindaCLITests",
             dependencies: ["samarinda", "SamarindaCore", "SamarindaTestSupport"],

@@ -8,8 +8,7 @@ import SamarindaCore
 /// logout. Every sign-in, refusal, mapping change and sign-out is audited with issuer, subject and
 /// principal, never a token. The web layer (SamarindaWeb) only turns these calls into pages and cookies.
 public final class OIDCSignIn: Sendable {
-    public static let migrations = MigrationSet(module: "oidc", migrations: [
-        Migration(version: 1, name: "oidc identities, pending sign-ins, sessions", sql: """
+    public static let migrations = MigrationSet("oidc", [1: ("oidc identities, pending sign-ins, sessions", """
             CREATE TABLE oidc_identities (
                 issuer TEXT NOT NULL,
                 subject TEXT NOT NULL,

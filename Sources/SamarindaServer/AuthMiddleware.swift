@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import SamarindaCore
 import SamarindaRuntime
-import Synchronization
 
 /// `Authorization: Bearer <api key>` on every route except the public ones. A failure is a 401
 /// with a clear message and an `auth.fail` audit event (with the key id when one was readable,
@@ -123,42 +122,40 @@ public enum ClientAddress {
 
 /// Failed authentications by callers nobody knows yet (bad API keys, failed web sign-ins). Each one
 /// used to append its own durable event, so an anonymous loop grew the append-only trail without
-/// bound. Now the first failure per (action, address, reason, target) in a window is recorded at
-/// once, with `count=1`; the rest of that window are counted and recorded as one event with their
-/// `count` when the window ends. At most `auth_fail_max_sources` such keys are told apart per window;
-/// failures beyond them are counted under the address `other`. So a flood adds at most
-/// 2 × (max_sources + 1) events per reason and window, and the counts add up to the failures.
-/// Counts not yet written are lost if the process dies mid-window (at most one window's worth).
+/// bound. Now (`RefusalTally`) the first failure per (action, address, reason, target) in a window
+/// is recorded at once, with `count=1`; the rest of that window are counted and recorded as one
+/// event with their `count` when the window ends. At most `auth_fail_max_sources` such keys are told
+/// apart per window; failures beyond them are counted under the address `other`. So a flood adds at
+/// most 2 × (max_sources + 1) events per reason and window, and the counts add up to the failures.
 public final class AuditFailureLedger: Sendable {
-    struct Key: Hashable {
+    struct Key: RefusalTallyKey {
         var action: String
         var source: String
         var reason: String
         var target: String?
+        var other: Key { Key(action: action, source: "other", reason: reason, target: nil) }
     }
-    struct Tally {
-        var suppressed = 0
-        var target = ""
+    /// What the summary keeps of the first failure.
+    struct First: Sendable {
+        var target: String
         var keyID: String?
-    }
-    struct State {
-        var windowStart = ContinuousClock.now
-        var tallies: [Key: Tally] = [:]
-        var flushScheduled = false
     }
 
     /// Longest path kept in an event: the trail needs to know what was tried, not every byte of it.
     public static let maxTargetCharacters = 200
 
     let audit: any AuditSink
-    let window: Duration
-    let maxSources: Int
-    private let state = Mutex(State())
+    let tally: RefusalTally<Key, First>
 
     public init(audit: any AuditSink, security: SecurityConfig) {
         self.audit = audit
-        window = .seconds(security.authFailWindowSeconds)
-        maxSources = security.authFailMaxSources
+        tally = RefusalTally(audit: audit, window: .seconds(security.authFailWindowSeconds), firstInFull: 1,
+                             maxKeys: security.authFailMaxSources) { key, first in
+            var actor = AuditActor.anonymous
+            actor.keyID = first.keyID
+            return AuditEvent(actor: actor, action: key.action, target: first.target, outcome: .denied(code: key.reason),
+                              fields: ["address": key.source], requestID: "")
+        }
     }
 
     /// Records one failure. `target` is kept apart in the aggregation key only when `perTarget` (a
@@ -166,70 +163,19 @@ public final class AuditFailureLedger: Sendable {
     public func record(action: String, source: String, reason: String, target: String, perTarget: Bool = false,
                        keyID: String? = nil, requestID: String) async throws {
         let capped = Self.cap(target)
-        let now = ContinuousClock.now
-        let (due, first, schedule, counted) = state.withLock { s -> ([(Key, Tally)], Bool, Bool, String) in
-            let due = Self.closeWindowIfOver(&s, now: now, window: window)
-            var key = Key(action: action, source: source, reason: reason, target: perTarget ? capped : nil)
-            if s.tallies[key] == nil, s.tallies.count >= maxSources {
-                key = Key(action: action, source: "other", reason: reason, target: nil)
-            }
-            if s.tallies[key] == nil {
-                s.tallies[key] = Tally(target: capped, keyID: keyID)
-                return (due, true, false, key.source)
-            }
-            s.tallies[key]!.suppressed += 1
-            let schedule = !s.flushScheduled
-            s.flushScheduled = true
-            return (due, false, schedule, key.source)
-        }
-        try await write(due)
-        if first {
+        let key = Key(action: action, source: source, reason: reason, target: perTarget ? capped : nil)
+        let (counted, inFull) = try await tally.count(key, first: First(target: capped, keyID: keyID))
+        if inFull {
             var actor = AuditActor.anonymous
             actor.keyID = keyID
             try await audit.record(AuditEvent(actor: actor, action: action, target: capped, outcome: .denied(code: reason),
-                                              fields: ["address": counted, "count": "1"], requestID: requestID))
-        }
-        if schedule {
-            let deadline = state.withLock { $0.windowStart } + window
-            Task { [self] in
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                try? await flush(all: false)
-            }
+                                              fields: ["address": counted.source, "count": "1"], requestID: requestID))
         }
     }
 
     /// Writes the counts of a window that is over (`all`: of the open window too, e.g. before shutdown).
     public func flush(all: Bool) async throws {
-        let due = state.withLock { s -> [(Key, Tally)] in
-            if all {
-                let due = s.tallies.filter { $0.value.suppressed > 0 }.map { ($0.key, $0.value) }
-                s.tallies = s.tallies.mapValues { var t = $0; t.suppressed = 0; return t }
-                s.flushScheduled = false
-                return due
-            }
-            return Self.closeWindowIfOver(&s, now: .now, window: window)
-        }
-        try await write(due)
-    }
-
-    private static func closeWindowIfOver(_ s: inout State, now: ContinuousClock.Instant, window: Duration) -> [(Key, Tally)] {
-        guard now - s.windowStart >= window else { return [] }
-        let due = s.tallies.filter { $0.value.suppressed > 0 }.map { ($0.key, $0.value) }
-        s.tallies = [:]
-        s.flushScheduled = false
-        s.windowStart = now
-        return due
-    }
-
-    private func write(_ due: [(Key, Tally)]) async throws {
-        for (key, tally) in due {
-            var actor = AuditActor.anonymous
-            actor.keyID = tally.keyID
-            try await audit.record(AuditEvent(actor: actor, action: key.action, target: tally.target, outcome: .denied(code: key.reason),
-                                              fields: ["address": key.source, "count": String(tally.suppressed), "aggregated": "true",
-                                                       "window_seconds": String(window.components.seconds)],
-                                              requestID: ""))
-        }
+        try await tally.flush(all: all)
     }
 
     static func cap(_ text: String) -> String {

@@ -4,8 +4,7 @@ extension WebUI {
     /// The web module's table: sessions. Applied when the web is mounted (this module sits above the
     /// runtime, so it migrates its own set). Conversations moved to the runtime (`ConversationStore`),
     /// which creates them when absent; databases from before the move keep the tables this version made.
-    public static let migrations = MigrationSet(module: "web", migrations: [
-        Migration(version: 1, name: "sessions and conversations", sql: """
+    public static let migrations = MigrationSet("web", [1: ("sessions and conversations", """
             CREATE TABLE web_sessions (
                 id_hash BLOB PRIMARY KEY,
                 principal_id TEXT NOT NULL,

@@ -45,8 +45,7 @@ public struct KeyStoreError: Error, CustomStringConvertible {
 /// entropy (unlike passwords), and a fast hash keeps verification cheap on every request.
 public final class KeyStore: Sendable {
     public static let prefix = "smd_"
-    public static let migrations = MigrationSet(module: "keys", migrations: [
-        Migration(version: 1, name: "api keys", sql: """
+    public static let migrations = MigrationSet("keys", [1: ("api keys", """
             CREATE TABLE api_keys (
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -59,7 +58,7 @@ public final class KeyStore: Sendable {
                 revoked_at REAL
             ) STRICT;
             """),
-        Migration(version: 2, name: "per-key monthly token budget", sql: """
+        2: ("per-key monthly token budget", """
             ALTER TABLE api_keys ADD COLUMN monthly_tokens INTEGER CHECK (monthly_tokens IS NULL OR monthly_tokens >= 0);
             """),
     ])

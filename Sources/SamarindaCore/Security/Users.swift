@@ -134,8 +134,7 @@ public struct PasswordHasher: Sendable {
 /// Web users: created, reset, disabled and listed by an administrator (`samarinda users …`),
 /// verified at sign-in. Only scrypt hashes of passwords are stored.
 public final class UserStore: Sendable {
-    public static let migrations = MigrationSet(module: "users", migrations: [
-        Migration(version: 1, name: "web users", sql: """
+    public static let migrations = MigrationSet("users", [1: ("web users", """
             CREATE TABLE users (
                 name TEXT PRIMARY KEY,
                 department TEXT NOT NULL,
@@ -148,7 +147,7 @@ public final class UserStore: Sendable {
                 session_epoch INTEGER NOT NULL DEFAULT 0
             ) STRICT;
             """),
-        Migration(version: 2, name: "per-user monthly token budget", sql: """
+        2: ("per-user monthly token budget", """
             ALTER TABLE users ADD COLUMN monthly_tokens INTEGER CHECK (monthly_tokens IS NULL OR monthly_tokens >= 0);
             """),
     ])

@@ -22,6 +22,14 @@ public struct MigrationSet: Sendable {
         self.migrations = migrations
     }
     public var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
+
+    /// A module's migrations as its store declares them: each version with its name and SQL, e.g.
+    /// `MigrationSet("keys", [1: ("api keys", "CREATE TABLE …"), 2: ("…", "ALTER TABLE …")])`.
+    /// Shipped versions never change (`SchemaCompatibilityTests` holds them to the byte); add a new one.
+    public init(_ module: String, _ versions: KeyValuePairs<Int, (name: String, sql: String)>) {
+        precondition(Set(versions.map(\.key)).count == versions.count, "migrations of '\(module)' repeat a version")
+        self.init(module: module, migrations: versions.map { Migration(version: $0.key, name: $0.value.name, sql: $0.value.sql) })
+    }
 }
 
 /// Raised when the database was written by a newer binary: running it could corrupt data the old code does not understand.

@@ -15,8 +15,7 @@ public final class DocumentStore: Sendable {
     /// What reading one file may cost (sizes, entries, pages, time); see `IngestLimits`.
     public let limits: IngestLimits
 
-    public static let migrations = MigrationSet(module: "documents", migrations: [
-        Migration(version: 1, name: "collections, documents, chunks, fts5 index, embeddings", sql: """
+    public static let migrations = MigrationSet("documents", [1: ("collections, documents, chunks, fts5 index, embeddings", """
             CREATE TABLE doc_collections (
                 id INTEGER PRIMARY KEY,
                 name TEXT NOT NULL UNIQUE,
@@ -80,19 +79,19 @@ public final class DocumentStore: Sendable {
             """),
         // Each chunk's length in tokens beside its access row, for samarinda_bm25 (see CSQLite):
         // the ranking then needs no per-row read of FTS5's %_docsize. Existing rows are filled in.
-        Migration(version: 2, name: "chunk token counts for ranking", sql: """
+        2: ("chunk token counts for ranking", """
             ALTER TABLE doc_chunk_access ADD COLUMN tokens INTEGER NOT NULL DEFAULT 0;
             UPDATE doc_chunk_access SET tokens = COALESCE(
                 (SELECT samarinda_docsize(d.sz) FROM doc_chunks_fts_docsize d WHERE d.id = doc_chunk_access.chunk_id), 0);
             """),
         // Versions never cross classification: an upload beside a current version the uploader may not
         // see becomes a separate document, so one source name may be current once per classification.
-        Migration(version: 3, name: "one current version per source name and classification", sql: """
+        3: ("one current version per source name and classification", """
             DROP INDEX doc_documents_current;
             CREATE UNIQUE INDEX doc_documents_current ON doc_documents(collection_id, source_name, classification) WHERE status = 'current';
             """),
         // Pages read by OCR, with Tesseract's mean word confidence, so low-confidence pages can be flagged.
-        Migration(version: 4, name: "recognised pages with their confidence", sql: """
+        4: ("recognised pages with their confidence", """
             CREATE TABLE doc_pages (
                 document_id INTEGER NOT NULL REFERENCES doc_documents(id),
                 page INTEGER NOT NULL,
@@ -103,7 +102,7 @@ public final class DocumentStore: Sendable {
             """),
         // The index's vocabulary (FTS5's own, read in place: nothing is stored), so spelling correction can
         // drop candidate words no chunk holds with one lookup instead of a ranked query each.
-        Migration(version: 5, name: "index vocabulary for spelling correction", sql: """
+        5: ("index vocabulary for spelling correction", """
             CREATE VIRTUAL TABLE doc_chunks_vocab USING fts5vocab(doc_chunks_fts, row);
             """),
     ])

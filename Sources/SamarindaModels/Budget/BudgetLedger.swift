@@ -10,8 +10,7 @@ import Synchronization
 /// and month live in `budget_totals`, kept in the same transactions as `model_usage`, so a check
 /// costs a few primary-key lookups however many calls the month has seen.
 public final class BudgetLedger: Sendable {
-    public static let migrations = MigrationSet(module: "models", migrations: [
-        Migration(version: 1, name: "model usage and budget reservations", sql: """
+    public static let migrations = MigrationSet("models", [1: ("model usage and budget reservations", """
             CREATE TABLE model_usage (
                 id INTEGER PRIMARY KEY,
                 created_at TEXT NOT NULL,
@@ -32,7 +31,7 @@ public final class BudgetLedger: Sendable {
             """),
         // Budgets per key, user and provider, overrun recording, and running totals (issue 23).
         // Old rows are summed into the totals once; values are capped at 2^50 as the code caps them.
-        Migration(version: 2, name: "budget totals per department, principal and provider", sql: """
+        2: ("budget totals per department, principal and provider", """
             ALTER TABLE model_usage ADD COLUMN overrun_tokens INTEGER NOT NULL DEFAULT 0 CHECK (overrun_tokens >= 0);
             ALTER TABLE model_usage ADD COLUMN held_scopes TEXT NOT NULL DEFAULT '';
             CREATE TABLE budget_totals (

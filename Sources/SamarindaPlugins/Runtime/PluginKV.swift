@@ -4,8 +4,7 @@ import SamarindaCore
 /// Each plugin's private key/value store (`samarinda.kv.*`), in the platform database.
 /// A plugin sees only its own keys: the plugin id is part of every statement, never taken from Lua.
 public final class PluginKV: Sendable {
-    public static let migrations = MigrationSet(module: "plugins", migrations: [
-        Migration(version: 1, name: "plugin key/value store", sql: """
+    public static let migrations = MigrationSet("plugins", [1: ("plugin key/value store", """
             CREATE TABLE plugin_kv (
                 plugin TEXT NOT NULL,
                 key TEXT NOT NULL,
@@ -16,7 +15,7 @@ public final class PluginKV: Sendable {
             """),
         // What was last recorded as `plugin.load` per plugin, so a load is an audit event only when
         // the plugin's version, files, grants or outcome changed, not on every process start.
-        Migration(version: 2, name: "plugin load state", sql: """
+        2: ("plugin load state", """
             CREATE TABLE plugin_load_state (
                 plugin TEXT PRIMARY KEY,
                 digest TEXT NOT NULL

@@ -74,8 +74,7 @@ public final class IngestJobs: Sendable {
     static let staleSeconds = 30.0
     private let state = Mutex<(draining: Bool, again: Bool)>((false, false))
 
-    public static let migrations = MigrationSet(module: "jobs", migrations: [
-        Migration(version: 1, name: "background ingestion jobs and their inputs", sql: """
+    public static let migrations = MigrationSet("jobs", [1: ("background ingestion jobs and their inputs", """
             CREATE TABLE ingest_jobs (
                 id TEXT PRIMARY KEY,
                 owner TEXT NOT NULL,

@@ -1,115 +1,52 @@
 import Foundation
 import SamarindaCore
-import Synchronization
 
 /// Records refusals in the audit trail without letting a flood of them grow the trail without
-/// bound: per (source, action, code) and window, the first `firstInFull` refusals are recorded in
-/// full as they happen; the rest are counted and recorded as one summary event (`aggregated=true`,
-/// `count=N`) when the window ends (or on `flush(all: true)`, which `Platform.close` calls). At most
-/// `maxSources` sources are told apart per window; refusals from more are counted under `other`.
-/// So a flood adds at most (firstInFull + 1) × (maxSources + 1) events per action, code and window,
-/// and the counts add up to the refusals.
+/// bound (`RefusalTally`): per (source, action, code) and window, the first `refusal_events_per_window`
+/// refusals are recorded in full as they happen; the rest are counted and recorded as one summary
+/// event when the window ends (or on `flush(all: true)`, which `Platform.close` calls). At most
+/// `auth_fail_max_sources` (source, action, code) keys are told apart per window; refusals beyond
+/// them are counted under the source `other`.
 ///
 /// A source is the principal id for authenticated callers (an API key, a web user, the operator
 /// acting `--as`), or the client address for anonymous ones.
 public final class RefusalLedger: Sendable {
-    struct Key: Hashable {
+    struct Key: RefusalTallyKey {
         var source: String
         var action: String
         var code: String
-    }
-    struct Tally {
-        var recorded = 0
-        var suppressed = 0
-        var first: AuditEvent
-    }
-    struct State {
-        var windowStart = ContinuousClock.now
-        var tallies: [Key: Tally] = [:]
-        var flushScheduled = false
+        var other: Key { Key(source: "other", action: action, code: code) }
     }
 
     let audit: any AuditSink
-    let window: Duration
-    let firstInFull: Int
-    let maxSources: Int
-    private let state = Mutex(State())
+    let tally: RefusalTally<Key, AuditEvent>
 
     public init(audit: any AuditSink, security: SecurityConfig) {
         self.audit = audit
-        window = .seconds(security.authFailWindowSeconds)
-        firstInFull = security.refusalEventsPerWindow
-        maxSources = security.authFailMaxSources
+        let window = Duration.seconds(security.authFailWindowSeconds)
+        // The summary is the first refusal's actor, action, target and outcome, with the count.
+        tally = RefusalTally(audit: audit, window: window, firstInFull: security.refusalEventsPerWindow,
+                             maxKeys: security.authFailMaxSources) { key, first in
+            var event = first
+            event.timestamp = Date()
+            event.durationMicros = 0
+            event.requestID = nil
+            event.fields = ["source": key.source]
+            if let via = first.fields["via"] { event.fields["via"] = via }
+            return event
+        }
     }
 
     /// Records `event` (a refusal: its outcome is `.denied`) for `source`, or counts it when the
-    /// source already had `firstInFull` of this kind in the window.
+    /// source already had `refusal_events_per_window` of this kind in the window.
     public func record(_ event: AuditEvent, source: String) async throws {
-        let now = ContinuousClock.now
-        let code = event.outcome.code ?? ""
-        let (due, inFull, schedule) = state.withLock { s -> ([(Key, Tally)], Bool, Bool) in
-            let due = Self.closeWindowIfOver(&s, now: now, window: window)
-            var key = Key(source: source, action: event.action, code: code)
-            if s.tallies[key] == nil, Set(s.tallies.keys.map(\.source)).count >= maxSources {
-                key.source = "other"
-            }
-            var tally = s.tallies[key] ?? Tally(first: event)
-            defer { s.tallies[key] = tally }
-            if tally.recorded < firstInFull {
-                tally.recorded += 1
-                return (due, true, false)
-            }
-            tally.suppressed += 1
-            let schedule = !s.flushScheduled
-            s.flushScheduled = true
-            return (due, false, schedule)
-        }
-        try await write(due)
-        if inFull { try await audit.record(event) }
-        if schedule {
-            let deadline = state.withLock { $0.windowStart } + window
-            Task { [self] in
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                try? await flush(all: false)
-            }
-        }
+        let key = Key(source: source, action: event.action, code: event.outcome.code ?? "")
+        if try await tally.count(key, first: event).inFull { try await audit.record(event) }
     }
 
     /// Writes the counts of a window that is over (`all`: of the open window too, e.g. before shutdown).
     public func flush(all: Bool) async throws {
-        let due = state.withLock { s -> [(Key, Tally)] in
-            if all {
-                let due = s.tallies.filter { $0.value.suppressed > 0 }.map { ($0.key, $0.value) }
-                s.tallies = s.tallies.mapValues { var t = $0; t.suppressed = 0; return t }
-                s.flushScheduled = false
-                return due
-            }
-            return Self.closeWindowIfOver(&s, now: .now, window: window)
-        }
-        try await write(due)
-    }
-
-    private static func closeWindowIfOver(_ s: inout State, now: ContinuousClock.Instant, window: Duration) -> [(Key, Tally)] {
-        guard now - s.windowStart >= window else { return [] }
-        let due = s.tallies.filter { $0.value.suppressed > 0 }.map { ($0.key, $0.value) }
-        s.tallies = [:]
-        s.flushScheduled = false
-        s.windowStart = now
-        return due
-    }
-
-    /// One summary event per key: the first refusal's actor, action, target and outcome, with the count.
-    private func write(_ due: [(Key, Tally)]) async throws {
-        for (key, tally) in due {
-            var event = tally.first
-            event.timestamp = Date()
-            event.durationMicros = 0
-            event.requestID = nil
-            event.fields = ["source": key.source, "count": String(tally.suppressed), "aggregated": "true",
-                            "window_seconds": String(window.components.seconds)]
-            if let via = tally.first.fields["via"] { event.fields["via"] = via }
-            try await audit.record(event)
-        }
+        try await tally.flush(all: all)
     }
 }
 
