@@ -147,6 +147,11 @@ enum OpenAPIDocument {
             "description" : "The stored conversation the exchange went into, if any.",
             "type" : "string"
           },
+          "history_turns_omitted" : {
+            "description" : "Stored turns of the conversation not sent to the model ([chat] history_max_turns, history_max_chars); absent when none were left out.",
+            "minimum" : 1,
+            "type" : "integer"
+          },
           "provider" : {
             "type" : "string"
           },
