@@ -247,7 +247,8 @@ let package = Package(
         .testTarget(name: "SamarindaModelsTests", dependencies: ["SamarindaModels", "SamarindaCore", "SamarindaTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SamarindaDocumentsTests",
-            dependencies: ["SamarindaDocuments", "SamarindaCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            // The runtime for its `Policy`: the store asks it who may read and write each collection.
+            dependencies: ["SamarindaDocuments", "SamarindaCore", "SamarindaRuntime", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: swiftSettings
         ),
         // The runtime for its `Policy`: the host asks it who may list and call each tool.

@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaRuntime
 import SamarindaDocuments
 
 /// Benchmarks of SamarindaDocuments (see Harness.swift).
@@ -13,7 +14,7 @@ let documentBenchmarks: [Benchmark] = [
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let database = try Database(path: ctx.scratch + "/ingest.db", options: .init(synchronousFull: false))
         try database.migrate([DocumentStore.migrations])
-        let store = DocumentStore(database: database, config: DocumentsConfig(), audit: MemoryAuditSink())
+        let store = DocumentStore(database: database, config: DocumentsConfig(), audit: MemoryAuditSink(), policy: Policy())
         var summary = IngestSummary()
         let s = try await seconds {
             summary = try await store.ingest(paths: [path], collection: "bench", classification: .biasa, department: "public", by: .system)
@@ -61,7 +62,7 @@ let documentBenchmarks: [Benchmark] = [
             }
             return 0
         }
-        let store = DocumentStore(database: database, config: DocumentsConfig(), audit: MemoryAuditSink(), analyzer: analyzer)
+        let store = DocumentStore(database: database, config: DocumentsConfig(), audit: MemoryAuditSink(), policy: Policy(), analyzer: analyzer)
         let staff = Principal(id: "bench", name: "staf", department: "dinkes", role: .staff, clearance: .terbatas)
         // Queries whose words are all stopwords match nothing in either path; leave them out of the timing.
         var queries: [String] = []

@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaRuntime
 import SamarindaDocuments
 
 /// Retrieval quality (issue 22): the stemmer's agreement with Sastrawi's published test pairs and
@@ -27,7 +28,7 @@ let retrievalBenchmarks: [Benchmark] = [
         func report(_ analyzer: IndonesianAnalyzer, _ name: String) async throws -> RetrievalEvaluation.Report {
             let database = try Database(path: ctx.scratch + "/\(name).db", options: .init(synchronousFull: false))
             try database.migrate([DocumentStore.migrations])
-            let store = DocumentStore(database: database, config: DocumentsConfig(), audit: MemoryAuditSink(), analyzer: analyzer)
+            let store = DocumentStore(database: database, config: DocumentsConfig(), audit: MemoryAuditSink(), policy: Policy(), analyzer: analyzer)
             _ = try await store.seed(from: "Corpus")
             return try await RetrievalEvaluation.run(questions, store: store, principal: admin)
         }

@@ -62,7 +62,7 @@ public final class Platform: Sendable {
         let bounded = RefusalBoundedSink(auditLog, ledger: refusals)
         self.models = ModelRouter(config: config, audit: bounded, budget: budget)
         // Dense embeddings (fused with BM25) when `documents.embedding_provider` names a provider.
-        self.documents = DocumentStore(database: database, config: config.documents, audit: audit,
+        self.documents = DocumentStore(database: database, config: config.documents, audit: audit, policy: policy,
                                        embedder: RouterEmbeddings(router: models, config: config))
         self.retriever = documents
         self.conversations = ConversationStore(database: database)

@@ -6,25 +6,25 @@ import SamarindaRuntime
 extension SamarindaService {
     /// The caller's stored conversations (`conversation_id` on `/v1/chat/completions` continues one):
     /// `GET /v1/conversations`, `GET /v1/conversations/{id}` with its turns, `DELETE /v1/conversations/{id}`.
-    /// Only the owner reaches a conversation; someone else's id answers 404, as an unknown one does.
+    /// Only the owner reaches a conversation; someone else's id answers 404, as an unknown one does. Who may
+    /// have conversations at all is the policy's chat rule (auditors and the dpo see no content), as for
+    /// `samarinda conversations`.
     func addConversationRoutes(to router: Router<ServerContext>) {
         let store = platform.conversations
+        let platform = self.platform
         router.get("/v1/conversations") { _, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let principal = try await context.authorize(.chat(classification: nil), platform)
             return try jsonResponse(["object": "list", "data": try store.list(owner: principal.id).map(Self.conversationJSON)])
         }
         router.get("/v1/conversations/{id}") { _, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let principal = try await context.authorize(.chat(classification: nil), platform)
             let conversation = try Self.owned(store, try context.parameters.require("id"), principal)
             var object = Self.conversationJSON(conversation)
             object["messages"] = try store.messages(of: conversation).map(Self.messageJSON)
             return try jsonResponse(object)
         }
         router.delete("/v1/conversations/{id}") { _, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role != .auditor else { throw APIError.forbidden("the auditor role reads the audit trail only") }
+            let principal = try await context.authorize(.chat(classification: nil), platform)
             let id = try context.parameters.require("id")
             guard try store.delete(id: id, owner: principal.id) else { throw Self.notYours(id) }
             return try jsonResponse(["id": id, "object": "conversation.deleted", "deleted": true])

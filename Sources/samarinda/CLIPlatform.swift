@@ -109,7 +109,7 @@ struct PlatformHandle {
     func principal(asKey: String?) async throws -> Principal {
         guard let asKey else { return operatorPrincipal }
         do { return .onBehalf(of: try await platform.verifyKey(asKey, via: .cli), by: operatorPrincipal) } catch {
-            printError("\(error)")
+            printError("the API key was not accepted (\(error)); create one with 'samarinda keys create'")
             throw ExitCode(1)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaRuntime
 import ZIPFoundation
 @testable import SamarindaDocuments
 
@@ -20,7 +21,7 @@ struct StoreFixture {
         config.shares = shares
         config.chunkChars = chunkChars
         config.overlapChars = overlapChars
-        store = DocumentStore(database: database, config: config, audit: audit, embedder: embedder, limits: limits)
+        store = DocumentStore(database: database, config: config, audit: audit, policy: Policy(), embedder: embedder, limits: limits)
     }
 
     /// Writes `text` to a file named `name` in the fixture's folder and returns its path.

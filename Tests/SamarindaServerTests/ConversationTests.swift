@@ -99,7 +99,12 @@ import SamarindaCore
         #expect(hijack.errorCode == "conversation_not_found")
         #expect((try await server.request("GET", "/v1/conversations", key: server.key("service-dinkes")).json["data"] as? [Any])?.isEmpty == true)
         // The auditor reads the audit trail only; no key, no conversations.
-        #expect(try await server.request("GET", "/v1/conversations", key: server.key("auditor")).status == 403)
+        let deniedBefore = try await server.auditEvents(action: "access.deny").count
+        let audited = try await server.request("GET", "/v1/conversations", key: server.key("auditor"))
+        #expect(audited.status == 403 && audited.errorCode == "forbidden", "\(audited.text)")
+        // Asked through the one policy (its chat rule), so the refusal is an access.deny event like every other.
+        let denials = try await server.auditEvents(action: "access.deny")
+        #expect(denials.count == deniedBefore + 1 && denials.last?.target == "chat" && denials.last?.fields["via"] == "http")
         #expect(try await server.request("GET", "/v1/conversations").status == 401)
         // Unknown and hostile ids are plain 404s.
         for bad in ["nope", "%27%20OR%201%3D1--", String(repeating: "a", count: 500)] {

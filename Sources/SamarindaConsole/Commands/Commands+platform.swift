@@ -105,17 +105,9 @@ extension ConsoleCommand {
         } catch let e as DocumentsError {
             throw ConsoleError("\(e.message) (as \(caller.id))")
         }
-        var lines = [answer.content, ""]
-        if answer.passages.isEmpty { lines.append(console.style.warn("no documents found for this question")) }
-        // The offline provider already ends its answer with the numbered sources; do not repeat them.
-        let cited = answer.content.contains("Sumber:") || answer.content.contains("Sources:")
-        for (i, passage) in answer.passages.enumerated() where !cited {
-            lines.append("[\(i + 1)] \(passage.title)" + (passage.section.isEmpty ? "" : " — \(passage.section)"))
-        }
-        lines.append(console.style.dim("— \(answer.provider) (\(answer.model)), \(answer.usage.promptTokens) tokens in, \(answer.usage.completionTokens) out"
-                                       + " · AI-generated · request \(answer.requestID)"))
-        lines += conversationLines(answer.conversationID, omitted: answer.historyTurnsOmitted, style: console.style)
-        return .ok(lines.joined(separator: "\n"))
+        return .ok(answerText(answer.content, sources: answer.citations.map { ($0.title, $0.section) },
+                              about: "\(answer.provider) (\(answer.model)), \(answer.usage.promptTokens) tokens in, \(answer.usage.completionTokens) out",
+                              requestID: answer.requestID, conversationID: answer.conversationID, omitted: answer.historyTurnsOmitted, style: console.style))
     }
 
     static let search = ConsoleCommand(
@@ -243,13 +235,23 @@ func formatBytes(_ n: Int) -> String {
     return "\(n) B"
 }
 
-/// The lines after an answer that went into a stored conversation: its id, how to continue it, and
-/// how many of its oldest turns the `[chat]` history limits kept from the model.
-func conversationLines(_ id: String?, omitted: Int, style: ConsoleStyle) -> [String] {
-    guard let id else { return [] }
-    var lines = [style.dim("conversation \(id) · continue with: ask --conversation \(id) …")]
-    if omitted > 0 { lines.append(style.warn("the \(omitted) oldest turns of this conversation were not sent to the model ([chat] history limits)")) }
-    return lines
+/// An answer as `ask` shows it, local or over --url: the text, its numbered sources, who answered, the
+/// AI label and request id, and for a stored conversation its id, how to continue it and how many of its
+/// oldest turns the `[chat]` history limits kept from the model.
+func answerText(_ content: String, sources: [(title: String, section: String)], about: String, requestID: String,
+                conversationID: String?, omitted: Int, style: ConsoleStyle) -> String {
+    var lines = [content, ""]
+    if sources.isEmpty { lines.append(style.warn("no documents found for this question")) }
+    // The offline provider already ends its answer with the numbered sources; do not repeat them.
+    if !(content.contains("Sumber:") || content.contains("Sources:")) {
+        for (i, source) in sources.enumerated() { lines.append("[\(i + 1)] \(source.title)" + (source.section.isEmpty ? "" : " — \(source.section)")) }
+    }
+    lines.append(style.dim("— \(about) · AI-generated · request \(requestID)"))
+    if let conversationID {
+        lines.append(style.dim("conversation \(conversationID) · continue with: ask --conversation \(conversationID) …"))
+        if omitted > 0 { lines.append(style.warn("the \(omitted) oldest turns of this conversation were not sent to the model ([chat] history limits)")) }
+    }
+    return lines.joined(separator: "\n")
 }
 
 extension RemoteService {
@@ -263,17 +265,10 @@ extension RemoteService {
         let message = ((reply["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any]) ?? [:]
         let marker = reply["samarinda"] as? [String: Any] ?? [:]
         let usage = reply["usage"] as? [String: Any] ?? [:]
-        var lines = [message["content"] as? String ?? "", ""]
-        let content = lines[0]
-        if !(content.contains("Sumber:") || content.contains("Sources:")) {
-            for c in reply["citations"] as? [[String: Any]] ?? [] {
-                let section = c["section"] as? String ?? ""
-                lines.append("[\(c["n"] as? Int ?? 0)] \(c["title"] as? String ?? "")" + (section.isEmpty ? "" : " — \(section)"))
-            }
-        }
-        lines.append(style.dim("— \(reply["provider"] as? String ?? "?"), \(usage["prompt_tokens"] as? Int ?? 0) tokens in, \(usage["completion_tokens"] as? Int ?? 0) out"
-                               + " · AI-generated · request \(marker["request_id"] as? String ?? "?")"))
-        lines += conversationLines(marker["conversation_id"] as? String, omitted: marker["history_turns_omitted"] as? Int ?? 0, style: style)
-        return lines.joined(separator: "\n")
+        let sources = (reply["citations"] as? [[String: Any]] ?? []).map { ($0["title"] as? String ?? "", $0["section"] as? String ?? "") }
+        return answerText(message["content"] as? String ?? "", sources: sources,
+                          about: "\(reply["provider"] as? String ?? "?"), \(usage["prompt_tokens"] as? Int ?? 0) tokens in, \(usage["completion_tokens"] as? Int ?? 0) out",
+                          requestID: marker["request_id"] as? String ?? "?", conversationID: marker["conversation_id"] as? String,
+                          omitted: marker["history_turns_omitted"] as? Int ?? 0, style: style)
     }
 }

@@ -22,6 +22,40 @@ public struct ToolAccess: Sendable, Equatable {
     }
 }
 
+/// A document collection as the policy sees it: the facts the documents module supplies (whose it
+/// is, whom `[documents.shares]` opens it to).
+public struct CollectionAccess: Sendable, Equatable {
+    public var name: String
+    /// The department that owns it (`public`: everyone's).
+    public var department: String
+    /// Departments it is shared with.
+    public var sharedWith: [String]
+    /// The department of collections every principal that sees content may read.
+    public static let publicDepartment = "public"
+
+    public init(name: String, department: String, sharedWith: [String] = []) {
+        self.name = name
+        self.department = department
+        self.sharedWith = sharedWith
+    }
+}
+
+/// A plugin's document grant (`docs.search:<department>` capabilities and the tool's level) when a
+/// plugin reads documents for its caller: the caller's rights intersected with it, never more.
+public struct DocumentGrantAccess: Sendable, Equatable {
+    /// Who holds the grant, e.g. "disdukcapil.syarat".
+    public var holder: String
+    public var departments: Set<String>
+    /// The highest classification the plugin may receive; nil: the caller's clearance alone decides.
+    public var maxClassification: Classification?
+
+    public init(holder: String, departments: Set<String>, maxClassification: Classification? = nil) {
+        self.holder = holder
+        self.departments = departments
+        self.maxClassification = maxClassification
+    }
+}
+
 /// Something a principal may or may not do.
 public enum AccessAction: Sendable, Equatable {
     /// Read the audit trail (events, verify, digests, receipts, report).
@@ -48,6 +82,12 @@ public enum AccessAction: Sendable, Equatable {
     case fileDocument(classification: Classification?)
     /// Remove a document.
     case removeDocument
+    /// Read a collection's documents (directly, or through a plugin's grant).
+    case readCollection(CollectionAccess, through: DocumentGrantAccess?)
+    /// Read one document of a collection, classified `classification` (directly, or through a plugin's grant).
+    case readDocument(CollectionAccess, classification: Classification, through: DocumentGrantAccess?)
+    /// Add documents to or remove them from a collection (at `classification` when adding).
+    case writeCollection(CollectionAccess, classification: Classification?)
     /// A command-line or console administration command (keys, users, budgets), named for the trail.
     case administer(String)
     /// The data protection officer's desk: record of processing, subject requests, incidents (UU 27/2022).
@@ -68,6 +108,9 @@ public enum AccessAction: Sendable, Equatable {
         case .readDocuments: "docs.read"
         case .fileDocument: "docs.file"
         case .removeDocument: "docs.remove"
+        case .readCollection(let c, _): "docs.read:" + c.name
+        case .readDocument(let c, _, _): "docs.read:" + c.name
+        case .writeCollection(let c, _): "docs.write:" + c.name
         case .administer(let command): "admin:" + command
         case .runDataProtection: "pdp"
         }
@@ -86,6 +129,8 @@ public struct AccessDecision: Sendable, Equatable, CustomStringConvertible {
         case clearance = "classification_denied"
         /// The tool's `roles` do not include the principal's role.
         case toolRole = "role_not_allowed"
+        /// A plugin's grant does not reach the data its caller asked it for.
+        case grant = "grant_not_allowed"
     }
 
     public let allowed: Bool

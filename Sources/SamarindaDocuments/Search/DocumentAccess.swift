@@ -25,9 +25,10 @@ public struct DocumentGrant: Sendable, Equatable {
     }
 }
 
-/// The collections and classification a principal (through a grant, if any) may read.
-/// Computed once per request from the collections table and the configured shares, then
-/// applied inside the SQL of every query, so invisible documents never leave SQLite.
+/// The collections and classification a principal (through a grant, if any) may read: the policy's
+/// answers for each collection (`AccessAction.readCollection`, `.readDocument`), asked once per request
+/// with the facts this module holds (owner department, shares, the plugin's grant), then applied inside
+/// the SQL of every query, so invisible documents never leave SQLite.
 struct AccessScope: Sendable {
     /// nil: every collection (admin without a grant).
     var collectionIDs: Set<Int64>?
@@ -47,28 +48,24 @@ struct AccessScope: Sendable {
     }
 }
 
-enum AccessPolicy {
-    /// May `principal` read collections of `department` (named `collection`)?
-    static func mayRead(principal: Principal, collection: String, department: String, shares: [String: [String]]) -> Bool {
-        if !principal.role.seesContent { return false }
-        if principal.isAdmin { return true }
-        if department == DocumentCollection.publicDepartment { return true }
-        if department == principal.department { return true }
-        return shares[collection]?.contains(principal.department) == true
+extension DocumentGrant {
+    /// The grant as the policy sees it.
+    public var access: DocumentGrantAccess {
+        DocumentGrantAccess(holder: holder, departments: departments, maxClassification: maxClassification)
+    }
+}
+
+extension DocumentStore {
+    /// A collection's facts for the policy: its name, its department, whom `[documents.shares]` opens it to.
+    func collectionAccess(name: String, department: String) -> CollectionAccess {
+        CollectionAccess(name: name, department: department, sharedWith: config.shares[name] ?? [])
     }
 
-    /// May the grant's holder read this collection (independently of the caller)?
-    static func grantAllows(_ grant: DocumentGrant, department: String) -> Bool {
-        grant.departments.contains(department)
-    }
-
-    /// May `principal` add or remove documents of a collection owned by `department`?
-    static func mayWrite(principal: Principal, department: String) -> Bool {
-        switch principal.role {
-        case .admin: return true
-        case .auditor, .dpo: return false
-        case .deptAdmin: return department == principal.department || department == DocumentCollection.publicDepartment
-        case .staff, .service: return department == principal.department
+    /// The highest level of `collection` the policy lets `principal` read (through `grant`); nil: nothing.
+    /// Asked level by level, so the rule stays in the policy and this only turns it into an SQL bound.
+    func highestReadable(_ collection: CollectionAccess, for principal: Principal, through grant: DocumentGrant?) -> Classification? {
+        Classification.allCases.sorted().last {
+            policy.decide(.readDocument(collection, classification: $0, through: grant?.access), for: principal).allowed
         }
     }
 }

@@ -21,8 +21,9 @@ extension DocumentStore {
         guard let embedder else {
             throw DocumentsError(.invalidInput, "no embedding provider is configured: set [documents] embedding_provider in samarinda.toml (e.g. \"offline\")")
         }
-        guard principal.role == .admin else {
-            throw DocumentsError(.accessDenied, "embedding the whole corpus is for the admin role")
+        // Embedding the whole corpus reads every document: the policy's administration rule (admins).
+        if case let decision = policy.decide(.administer("docs.embed"), for: principal), !decision.allowed {
+            throw DocumentsError(.accessDenied, "embedding the whole corpus: \(decision.message)")
         }
         let started = ContinuousClock.now
         let model = embedder.modelName

@@ -14,6 +14,9 @@ public final class DocumentStore: Sendable {
     let chunker: Chunker
     /// What reading one file may cost (sizes, entries, pages, time); see `IngestLimits`.
     public let limits: IngestLimits
+    /// Who may read and write which collection and document: the platform's one policy (this module
+    /// cannot import it); this module supplies the facts (owner, shares, classification, grants).
+    public let policy: any AccessAuthority
 
     public static let migrations = MigrationSet("documents", [1: ("collections, documents, chunks, fts5 index, embeddings", """
             CREATE TABLE doc_collections (
@@ -113,10 +116,11 @@ public final class DocumentStore: Sendable {
         VALUES (?1, ?2, ?3, COALESCE((SELECT samarinda_docsize(sz) FROM doc_chunks_fts_docsize WHERE id = ?1), 0))
         """
 
-    public init(database: Database, config: DocumentsConfig, audit: any AuditSink,
+    public init(database: Database, config: DocumentsConfig, audit: any AuditSink, policy: any AccessAuthority,
                 analyzer: IndonesianAnalyzer = IndonesianAnalyzer(), embedder: (any EmbeddingService)? = nil,
                 limits: IngestLimits = .default) {
         self.limits = limits
+        self.policy = policy
         self.database = database
         self.config = config
         self.audit = audit
@@ -171,26 +175,28 @@ public final class DocumentStore: Sendable {
     /// What `principal` (through `grant`, if any) may read, narrowed to `requested` collection names.
     /// An unknown collection and one the principal may not see give the same error, so names do not leak.
     func accessScope(for principal: Principal, grant: DocumentGrant?, requested: [String]?) throws -> AccessScope {
-        if principal.isAuditor {
-            throw DocumentsError(.accessDenied, "auditors read the audit trail only, not documents")
+        if case let decision = policy.decide(.readDocuments, for: principal), !decision.allowed {
+            throw DocumentsError(.accessDenied, decision.message)
         }
-        if principal.role == .dpo {
-            throw DocumentsError(.accessDenied, "the data protection officer sees documents only through a data subject request ('samarinda pdp request')")
-        }
-        var maxClass = principal.clearance
-        if let cap = grant?.maxClassification { maxClass = min(maxClass, cap) }
         let all = try database.read { c in
             try c.query("SELECT id, name, department FROM doc_collections") { ($0.int64(0), $0.text(1), $0.text(2)) }
         }
         var visible = Set<Int64>()
         var visibleNames: [String: Int64] = [:]
-        for (id, name, department) in all
-        where AccessPolicy.mayRead(principal: principal, collection: name, department: department, shares: config.shares)
-            && (grant.map { AccessPolicy.grantAllows($0, department: department) } ?? true) {
+        var levels: [Classification] = []
+        for (id, name, department) in all {
+            let collection = collectionAccess(name: name, department: department)
+            guard policy.decide(.readCollection(collection, through: grant?.access), for: principal).allowed,
+                  let level = highestReadable(collection, for: principal, through: grant) else { continue }
             visible.insert(id)
             visibleNames[name] = id
+            levels.append(level)
         }
-        var ids: Set<Int64>? = (principal.isAdmin && grant == nil) ? nil : visible
+        // One bound for every collection: the policy's levels do not differ between collections of one reader,
+        // and taking the lowest could only show less. Without a grant an admin reads every collection (the
+        // policy said so for each), so the SQL needs no collection list: the common case stays fast.
+        let maxClass = levels.min() ?? min(principal.clearance, grant?.maxClassification ?? principal.clearance)
+        var ids: Set<Int64>? = (principal.isAdmin && grant == nil && visible.count == all.count) ? nil : visible
         if let requested, !requested.isEmpty {
             var chosen = Set<Int64>()
             for name in requested {
@@ -294,15 +300,14 @@ public final class DocumentStore: Sendable {
         do {
             try Self.validateCollectionName(collection)
             if let department { try validateDepartment(department) }
-            guard classification <= principal.clearance else {
-                throw DocumentsError(.accessDenied, "you may not ingest '\(classification.name)' documents: your clearance is '\(principal.clearance.name)'")
-            }
-            // Check the right to write before any parsing work.
+            // Check the right to write (the policy: clearance first, then role and department) before any parsing work.
             let owner = try database.read { c in
                 try c.queryFirst("SELECT department FROM doc_collections WHERE name = ?", [.text(collection)]) { $0.text(0) }
             } ?? department ?? ""
-            if !owner.isEmpty, !AccessPolicy.mayWrite(principal: principal, department: owner) {
-                throw DocumentsError(.accessDenied, "\(principal.role.rawValue) of '\(principal.department)' may not add documents to collection '\(collection)' of '\(owner)'")
+            let decision = policy.decide(.writeCollection(collectionAccess(name: collection, department: owner), classification: classification), for: principal)
+            // A collection that does not exist yet and names no department fails below with how to create it.
+            if !decision.allowed, decision.reason == .clearance || !owner.isEmpty {
+                throw DocumentsError(.accessDenied, decision.message)
             }
             guard let format = DocumentFormat(fileName: sourceName) else {
                 throw DocumentsError(.unsupportedFormat, "unsupported format; supported: \(DocumentFormat.supportedExtensions)")
@@ -311,8 +316,10 @@ public final class DocumentStore: Sendable {
 
             // Unchanged bytes: a no-op, without even extracting. Only the version the caller may see is
             // compared, so the answer says nothing about documents above their clearance.
+            let readable = highestReadable(collectionAccess(name: collection, department: owner), for: principal, through: nil)
             let existing = try database.read { c in
-                try Self.predecessor(c, collection: collection, sourceName: sourceName, classification: classification, clearance: principal.clearance)
+                try Self.predecessor(c, collection: collection, sourceName: sourceName, classification: classification,
+                                     clearance: readable ?? principal.clearance)
             }
             if let existing, existing.hash == hash {
                 return .init(file: sourceName, documentID: existing.id, outcome: .unchanged, chunks: 0, bytes: data.count, warnings: [])
@@ -350,7 +357,7 @@ public final class DocumentStore: Sendable {
                 let col = try self.ensureCollection(c, name: collection, department: department, description: "", by: principal)
                 // Re-read inside the write transaction: another ingest of the same file may have won the race.
                 let current = try Self.predecessor(c, collection: collection, sourceName: sourceName, classification: classification,
-                                                   clearance: principal.clearance)
+                                                   clearance: readable ?? principal.clearance)
                 if let current, current.hash == hash { return (WrittenVersion(id: current.id, previous: nil, unchanged: true), nil) }
                 if let current {
                     try c.run("UPDATE doc_documents SET status = 'superseded' WHERE id = ?", [.integer(current.id)])
@@ -525,6 +532,12 @@ public final class DocumentStore: Sendable {
             }
             found?.0 = record
         }
+        // The policy answers for this very document too (the SQL bound above is its translation); a refusal
+        // reads exactly like a document that does not exist.
+        if let record = found?.0, !policy.decide(.readDocument(collectionAccess(name: record.collection, department: record.department),
+                                                               classification: record.classification, through: grant?.access), for: principal).allowed {
+            found = nil
+        }
         guard let found else {
             try await recordOrRefuse(AuditEvent(actor: AuditActor(principal), action: "docs.get", target: "document:\(id)",
                                                 outcome: .denied(code: "not_found"), durationMicros: micros(since: started), fields: fields))
@@ -544,13 +557,16 @@ public final class DocumentStore: Sendable {
     public func remove(id: Int64, allVersions: Bool = false, by principal: Principal) async throws {
         let started = ContinuousClock.now
         let record = try await document(id: id, for: principal).record
-        guard AccessPolicy.mayWrite(principal: principal, department: record.department) else {
+        let decision = policy.decide(.writeCollection(collectionAccess(name: record.collection, department: record.department), classification: nil),
+                                     for: principal)
+        guard decision.allowed else {
             try await audit.record(AuditEvent(actor: AuditActor(principal), action: "docs.remove", target: "document:\(id)",
                                               classification: record.classification, outcome: .denied(code: "access_denied")))
-            throw DocumentsError(.accessDenied, "\(principal.role.rawValue) of '\(principal.department)' may not remove documents of '\(record.department)'")
+            throw DocumentsError(.accessDenied, decision.message)
         }
         let actor = AuditActor(principal)
-        let clearance = principal.clearance
+        // The older versions removed with it: as far as the policy lets the caller read this collection.
+        let readable = highestReadable(collectionAccess(name: record.collection, department: record.department), for: principal, through: nil)
         let removerID = principal.id
         try await commitAudited { c -> (Void, AuditEvent?) in
             var ids = [id]
@@ -559,7 +575,7 @@ public final class DocumentStore: Sendable {
                 var next = id
                 while let older = try c.queryFirst("SELECT id, classification FROM doc_documents WHERE replaced_by = ? AND status != 'removed'",
                                                    [.integer(next)], { ($0.int64(0), $0.int(1)) }),
-                      older.1 <= clearance.rawValue, !ids.contains(older.0) {
+                      older.1 <= readable?.rawValue ?? -1, !ids.contains(older.0) {
                     ids.append(older.0)
                     next = older.0
                 }

@@ -11,7 +11,7 @@ public struct DocumentCollection: Sendable, Equatable, Codable {
     /// Current documents in the collection (as far as the asking principal may see them).
     public var documentCount: Int
 
-    public static let publicDepartment = "public"
+    public static let publicDepartment = CollectionAccess.publicDepartment
 }
 
 /// What a document is, beyond its text: tags, the date and number of a regulation or letter.

@@ -11,7 +11,12 @@ import SamarindaCore
 /// - the audit trail is for auditors and city-wide admins; the auditor's web view for auditors;
 /// - `/metrics` for admins, services and auditors; plugin status for admins;
 /// - a chat, embedding or document marked above the principal's clearance is refused;
-/// - documents are filed and removed by department admins and admins;
+/// - documents are filed and removed by department admins and admins (over the API and web);
+/// - a collection is read by its own department, the departments it is shared with, and admins; a
+///   public collection by everyone; a document above the reader's clearance is not read; through a
+///   plugin, only what the plugin's grant reaches as well (its departments and level);
+/// - a collection is written by its department (dept_admin also `public`), admins everywhere, and never
+///   above the writer's clearance (checked first);
 /// - a tool is open to the departments in its `allowed` (admins: every department), to the roles in
 ///   its `roles` (when given; admins always), and to principals cleared for its classification;
 /// - administration commands (keys, users, budgets) are for admins;
@@ -67,7 +72,49 @@ public struct Policy: AccessAuthority {
                 return .deny(.clearance, "tool \(tool.name) returns data classified \(tool.classification.name); your clearance is \(principal.clearance.name)")
             }
             return .allow
+        case .readCollection(let collection, let grant):
+            return read(collection, through: grant, principal)
+        case .readDocument(let collection, let level, let grant):
+            if case let d = read(collection, through: grant, principal), !d.allowed { return d }
+            if level > principal.clearance {
+                return .deny(.clearance, "the document is classified \(level.name), above your clearance (\(principal.clearance.name))")
+            }
+            if let grant, let cap = grant.maxClassification, level > cap {
+                return .deny(.grant, "plugin \(grant.holder) may receive documents up to \(cap.name); this one is \(level.name)")
+            }
+            return .allow
+        case .writeCollection(let collection, let level):
+            if let level, level > principal.clearance {
+                return .deny(.clearance, "you may not ingest '\(level.name)' documents: your clearance is '\(principal.clearance.name)'")
+            }
+            let owner = collection.department
+            let allowed = switch role {
+            case .admin: true
+            case .auditor, .dpo: false
+            case .deptAdmin: owner == principal.department || owner == CollectionAccess.publicDepartment
+            case .staff, .service: owner == principal.department
+            }
+            guard allowed else {
+                return .deny(role.seesContent ? .department : .role,
+                             "\(role.rawValue) of '\(principal.department)' may not add documents to or remove documents from collection '\(collection.name)' of '\(owner)'")
+            }
+            return .allow
         }
+    }
+
+    /// Who reads a collection: its department, the departments it is shared with, admins; a public one,
+    /// everyone who sees content. Through a plugin, also only the departments its grant reaches.
+    private func read(_ collection: CollectionAccess, through grant: DocumentGrantAccess?, _ principal: Principal) -> AccessDecision {
+        if case let d = notAuditor(principal), !d.allowed { return d }
+        if let grant, !grant.departments.contains(collection.department) {
+            return .deny(.grant, "plugin \(grant.holder) has no docs.search:\(collection.department) grant for collection '\(collection.name)'")
+        }
+        let department = collection.department
+        if principal.role == .admin || department == CollectionAccess.publicDepartment || department == principal.department
+            || collection.sharedWith.contains(principal.department) {
+            return .allow
+        }
+        return .deny(.department, "collection '\(collection.name)' belongs to \(department) and is not shared with \(principal.department)")
     }
 
     /// Auditors and the data protection officer see no content (chats, documents, tools) beyond what

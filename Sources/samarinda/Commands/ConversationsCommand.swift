@@ -10,13 +10,7 @@ struct ActAsOption: ParsableArguments {
 
     /// The principal the command acts as; a key that does not verify is an `auth.fail` event and exit 1.
     func principal(on handle: PlatformHandle) async throws -> Principal {
-        guard let presented = key ?? ProcessInfo.processInfo.environment["SAMARINDA_API_KEY"] else { return handle.operatorPrincipal }
-        do {
-            return .onBehalf(of: try await handle.platform.verifyKey(presented, via: .cli), by: handle.operatorPrincipal)
-        } catch {
-            printError("the API key was not accepted (\(error)); create one with 'samarinda keys create'")
-            throw ExitCode(1)
-        }
+        try await handle.principal(asKey: key ?? ProcessInfo.processInfo.environment["SAMARINDA_API_KEY"])
     }
 }
 

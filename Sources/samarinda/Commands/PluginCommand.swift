@@ -38,10 +38,10 @@ struct PluginCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a plugin folder: manifest, schemas, capabilities, entry file and handlers. Exit 1 on errors.")
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The plugin folder, e.g. Plugins/disdukcapil.syarat.") var dir: String
+        @OptionGroup var plugin: PluginFolder
 
         func run(with config: SamarindaConfig) async throws {
-            let folder = dir.hasSuffix("/") ? String(dir.dropLast()) : dir
+            let folder = plugin.path
             let status = await PluginHost.check(folder: folder, config: config)
             for w in status.warnings { print("warning: \(w)") }
             guard status.errors.isEmpty else {
@@ -127,10 +127,10 @@ struct PluginCommand: AsyncParsableCommand {
             abstract: "Run a plugin's own Lua tests (tests/*.lua) in the sandbox. Exit 1 if any fails.",
             discussion: "Tests use a scratch key/value store, never the platform's data. Host services that reach models, documents or the network are not available in tests.")
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The plugin folder, e.g. Plugins/disdukcapil.syarat.") var dir: String
+        @OptionGroup var plugin: PluginFolder
 
         func run(with config: SamarindaConfig) async throws {
-            let folder = dir.hasSuffix("/") ? String(dir.dropLast()) : dir
+            let folder = plugin.path
             let scratch = try TemporaryDirectory(prefix: "samarinda-plugin-test")
             let database = try Database(path: scratch.path + "/kv.db")
             try database.migrate([PluginKV.migrations])
@@ -145,4 +145,11 @@ struct PluginCommand: AsyncParsableCommand {
             if report.failed > 0 { throw ExitCode(1) }
         }
     }
+}
+
+/// The plugin folder argument of `plugin check` and `plugin test`, without a trailing slash (the folder's
+/// name is the plugin id they report).
+struct PluginFolder: ParsableArguments {
+    @Argument(help: "The plugin folder, e.g. Plugins/disdukcapil.syarat.") var dir: String
+    var path: String { dir.hasSuffix("/") ? String(dir.dropLast()) : dir }
 }
