@@ -79,6 +79,13 @@ public final class PDPService: Sendable {
                 request_id INTEGER NOT NULL REFERENCES pdp_requests(id),
                 title TEXT NOT NULL
             ) STRICT;
+            -- A document title or file name naming the subject, replaced while restricted (the document list shows them).
+            CREATE TABLE pdp_restricted_documents (
+                document_id INTEGER PRIMARY KEY,
+                request_id INTEGER NOT NULL REFERENCES pdp_requests(id),
+                title TEXT,
+                source_name TEXT
+            ) STRICT;
             -- Plugin values are moved out of plugin_kv (a plugin can overwrite a key, so marking in place
             -- would lose the restricted value): no kv read returns them, and reads pay nothing.
             CREATE TABLE pdp_restricted_kv (

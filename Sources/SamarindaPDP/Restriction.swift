@@ -78,6 +78,7 @@ extension PDPService {
                         """, [.integer(id), request, .integer(chunk.1), .integer(chunk.2), SQLValue(embedding?.0), embedding.map { .blob($0.1) } ?? .null,
                               now, .text(chunk.0), SQLValue(terms), .integer(indexed ? 1 : 0)])
                     try c.run("UPDATE doc_chunks SET text = ? WHERE id = ?", [.text(Self.withheldText(requestID)), .integer(id)])
+                    try Self.withholdNames(c, chunk: id, of: subject, request: requestID)
                     try c.run("DELETE FROM doc_chunks_fts WHERE rowid = ?", [.integer(id)])
                     try c.run("DELETE FROM doc_chunk_access WHERE chunk_id = ?", [.integer(id)])
                     try c.run("DELETE FROM doc_embeddings WHERE chunk_id = ?", [.integer(id)])
@@ -105,6 +106,26 @@ extension PDPService {
             if i.restriction == nil, action.hasPrefix("restricted") { i.restriction = requestID }
             return i
         }
+    }
+
+    /// Placeholders for a document's title and file name that name the subject, while withheld.
+    static func withheldTitle(_ document: Int64) -> String { "Dokumen \(document) (judul dibatasi)" }
+    static func withheldSource(_ document: Int64) -> String { "dibatasi-\(document)" }
+
+    /// Replaces the title and file name of the chunk's document where they name the subject (the
+    /// document list and every read show them), keeping the originals for the lift.
+    static func withholdNames(_ c: Connection, chunk: Int64, of subject: DataSubject, request: Int64) throws {
+        guard let (document, title, source) = try c.queryFirst(
+            "SELECT d.id, d.title, d.source_name FROM doc_documents d JOIN doc_chunks ch ON ch.document_id = d.id WHERE ch.id = ?",
+            [.integer(chunk)], { ($0.int64(0), $0.text(1), $0.text(2)) }),
+            try c.queryFirst("SELECT 1 FROM pdp_restricted_documents WHERE document_id = ?", [.integer(document)], { _ in true }) == nil
+        else { return }
+        let namesTitle = !subject.matches(title).isEmpty, namesSource = !subject.matches(source).isEmpty
+        guard namesTitle || namesSource else { return }
+        try c.run("INSERT INTO pdp_restricted_documents (document_id, request_id, title, source_name) VALUES (?,?,?,?)",
+                  [.integer(document), .integer(request), namesTitle ? .text(title) : .null, namesSource ? .text(source) : .null])
+        if namesTitle { try c.run("UPDATE doc_documents SET title = ? WHERE id = ?", [.text(withheldTitle(document)), .integer(document)]) }
+        if namesSource { try c.run("UPDATE doc_documents SET source_name = ? WHERE id = ?", [.text(withheldSource(document)), .integer(document)]) }
     }
 
     /// Lifts restriction request `id`: puts back exactly what it withheld — chunks into search with
@@ -182,6 +203,29 @@ extension PDPService {
                 chunkCount += 1
             }
             try c.run("DELETE FROM pdp_restricted_chunks WHERE request_id = ?", [key])
+            // Titles and file names, where they still read as their placeholders. A file name another current
+            // version took meanwhile (a re-upload) stays a placeholder: two current versions cannot share it.
+            for (document, title, source) in try c.query("SELECT document_id, title, source_name FROM pdp_restricted_documents WHERE request_id = ?", [key], {
+                ($0.int64(0), $0.optionalText(1), $0.optionalText(2))
+            }) {
+                if let title {
+                    try c.run("UPDATE doc_documents SET title = ? WHERE id = ? AND title = ?", [.text(title), .integer(document), .text(Self.withheldTitle(document))])
+                }
+                if let source {
+                    let taken = try c.queryFirst("""
+                        SELECT 1 FROM doc_documents o JOIN doc_documents d ON d.id = ?
+                        WHERE o.id != d.id AND o.status = 'current' AND d.status = 'current' AND o.collection_id = d.collection_id
+                          AND o.classification = d.classification AND o.source_name = ?
+                        """, [.integer(document), .text(source)], { _ in true }) ?? false
+                    if taken {
+                        skipped.append("document \(document): its file name is used by a newer upload; it keeps the name \(Self.withheldSource(document))")
+                    } else {
+                        try c.run("UPDATE doc_documents SET source_name = ? WHERE id = ? AND source_name = ?",
+                                  [.text(source), .integer(document), .text(Self.withheldSource(document))])
+                    }
+                }
+            }
+            try c.run("DELETE FROM pdp_restricted_documents WHERE request_id = ?", [key])
             restored[HeldItem.Kind.documentChunk.rawValue] = chunkCount
             // Plugin values: a key the plugin wrote again while its old value was withheld keeps the newer
             // value (as a write would have replaced it had there been no restriction).

@@ -83,6 +83,9 @@ import Testing
         let document = try await platform.documents.document(id: seeded.sitiDocumentID, for: SeededPlatform.operatorPrincipal)
         #expect(document.chunks.allSatisfy { !$0.text.contains(SeededPlatform.sitiNIK) && !$0.text.contains("Siti Aminah") && $0.text.contains("dibatasi") },
                 "\(document.chunks.map(\.text))")
+        #expect(!document.record.title.contains("Siti") && !document.record.sourceName.contains("siti"), "title and file name name her: withheld")
+        let listed = try platform.documents.list(for: SeededPlatform.operatorPrincipal, collections: nil)
+        #expect(listed.allSatisfy { !$0.title.contains("Siti") && !$0.sourceName.contains("siti") }, "\(listed.map(\.title))")
         // The conversation: its reads and the history a follow-up sends to the model.
         let conversations = platform.conversations
         let siti = try #require(try conversations.conversation(id: "c-siti", owner: "user:staf"))
@@ -132,7 +135,9 @@ import Testing
         #expect(try embeddings(seeded, sitiChunks) == before.embeddings, "with its vectors")
         let passages = try await platform.retriever.retrieve(question: "Siti Aminah", for: SeededPlatform.operatorPrincipal, limit: 10, requestID: nil)
         #expect(passages.contains { $0.text.contains("Siti Aminah") })
-        #expect(try await platform.documents.document(id: seeded.sitiDocumentID, for: SeededPlatform.operatorPrincipal).chunks.map(\.text) == before.document)
+        let restored = try await platform.documents.document(id: seeded.sitiDocumentID, for: SeededPlatform.operatorPrincipal)
+        #expect(restored.chunks.map(\.text) == before.document)
+        #expect(restored.record.title == "Berita acara Siti Aminah" && restored.record.sourceName == "ba-siti-aminah.md", "\(restored.record)")
         #expect(try conversations.messages(of: siti).map(\.id) == before.siti, "the turns are back, in their order")
         #expect(try await history(seeded, "c-siti").contains { $0.contains(SeededPlatform.sitiNIK) })
         #expect(try conversations.conversation(id: "c-title", owner: "user:staf")?.title == "Siti Aminah minta legalisir")
@@ -185,17 +190,37 @@ import Testing
         let erased = try await seeded.pdp.openRequest(try subject(), kind: .erase, by: SeededPlatform.dpo)
         #expect(erased.items.contains { $0.kind == .documentChunk }, "the withheld chunk text was found and erased")
         let left = try platform.database.read { c in
-            try ["pdp_restricted_chunks", "pdp_restricted_messages", "pdp_restricted_kv", "pdp_restricted_titles"].map { table in
+            try ["pdp_restricted_chunks", "pdp_restricted_messages", "pdp_restricted_kv", "pdp_restricted_titles", "pdp_restricted_documents"].map { table in
                 try c.queryFirst("SELECT count(*) FROM \(table)") { $0.int(0) } ?? -1
             }
         }
-        #expect(left == [0, 0, 0, 0], "\(left)")
+        #expect(left == [0, 0, 0, 0, 0], "\(left)")
+        let person = try subject()
+        let titles = try platform.database.read { c in try c.query("SELECT title || ' ' || source_name FROM doc_documents") { $0.text(0) } }
+        #expect(titles.allSatisfy { person.matches($0).isEmpty }, "\(titles)")
         let dump = try platform.database.read { c in
             try c.query("SELECT text FROM doc_chunks") { $0.text(0) } + c.query("SELECT value FROM plugin_kv") { $0.text(0) }
         }
-        let person = try subject()
         #expect(dump.allSatisfy { person.matches($0).isEmpty }, "\(dump)")
         try await verify(seeded, "the erasure")
         try await platform.close()
+    }
+
+    /// A file re-uploaded under the withheld name while restricted is a new current document; lifting does
+    /// not give the old version the same name (two current versions cannot share it) and says so.
+    @Test func aFileNameTakenByANewerUploadWhileRestrictedStaysAPlaceholderAndTheLiftSaysSo() async throws {
+        var seeded = try await SeededPlatform.open()
+        try await seeded.seed()
+        let report = try await seeded.pdp.openRequest(try subject(), kind: .restrict, by: SeededPlatform.dpo)
+        let newer = try await seeded.ingest("# Formulir\n\nFormulir kosong permohonan KTP-el.", name: "ba-siti-aminah.md",
+                                            collection: "arsip-layanan", department: "disdukcapil")
+        #expect(newer.document != seeded.sitiDocumentID)
+        let lifted = try await seeded.pdp.liftRestriction(request: report.requestID, by: SeededPlatform.dpo)
+        #expect(lifted.notRestored.contains { $0.contains("document \(seeded.sitiDocumentID)") && $0.contains("newer upload") }, "\(lifted.notRestored)")
+        let old = try await seeded.platform.documents.document(id: seeded.sitiDocumentID, for: SeededPlatform.operatorPrincipal)
+        #expect(old.record.title == "Berita acara Siti Aminah" && old.record.sourceName == "dibatasi-\(seeded.sitiDocumentID)", "\(old.record)")
+        #expect(old.chunks.contains { $0.text.contains(SeededPlatform.sitiNIK) }, "its text is back")
+        try await verify(seeded, "the lift")
+        try await seeded.platform.close()
     }
 }
