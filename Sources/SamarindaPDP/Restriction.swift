@@ -185,7 +185,8 @@ extension PDPService {
                 if chunk.text != nil { try c.run("UPDATE doc_chunks SET text = ? WHERE id = ?", [.text(text), .integer(chunk.id)]) }
                 // Back into search only if it was there and its version is still the current one.
                 if chunk.indexed, chunk.status == "current" {
-                    guard let terms = chunk.terms ?? analyze?(text) else {
+                    // Analysed again where the analyzer is at hand (it may have changed since), else the kept terms.
+                    guard let terms = analyze?(text) ?? chunk.terms else {
                         skipped.append("chunk \(chunk.id): text restored, but no index terms were kept, so it stays out of search")
                         continue
                     }

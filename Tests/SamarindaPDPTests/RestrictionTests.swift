@@ -107,6 +107,37 @@ import Testing
         #expect(withheld.event.fields["request"] == "request:\(report.requestID)")
         #expect(withheld.event.fields["key_digest"] == platform.auditLog.contentDigest("pemohon/\(SeededPlatform.sitiNIK)"))
         #expect(!withheld.event.fields.values.contains { $0.contains(SeededPlatform.sitiNIK) }, "the trail names the key by its digest only")
+        // A plugin reading the withheld key in a loop: one event per key per call, not one per read.
+        let folder = seeded.dir.path + "/Plugins/disdukcapil.pemohon"
+        try (SeededPlatform.plugin + """
+
+            [[tools]]
+            name = "ulang"
+            description = "Read the note five times"
+            classification = "terbatas"
+            read_only = true
+            allowed = ["disdukcapil"]
+            purpose = "Melacak status permohonan KTP-el warga"
+            personal_data = ["nik"]
+            legal_basis = "tugas_publik"
+            [tools.input_schema]
+            type = "object"
+            """).write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
+        try (SeededPlatform.pluginLua + """
+
+            function ulang(args)
+              local seen = 0
+              for i = 1, 5 do if samarinda.kv.get("pemohon/\(SeededPlatform.sitiNIK)") ~= nil then seen = seen + 1 end end
+              return { seen = seen }
+            end
+            """).write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
+        // The host looks at a folder again once its watch interval (1 s by default) has passed.
+        try await Task.sleep(for: .milliseconds(1100))
+        await platform.plugins.refresh()
+        let eventsBefore = try platform.auditLog.tail(limit: 100, action: "plugin.kv.withheld").count
+        let looped = try await platform.plugins.invoke(plugin: "disdukcapil.pemohon", tool: "ulang", arguments: .object([:]), as: SeededPlatform.operatorPrincipal)
+        #expect(looped["seen"] == .number(0), "\(looped)")
+        #expect(try platform.auditLog.tail(limit: 100, action: "plugin.kv.withheld").count == eventsBefore + 1)
         // Nobody else's data was withheld.
         #expect(try await searchIDs(seeded, "Budi Santoso") == before.budi)
         // Still held: a later access request reports all of it, marked with the restriction.
