@@ -66,17 +66,17 @@ extension PDPService {
                     actions.append("restricted: withheld from the conversation, its reads and the models it is sent to")
                 case .documentChunk:
                     guard let id = Int64(item.id),
-                          let chunk = try c.queryFirst("SELECT text, collection_id, classification FROM doc_chunks WHERE id = ?", [.integer(id)],
-                                                       { ($0.text(0), $0.int64(1), $0.int64(2)) })
+                          let chunk = try c.queryFirst("SELECT text, collection_id, classification, document_id FROM doc_chunks WHERE id = ?", [.integer(id)],
+                                                       { ($0.text(0), $0.int64(1), $0.int64(2), $0.int64(3)) })
                     else { actions.append("—"); continue }
                     let indexed = try c.queryFirst("SELECT 1 FROM doc_chunk_access WHERE chunk_id = ?", [.integer(id)]) { _ in true } ?? false
                     let terms = indexed ? try c.queryFirst("SELECT terms FROM doc_chunks_fts WHERE rowid = ?", [.integer(id)]) { $0.text(0) } : nil
                     let embedding = try c.queryFirst("SELECT model, vector FROM doc_embeddings WHERE chunk_id = ?", [.integer(id)]) { ($0.text(0), $0.blob(1)) }
                     try c.run("""
-                        INSERT INTO pdp_restricted_chunks (chunk_id, request_id, collection_id, classification, model, vector, restricted_at, text, terms, indexed)
-                        VALUES (?,?,?,?,?,?,?,?,?,?)
+                        INSERT INTO pdp_restricted_chunks (chunk_id, request_id, collection_id, classification, model, vector, restricted_at, text, terms, indexed, document_id)
+                        VALUES (?,?,?,?,?,?,?,?,?,?,?)
                         """, [.integer(id), request, .integer(chunk.1), .integer(chunk.2), SQLValue(embedding?.0), embedding.map { .blob($0.1) } ?? .null,
-                              now, .text(chunk.0), SQLValue(terms), .integer(indexed ? 1 : 0)])
+                              now, .text(chunk.0), SQLValue(terms), .integer(indexed ? 1 : 0), .integer(chunk.3)])
                     try c.run("UPDATE doc_chunks SET text = ? WHERE id = ?", [.text(Self.withheldText(requestID)), .integer(id)])
                     try Self.withholdNames(c, chunk: id, of: subject, request: requestID)
                     try c.run("DELETE FROM doc_chunks_fts WHERE rowid = ?", [.integer(id)])
@@ -106,6 +106,15 @@ extension PDPService {
             if i.restriction == nil, action.hasPrefix("restricted") { i.restriction = requestID }
             return i
         }
+    }
+
+    /// Deletes what restrictions kept of chunks whose document was removed since (`DELETE /v1/documents/{id}`
+    /// deletes the chunks, not knowing of restrictions): the copy goes with the document.
+    static func sweepRemovedChunks(_ c: Connection) throws {
+        try c.run("""
+            DELETE FROM pdp_restricted_chunks WHERE NOT EXISTS (
+                SELECT 1 FROM doc_chunks ch WHERE ch.id = pdp_restricted_chunks.chunk_id AND ch.document_id = pdp_restricted_chunks.document_id)
+            """)
     }
 
     /// Placeholders for a document's title and file name that name the subject, while withheld.
@@ -168,7 +177,8 @@ extension PDPService {
             let chunks = try c.query("""
                 SELECT r.chunk_id, r.text, r.terms, r.indexed, r.collection_id, r.classification, r.model, r.vector,
                        ch.text, ch.id IS NOT NULL, d.status
-                FROM pdp_restricted_chunks r LEFT JOIN doc_chunks ch ON ch.id = r.chunk_id LEFT JOIN doc_documents d ON d.id = ch.document_id
+                FROM pdp_restricted_chunks r LEFT JOIN doc_chunks ch ON ch.id = r.chunk_id AND ch.document_id = r.document_id
+                LEFT JOIN doc_documents d ON d.id = ch.document_id
                 WHERE r.request_id = ?
                 """, [key]) { s in
                 (id: s.int64(0), text: s.optionalText(1), terms: s.optionalText(2), indexed: s.int(3) != 0, collection: s.int64(4),
@@ -178,7 +188,7 @@ extension PDPService {
             var chunkCount = 0
             for chunk in chunks {
                 guard chunk.exists else {
-                    skipped.append("chunk \(chunk.id): its document was deleted since (retention or removal); nothing to put back")
+                    skipped.append("chunk \(chunk.id): its document was removed since; nothing to put back (the kept copy is deleted)")
                     continue
                 }
                 let text = chunk.text ?? chunk.current ?? ""

@@ -254,4 +254,60 @@ import Testing
         try await verify(seeded, "the lift")
         try await seeded.platform.close()
     }
+
+    /// The owner deleting a conversation while it is restricted takes what the restriction kept of it too
+    /// (its withheld title; the ids of its turns, which a later turn could otherwise reuse and be withheld).
+    @Test func deletingARestrictedConversationLeavesNothingOfItInTheRestrictionTables() async throws {
+        var seeded = try await SeededPlatform.open()
+        try await seeded.seed()
+        try seeded.conversation("c-title", title: "Siti Aminah minta legalisir")
+        let last = try seeded.message("c-title", "user", "Siti Aminah minta legalisir akta.")
+        let report = try await seeded.pdp.openRequest(try subject(), kind: .restrict, by: SeededPlatform.dpo)
+        #expect(try seeded.platform.conversations.delete(id: "c-title", owner: "user:staf"))
+        let kept = try seeded.platform.database.read { c in
+            (try c.queryFirst("SELECT count(*) FROM pdp_restricted_messages WHERE message_id = ?", [.integer(Int64(last)!)]) { $0.int(0) },
+             try c.queryFirst("SELECT count(*) FROM pdp_restricted_titles WHERE conversation_id = 'c-title'") { $0.int(0) })
+        }
+        #expect(kept.0 == 0 && kept.1 == 0, "\(kept)")
+        // The highest message id was deleted: SQLite gives the next turn the same id, and it is not withheld.
+        try seeded.conversation("c-new")
+        let reused = try seeded.message("c-new", "user", "Pertanyaan baru.")
+        #expect(reused == last, "the id is reused (the case this guards)")
+        let fresh = try #require(try seeded.platform.conversations.conversation(id: "c-new", owner: "user:staf"))
+        #expect(try seeded.platform.conversations.messages(of: fresh).map(\.content) == ["Pertanyaan baru."])
+        let lifted = try await seeded.pdp.liftRestriction(request: report.requestID, by: SeededPlatform.dpo)
+        #expect(lifted.restored["conversation_message"] == 3, "her three other turns: \(lifted)")
+        try await verify(seeded, "the lift")
+        try await seeded.platform.close()
+    }
+
+    /// A restricted document removed by its department: what the restriction kept of it goes with it, and a
+    /// later upload that reuses its chunk ids is never shown, restored or withheld as hers.
+    @Test func aRemovedDocumentsKeptCopyGoesAndAReusedChunkIDIsNeverTakenForIt() async throws {
+        var seeded = try await SeededPlatform.open()
+        try await seeded.seed()
+        let platform = seeded.platform
+        let admin = SeededPlatform.operatorPrincipal
+        let hers = try await seeded.ingest("# Surat\n\nSurat keterangan untuk Siti Aminah, NIK \(SeededPlatform.sitiNIK).", name: "surat.md",
+                                           collection: "arsip-layanan", department: "disdukcapil")
+        let report = try await seeded.pdp.openRequest(try subject(), kind: .restrict, by: SeededPlatform.dpo)
+        try await platform.documents.remove(id: hers.document, by: admin)
+        let other = try await seeded.ingest("# Pengumuman\n\nLoket tutup hari Sabtu.", name: "pengumuman.md", collection: "arsip-layanan", department: "disdukcapil")
+        #expect(other.chunks == hers.chunks, "SQLite reused the removed chunk's id (the case this guards)")
+        #expect(try await platform.documents.document(id: other.document, for: admin).chunks.map(\.text).allSatisfy { !$0.contains("Siti") })
+        let found = try seeded.pdp.find(try subject())
+        #expect(!found.contains { $0.kind == .documentChunk && hers.chunks.contains($0.id) }, "the new chunk is not reported as hers")
+        // The next request sweeps the removed document's kept copy.
+        _ = try await seeded.pdp.openRequest(try subject(), kind: .access, by: SeededPlatform.dpo)
+        let copies = try platform.database.read { c in
+            try c.queryFirst("SELECT count(*) FROM pdp_restricted_chunks WHERE text LIKE '%Surat keterangan%'") { $0.int(0) }
+        }
+        #expect(copies == 0)
+        let lifted = try await seeded.pdp.liftRestriction(request: report.requestID, by: SeededPlatform.dpo)
+        #expect(try await platform.documents.document(id: other.document, for: admin).chunks.map(\.text).allSatisfy { $0.contains("Loket tutup") },
+                "the lift does not write her text into the new chunk: \(lifted)")
+        #expect(try await searchIDs(seeded, "loket tutup sabtu") == Set(other.chunks.compactMap(Int64.init)))
+        try await verify(seeded, "the lift")
+        try await platform.close()
+    }
 }
