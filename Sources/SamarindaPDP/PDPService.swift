@@ -64,6 +64,10 @@ public final class PDPService: Sendable {
             ALTER TABLE pdp_restricted_chunks ADD COLUMN text TEXT;
             ALTER TABLE pdp_restricted_chunks ADD COLUMN terms TEXT;
             ALTER TABLE pdp_restricted_chunks ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;
+            -- The chunk's document: a removed document's chunk ids can be reused by a later upload, and a
+            -- kept copy must never be taken for the new chunk.
+            ALTER TABLE pdp_restricted_chunks ADD COLUMN document_id INTEGER;
+            UPDATE pdp_restricted_chunks SET document_id = (SELECT document_id FROM doc_chunks WHERE id = pdp_restricted_chunks.chunk_id);
             CREATE INDEX pdp_restricted_chunks_request ON pdp_restricted_chunks (request_id);
             -- Conversation turns stay where they are (ids and order kept; turns are never rewritten);
             -- ConversationStore skips ids listed here, one primary-key probe per turn.
@@ -78,6 +82,13 @@ public final class PDPService: Sendable {
                 conversation_id TEXT PRIMARY KEY,
                 request_id INTEGER NOT NULL REFERENCES pdp_requests(id),
                 title TEXT NOT NULL
+            ) STRICT;
+            -- A document title or file name naming the subject, replaced while restricted (the document list shows them).
+            CREATE TABLE pdp_restricted_documents (
+                document_id INTEGER PRIMARY KEY,
+                request_id INTEGER NOT NULL REFERENCES pdp_requests(id),
+                title TEXT,
+                source_name TEXT
             ) STRICT;
             -- Plugin values are moved out of plugin_kv (a plugin can overwrite a key, so marking in place
             -- would lose the restricted value): no kv read returns them, and reads pay nothing.

@@ -66,18 +66,19 @@ extension PDPService {
                     actions.append("restricted: withheld from the conversation, its reads and the models it is sent to")
                 case .documentChunk:
                     guard let id = Int64(item.id),
-                          let chunk = try c.queryFirst("SELECT text, collection_id, classification FROM doc_chunks WHERE id = ?", [.integer(id)],
-                                                       { ($0.text(0), $0.int64(1), $0.int64(2)) })
+                          let chunk = try c.queryFirst("SELECT text, collection_id, classification, document_id FROM doc_chunks WHERE id = ?", [.integer(id)],
+                                                       { ($0.text(0), $0.int64(1), $0.int64(2), $0.int64(3)) })
                     else { actions.append("—"); continue }
                     let indexed = try c.queryFirst("SELECT 1 FROM doc_chunk_access WHERE chunk_id = ?", [.integer(id)]) { _ in true } ?? false
                     let terms = indexed ? try c.queryFirst("SELECT terms FROM doc_chunks_fts WHERE rowid = ?", [.integer(id)]) { $0.text(0) } : nil
                     let embedding = try c.queryFirst("SELECT model, vector FROM doc_embeddings WHERE chunk_id = ?", [.integer(id)]) { ($0.text(0), $0.blob(1)) }
                     try c.run("""
-                        INSERT INTO pdp_restricted_chunks (chunk_id, request_id, collection_id, classification, model, vector, restricted_at, text, terms, indexed)
-                        VALUES (?,?,?,?,?,?,?,?,?,?)
+                        INSERT INTO pdp_restricted_chunks (chunk_id, request_id, collection_id, classification, model, vector, restricted_at, text, terms, indexed, document_id)
+                        VALUES (?,?,?,?,?,?,?,?,?,?,?)
                         """, [.integer(id), request, .integer(chunk.1), .integer(chunk.2), SQLValue(embedding?.0), embedding.map { .blob($0.1) } ?? .null,
-                              now, .text(chunk.0), SQLValue(terms), .integer(indexed ? 1 : 0)])
+                              now, .text(chunk.0), SQLValue(terms), .integer(indexed ? 1 : 0), .integer(chunk.3)])
                     try c.run("UPDATE doc_chunks SET text = ? WHERE id = ?", [.text(Self.withheldText(requestID)), .integer(id)])
+                    try Self.withholdNames(c, chunk: id, of: subject, request: requestID)
                     try c.run("DELETE FROM doc_chunks_fts WHERE rowid = ?", [.integer(id)])
                     try c.run("DELETE FROM doc_chunk_access WHERE chunk_id = ?", [.integer(id)])
                     try c.run("DELETE FROM doc_embeddings WHERE chunk_id = ?", [.integer(id)])
@@ -105,6 +106,35 @@ extension PDPService {
             if i.restriction == nil, action.hasPrefix("restricted") { i.restriction = requestID }
             return i
         }
+    }
+
+    /// Deletes what restrictions kept of chunks whose document was removed since (`DELETE /v1/documents/{id}`
+    /// deletes the chunks, not knowing of restrictions): the copy goes with the document.
+    static func sweepRemovedChunks(_ c: Connection) throws {
+        try c.run("""
+            DELETE FROM pdp_restricted_chunks WHERE NOT EXISTS (
+                SELECT 1 FROM doc_chunks ch WHERE ch.id = pdp_restricted_chunks.chunk_id AND ch.document_id = pdp_restricted_chunks.document_id)
+            """)
+    }
+
+    /// Placeholders for a document's title and file name that name the subject, while withheld.
+    static func withheldTitle(_ document: Int64) -> String { "Dokumen \(document) (judul dibatasi)" }
+    static func withheldSource(_ document: Int64) -> String { "dibatasi-\(document)" }
+
+    /// Replaces the title and file name of the chunk's document where they name the subject (the
+    /// document list and every read show them), keeping the originals for the lift.
+    static func withholdNames(_ c: Connection, chunk: Int64, of subject: DataSubject, request: Int64) throws {
+        guard let (document, title, source) = try c.queryFirst(
+            "SELECT d.id, d.title, d.source_name FROM doc_documents d JOIN doc_chunks ch ON ch.document_id = d.id WHERE ch.id = ?",
+            [.integer(chunk)], { ($0.int64(0), $0.text(1), $0.text(2)) }),
+            try c.queryFirst("SELECT 1 FROM pdp_restricted_documents WHERE document_id = ?", [.integer(document)], { _ in true }) == nil
+        else { return }
+        let namesTitle = !subject.matches(title).isEmpty, namesSource = !subject.matches(source).isEmpty
+        guard namesTitle || namesSource else { return }
+        try c.run("INSERT INTO pdp_restricted_documents (document_id, request_id, title, source_name) VALUES (?,?,?,?)",
+                  [.integer(document), .integer(request), namesTitle ? .text(title) : .null, namesSource ? .text(source) : .null])
+        if namesTitle { try c.run("UPDATE doc_documents SET title = ? WHERE id = ?", [.text(withheldTitle(document)), .integer(document)]) }
+        if namesSource { try c.run("UPDATE doc_documents SET source_name = ? WHERE id = ?", [.text(withheldSource(document)), .integer(document)]) }
     }
 
     /// Lifts restriction request `id`: puts back exactly what it withheld — chunks into search with
@@ -147,7 +177,8 @@ extension PDPService {
             let chunks = try c.query("""
                 SELECT r.chunk_id, r.text, r.terms, r.indexed, r.collection_id, r.classification, r.model, r.vector,
                        ch.text, ch.id IS NOT NULL, d.status
-                FROM pdp_restricted_chunks r LEFT JOIN doc_chunks ch ON ch.id = r.chunk_id LEFT JOIN doc_documents d ON d.id = ch.document_id
+                FROM pdp_restricted_chunks r LEFT JOIN doc_chunks ch ON ch.id = r.chunk_id AND ch.document_id = r.document_id
+                LEFT JOIN doc_documents d ON d.id = ch.document_id
                 WHERE r.request_id = ?
                 """, [key]) { s in
                 (id: s.int64(0), text: s.optionalText(1), terms: s.optionalText(2), indexed: s.int(3) != 0, collection: s.int64(4),
@@ -157,14 +188,15 @@ extension PDPService {
             var chunkCount = 0
             for chunk in chunks {
                 guard chunk.exists else {
-                    skipped.append("chunk \(chunk.id): its document was deleted since (retention or removal); nothing to put back")
+                    skipped.append("chunk \(chunk.id): its document was removed since; nothing to put back (the kept copy is deleted)")
                     continue
                 }
                 let text = chunk.text ?? chunk.current ?? ""
                 if chunk.text != nil { try c.run("UPDATE doc_chunks SET text = ? WHERE id = ?", [.text(text), .integer(chunk.id)]) }
                 // Back into search only if it was there and its version is still the current one.
                 if chunk.indexed, chunk.status == "current" {
-                    guard let terms = chunk.terms ?? analyze?(text) else {
+                    // Analysed again where the analyzer is at hand (it may have changed since), else the kept terms.
+                    guard let terms = analyze?(text) ?? chunk.terms else {
                         skipped.append("chunk \(chunk.id): text restored, but no index terms were kept, so it stays out of search")
                         continue
                     }
@@ -182,6 +214,29 @@ extension PDPService {
                 chunkCount += 1
             }
             try c.run("DELETE FROM pdp_restricted_chunks WHERE request_id = ?", [key])
+            // Titles and file names, where they still read as their placeholders. A file name another current
+            // version took meanwhile (a re-upload) stays a placeholder: two current versions cannot share it.
+            for (document, title, source) in try c.query("SELECT document_id, title, source_name FROM pdp_restricted_documents WHERE request_id = ?", [key], {
+                ($0.int64(0), $0.optionalText(1), $0.optionalText(2))
+            }) {
+                if let title {
+                    try c.run("UPDATE doc_documents SET title = ? WHERE id = ? AND title = ?", [.text(title), .integer(document), .text(Self.withheldTitle(document))])
+                }
+                if let source {
+                    let taken = try c.queryFirst("""
+                        SELECT 1 FROM doc_documents o JOIN doc_documents d ON d.id = ?
+                        WHERE o.id != d.id AND o.status = 'current' AND d.status = 'current' AND o.collection_id = d.collection_id
+                          AND o.classification = d.classification AND o.source_name = ?
+                        """, [.integer(document), .text(source)], { _ in true }) ?? false
+                    if taken {
+                        skipped.append("document \(document): its file name is used by a newer upload; it keeps the name \(Self.withheldSource(document))")
+                    } else {
+                        try c.run("UPDATE doc_documents SET source_name = ? WHERE id = ? AND source_name = ?",
+                                  [.text(source), .integer(document), .text(Self.withheldSource(document))])
+                    }
+                }
+            }
+            try c.run("DELETE FROM pdp_restricted_documents WHERE request_id = ?", [key])
             restored[HeldItem.Kind.documentChunk.rawValue] = chunkCount
             // Plugin values: a key the plugin wrote again while its old value was withheld keeps the newer
             // value (as a write would have replaced it had there been no restriction).

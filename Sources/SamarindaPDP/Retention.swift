@@ -69,6 +69,7 @@ extension PDPService {
                     }
                     try c.run("DELETE FROM doc_pages WHERE document_id = ?", [.integer(id)])
                     try c.run("UPDATE doc_documents SET replaced_by = NULL WHERE replaced_by = ?", [.integer(id)])
+                    try c.run("DELETE FROM pdp_restricted_documents WHERE document_id = ?", [.integer(id)])
                     changed = try c.run("DELETE FROM doc_documents WHERE id = ?", [.integer(id)]) > 0
                 }
                 return (changed, changed ? event : nil)

@@ -120,9 +120,10 @@ extension PDPService {
                 }
             }
             let chunks = try c.query("""
-                SELECT ch.id, COALESCE(r.text, ch.text), d.id, d.title, d.ingested_at, d.status, col.name, col.department, r.request_id
+                SELECT ch.id, COALESCE(r.text, ch.text), d.id, COALESCE(t.title, d.title), d.ingested_at, d.status, col.name, col.department, r.request_id
                 FROM doc_chunks ch JOIN doc_documents d ON d.id = ch.document_id JOIN doc_collections col ON col.id = ch.collection_id
-                LEFT JOIN pdp_restricted_chunks r ON r.chunk_id = ch.id
+                LEFT JOIN pdp_restricted_chunks r ON r.chunk_id = ch.id AND r.document_id = ch.document_id
+                LEFT JOIN pdp_restricted_documents t ON t.document_id = d.id
                 ORDER BY ch.id
                 """) { s in (s.int64(0), s.text(1), s.int64(2), s.text(3), s.double(4), s.text(5), s.text(6), s.text(7), s.isNull(8) ? nil : s.int64(8)) }
             for r in chunks {
@@ -199,6 +200,7 @@ extension PDPService {
     /// Opens a request, finds what the platform holds, applies an erasure or restriction, records the
     /// request (masked, without content) and its audit event, and returns the report with content.
     public func openRequest(_ subject: DataSubject, kind: RequestKind, by principal: Principal, now: Date = Date()) async throws -> AccessReport {
+        try database.write { c in try Self.sweepRemovedChunks(c) }
         var items = try find(subject)
         let digest = auditLog.contentDigest(subject.digestForms.first ?? "")
         let due = now.addingTimeInterval(Self.deadline)
@@ -271,6 +273,14 @@ extension PDPService {
                         }
                         if !subject.matches(source).isEmpty {
                             try c.run("UPDATE doc_documents SET source_name = ? WHERE id = ?", [.text("dihapus-\(document)"), .integer(document)])
+                        }
+                        // A restriction's kept copy of the title and file name goes too; the placeholders become erasure's.
+                        if let kept = try c.queryFirst("SELECT title, source_name FROM pdp_restricted_documents WHERE document_id = ?", [.integer(document)], {
+                            ($0.optionalText(0), $0.optionalText(1))
+                        }) {
+                            if kept.0 != nil { try c.run("UPDATE doc_documents SET title = ? WHERE id = ?", [.text("Dokumen \(document) (judul dihapus)"), .integer(document)]) }
+                            if kept.1 != nil { try c.run("UPDATE doc_documents SET source_name = ? WHERE id = ?", [.text("dihapus-\(document)"), .integer(document)]) }
+                            try c.run("DELETE FROM pdp_restricted_documents WHERE document_id = ?", [.integer(document)])
                         }
                     }
                     try Self.deleteChunk(c, id)

@@ -74,6 +74,32 @@ import Testing
         #expect(try cli.run(["pdp", "request", "list"]).stdout.contains("No data subject requests"))
     }
 
+    @Test func aRestrictionIsLiftedFromTheCommandLineAndSearchFindsTheChunkAgain() throws {
+        let cli = try CLI()
+        let file = cli.dir.path + "/ba.md"
+        try "# Berita acara\n\nPemohon Siti Aminah, NIK \(Self.nik), telah menerima KTP-el.".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try cli.run(["docs", "ingest", file, "--collection", "arsip", "--classification", "biasa", "--department", "disdukcapil"]).status == 0)
+        #expect(try cli.run(["docs", "search", "Siti Aminah"]).stdout.contains(Self.nik))
+        let restricted = try cli.run(["pdp", "request", "open", "--subject", "NIK \(Self.nik)", "--restrict"])
+        #expect(restricted.status == 0 && restricted.stdout.contains("restricted"), "\(restricted.stdout) \(restricted.stderr)")
+        #expect(!(try cli.run(["docs", "search", "Siti Aminah"]).stdout.contains(Self.nik)), "withheld from search")
+        let lifted = try cli.run(["pdp", "request", "lift", "1"])
+        #expect(lifted.status == 0 && lifted.stdout.contains("restriction of request #1 lifted") && lifted.stdout.contains("1 document_chunk"), "\(lifted.stdout) \(lifted.stderr)")
+        #expect(try cli.run(["docs", "search", "Siti Aminah"]).stdout.contains(Self.nik), "search finds the chunk again")
+        let twice = try cli.run(["pdp", "request", "lift", "1"])
+        #expect(twice.status == 1 && twice.stderr.contains("already lifted"), "\(twice.stderr)")
+        #expect(try cli.run(["pdp", "request", "open", "--subject", Self.nik]).status == 0)
+        let access = try cli.run(["pdp", "request", "lift", "2"])
+        #expect(access.status == 2 && access.stderr.contains("only a restriction"), "\(access.stderr)")
+        let unknown = try cli.run(["pdp", "request", "lift", "9"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("no data subject request #9"), "\(unknown.stderr)")
+        let shown = try json(try cli.run(["pdp", "request", "show", "1", "--json"]).stdout)
+        #expect(shown["lifted_at"] is String)
+        let trail = try cli.run(["audit", "tail", "--action", "pdp.restrict.lift", "--json"])
+        #expect(trail.stdout.components(separatedBy: "request:1").count == 2, "one lift event: \(trail.stdout)")
+        #expect(try cli.run(["audit", "verify"]).status == 0)
+    }
+
     @Test func theRegisterPrintsMarkdownAndJSON() throws {
         let cli = try CLI(extra: "[retention]\nconversations = \"90d\"\n")
         let markdown = try cli.run(["pdp", "register"])

@@ -83,6 +83,9 @@ import Testing
         let document = try await platform.documents.document(id: seeded.sitiDocumentID, for: SeededPlatform.operatorPrincipal)
         #expect(document.chunks.allSatisfy { !$0.text.contains(SeededPlatform.sitiNIK) && !$0.text.contains("Siti Aminah") && $0.text.contains("dibatasi") },
                 "\(document.chunks.map(\.text))")
+        #expect(!document.record.title.contains("Siti") && !document.record.sourceName.contains("siti"), "title and file name name her: withheld")
+        let listed = try platform.documents.list(for: SeededPlatform.operatorPrincipal, collections: nil)
+        #expect(listed.allSatisfy { !$0.title.contains("Siti") && !$0.sourceName.contains("siti") }, "\(listed.map(\.title))")
         // The conversation: its reads and the history a follow-up sends to the model.
         let conversations = platform.conversations
         let siti = try #require(try conversations.conversation(id: "c-siti", owner: "user:staf"))
@@ -104,6 +107,37 @@ import Testing
         #expect(withheld.event.fields["request"] == "request:\(report.requestID)")
         #expect(withheld.event.fields["key_digest"] == platform.auditLog.contentDigest("pemohon/\(SeededPlatform.sitiNIK)"))
         #expect(!withheld.event.fields.values.contains { $0.contains(SeededPlatform.sitiNIK) }, "the trail names the key by its digest only")
+        // A plugin reading the withheld key in a loop: one event per key per call, not one per read.
+        let folder = seeded.dir.path + "/Plugins/disdukcapil.pemohon"
+        try (SeededPlatform.plugin + """
+
+            [[tools]]
+            name = "ulang"
+            description = "Read the note five times"
+            classification = "terbatas"
+            read_only = true
+            allowed = ["disdukcapil"]
+            purpose = "Melacak status permohonan KTP-el warga"
+            personal_data = ["nik"]
+            legal_basis = "tugas_publik"
+            [tools.input_schema]
+            type = "object"
+            """).write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)
+        try (SeededPlatform.pluginLua + """
+
+            function ulang(args)
+              local seen = 0
+              for i = 1, 5 do if samarinda.kv.get("pemohon/\(SeededPlatform.sitiNIK)") ~= nil then seen = seen + 1 end end
+              return { seen = seen }
+            end
+            """).write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
+        // The host looks at a folder again once its watch interval (1 s by default) has passed.
+        try await Task.sleep(for: .milliseconds(1100))
+        await platform.plugins.refresh()
+        let eventsBefore = try platform.auditLog.tail(limit: 100, action: "plugin.kv.withheld").count
+        let looped = try await platform.plugins.invoke(plugin: "disdukcapil.pemohon", tool: "ulang", arguments: .object([:]), as: SeededPlatform.operatorPrincipal)
+        #expect(looped["seen"] == .number(0), "\(looped)")
+        #expect(try platform.auditLog.tail(limit: 100, action: "plugin.kv.withheld").count == eventsBefore + 1)
         // Nobody else's data was withheld.
         #expect(try await searchIDs(seeded, "Budi Santoso") == before.budi)
         // Still held: a later access request reports all of it, marked with the restriction.
@@ -132,7 +166,9 @@ import Testing
         #expect(try embeddings(seeded, sitiChunks) == before.embeddings, "with its vectors")
         let passages = try await platform.retriever.retrieve(question: "Siti Aminah", for: SeededPlatform.operatorPrincipal, limit: 10, requestID: nil)
         #expect(passages.contains { $0.text.contains("Siti Aminah") })
-        #expect(try await platform.documents.document(id: seeded.sitiDocumentID, for: SeededPlatform.operatorPrincipal).chunks.map(\.text) == before.document)
+        let restored = try await platform.documents.document(id: seeded.sitiDocumentID, for: SeededPlatform.operatorPrincipal)
+        #expect(restored.chunks.map(\.text) == before.document)
+        #expect(restored.record.title == "Berita acara Siti Aminah" && restored.record.sourceName == "ba-siti-aminah.md", "\(restored.record)")
         #expect(try conversations.messages(of: siti).map(\.id) == before.siti, "the turns are back, in their order")
         #expect(try await history(seeded, "c-siti").contains { $0.contains(SeededPlatform.sitiNIK) })
         #expect(try conversations.conversation(id: "c-title", owner: "user:staf")?.title == "Siti Aminah minta legalisir")
@@ -185,17 +221,93 @@ import Testing
         let erased = try await seeded.pdp.openRequest(try subject(), kind: .erase, by: SeededPlatform.dpo)
         #expect(erased.items.contains { $0.kind == .documentChunk }, "the withheld chunk text was found and erased")
         let left = try platform.database.read { c in
-            try ["pdp_restricted_chunks", "pdp_restricted_messages", "pdp_restricted_kv", "pdp_restricted_titles"].map { table in
+            try ["pdp_restricted_chunks", "pdp_restricted_messages", "pdp_restricted_kv", "pdp_restricted_titles", "pdp_restricted_documents"].map { table in
                 try c.queryFirst("SELECT count(*) FROM \(table)") { $0.int(0) } ?? -1
             }
         }
-        #expect(left == [0, 0, 0, 0], "\(left)")
+        #expect(left == [0, 0, 0, 0, 0], "\(left)")
+        let person = try subject()
+        let titles = try platform.database.read { c in try c.query("SELECT title || ' ' || source_name FROM doc_documents") { $0.text(0) } }
+        #expect(titles.allSatisfy { person.matches($0).isEmpty }, "\(titles)")
         let dump = try platform.database.read { c in
             try c.query("SELECT text FROM doc_chunks") { $0.text(0) } + c.query("SELECT value FROM plugin_kv") { $0.text(0) }
         }
-        let person = try subject()
         #expect(dump.allSatisfy { person.matches($0).isEmpty }, "\(dump)")
         try await verify(seeded, "the erasure")
+        try await platform.close()
+    }
+
+    /// A file re-uploaded under the withheld name while restricted is a new current document; lifting does
+    /// not give the old version the same name (two current versions cannot share it) and says so.
+    @Test func aFileNameTakenByANewerUploadWhileRestrictedStaysAPlaceholderAndTheLiftSaysSo() async throws {
+        var seeded = try await SeededPlatform.open()
+        try await seeded.seed()
+        let report = try await seeded.pdp.openRequest(try subject(), kind: .restrict, by: SeededPlatform.dpo)
+        let newer = try await seeded.ingest("# Formulir\n\nFormulir kosong permohonan KTP-el.", name: "ba-siti-aminah.md",
+                                            collection: "arsip-layanan", department: "disdukcapil")
+        #expect(newer.document != seeded.sitiDocumentID)
+        let lifted = try await seeded.pdp.liftRestriction(request: report.requestID, by: SeededPlatform.dpo)
+        #expect(lifted.notRestored.contains { $0.contains("document \(seeded.sitiDocumentID)") && $0.contains("newer upload") }, "\(lifted.notRestored)")
+        let old = try await seeded.platform.documents.document(id: seeded.sitiDocumentID, for: SeededPlatform.operatorPrincipal)
+        #expect(old.record.title == "Berita acara Siti Aminah" && old.record.sourceName == "dibatasi-\(seeded.sitiDocumentID)", "\(old.record)")
+        #expect(old.chunks.contains { $0.text.contains(SeededPlatform.sitiNIK) }, "its text is back")
+        try await verify(seeded, "the lift")
+        try await seeded.platform.close()
+    }
+
+    /// The owner deleting a conversation while it is restricted takes what the restriction kept of it too
+    /// (its withheld title; the ids of its turns, which a later turn could otherwise reuse and be withheld).
+    @Test func deletingARestrictedConversationLeavesNothingOfItInTheRestrictionTables() async throws {
+        var seeded = try await SeededPlatform.open()
+        try await seeded.seed()
+        try seeded.conversation("c-title", title: "Siti Aminah minta legalisir")
+        let last = try seeded.message("c-title", "user", "Siti Aminah minta legalisir akta.")
+        let report = try await seeded.pdp.openRequest(try subject(), kind: .restrict, by: SeededPlatform.dpo)
+        #expect(try seeded.platform.conversations.delete(id: "c-title", owner: "user:staf"))
+        let kept = try seeded.platform.database.read { c in
+            (try c.queryFirst("SELECT count(*) FROM pdp_restricted_messages WHERE message_id = ?", [.integer(Int64(last)!)]) { $0.int(0) },
+             try c.queryFirst("SELECT count(*) FROM pdp_restricted_titles WHERE conversation_id = 'c-title'") { $0.int(0) })
+        }
+        #expect(kept.0 == 0 && kept.1 == 0, "\(kept)")
+        // The highest message id was deleted: SQLite gives the next turn the same id, and it is not withheld.
+        try seeded.conversation("c-new")
+        let reused = try seeded.message("c-new", "user", "Pertanyaan baru.")
+        #expect(reused == last, "the id is reused (the case this guards)")
+        let fresh = try #require(try seeded.platform.conversations.conversation(id: "c-new", owner: "user:staf"))
+        #expect(try seeded.platform.conversations.messages(of: fresh).map(\.content) == ["Pertanyaan baru."])
+        let lifted = try await seeded.pdp.liftRestriction(request: report.requestID, by: SeededPlatform.dpo)
+        #expect(lifted.restored["conversation_message"] == 3, "her three other turns: \(lifted)")
+        try await verify(seeded, "the lift")
+        try await seeded.platform.close()
+    }
+
+    /// A restricted document removed by its department: what the restriction kept of it goes with it, and a
+    /// later upload that reuses its chunk ids is never shown, restored or withheld as hers.
+    @Test func aRemovedDocumentsKeptCopyGoesAndAReusedChunkIDIsNeverTakenForIt() async throws {
+        var seeded = try await SeededPlatform.open()
+        try await seeded.seed()
+        let platform = seeded.platform
+        let admin = SeededPlatform.operatorPrincipal
+        let hers = try await seeded.ingest("# Surat\n\nSurat keterangan untuk Siti Aminah, NIK \(SeededPlatform.sitiNIK).", name: "surat.md",
+                                           collection: "arsip-layanan", department: "disdukcapil")
+        let report = try await seeded.pdp.openRequest(try subject(), kind: .restrict, by: SeededPlatform.dpo)
+        try await platform.documents.remove(id: hers.document, by: admin)
+        let other = try await seeded.ingest("# Pengumuman\n\nLoket tutup hari Sabtu.", name: "pengumuman.md", collection: "arsip-layanan", department: "disdukcapil")
+        #expect(other.chunks == hers.chunks, "SQLite reused the removed chunk's id (the case this guards)")
+        #expect(try await platform.documents.document(id: other.document, for: admin).chunks.map(\.text).allSatisfy { !$0.contains("Siti") })
+        let found = try seeded.pdp.find(try subject())
+        #expect(!found.contains { $0.kind == .documentChunk && hers.chunks.contains($0.id) }, "the new chunk is not reported as hers")
+        // The next request sweeps the removed document's kept copy.
+        _ = try await seeded.pdp.openRequest(try subject(), kind: .access, by: SeededPlatform.dpo)
+        let copies = try platform.database.read { c in
+            try c.queryFirst("SELECT count(*) FROM pdp_restricted_chunks WHERE text LIKE '%Surat keterangan%'") { $0.int(0) }
+        }
+        #expect(copies == 0)
+        let lifted = try await seeded.pdp.liftRestriction(request: report.requestID, by: SeededPlatform.dpo)
+        #expect(try await platform.documents.document(id: other.document, for: admin).chunks.map(\.text).allSatisfy { $0.contains("Loket tutup") },
+                "the lift does not write her text into the new chunk: \(lifted)")
+        #expect(try await searchIDs(seeded, "loket tutup sabtu") == Set(other.chunks.compactMap(Int64.init)))
+        try await verify(seeded, "the lift")
         try await platform.close()
     }
 }

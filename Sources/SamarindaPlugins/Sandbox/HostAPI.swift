@@ -443,8 +443,13 @@ extension LuaSandbox {
 
     /// A `kv.get` of a value a data protection restriction withholds (UU 27/2022): the plugin sees nil,
     /// exactly as for an absent key (it learns nothing about the person), and the read is an audit event
-    /// `plugin.kv.withheld` naming the request and the key only by its keyed digest.
+    /// `plugin.kv.withheld` naming the request and the key only by its keyed digest — once per key per
+    /// call, so a plugin reading the key in a loop does not flood the trail.
     private func withheldRead(_ L: OpaquePointer, key: String, request: Int64) -> Int32 {
+        guard current?.withheldKeys.insert(key).inserted ?? true else {
+            lua_pushnil(L)
+            return 1
+        }
         let context = current?.context
         let event = AuditEvent(actor: context.map { AuditActor($0.principal) } ?? .anonymous, action: "plugin.kv.withheld",
                                target: "\(environment.pluginID).\(context?.tool ?? "load")", classification: context?.classification ?? .biasa,

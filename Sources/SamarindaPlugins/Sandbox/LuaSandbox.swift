@@ -42,6 +42,8 @@ final class SandboxCall {
     var kill: Int32 = 0
     var capabilitiesUsed: Set<String> = []
     var capabilitiesDenied: Set<String> = []
+    /// Keys whose withheld `kv.get` was already audited in this call (one event per key per call, not per read).
+    var withheldKeys: Set<String> = []
     var tokens: [Int64] = []
 
     init(context: PluginCallContext?, limits: PluginLimits) {

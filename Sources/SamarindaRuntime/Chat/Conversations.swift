@@ -171,7 +171,12 @@ public final class ConversationStore: Sendable {
     @discardableResult
     public func delete(id: String, owner: String) throws -> Bool {
         try database.write { c in
-            guard try c.run("DELETE FROM web_conversations WHERE id = ? AND owner = ?", [.text(id), .text(owner)]) > 0 else { return false }
+            guard try c.queryFirst("SELECT 1 FROM web_conversations WHERE id = ? AND owner = ?", [.text(id), .text(owner)], { _ in true }) != nil else { return false }
+            // What a data protection restriction kept of it goes too (a reused message id must not be withheld);
+            // first, while its turns are still there (deleting the conversation cascades to them).
+            try c.run("DELETE FROM pdp_restricted_messages WHERE message_id IN (SELECT id FROM web_messages WHERE conversation_id = ?)", [.text(id)])
+            try c.run("DELETE FROM pdp_restricted_titles WHERE conversation_id = ?", [.text(id)])
+            try c.run("DELETE FROM web_conversations WHERE id = ? AND owner = ?", [.text(id), .text(owner)])
             try c.run("DELETE FROM web_messages WHERE conversation_id = ?", [.text(id)])
             return true
         }
