@@ -1,4 +1,5 @@
 import Foundation
+import SamarindaCore
 
 /// The OCR quality set (issue 26): Indonesian letter pages rendered at test and bench time, never
 /// downloaded. Text is laid out in a PDF, rasterised by poppler's `pdftoppm` with the fonts Debian
@@ -22,7 +23,7 @@ public enum OCRQualitySet {
         /// Speckle noise as a flatbed or fax leaves it: `fraction` of pixels flipped to black or white, and a
         /// little grain everywhere. Deterministic for a seed, so two runs measure the same pages.
         public func noisy(fraction: Double, seed: UInt64) -> GrayImage {
-            var rng = SplitMix(seed: seed)
+            var rng = SplitMix64(seed: seed)  // the same noise on every run
             var out = self
             for i in out.pixels.indices {
                 let r = rng.unit()
@@ -231,19 +232,5 @@ public enum OCRQualitySet {
             swap(&previous, &current)
         }
         return previous[b.count]
-    }
-
-    /// A small deterministic generator (SplitMix64), so the noise is the same on every run.
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     }
 }

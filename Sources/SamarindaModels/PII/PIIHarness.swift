@@ -1,4 +1,5 @@
 import Foundation
+import SamarindaCore
 
 /// The recall/precision harness of the redactor (docs/PII.md): a seeded generator of valid
 /// identifiers and invalid look-alikes written into many contexts, and the measurement of what the
@@ -18,19 +19,7 @@ public enum PIIHarness {
     }
 
     /// A SplitMix64 generator: the same seed, the same corpus on every machine.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
-        mutating func pick<T>(_ a: [T]) -> T { a[int(0...(a.count - 1))] }
-        mutating func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(int(0...9))) }) }
-    }
+    typealias Random = SplitMix64
 
     // MARK: Identifiers
 
@@ -209,7 +198,7 @@ public enum PIIHarness {
 
     /// The corpus: for every identifier × context, `perPair` valid cases and `perPair` look-alikes.
     public static func corpus(seed: UInt64 = 17, perPair: Int = 24) -> [Case] {
-        var r = Random(state: seed)
+        var r = Random(seed: seed)
         var out: [Case] = []
         for id in identifiers {
             for ctx in contexts {
@@ -306,4 +295,11 @@ public enum PIIHarness {
 
 extension String {
     func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}
+
+extension SplitMix64 {
+    /// The harness's draws (by modulo: part of what a seed means for the corpus, so kept as it was).
+    mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
+    mutating func pick<T>(_ a: [T]) -> T { a[int(0...(a.count - 1))] }
+    mutating func digits(_ n: Int) -> String { String((0..<n).map { _ in Character(String(int(0...9))) }) }
 }
