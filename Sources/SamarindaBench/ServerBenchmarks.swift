@@ -153,6 +153,9 @@ final class BenchServer: @unchecked Sendable {
     /// VmRSS of the service process, in KiB.
     func serviceRSSKiB() -> Double { residentKiB(ofProcess: process.processIdentifier) }
 
+    /// CPU time (user + system, every thread) the service has used so far, in seconds.
+    func serviceCPUSeconds() -> Double { cpuSeconds(ofProcess: process.processIdentifier) }
+
     /// Stops the service with SIGTERM (graceful: final checkpoint) and verifies the audit trail it wrote.
     func stopAndVerify() throws -> [Measurement] {
         if process.isRunning {
@@ -274,6 +277,8 @@ func drive(url: String, key: String, body: Data, connections: Int, seconds limit
 
 struct WrkResult {
     var rate: Double
+    /// Requests answered in the run (for per-request costs).
+    var requests: Double = 0
     var p50: Double
     var p99: Double
     var non2xx: Int
@@ -309,7 +314,17 @@ func runWrk(url: String, key: String, body: String, connections: Int, seconds: I
     }
     let f = line.split(separator: " ").dropFirst().map { Double($0) ?? 0 }
     guard f.count == 5, f[1] > 0 else { throw ServerBenchFailure(message: "cannot read wrk's summary: \(line)") }
-    return WrkResult(rate: f[0] / f[1], p50: f[2], p99: f[3], non2xx: Int(f[4]))
+    return WrkResult(rate: f[0] / f[1], requests: f[0], p50: f[2], p99: f[3], non2xx: Int(f[4]))
+}
+
+/// User + system CPU time of a process and all its threads, in seconds (`/proc/PID/stat` fields 14 and 15).
+func cpuSeconds(ofProcess pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return 0 }
+    // After the command name in parentheses: state is field 3, utime field 14, stime field 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 /// VmRSS of a process (default: this one), in KiB.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import SamarindaCore
 import SamarindaModels
+import SamarindaRuntime
 import Synchronization
 
 /// `[server] request_timeout_ms` for one request, counted from when the route starts work. Past it
@@ -84,6 +85,16 @@ struct RequestDeadline: Sendable {
     }
 
     private struct Expired: Error {}
+}
+
+extension ServerContext {
+    /// How every route that works under the deadline starts: the caller authorized for `action`, and
+    /// the request's deadline counted from now.
+    func begin(_ action: AccessAction, _ platform: Platform, _ request: Request) async throws -> (Principal, RequestDeadline) {
+        let principal = try await authorize(action, platform)
+        return (principal, RequestDeadline(millis: platform.config.server.requestTimeoutMillis, audit: platform.audit, principal: principal,
+                                           request: request, context: self))
+    }
 }
 
 /// Resumes one continuation with whichever result comes first, then cancels both tasks.

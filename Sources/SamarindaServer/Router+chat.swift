@@ -14,41 +14,35 @@ extension SamarindaService {
         let tools = self.tools
         let metrics = self.metrics
         router.post("/v1/chat/completions") { request, context in
-            let principal = try await context.authorize(.chat(classification: nil), platform)
-            let deadline = RequestDeadline(millis: platform.config.server.requestTimeoutMillis, audit: platform.audit, principal: principal,
-                                           request: request, context: context)
-            let body = try await readBody(request, context)
-            let chat: ChatRequest
-            let extras: ChatExtras
-            do {
-                chat = try JSONDecoder().decode(ChatRequest.self, from: body)
-                extras = try JSONDecoder().decode(ChatExtras.self, from: body)
-            } catch let e as RequestFieldError {
-                throw APIError.invalidField(e)
-            } catch {
-                throw APIError.badRequest("invalid_json", "the body is not a chat completion request: \(describe(error)). Send {\"model\": \"samarinda-default\", \"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}")
-            }
+            let (principal, deadline) = try await context.begin(.chat(classification: nil), platform, request)
+            // One parse of the body for OpenAI's fields and ours.
+            let body = try await decodeBody(ChatCompletionBody.self, request, context, what: "a chat completion request",
+                                            example: #"{"model": "samarinda-default", "messages": [{"role": "user", "content": "..."}]}"#)
+            let chat = body.request, extras = body.extras
             let service = ChatService(platform: platform, tools: tools, principal: principal, requestID: context.requestID, via: context.entry)
             let options = ChatService.Options(retrieval: extras.retrieval, conversationID: extras.conversation_id, store: extras.store ?? false)
-            let prepared: ChatService.Prepared
-            do {
-                prepared = try await deadline.run { try await service.prepare(chat, options: options) }
-            } catch let e as ModelError { throw APIError(e) } catch let e as ChatError { throw APIError(e) }
             if chat.stream == true {
+                let prepared: ChatService.Prepared
+                do {
+                    prepared = try await deadline.run { try await service.prepare(chat, options: options) }
+                } catch let e as ModelError { throw APIError(e) } catch let e as ChatError { throw APIError(e) }
                 return streamResponse(service, prepared, metrics: metrics, deadline: deadline)
             }
             do {
-                let answer = try await deadline.run { try await service.complete(prepared) }
+                // Preparing and answering under one deadline (one timer, one race).
+                let answer = try await deadline.run {
+                    let prepared: ChatService.Prepared
+                    do {
+                        prepared = try await service.prepare(chat, options: options)
+                    } catch let e as ModelError { throw APIError(e) } catch let e as ChatError { throw APIError(e) }
+                    return try await service.complete(prepared)
+                }
                 metrics.modelCall(provider: answer.provider, outcome: "ok", tokensIn: answer.usage.promptTokens, tokensOut: answer.usage.completionTokens)
                 let message = ChatMessage(role: .assistant, content: answer.content.isEmpty && !answer.toolCalls.isEmpty ? nil : answer.content,
                                           toolCalls: answer.toolCalls.isEmpty ? nil : answer.toolCalls)
                 let reply = ChatResponse(id: answer.id, created: answer.created, message: message, finishReason: answer.finishReason,
                                          usage: answer.usage, provider: answer.provider, model: chat.model)
-                var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(reply)) as? [String: Any] ?? [:]
-                object["classification"] = answer.classification.name
-                object["citations"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(answer.citations))
-                object["samarinda"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(AnswerMarker(answer)))
-                return try jsonResponse(object)
+                return try jsonResponse(encoding: CompletionReply(response: reply, answer: answer))
             } catch let e as ModelError {
                 metrics.modelCall(provider: "-", outcome: e.code.rawValue, tokensIn: 0, tokensOut: 0)
                 throw APIError(e)
@@ -56,18 +50,9 @@ extension SamarindaService {
         }
 
         router.post("/v1/embeddings") { request, context in
-            let principal = try await context.authorize(.embed(classification: nil), platform)
-            let deadline = RequestDeadline(millis: platform.config.server.requestTimeoutMillis, audit: platform.audit, principal: principal,
-                                           request: request, context: context)
-            let body = try await readBody(request, context)
-            let embedding: EmbeddingRequest
-            do {
-                embedding = try JSONDecoder().decode(EmbeddingRequest.self, from: body)
-            } catch let e as RequestFieldError {
-                throw APIError.invalidField(e)
-            } catch {
-                throw APIError.badRequest("invalid_json", "the body is not an embeddings request: \(describe(error)). Send {\"model\": \"samarinda-default\", \"input\": [\"teks\"]}")
-            }
+            let (principal, deadline) = try await context.begin(.embed(classification: nil), platform, request)
+            let embedding = try await decodeBody(EmbeddingRequest.self, request, context, what: "an embeddings request",
+                                                 example: #"{"model": "samarinda-default", "input": ["teks"]}"#)
             try await context.authorize(.embed(classification: embedding.classification), platform)
             do {
                 let call = ModelCallContext(principal: principal, requestID: context.requestID)
@@ -76,6 +61,56 @@ extension SamarindaService {
                                 body: .init(byteBuffer: ByteBuffer(bytes: try response.openAIJSON())))
             } catch let e as ModelError { throw APIError(e) }
         }
+    }
+}
+
+/// Reads the body and decodes it as `T`; a body that is not one answers 400 with what was wrong and
+/// an example of a good one.
+func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: ServerContext, what: String, example: String) async throws -> T {
+    let body = try await readBody(request, context)
+    do {
+        return try JSONDecoder().decode(T.self, from: body)
+    } catch let e as RequestFieldError {
+        throw APIError.invalidField(e)
+    } catch {
+        throw APIError.badRequest("invalid_json", "the body is not \(what): \(describe(error)). Send \(example)")
+    }
+}
+
+/// A chat completion request as sent: OpenAI's fields and ours, decoded from one parse of the body.
+struct ChatCompletionBody: Decodable {
+    var request: ChatRequest
+    var extras: ChatExtras
+
+    init(from decoder: any Decoder) throws {
+        request = try ChatRequest(from: decoder)
+        extras = try ChatExtras(from: decoder)
+    }
+}
+
+/// The non-streamed answer: OpenAI's `chat.completion` and our fields beside it, encoded in one pass.
+struct CompletionReply: Encodable {
+    let response: ChatResponse
+    let classification: String
+    let citations: [Citation]
+    let samarinda: AnswerMarker
+
+    init(response: ChatResponse, answer: ChatService.Answer) {
+        self.response = response
+        classification = answer.classification.name
+        citations = answer.citations
+        samarinda = AnswerMarker(answer)
+    }
+
+    enum Keys: String, CodingKey { case classification, citations, samarinda }
+
+    func encode(to encoder: any Encoder) throws {
+        try response.encode(to: encoder)
+        // A second keyed container on the same encoder adds to the same object.
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(classification, forKey: .classification)
+        try c.encode(citations, forKey: .citations)
+        try c.encode(samarinda, forKey: .samarinda)
     }
 }
 
@@ -118,11 +153,14 @@ private func streamResponse(_ service: ChatService, _ prepared: ChatService.Prep
                             deadline: RequestDeadline) -> Response {
     let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
     return Response(status: .ok, headers: headers, body: .init { writer in
-        let id = "chatcmpl-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(24)
+        let id = "chatcmpl-" + randomID()
         let created = Int(Date().timeIntervalSince1970)
         let model = prepared.request.model
         let encoder = JSONEncoder()
         var provider = ""
+        // Every text piece is the same chunk around different text: its bytes before and after the
+        // text are made once per stream, and each piece only has its text escaped (no encoder per piece).
+        let piece = ChunkTemplate(id: id, created: created, model: model)
 
         func send(_ object: some Encodable) async throws {
             var buffer = ByteBuffer(string: "data: ")
@@ -146,7 +184,7 @@ private func streamResponse(_ service: ChatService, _ prepared: ChatService.Prep
                 try await send(ChatStreamChunk(id: id, created: created, model: model,
                                                choices: [.init(delta: .init(role: .assistant, content: ""))], provider: p))
             case .delta(let text):
-                if let chunk = ChatStreamChunk.from(.delta(text), id: id, created: created, model: model) { try await send(chunk) }
+                try await writer.write(piece.chunk(text))
             case .done(let answer):
                 // Client-side tools are the client's to run: pass them on as OpenAI does.
                 for (index, call) in answer.toolCalls.enumerated() {
@@ -172,6 +210,29 @@ private func streamResponse(_ service: ChatService, _ prepared: ChatService.Prep
         }
         try await finish(with: APIError.internalError("the model stream ended without finishing; the answer is incomplete"))
     })
+}
+
+/// The bytes of a text piece's chunk: the JSON of `ChatStreamChunk.from(.delta(text), …)`, keys in the
+/// encoder's order, with the strings quoted as `JSONValue` writes them.
+struct ChunkTemplate {
+    private let head: [UInt8]
+    private static let tail = Array(#"},"finish_reason":null}]}"#.utf8) + [0x0A, 0x0A]
+
+    init(id: String, created: Int, model: String) {
+        head = Array(#"data: {"id":"#.utf8) + JSONValue.string(id).jsonBytes
+            + Array(#","object":"chat.completion.chunk","created":\#(created),"model":"#.utf8)
+            + JSONValue.string(model).jsonBytes + Array(#","choices":[{"index":0,"delta":{"content":"#.utf8)
+    }
+
+    func chunk(_ text: String) -> ByteBuffer {
+        let quoted = JSONValue.string(text).jsonBytes
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(head.count + quoted.count + Self.tail.count)
+        buffer.writeBytes(head)
+        buffer.writeBytes(quoted)
+        buffer.writeBytes(Self.tail)
+        return buffer
+    }
 }
 
 /// The last chunk: finish reason, usage of all rounds, what the answer rests on, and the AI-generated marker.

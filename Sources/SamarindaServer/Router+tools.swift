@@ -24,11 +24,8 @@ extension SamarindaService {
             }
             return try jsonResponse(["object": "list", "data": items])
         }
-        let timeoutMillis = platform.config.server.requestTimeoutMillis
-        let audit = platform.audit
         router.post("/v1/tools/{plugin}/{tool}") { request, context in
-            let principal = try await context.authorize(.listTools, platform)
-            let deadline = RequestDeadline(millis: timeoutMillis, audit: audit, principal: principal, request: request, context: context)
+            let (principal, deadline) = try await context.begin(.listTools, platform, request)
             let plugin = try context.parameters.require("plugin")
             let tool = try context.parameters.require("tool")
             var body = try await readBody(request, context)
@@ -74,6 +71,14 @@ func readBody(_ request: Request, _ context: ServerContext) async throws -> Data
         // client's fault, not a 500.
         throw APIError.badRequest("invalid_body", "the request body could not be read to its end (\(error)); send the whole body with a correct Content-Length")
     }
+}
+
+/// A JSON response from an `Encodable`, in one encoding pass (the same options as below).
+func jsonResponse(encoding value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
 }
 
 /// A JSON response from Foundation objects (for shapes that are easier to build than to declare).

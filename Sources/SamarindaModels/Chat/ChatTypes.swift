@@ -474,6 +474,15 @@ public struct ModelInfo: Sendable, Codable, Equatable {
 
 /// A short random identifier (hex).
 public func randomID(bytes: Int = 12) -> String {
+    // Hex digits written as bytes: `String(format:)` per byte was a visible share of every chat completion.
+    let digits = Array("0123456789abcdef".utf8)
     var g = SystemRandomNumberGenerator()
-    return (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &g)) }.joined()
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes * 2)
+    for _ in 0..<bytes {
+        let b = UInt8.random(in: 0...255, using: &g)
+        out.append(digits[Int(b >> 4)])
+        out.append(digits[Int(b & 0xF)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }

@@ -30,6 +30,45 @@ public protocol ModelProvider: Sendable {
     func listModels() async throws -> [ModelInfo]
 }
 
+/// A provider that speaks HTTP (OpenAI-compatible servers, Ollama): its configuration, the client and
+/// the response bound live in its `endpoint`, made by the one initializer below.
+public protocol HTTPModelProvider: ModelProvider {
+    var endpoint: ProviderEndpoint { get }
+    init(endpoint: ProviderEndpoint)
+}
+
+extension HTTPModelProvider {
+    public var config: ProviderConfig { endpoint.config }
+
+    public init(config: ProviderConfig, http: HTTPClient = .shared, maxResponseBytes: Int = 8 * 1024 * 1024) {
+        self.init(endpoint: ProviderEndpoint(config: config, http: http, maxResponseBytes: maxResponseBytes))
+    }
+}
+
+/// Where an HTTP provider is reached and how: requests to its paths, answered or refused as that provider.
+public struct ProviderEndpoint: Sendable {
+    public let config: ProviderConfig
+    let http: HTTPClient
+    let maxResponseBytes: Int
+
+    func request(_ path: String, body: Data?) -> HTTPRequest {
+        HTTPRequest(method: body == nil ? "GET" : "POST", url: config.url(path),
+                    headers: (body == nil ? [] : [HTTPHeader("Content-Type", "application/json")]) + config.authHeaders(),
+                    body: body, timeoutMillis: config.timeoutMillis, connectTimeoutMillis: config.connectTimeoutMillis,
+                    firstByteTimeoutMillis: config.timeoutMillis, maxResponseBytes: maxResponseBytes)
+    }
+
+    /// The whole answer from `path` (a GET without a body), when its status is 2xx.
+    func send(_ path: String, body: Data? = nil) async throws -> HTTPResponse {
+        try await http.send(request(path, body: body), expectingSuccessFrom: config.name)
+    }
+
+    /// The streamed answer from `path`, once its status is 2xx.
+    func stream(_ path: String, body: Data) async throws -> HTTPStreamingResponse {
+        try await http.stream(request(path, body: body), expectingSuccessFrom: config.name)
+    }
+}
+
 extension ProviderConfig {
     /// The model name sent to the provider.
     var wireModel: String { kind == .offline ? OfflineProvider.modelName : (model.isEmpty ? name : model) }
@@ -43,7 +82,9 @@ extension ProviderConfig {
     }
 
     func authHeaders() -> [HTTPHeader] {
-        apiKey().map { [HTTPHeader("Authorization", "Bearer \($0)")] } ?? []
+        // `getenv`, as `apiKey()` reads it, without building a dictionary of the whole environment per call.
+        guard !apiKeyEnv.isEmpty, let value = getenv(apiKeyEnv) else { return [] }
+        return [HTTPHeader("Authorization", "Bearer \(String(cString: value))")]
     }
 }
 

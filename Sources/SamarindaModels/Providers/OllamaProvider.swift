@@ -3,16 +3,9 @@ import SamarindaCore
 
 /// Ollama's native API (`/api/chat`, `/api/embed`, `/api/tags`); `base_url` is the server root,
 /// e.g. `http://127.0.0.1:11434`. Streams are newline-delimited JSON.
-public struct OllamaProvider: ModelProvider {
-    public let config: ProviderConfig
-    let http: HTTPClient
-    let maxResponseBytes: Int
-
-    public init(config: ProviderConfig, http: HTTPClient = .shared, maxResponseBytes: Int = 8 * 1024 * 1024) {
-        self.config = config
-        self.http = http
-        self.maxResponseBytes = maxResponseBytes
-    }
+public struct OllamaProvider: HTTPModelProvider {
+    public let endpoint: ProviderEndpoint
+    public init(endpoint: ProviderEndpoint) { self.endpoint = endpoint }
 
     private struct WireToolCall: Codable {
         struct Function: Codable { var name: String; var arguments: JSONValue? }
@@ -53,12 +46,6 @@ public struct OllamaProvider: ModelProvider {
                                                     tools: call.request.tools, options: options.isEmpty ? nil : options))
     }
 
-    private func request(_ path: String, body: Data?) -> HTTPRequest {
-        HTTPRequest(method: body == nil ? "GET" : "POST", url: config.url(path),
-                    headers: (body == nil ? [] : [HTTPHeader("Content-Type", "application/json")]) + config.authHeaders(),
-                    body: body, timeoutMillis: config.timeoutMillis, connectTimeoutMillis: config.connectTimeoutMillis,
-                    firstByteTimeoutMillis: config.timeoutMillis, maxResponseBytes: maxResponseBytes)
-    }
 
     private static func toolCalls(_ wire: [WireToolCall]?) -> [ToolCall]? {
         guard let wire, !wire.isEmpty else { return nil }
@@ -69,7 +56,7 @@ public struct OllamaProvider: ModelProvider {
     }
 
     public func chat(_ call: ProviderCall) async throws -> ChatResponse {
-        let response = try await http.send(request("/api/chat", body: body(call, stream: false)), expectingSuccessFrom: config.name)
+        let response = try await endpoint.send("/api/chat", body: body(call, stream: false))
         let a = try decodeJSON(WireAnswer.self, response.body, provider: config.name, what: "chat answer")
         if let e = a.error { throw ModelError(.providerError, "provider '\(config.name)': \(e)") }
         guard let m = a.message else { throw ModelError(.malformedResponse, "provider '\(config.name)' answered without a message") }
@@ -81,7 +68,7 @@ public struct OllamaProvider: ModelProvider {
     }
 
     public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
-        let response = try await http.stream(request("/api/chat", body: body(call, stream: true)), expectingSuccessFrom: config.name)
+        let response = try await endpoint.stream("/api/chat", body: body(call, stream: true))
         let name = config.name
         return eventStream { continuation in
             var lines = LineSplitter()
@@ -121,7 +108,7 @@ public struct OllamaProvider: ModelProvider {
     public func embed(_ inputs: [String]) async throws -> EmbeddingResponse {
         struct Body: Encodable { var model: String; var input: [String] }
         struct Answer: Decodable { var embeddings: [[Float]]; var prompt_eval_count: Int? }
-        let response = try await http.send(request("/api/embed", body: JSONEncoder().encode(Body(model: config.wireEmbeddingModel, input: inputs))), expectingSuccessFrom: config.name)
+        let response = try await endpoint.send("/api/embed", body: JSONEncoder().encode(Body(model: config.wireEmbeddingModel, input: inputs)))
         let a = try decodeJSON(Answer.self, response.body, provider: config.name, what: "embeddings response")
         guard a.embeddings.count == inputs.count else {
             throw ModelError(.malformedResponse, "provider '\(config.name)' returned \(a.embeddings.count) embeddings for \(inputs.count) inputs")
@@ -132,7 +119,7 @@ public struct OllamaProvider: ModelProvider {
 
     public func listModels() async throws -> [ModelInfo] {
         struct Answer: Decodable { struct M: Decodable { var name: String }; var models: [M] }
-        let response = try await http.send(request("/api/tags", body: nil), expectingSuccessFrom: config.name)
+        let response = try await endpoint.send("/api/tags", body: nil)
         return try decodeJSON(Answer.self, response.body, provider: config.name, what: "model list").models.map { ModelInfo(id: $0.name, ownedBy: config.name) }
     }
 }

@@ -3,16 +3,9 @@ import SamarindaCore
 
 /// Any OpenAI-compatible server: vLLM, llama.cpp `llama-server`, Ollama's `/v1`,
 /// or a paid API. `base_url` ends with the version (`http://127.0.0.1:8081/v1`).
-public struct OpenAIProvider: ModelProvider {
-    public let config: ProviderConfig
-    let http: HTTPClient
-    let maxResponseBytes: Int
-
-    public init(config: ProviderConfig, http: HTTPClient = .shared, maxResponseBytes: Int = 8 * 1024 * 1024) {
-        self.config = config
-        self.http = http
-        self.maxResponseBytes = maxResponseBytes
-    }
+public struct OpenAIProvider: HTTPModelProvider {
+    public let endpoint: ProviderEndpoint
+    public init(endpoint: ProviderEndpoint) { self.endpoint = endpoint }
 
     func body(_ call: ProviderCall, stream: Bool) throws -> Data {
         var r = call.request
@@ -40,15 +33,9 @@ public struct OpenAIProvider: ModelProvider {
         }
     }
 
-    func request(_ path: String, body: Data?) -> HTTPRequest {
-        HTTPRequest(method: body == nil ? "GET" : "POST", url: config.url(path),
-                    headers: (body == nil ? [] : [HTTPHeader("Content-Type", "application/json")]) + config.authHeaders(),
-                    body: body, timeoutMillis: config.timeoutMillis, connectTimeoutMillis: config.connectTimeoutMillis,
-                    firstByteTimeoutMillis: config.timeoutMillis, maxResponseBytes: maxResponseBytes)
-    }
 
     public func chat(_ call: ProviderCall) async throws -> ChatResponse {
-        let response = try await http.send(request("/chat/completions", body: body(call, stream: false)), expectingSuccessFrom: config.name)
+        let response = try await endpoint.send("/chat/completions", body: body(call, stream: false))
         var answer = try decodeJSON(ChatResponse.self, response.body, provider: config.name, what: "chat completion")
         answer.provider = config.name
         if answer.model.isEmpty { answer.model = call.model }
@@ -56,7 +43,7 @@ public struct OpenAIProvider: ModelProvider {
     }
 
     public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
-        let response = try await http.stream(request("/chat/completions", body: body(call, stream: true)), expectingSuccessFrom: config.name)
+        let response = try await endpoint.stream("/chat/completions", body: body(call, stream: true))
         let name = config.name
         return eventStream { continuation in
             var parser = ServerSentEventParser()
@@ -102,7 +89,7 @@ public struct OpenAIProvider: ModelProvider {
             var model: String?
         }
         let data = try JSONEncoder().encode(Body(model: config.wireEmbeddingModel, input: inputs))
-        let response = try await http.send(request("/embeddings", body: data), expectingSuccessFrom: config.name)
+        let response = try await endpoint.send("/embeddings", body: data)
         let answer = try decodeJSON(Answer.self, response.body, provider: config.name, what: "embeddings response")
         guard answer.data.count == inputs.count else {
             throw ModelError(.malformedResponse, "provider '\(config.name)' returned \(answer.data.count) embeddings for \(inputs.count) inputs")
@@ -113,7 +100,7 @@ public struct OpenAIProvider: ModelProvider {
 
     public func listModels() async throws -> [ModelInfo] {
         struct Answer: Decodable { var data: [ModelInfo] }
-        let response = try await http.send(request("/models", body: nil), expectingSuccessFrom: config.name)
+        let response = try await endpoint.send("/models", body: nil)
         return try decodeJSON(Answer.self, response.body, provider: config.name, what: "model list").data
     }
 }

@@ -168,7 +168,7 @@ public struct ChatService: Sendable {
         if !pluginTools.isEmpty {
             var definitions = request.tools ?? []
             for t in pluginTools.values.sorted(by: { $0.name < $1.name }) {
-                let schema = (try? JSONDecoder().decode(JSONValue.self, from: t.inputSchema)) ?? .object([:])
+                let schema = t.parameters ?? (try? JSONDecoder().decode(JSONValue.self, from: t.inputSchema)) ?? .object([:])
                 definitions.append(ToolDefinition(name: t.functionName, description: t.description, parameters: schema))
             }
             request.tools = definitions
@@ -215,16 +215,19 @@ public struct ChatService: Sendable {
         return stream
     }
 
-    /// The whole answer: the collected stream.
+    /// The whole answer: the same rounds as `stream`, run in the caller's task (no stream or task of
+    /// its own in between), each round asking the provider for a whole answer.
     public func complete(_ prepared: Prepared) async throws -> Answer {
-        for await event in stream(prepared, upstreamStreaming: false) {
+        var outcome: Result<Answer, ModelError>?
+        await rounds(prepared, upstreamStreaming: false) { event in
             switch event {
-            case .start, .delta: continue
-            case .done(let answer): return answer
-            case .failed(let error): throw error
+            case .start, .delta: break
+            case .done(let answer): outcome = .success(answer)
+            case .failed(let error): outcome = .failure(error)
             }
         }
-        throw ModelError(.cancelled, "the request was cancelled before the answer was complete")
+        guard let outcome else { throw ModelError(.cancelled, "the request was cancelled before the answer was complete") }
+        return try outcome.get()
     }
 
     /// The one round loop: model → the plugin tools it called, run as the caller → model …, at most `maxRounds`.
@@ -243,7 +246,8 @@ public struct ChatService: Sendable {
             var pending: [Int: (id: String, name: String, arguments: String)] = [:]
             var roundText = ""
             var finishReason: String?
-            for await event in modelEvents(request, context: ctx, upstreamStreaming: upstreamStreaming) {
+            /// One event of the round; false when it ended the exchange.
+            func take(_ event: ChatStreamEvent) -> Bool {
                 switch event {
                 case .start(let p, let m):
                     provider = p
@@ -265,8 +269,14 @@ public struct ChatService: Sendable {
                     finishReason = reason
                 case .error(let error):
                     emit(.failed(explained(error, prepared)))
-                    return
+                    return false
                 }
+                return true
+            }
+            if upstreamStreaming {
+                for await event in platform.models.stream(request, context: ctx) { guard take(event) else { return } }
+            } else {
+                for event in await wholeAnswer(request, context: ctx) { guard take(event) else { return } }
             }
             guard let reason = finishReason else {
                 emit(.failed(ModelError(Task.isCancelled ? .cancelled : .streamInterrupted, "the model stream ended without finishing; the answer is incomplete")))
@@ -306,30 +316,23 @@ public struct ChatService: Sendable {
         }
     }
 
-    /// One model round as stream events: the router's stream, or a whole answer replayed as events.
-    private func modelEvents(_ request: ChatRequest, context: ModelCallContext, upstreamStreaming: Bool) -> AsyncStream<ChatStreamEvent> {
-        if upstreamStreaming { return platform.models.stream(request, context: context) }
-        let (stream, continuation) = AsyncStream<ChatStreamEvent>.makeStream(bufferingPolicy: .unbounded)
-        let models = platform.models
-        let task = Task {
-            do {
-                let response = try await models.chat(request, context: context)
-                continuation.yield(.start(provider: response.provider, model: response.model))
-                if let content = response.message.content, !content.isEmpty { continuation.yield(.delta(content)) }
-                for (index, call) in (response.message.toolCalls ?? []).enumerated() {
-                    continuation.yield(.toolCall(ToolCallDelta(index: index, id: call.id, name: call.function.name, arguments: call.function.arguments)))
-                }
-                if let usage = response.usage { continuation.yield(.usage(usage)) }
-                continuation.yield(.finish(reason: response.finishReason))
-            } catch let error as ModelError {
-                continuation.yield(.error(error))
-            } catch {
-                continuation.yield(.error(ModelError(.providerError, "\(error)")))
+    /// One model round asked for a whole answer, as the events a stream of it would give.
+    private func wholeAnswer(_ request: ChatRequest, context: ModelCallContext) async -> [ChatStreamEvent] {
+        do {
+            let response = try await platform.models.chat(request, context: context)
+            var events: [ChatStreamEvent] = [.start(provider: response.provider, model: response.model)]
+            if let content = response.message.content, !content.isEmpty { events.append(.delta(content)) }
+            for (index, call) in (response.message.toolCalls ?? []).enumerated() {
+                events.append(.toolCall(ToolCallDelta(index: index, id: call.id, name: call.function.name, arguments: call.function.arguments)))
             }
-            continuation.finish()
+            if let usage = response.usage { events.append(.usage(usage)) }
+            events.append(.finish(reason: response.finishReason))
+            return events
+        } catch let error as ModelError {
+            return [.error(error)]
+        } catch {
+            return [.error(ModelError(.providerError, "\(error)"))]
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 
     /// A refusal caused by the conversation's earlier turns says so (the caller did not ask for that level).

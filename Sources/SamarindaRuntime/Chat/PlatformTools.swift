@@ -14,7 +14,7 @@ public struct PlatformTools: ToolProvider {
         platform.plugins.tools(for: principal).map { t in
             ToolDescriptor(plugin: t.plugin, tool: t.tool, description: t.description,
                            inputSchema: Data(t.inputSchema.jsonText.utf8), outputSchema: t.outputSchema.map { Data($0.jsonText.utf8) },
-                           readOnly: t.readOnly, classification: t.classification)
+                           readOnly: t.readOnly, classification: t.classification, parameters: t.inputSchema)
         }
     }
 

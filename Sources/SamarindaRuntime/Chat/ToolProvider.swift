@@ -11,17 +11,20 @@ public struct ToolDescriptor: Sendable {
     /// The JSON Schema of the arguments, as JSON text.
     public var inputSchema: Data
     public var outputSchema: Data?
+    /// The input schema as a value, when the provider has it as one (offered to models without parsing `inputSchema` again).
+    public var parameters: JSONValue?
     public var readOnly: Bool
     public var classification: Classification
 
     public init(plugin: String, tool: String, description: String, inputSchema: Data, outputSchema: Data? = nil,
-                readOnly: Bool, classification: Classification) {
+                readOnly: Bool, classification: Classification, parameters: JSONValue? = nil) {
         self.name = "\(plugin).\(tool)"
         self.plugin = plugin
         self.tool = tool
         self.description = description
         self.inputSchema = inputSchema
         self.outputSchema = outputSchema
+        self.parameters = parameters
         self.readOnly = readOnly
         self.classification = classification
     }
