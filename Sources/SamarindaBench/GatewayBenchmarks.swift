@@ -29,22 +29,11 @@ private func chatPayload(model: String, stream: Bool) -> String {
 @Sendable func gatewayChatCompletions(_ ctx: BenchContext) async throws -> [Measurement] {
     signal(SIGPIPE, SIG_IGN)
     let backend = try CannedSSEServer(body: cannedStream(pieces: 10), completion: cannedCompletion())
-    let server = try await BenchServer(scratch: ctx.scratch, plugins: false, extraConfig: """
-        [[providers]]
-        name = "canned"
-        kind = "openai"
-        base_url = "http://127.0.0.1:\(backend.port)/v1"
-        model = "bench-model"
-        max_classification = "rahasia"
-        # The load is 32 connections: let every one of them through to the backend.
-        max_concurrency = 256
-        [models]
-        bench = ["canned"]
-        """)
+    let server = try await BenchServer(scratch: ctx.scratch, plugins: false, extraConfig: providerConfig(backend))
     do {
         // Ours first, the peer after: a peer that does not start (LiteLLM's imports take minutes on a
         // loaded machine) costs only its own rows, and does not take the CPU while ours are measured.
-        let out = try await measureGateway(ctx, server: server, backendPort: backend.port) { baseline in
+        var out = try await measureGateway(ctx, server: server, backendPort: backend.port) { baseline in
             guard ctx.peers else { return [] }
             guard let litellm = ProcessInfo.processInfo.environment["SAMARINDA_BENCH_LITELLM"], !litellm.isEmpty else {
                 throw ServerBenchFailure(message: "--peers needs SAMARINDA_BENCH_LITELLM (the litellm executable); Scripts/bench --peers installs it and sets it")
@@ -58,11 +47,50 @@ private func chatPayload(model: String, stream: Bool) -> String {
             defer { peer.stop() }
             return try baseline(peer)
         }
-        return out + (try server.stopAndVerify())
+        out += try server.stopAndVerify()
+        out += try await oneConnectionWithoutFsync(ctx, backend: backend, durable: out)
+        return out
     } catch {
         _ = try? server.stopAndVerify()
         throw error
     }
+}
+
+/// The one-connection p50 of a second service whose database commits without waiting for the disk
+/// (`[storage] synchronous = "normal"`: NOT durable, never a production setting): with the durable one
+/// beside it, what of the added latency is the audit's fsync and what is the gateway's own work.
+private func oneConnectionWithoutFsync(_ ctx: BenchContext, backend: CannedSSEServer, durable: [Measurement]) async throws -> [Measurement] {
+    let scratch = ctx.scratch + "/no-fsync"
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    let server = try await BenchServer(scratch: scratch, plugins: false, extraConfig: providerConfig(backend), storageConfig: #"synchronous = "normal""#)
+    defer { _ = try? server.stopAndVerify() }
+    let plain = chatPayload(model: "bench", stream: false)
+    let url = "http://127.0.0.1:\(server.port)/v1/chat/completions"
+    guard let direct = durable.first(where: { $0.name == "one connection: direct p50" })?.value,
+          try runWrk(url: url, key: server.key, body: plain, connections: 1, seconds: 2, scratch: scratch) != nil,
+          let r = try runWrk(url: url, key: server.key, body: plain, connections: 1, seconds: max(3, (ctx.quick ? 5 : 10) / 2), scratch: scratch),
+          r.non2xx == 0 else { return [] }
+    return [
+        Measurement(name: "diagnostic, NOT durable ([storage] synchronous = \"normal\"): one connection: Samarinda.ai p50", value: r.p50, unit: "ms"),
+        Measurement(name: "diagnostic: added latency at one connection without the audit fsync (p50 − direct p50 of the durable run)",
+                    value: r.p50 - direct, unit: "ms"),
+    ]
+}
+
+/// The canned backend as the one `openai` provider behind the alias `bench`.
+private func providerConfig(_ backend: CannedSSEServer) -> String {
+    """
+        [[providers]]
+        name = "canned"
+        kind = "openai"
+        base_url = "http://127.0.0.1:\(backend.port)/v1"
+        model = "bench-model"
+        max_classification = "rahasia"
+        # The load is 32 connections: let every one of them through to the backend.
+        max_concurrency = 256
+        [models]
+        bench = ["canned"]
+        """
 }
 
 /// Measures the direct backend and Samarinda.ai, then hands `peers` a function that measures a peer

@@ -95,7 +95,7 @@ final class BenchServer: @unchecked Sendable {
     private let process: Process
 
     /// `plugins: false` serves an empty plugin folder (no tools offered to models); `extraConfig` is appended to the configuration.
-    init(scratch: String, plugins withPlugins: Bool = true, extraConfig: String = "") async throws {
+    init(scratch: String, plugins withPlugins: Bool = true, extraConfig: String = "", storageConfig: String = "") async throws {
         binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path + "/samarinda"
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ServerBenchFailure(message: "\(binary) is not built: run `swift build -c release --product samarinda` (Scripts/bench does)")
@@ -119,6 +119,7 @@ final class BenchServer: @unchecked Sendable {
             listen = "127.0.0.1:\(port)"
             [storage]
             path = "\(scratch)/data/samarinda.db"
+            \(storageConfig)
             [plugins]
             dir = "\(plugins)"
             watch = false
