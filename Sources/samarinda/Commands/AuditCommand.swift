@@ -32,18 +32,15 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let handle = try await openExistingTrail(options)
-            let log = handle.platform.auditLog
-            // Verdict before data: the events below are only as good as the trail they come from.
-            let verdict = try log.verify()
-            showVerdictFirst(verdict, lang: lang, toStandardError: json)
-            var records = try log.tail(limit: limit, department: department, action: action, outcome: outcome, containing: containing)
-            records.forEach(show)
-            if verdict.status == .failed {
-                try await handle.close()
-                throw ExitCode(1)
-            }
-            if follow {
+            try await onExistingTrail(options) { handle in
+                let log = handle.platform.auditLog
+                // Verdict before data: the events below are only as good as the trail they come from.
+                let verdict = try log.verify()
+                showVerdictFirst(verdict, lang: lang, toStandardError: json)
+                var records = try log.tail(limit: limit, department: department, action: action, outcome: outcome, containing: containing)
+                records.forEach(show)
+                if verdict.status == .failed { throw ExitCode(1) }
+                guard follow else { return }
                 var last = try records.last?.seq ?? log.count()
                 while true {
                     try await Task.sleep(for: .milliseconds(500))
@@ -52,7 +49,6 @@ struct AuditCommand: AsyncParsableCommand {
                     if let seq = records.last?.seq { last = seq }
                 }
             }
-            try await handle.close()
         }
 
         func show(_ record: AuditRecord) {
@@ -88,12 +84,12 @@ struct AuditCommand: AsyncParsableCommand {
                     let trusted = try key ?? AuditLog.localPublicKey(config: options.load())
                     verdict = try AuditLog.verify(exportFile: exportFile, publicKey: trusted, witnesses: held)
                 } else {
-                    let handle = try await openExistingTrail(options)
-                    if let key, try NoteVerifierKey(parsing: key) != handle.platform.auditLog.verifierKey {
-                        printError("--key is not this trail's current signing key (\(handle.platform.auditLog.publicKey)); checking against --key anyway")
+                    verdict = try await onExistingTrail(options) { handle in
+                        if let key, try NoteVerifierKey(parsing: key) != handle.platform.auditLog.verifierKey {
+                            printError("--key is not this trail's current signing key (\(handle.platform.auditLog.publicKey)); checking against --key anyway")
+                        }
+                        return try handle.platform.auditLog.verify(witnesses: held)
                     }
-                    verdict = try handle.platform.auditLog.verify(witnesses: held)
-                    try await handle.close()
                 }
             } catch let error as AuditError {
                 printError(error.message)
@@ -125,17 +121,12 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let handle = try await openExistingTrail(options)
             let path = output ?? "-"
-            do {
-                let summary = try await handle.platform.auditLog.export(since: since.flatMap(parseDate), to: path, by: handle.operatorPrincipal)
-                let span = summary.firstTime.map { " " + AuditTime.wita($0) + " to " + AuditTime.wita(summary.lastTime ?? $0) } ?? ""
-                FileHandle.standardError.write(Data("exported \(summary.events) events (seq \(summary.firstSeq)…\(summary.lastSeq)\(span)) and \(summary.checkpoints) signed checkpoints\(path == "-" ? "" : " to \(path)")\n".utf8))
-            } catch let error as AuditError {
-                printError(error.message)
-                throw ExitCode(1)
+            let summary = try await onExistingTrail(options) { handle in
+                try await handle.platform.auditLog.export(since: since.flatMap(parseDate), to: path, by: handle.operatorPrincipal)
             }
-            try await handle.close()
+            let span = summary.firstTime.map { " " + AuditTime.wita($0) + " to " + AuditTime.wita(summary.lastTime ?? $0) } ?? ""
+            FileHandle.standardError.write(Data("exported \(summary.events) events (seq \(summary.firstSeq)…\(summary.lastSeq)\(span)) and \(summary.checkpoints) signed checkpoints\(path == "-" ? "" : " to \(path)")\n".utf8))
         }
     }
 
@@ -145,9 +136,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the checkpoint to this file (a witness to keep off this machine), a device or FIFO, or '-' (default: standard output).", valueName: "file")) var output: String?
 
         func run() async throws {
-            let handle = try await openExistingTrail(options)
-            let checkpoint = try await handle.platform.auditLog.checkpoint()
-            try await handle.close()
+            let checkpoint = try await onExistingTrail(options) { try await $0.platform.auditLog.checkpoint() }
             try writeOutput(Data(checkpoint.note.utf8), to: output)
         }
     }
@@ -196,27 +185,26 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             if let exportFile { return try lookUpInExport(exportFile) }
-            let handle = try await openExistingTrail(options)
-            let log = handle.platform.auditLog
-            let digest: String
-            do {
-                digest = try await log.lookUpDigest(of: text, json: json, by: handle.operatorPrincipal)
-            } catch let error as AuditError where error.kind == .invalidArgument {
-                try await handle.close()
-                throw ValidationError("--json: \(error.message)")
+            try await onExistingTrail(options) { handle in
+                let log = handle.platform.auditLog
+                let digest: String
+                do {
+                    digest = try await log.lookUpDigest(of: text, json: json, by: handle.operatorPrincipal)
+                } catch let error as AuditError where error.kind == .invalidArgument {
+                    throw ValidationError("--json: \(error.message)")
+                }
+                print(digest)
+                // The events that hold this exact text, and those that mention an identifier in it.
+                var seen = Set<Int64>()
+                var matches = try log.tail(limit: limit, containing: digest)
+                matches.forEach { seen.insert($0.seq) }
+                if let found = try? await log.findSubject(text, by: handle.operatorPrincipal, limit: limit) {
+                    matches += found.filter { !seen.contains($0.seq) }
+                }
+                matches.sort { $0.seq < $1.seq }
+                printError("\(matches.count) event(s) hold this text or mention an identifier in it\(matches.isEmpty ? "" : ":")")
+                matches.forEach { printError(readableLine($0)) }
             }
-            print(digest)
-            // The events that hold this exact text, and those that mention an identifier in it.
-            var seen = Set<Int64>()
-            var matches = try log.tail(limit: limit, containing: digest)
-            matches.forEach { seen.insert($0.seq) }
-            if let found = try? await log.findSubject(text, by: handle.operatorPrincipal, limit: limit) {
-                matches += found.filter { !seen.contains($0.seq) }
-            }
-            matches.sort { $0.seq < $1.seq }
-            printError("\(matches.count) event(s) hold this text or mention an identifier in it\(matches.isEmpty ? "" : ":")")
-            matches.forEach { printError(readableLine($0)) }
-            try await handle.close()
         }
 
         func lookUpInExport(_ file: String) throws {
@@ -247,22 +235,15 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(name: .shortAndLong, help: ArgumentHelp("Write the receipt to this file instead of standard output.", valueName: "file")) var output: String?
 
         func run() async throws {
-            let handle = try await openExistingTrail(options)
-            do {
-                let receipt = try await handle.platform.auditLog.issueReceipt(seq: seq, to: handle.operatorPrincipal)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                let data = try encoder.encode(receipt)
-                try writeOutput(data + Data("\n".utf8), to: output)
-                if let output, output != "-" {
-                    print("receipt for event \(seq) (tree size \(receipt.treeSize)) written to \(output)")
-                }
-            } catch let error as AuditError {
-                printError(error.message)
-                try await handle.close()
-                throw ExitCode(1)
+            let receipt = try await onExistingTrail(options) { handle in
+                try await handle.platform.auditLog.issueReceipt(seq: seq, to: handle.operatorPrincipal)
             }
-            try await handle.close()
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try writeOutput(try encoder.encode(receipt) + Data("\n".utf8), to: output)
+            if let output, output != "-" {
+                print("receipt for event \(seq) (tree size \(receipt.treeSize)) written to \(output)")
+            }
         }
     }
 
@@ -317,10 +298,10 @@ struct AuditCommand: AsyncParsableCommand {
                     r.verification = .init(v, lang: lang)
                     report = r
                 } else {
-                    let handle = try await openExistingTrail(options)
-                    verdict = try handle.platform.auditLog.verify()
-                    report = try handle.platform.auditLog.report(month: month, verdict: verdict, lang: lang)
-                    try await handle.close()
+                    (verdict, report) = try await onExistingTrail(options) { handle in
+                        let verdict = try handle.platform.auditLog.verify()
+                        return (verdict, try handle.platform.auditLog.report(month: month, verdict: verdict, lang: lang))
+                    }
                 }
             } catch let error as AuditError {
                 printError(error.message)
@@ -341,15 +322,14 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("The month, YYYY-MM (WITA).", valueName: "month")) var month: String
 
         func run() async throws {
-            let handle = try await openExistingTrail(options)
-            do {
-                print(try await handle.platform.auditLog.issueLookupKey(month: month, to: handle.operatorPrincipal))
-            } catch let error as AuditError {
-                printError(error.message)
-                try await handle.close()
-                throw ExitCode(2)
+            try await onExistingTrail(options) { handle in
+                do {
+                    print(try await handle.platform.auditLog.issueLookupKey(month: month, to: handle.operatorPrincipal))
+                } catch let error as AuditError {
+                    printError(error.message)
+                    throw ExitCode(2)
+                }
             }
-            try await handle.close()
         }
     }
 
@@ -361,15 +341,14 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let handle = try await openExistingTrail(options)
-            let before = try handle.platform.auditLog.verify()
-            guard before.problem == nil else {
-                printError("the trail does not verify, so its key is not rotated (a handover would vouch for it): \(before.paragraph(.en))")
-                try await handle.close()
-                throw ExitCode(1)
+            let (old, new) = try await onExistingTrail(options) { handle in
+                let before = try handle.platform.auditLog.verify()
+                guard before.problem == nil else {
+                    printError("the trail does not verify, so its key is not rotated (a handover would vouch for it): \(before.paragraph(.en))")
+                    throw ExitCode(1)
+                }
+                return try await handle.platform.auditLog.rotateKey(by: handle.operatorPrincipal)
             }
-            let (old, new) = try await handle.platform.auditLog.rotateKey(by: handle.operatorPrincipal)
-            try await handle.close()
             print("the audit signing key was rotated: \(old) handed over to")
             print(new)
             print("fingerprint: \(try NoteVerifierKey(parsing: new).fingerprint)")
@@ -377,16 +356,17 @@ struct AuditCommand: AsyncParsableCommand {
     }
 }
 
-/// Opens the trail for an audit command that reads (or adds to) an existing trail: never creates a
-/// database or a signing key where there is none, so a mistyped --config cannot start a new, empty trail.
-func openExistingTrail(_ options: ConfigOptions) async throws -> PlatformHandle {
+/// Runs `body` on the trail already here, for an audit command that reads (or adds to) it: never creates
+/// a database or a signing key (a mistyped --config must not produce an empty trail that "verifies").
+/// Closes the trail whether `body` returns or throws (`CLIPlatform.run`).
+func onExistingTrail<T>(_ options: ConfigOptions, _ body: (PlatformHandle) async throws -> T) async throws -> T {
     let config = try options.load()
     for (what, path) in [("database", config.storage.path), ("audit signing key", AuditLog.keyPath(config: config))]
     where !FileManager.default.fileExists(atPath: path) {
         printError("no audit trail here: the \(what) '\(path)' does not exist, and nothing was created. Run this where the platform runs or pass --config; off the machine, use --from-export FILE --key PUBKEY.")
         throw ExitCode(2)
     }
-    return try await CLIPlatform.open(config: config)
+    return try await CLIPlatform.run(config: config, body)
 }
 
 /// The verdict above the data: first on standard output before readable lines (on standard error
