@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import SamarindaTestSupport
 import Testing
 
 /// `samarinda ask --store / --conversation ID`, `samarinda conversations list|show|delete` and the
@@ -7,20 +8,7 @@ import Testing
 /// `/v1/chat/completions` (owner only, the same "not found" for someone else's id, the conversation's
 /// level is the highest of its turns, the answer stored by the service).
 @Suite struct AskConversationTests {
-    /// One provider for everything and one cleared only for `biasa` (both offline: no network).
-    static let twoLevels = """
-        [[providers]]
-        name = "offline"
-        kind = "offline"
-        max_classification = "sangat_rahasia"
-        [[providers]]
-        name = "luar"
-        kind = "offline"
-        max_classification = "biasa"
-        [models]
-        samarinda-default = ["offline"]
-        publik = ["luar"]
-        """
+    static let twoLevels = TestConfigs.twoProviderLevels
 
     func json(_ result: CLI.Result) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout) \(result.stderr)")

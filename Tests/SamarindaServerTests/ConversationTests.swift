@@ -1,4 +1,5 @@
 import Foundation
+import SamarindaTestSupport
 import Testing
 import SamarindaCore
 
@@ -6,20 +7,7 @@ import SamarindaCore
 /// `/v1/conversations` routes, owner-only access, the level of a conversation, and the AI-generated
 /// marker on every answer (issue 20).
 @Suite(.serialized) struct ConversationTests {
-    /// One provider for everything and one cleared only for `biasa` (both offline: no network).
-    static let twoLevels = """
-        [[providers]]
-        name = "offline"
-        kind = "offline"
-        max_classification = "sangat_rahasia"
-        [[providers]]
-        name = "luar"
-        kind = "offline"
-        max_classification = "biasa"
-        [models]
-        samarinda-default = ["offline"]
-        publik = ["luar"]
-        """
+    static let twoLevels = TestConfigs.twoProviderLevels
 
     func chat(_ server: TestServer, key: String, _ body: [String: Any]) async throws -> TestServer.Reply {
         var json = body
