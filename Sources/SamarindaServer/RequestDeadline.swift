@@ -69,21 +69,20 @@ struct RequestDeadline: Sendable {
         return try result.get()
     }
 
-    /// Bounds any stream of events (a model's, a whole chat exchange's): at the deadline it ends with
-    /// `timeout(error)`, and stopping the inner stream cancels its work.
-    func bound<Event: Sendable>(_ stream: AsyncStream<Event>, timeout: @escaping @Sendable (ModelError) -> Event) -> AsyncStream<Event> {
+    /// Events that `start` writes into a stream which the deadline ends with `timeout(error)`; `start`
+    /// returns the task doing the work, cancelled when the stream ends. The work writes straight into
+    /// this stream (no task passing events on from a stream of its own).
+    func bound<Event: Sendable>(timeout: @escaping @Sendable (ModelError) -> Event,
+                                _ start: (AsyncStream<Event>.Continuation) -> Task<Void, Never>) -> AsyncStream<Event> {
         let (out, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .unbounded)
         let message = error.message
-        let end = self.end
-        let pump = Task {
-            for await event in stream { continuation.yield(event) }
-            continuation.finish()
-        }
         let timer = DeadlineTimer(at: end, on: eventLoop) {
             continuation.yield(timeout(ModelError(.timeout, message)))
             continuation.finish()
         }
-        continuation.onTermination = { _ in pump.cancel(); timer.cancel() }
+        let work = start(continuation)
+        // Set after the work started: if the stream ended already, the handler runs when it is released.
+        continuation.onTermination = { _ in work.cancel(); timer.cancel() }
         return out
     }
 
