@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import SamarindaCore
 import SamarindaModels
 import SamarindaRuntime
@@ -16,14 +17,22 @@ struct RequestDeadline: Sendable {
     let principal: Principal
     let requestID: String
     let target: String
+    /// Where the deadline's timer runs: the request's own connection loop (see `DeadlineTimer`).
+    let eventLoop: any EventLoop
 
     init(millis: Int, audit: any AuditSink, principal: Principal, request: Request, context: ServerContext) {
+        self.init(millis: millis, audit: audit, principal: principal, requestID: context.requestID,
+                  target: "\(request.method) \(request.uri.path)", eventLoop: context.eventLoop)
+    }
+
+    init(millis: Int, audit: any AuditSink, principal: Principal, requestID: String, target: String, eventLoop: any EventLoop) {
         self.millis = millis
         self.end = .now + .milliseconds(millis)
         self.audit = audit
         self.principal = principal
-        self.requestID = context.requestID
-        self.target = "\(request.method) \(request.uri.path)"
+        self.requestID = requestID
+        self.target = target
+        self.eventLoop = eventLoop
     }
 
     var expired: Bool { ContinuousClock.now >= end }
@@ -44,15 +53,11 @@ struct RequestDeadline: Sendable {
     /// throws `error`, while the operation winds down on its own.
     func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let race = Race<T>()
-        let end = self.end
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 race.start(continuation,
                            work: Task { race.finish(await Result(awaiting: operation)) },
-                           timer: Task {
-                               try? await Task.sleep(until: end, clock: .continuous)
-                               if !Task.isCancelled { race.finish(.failure(Expired())) }
-                           })
+                           timer: DeadlineTimer(at: end, on: eventLoop) { race.finish(.failure(Expired())) })
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))
@@ -64,23 +69,20 @@ struct RequestDeadline: Sendable {
         return try result.get()
     }
 
-    /// Bounds any stream of events (a model's, a whole chat exchange's): at the deadline it ends with
-    /// `timeout(error)`, and stopping the inner stream cancels its work.
-    func bound<Event: Sendable>(_ stream: AsyncStream<Event>, timeout: @escaping @Sendable (ModelError) -> Event) -> AsyncStream<Event> {
+    /// Events that `start` writes into a stream which the deadline ends with `timeout(error)`; `start`
+    /// returns the task doing the work, cancelled when the stream ends. The work writes straight into
+    /// this stream (no task passing events on from a stream of its own).
+    func bound<Event: Sendable>(timeout: @escaping @Sendable (ModelError) -> Event,
+                                _ start: (AsyncStream<Event>.Continuation) -> Task<Void, Never>) -> AsyncStream<Event> {
         let (out, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .unbounded)
         let message = error.message
-        let end = self.end
-        let pump = Task {
-            for await event in stream { continuation.yield(event) }
-            continuation.finish()
-        }
-        let timer = Task {
-            try? await Task.sleep(until: end, clock: .continuous)
-            guard !Task.isCancelled else { return }
+        let timer = DeadlineTimer(at: end, on: eventLoop) {
             continuation.yield(timeout(ModelError(.timeout, message)))
             continuation.finish()
         }
-        continuation.onTermination = { _ in pump.cancel(); timer.cancel() }
+        let work = start(continuation)
+        // Set after the work started: if the stream ended already, the handler runs when it is released.
+        continuation.onTermination = { _ in work.cancel(); timer.cancel() }
         return out
     }
 
@@ -102,14 +104,15 @@ private final class Race<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<Result<T, any Error>, Never>?
         var early: Result<T, any Error>?
-        var tasks: [Task<Void, Never>] = []
+        var work: Task<Void, Never>?
+        var timer: DeadlineTimer?
         var done = false
     }
     private let state = Mutex(State())
 
-    func start(_ continuation: CheckedContinuation<Result<T, any Error>, Never>, work: Task<Void, Never>, timer: Task<Void, Never>) {
+    func start(_ continuation: CheckedContinuation<Result<T, any Error>, Never>, work: Task<Void, Never>, timer: DeadlineTimer) {
         let early: Result<T, any Error>? = state.withLock { s in
-            s.tasks = [work, timer]
+            (s.work, s.timer) = (work, timer)
             if let early = s.early { s.early = nil; return early }
             s.continuation = continuation
             return nil
@@ -121,16 +124,52 @@ private final class Race<T: Sendable>: Sendable {
     }
 
     func finish(_ result: Result<T, any Error>) {
-        let (continuation, tasks): (CheckedContinuation<Result<T, any Error>, Never>?, [Task<Void, Never>]) = state.withLock { s in
-            guard !s.done else { return (nil, []) }
+        let (continuation, work, timer) = state.withLock { s -> (CheckedContinuation<Result<T, any Error>, Never>?, Task<Void, Never>?, DeadlineTimer?) in
+            guard !s.done else { return (nil, nil, nil) }
             s.done = true
-            guard let c = s.continuation else { s.early = result; return (nil, []) }
+            guard let c = s.continuation else { s.early = result; return (nil, nil, nil) }
             s.continuation = nil
-            return (c, s.tasks)
+            defer { (s.work, s.timer) = (nil, nil) }
+            return (c, s.work, s.timer)
         }
-        for t in tasks { t.cancel() }
+        work?.cancel()
+        timer?.cancel()
         continuation?.resume(returning: result)
     }
+}
+
+/// Runs `action` at a deadline unless cancelled first, as a task scheduled on a NIO event loop.
+/// Why not a task sleeping until the deadline: on Linux a cancelled `Task.sleep` stays queued in
+/// Dispatch until its deadline, holding the sleeping task and what it captured (about 0.35 KiB). With
+/// one per request and `request_timeout_ms` = 120 s that was 120 s × the request rate of memory,
+/// issue 18's growing RSS. A cancelled NIO scheduled task is taken out of the loop's queue at once.
+struct DeadlineTimer: Sendable {
+    /// Actions still held by their scheduler (waiting for the deadline, or not yet let go after it
+    /// fired or was cancelled): read by the test that keeps the leak from coming back.
+    static let held = Atomic<Int>(0)
+    /// Timers ever scheduled (the same test checks that requests do use this timer).
+    static let scheduled = Atomic<Int>(0)
+
+    private final class Held: Sendable {
+        let action: @Sendable () -> Void
+        init(_ action: @escaping @Sendable () -> Void) {
+            self.action = action
+            DeadlineTimer.held.add(1, ordering: .relaxed)
+        }
+        deinit { DeadlineTimer.held.subtract(1, ordering: .relaxed) }
+    }
+
+    private let scheduled: Scheduled<Void>
+
+    init(at end: ContinuousClock.Instant, on eventLoop: any EventLoop, _ action: @escaping @Sendable () -> Void) {
+        let held = Held(action)
+        Self.scheduled.add(1, ordering: .relaxed)
+        let left = (end - .now).components
+        let nanoseconds = left.seconds * 1_000_000_000 + left.attoseconds / 1_000_000_000
+        scheduled = eventLoop.scheduleTask(in: .nanoseconds(max(0, nanoseconds))) { held.action() }
+    }
+
+    func cancel() { scheduled.cancel() }
 }
 
 extension Result where Failure == any Error {

@@ -177,7 +177,7 @@ private func streamResponse(_ service: ChatService, _ prepared: ChatService.Prep
             try await writer.finish(nil)
         }
 
-        for await event in deadline.bound(service.stream(prepared), timeout: { .failed($0) }) {
+        for await event in deadline.bound(timeout: { .failed($0) }, { service.run(prepared, into: $0) }) {
             switch event {
             case .start(let p, _):
                 provider = p

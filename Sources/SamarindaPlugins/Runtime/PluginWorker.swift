@@ -174,18 +174,37 @@ enum HostWait {
         }
     }
 
+    /// Timers scheduled and not yet let go (a test checks that answered waits let theirs go).
+    static let timersHeld = Atomic<Int>(0)
+
+    /// The timer is a Dispatch timer, cancelled when the operation answers. Why not a task sleeping
+    /// until the deadline: on Linux a cancelled `Task.sleep` stays queued with what it holds until its
+    /// deadline (the plugin's timeout), so every host call kept memory that long (issue 18).
+    final class Timer: @unchecked Sendable { // the source is touched only through resume/cancel, which are thread-safe
+        private let source = DispatchSource.makeTimerSource(queue: .global())
+        init(afterNanos: Int64, _ fire: @escaping @Sendable () -> Void) {
+            HostWait.timersHeld.add(1, ordering: .relaxed)
+            source.setEventHandler(handler: fire)
+            source.schedule(deadline: .now() + .nanoseconds(Int(max(afterNanos, 0))))
+            source.resume()
+        }
+        /// Stops the timer and drops its handler (and what it captured) now.
+        func cancel() { source.cancel() }
+        deinit { HostWait.timersHeld.subtract(1, ordering: .relaxed) }
+    }
+
     static func race<T: Sendable>(_ operation: @escaping @Sendable () async -> T, timeoutNanos: Int64) async -> T? {
         let gate = Gate<T>()
         return await withCheckedContinuation { continuation in
             gate.state.withLock { $0 = continuation }
-            let timer = Task {
-                try? await Task.sleep(nanoseconds: UInt64(max(timeoutNanos, 0)))
+            let timer = Timer(afterNanos: timeoutNanos) {
                 // Timed out: answer now, and cancel the operation instead of waiting for it.
                 if gate.resume(nil) { gate.work.withLock { $0?.cancel() } }
             }
             gate.work.withLock { $0 = Task {
                 let answer = await operation()
-                if gate.resume(answer) { timer.cancel() }
+                _ = gate.resume(answer)
+                timer.cancel()
             } }
         }
     }

@@ -207,12 +207,19 @@ public struct ChatService: Sendable {
     /// tools, storing and the answer are the same either way. Stopping iteration cancels the work.
     public func stream(_ prepared: Prepared, upstreamStreaming: Bool = true) -> AsyncStream<Event> {
         let (stream, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .unbounded)
-        let task = Task {
+        let task = run(prepared, upstreamStreaming: upstreamStreaming, into: continuation)
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// The events of `stream`, written into the caller's stream (one that something else may end as
+    /// well, e.g. a request's deadline) by one task, which is returned to be cancelled when that stream
+    /// ends: no second stream and task to pass the events on.
+    public func run(_ prepared: Prepared, upstreamStreaming: Bool = true, into continuation: AsyncStream<Event>.Continuation) -> Task<Void, Never> {
+        Task {
             await self.rounds(prepared, upstreamStreaming: upstreamStreaming) { continuation.yield($0) }
             continuation.finish()
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 
     /// The whole answer: the same rounds as `stream`, run in the caller's task (no stream or task of
