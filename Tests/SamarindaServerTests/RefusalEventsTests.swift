@@ -72,6 +72,20 @@ import Testing
         await server.stop()
     }
 
+    /// The refusal events of `action` on `target` and how many refusals they stand for (an event recorded in
+    /// full counts 1, a summary its `count`). The last window's summary is written when that window ends,
+    /// so this waits (bounded) until the counts reach `flood`.
+    func countedRefusals(_ server: TestServer, _ action: String, target: String, flood: Int) async throws -> (events: [AuditEvent], total: Int) {
+        var found: [AuditEvent] = [], total = 0
+        for _ in 0..<50 {
+            found = try events(server, action).filter { $0.target == target }
+            total = found.map { $0.fields["aggregated"] == "true" ? Int($0.fields["count"] ?? "") ?? 0 : 1 }.reduce(0, +)
+            if total >= flood { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return (found, total)
+    }
+
     /// Refusals of one principal and kind beyond `refusal_events_per_window` in a window are counted in
     /// one summary event: 60 refused removals add 3 events in full and one with `count=57`.
     @Test func aFloodOfRefusalsIsBoundedAndCounted() async throws {
@@ -86,16 +100,9 @@ import Testing
             #expect(try await server.request("DELETE", "/v1/documents/7", key: server.key("staff-dinkes")).status == 403)
         }
         let windows = Int((ContinuousClock.now - start).components.seconds) + 2
-        // The last window's count is written when that window ends: wait for it (bounded).
-        var denied: [AuditEvent] = [], inFull: [AuditEvent] = [], summaries: [AuditEvent] = [], total = 0
-        for _ in 0..<50 {
-            denied = try events(server, "access.deny").filter { $0.target == "docs.remove" }
-            inFull = denied.filter { $0.fields["aggregated"] == nil }
-            summaries = denied.filter { $0.fields["aggregated"] == "true" }
-            total = inFull.count + summaries.compactMap { Int($0.fields["count"] ?? "") }.reduce(0, +)
-            if total >= flood { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let (denied, total) = try await countedRefusals(server, "access.deny", target: "docs.remove", flood: flood)
+        let inFull = denied.filter { $0.fields["aggregated"] == nil }
+        let summaries = denied.filter { $0.fields["aggregated"] == "true" }
         #expect(total == flood, "the counts add up to the refusals")
         #expect(inFull.count <= 3 * windows, "at most the first 3 per window in full: \(inFull.count) over \(windows) windows")
         #expect(denied.count <= 4 * windows, "\(denied.count) events for \(flood) refusals over \(windows) windows")
@@ -119,13 +126,7 @@ import Testing
             #expect(r.status == 403 && r.errorCode == "forbidden")
         }
         let windows = Int((ContinuousClock.now - start).components.seconds) + 2
-        var denied: [AuditEvent] = [], total = 0
-        for _ in 0..<50 {
-            denied = try events(server, "tool.call").filter { $0.target == "diskominfo.lapor.triase" }
-            total = denied.map { Int($0.fields["count"] ?? "1") ?? 1 }.reduce(0, +)
-            if total >= flood { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let (denied, total) = try await countedRefusals(server, "tool.call", target: "diskominfo.lapor.triase", flood: flood)
         #expect(total == flood, "the counts add up to the refusals")
         #expect(denied.count <= 4 * windows, "\(denied.count) events for \(flood) refusals over \(windows) windows")
         #expect(denied.contains { $0.fields["aggregated"] == "true" })
