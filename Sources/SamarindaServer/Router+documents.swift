@@ -134,34 +134,49 @@ struct DocumentUpload {
             guard let file = fields["file"] else {
                 throw APIError.badRequest("missing_file", "the form needs a 'file' part with the document")
             }
-            func text(_ k: String) -> String? { fields[k].map { String(decoding: $0.data, as: UTF8.self) }.flatMap { $0.isEmpty ? nil : $0 } }
-            return DocumentUpload(filename: file.filename ?? "upload.txt", data: file.data, collection: text("collection") ?? "",
-                                  classification: text("classification") ?? "biasa", title: text("title"), department: text("department"))
+            return DocumentUpload(filename: file.filename ?? "upload.txt", data: file.data) { k in
+                fields[k].map { String(decoding: $0.data, as: UTF8.self) }
+            }
         }
-        struct JSONUpload: Decodable {
-            var filename: String
-            var content: String?
-            var content_base64: String?
-            var collection: String?
-            var classification: String?
-            var title: String?
-            var department: String?
+        let usage = "send multipart/form-data (file, collection, classification) or JSON {\"filename\": \"sop.txt\", \"content\": \"…\", \"collection\": \"…\", \"classification\": \"biasa\"}"
+        let object: [String: JSONValue]
+        do {
+            guard case .object(let o) = try JSONDecoder().decode(JSONValue.self, from: body) else {
+                throw APIError.badRequest("invalid_json", "\(usage): the body is JSON but not an object")
+            }
+            object = o
+        } catch let error as APIError { throw error } catch {
+            throw APIError.badRequest("invalid_json", "\(usage): \(describe(error))")
         }
-        let upload: JSONUpload
-        do { upload = try JSONDecoder().decode(JSONUpload.self, from: body) } catch {
-            throw APIError.badRequest("invalid_json", "send multipart/form-data (file, collection, classification) or JSON {\"filename\": \"sop.txt\", \"content\": \"…\", \"collection\": \"…\", \"classification\": \"biasa\"}: \(describe(error))")
+        func text(_ k: String) throws -> String? {
+            switch object[k] {
+            case nil, .null?: return nil
+            case .string(let s)?: return s
+            default: throw APIError.badRequest("invalid_json", "'\(k)' must be a string; \(usage)")
+            }
+        }
+        guard let filename = try text("filename"), !filename.isEmpty else {
+            throw APIError.badRequest("invalid_json", "'filename' is missing; \(usage)")
         }
         let data: Data
-        if let b64 = upload.content_base64 {
+        if let b64 = try text("content_base64") {
             guard let d = Data(base64Encoded: b64) else { throw APIError.badRequest("invalid_base64", "content_base64 is not valid base64") }
             data = d
-        } else if let c = upload.content {
+        } else if let c = try text("content") {
             data = Data(c.utf8)
         } else {
             throw APIError.badRequest("missing_content", "give the document as content (text) or content_base64 (PDF, DOCX)")
         }
-        return DocumentUpload(filename: upload.filename, data: data, collection: upload.collection ?? "", classification: upload.classification ?? "biasa",
-                              title: upload.title, department: upload.department)
+        return try DocumentUpload(filename: filename, data: data, field: text)
+    }
+}
+
+extension DocumentUpload {
+    /// The fields both forms name alike; an empty value counts as not given.
+    private init(filename: String, data: Data, field: (String) throws -> String?) rethrows {
+        func value(_ k: String) throws -> String? { try field(k).flatMap { $0.isEmpty ? nil : $0 } }
+        self.init(filename: filename, data: data, collection: try value("collection") ?? "",
+                  classification: try value("classification") ?? "biasa", title: try value("title"), department: try value("department"))
     }
 }
 

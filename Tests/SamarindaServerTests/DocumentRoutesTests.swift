@@ -66,6 +66,25 @@ import SamarindaCore
             "filename": "virus.exe", "content_base64": Data([0x4D, 0x5A, 0x90]).base64EncodedString(), "classification": "biasa"])
         #expect(unsupported.status == 422, "\(unsupported.text)")
         #expect((unsupported.json["error"] as? [String: Any])?["message"] as? String ?? "" != "")
+        // The JSON form's fields are read one by one: a wrong type names the field, and nothing is stored.
+        let numberCollection = try await server.request("POST", "/v1/documents", key: server.key("deptadmin-bapenda"), json: [
+            "filename": "x.txt", "content": "x", "collection": 5])
+        #expect(numberCollection.status == 400)
+        #expect(numberCollection.errorCode == "invalid_json")
+        #expect(numberCollection.text.contains("'collection' must be a string"), "\(numberCollection.text)")
+        let noName = try await server.request("POST", "/v1/documents", key: server.key("deptadmin-bapenda"), json: ["content": "x"])
+        #expect(noName.errorCode == "invalid_json")
+        #expect(noName.text.contains("'filename' is missing"), "\(noName.text)")
+        let noContent = try await server.request("POST", "/v1/documents", key: server.key("deptadmin-bapenda"), json: ["filename": "x.txt"])
+        #expect(noContent.errorCode == "missing_content")
+        let notObject = try await server.request("POST", "/v1/documents", key: server.key("deptadmin-bapenda"),
+                                                 body: Data("[1, 2]".utf8), headers: ["Content-Type": "application/json"])
+        #expect(notObject.errorCode == "invalid_json")
+        let garbage = try await server.request("POST", "/v1/documents", key: server.key("deptadmin-bapenda"),
+                                               body: Data("{\"filename\": ".utf8), headers: ["Content-Type": "application/json"])
+        #expect(garbage.errorCode == "invalid_json")
+        let listed = try await server.request("GET", "/v1/documents", key: server.key("deptadmin-bapenda"))
+        #expect(!listed.text.contains("x.txt"), "a refused upload was stored: \(listed.text)")
         let noQuery = try await server.request("GET", "/v1/search", key: server.key("staff-bapenda"))
         #expect(noQuery.errorCode == "missing_query")
         #expect(try await server.request("GET", "/v1/search?q=pbb", key: server.key("auditor")).status == 403)

@@ -149,43 +149,36 @@ public struct ChatRequest: Sendable, Codable, Equatable {
         self.classification = classification
     }
 
+    // One key per property, so `encode(to:)` is the synthesized one (optionals left out when nil).
     enum CodingKeys: String, CodingKey {
         case model, messages, tools, temperature, stream, classification
         case toolChoice = "tool_choice"
         case maxTokens = "max_tokens"
+    }
+    /// Read but not kept: OpenAI's newer name for `max_tokens`, and fields the service checks for range
+    /// only (it does not pass them on).
+    private enum CheckedOnlyKeys: String, CodingKey {
         case maxCompletionTokens = "max_completion_tokens"
-        // Checked for range only (OpenAI fields the service does not pass on).
         case topP = "top_p", n, presencePenalty = "presence_penalty", frequencyPenalty = "frequency_penalty"
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let checked = try decoder.container(keyedBy: CheckedOnlyKeys.self)
         model = try c.decodeIfPresent(String.self, forKey: .model) ?? "samarinda-default"
         messages = try c.decode([ChatMessage].self, forKey: .messages)
         tools = try c.decodeIfPresent([ToolDefinition].self, forKey: .tools)
         toolChoice = try c.decodeIfPresent(JSONValue.self, forKey: .toolChoice)
         // Numbers from the caller are range-checked here, before any arithmetic sees them (issue 15).
         maxTokens = try c.decodeWholeNumber(.maxTokens, in: RequestLimits.maxTokens)
-            ?? c.decodeWholeNumber(.maxCompletionTokens, in: RequestLimits.maxTokens)
+            ?? checked.decodeWholeNumber(.maxCompletionTokens, in: RequestLimits.maxTokens)
         temperature = try c.decodeNumber(.temperature, in: RequestLimits.temperature)
-        _ = try c.decodeNumber(.topP, in: RequestLimits.topP)
-        _ = try c.decodeWholeNumber(.n, in: RequestLimits.choices)
-        _ = try c.decodeNumber(.presencePenalty, in: RequestLimits.penalty)
-        _ = try c.decodeNumber(.frequencyPenalty, in: RequestLimits.penalty)
+        _ = try checked.decodeNumber(.topP, in: RequestLimits.topP)
+        _ = try checked.decodeWholeNumber(.n, in: RequestLimits.choices)
+        _ = try checked.decodeNumber(.presencePenalty, in: RequestLimits.penalty)
+        _ = try checked.decodeNumber(.frequencyPenalty, in: RequestLimits.penalty)
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream)
         classification = try c.decodeIfPresent(Classification.self, forKey: .classification)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(model, forKey: .model)
-        try c.encode(messages, forKey: .messages)
-        try c.encodeIfPresent(tools, forKey: .tools)
-        try c.encodeIfPresent(toolChoice, forKey: .toolChoice)
-        try c.encodeIfPresent(maxTokens, forKey: .maxTokens)
-        try c.encodeIfPresent(temperature, forKey: .temperature)
-        try c.encodeIfPresent(stream, forKey: .stream)
-        try c.encodeIfPresent(classification, forKey: .classification)
     }
 
     /// The text of the last user turn (the question, for retrieval and the offline provider).
