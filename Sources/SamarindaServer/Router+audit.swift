@@ -8,10 +8,9 @@ extension SamarindaService {
     /// The audit trail for the Inspektorat (auditor) and city-wide admins: events with filters,
     /// verification with the last signed checkpoint, and the monthly transparency report.
     func addAuditRoutes(to router: Router<ServerContext>) {
+        let audit = router.guarded("/v1/audit", by: .readAuditTrail, platform)
         let log = platform.auditLog
-        let platform = self.platform
-        router.get("/v1/audit") { request, context in
-            try await context.authorize(.readAuditTrail, platform)
+        audit.get { request, context in
             let q = request.uri.queryParameters
             let limit = try request.queryInt("limit", in: 1...1000, default: 100)
             var since: Date?
@@ -49,8 +48,7 @@ extension SamarindaService {
             let data = try JSONEncoder.sorted.encode(AuditPage(object: "list", data: items, total: try log.count()))
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        router.get("/v1/audit/verify") { request, context in
-            try await context.authorize(.readAuditTrail, platform)
+        audit.get("verify") { request, context in
             let verdict = try log.verify()
             let last = try log.checkpoints().last
             let lang = VerdictLanguage(rawValue: request.uri.queryParameters["lang"].map(String.init) ?? "id") ?? .id
@@ -68,8 +66,8 @@ extension SamarindaService {
         }
         // The keyed digest of a text (tool arguments as canonical JSON with "json": true), so an auditor
         // can find the events about a NIK with GET /v1/audit?containing=<digest>. Each lookup is audited.
-        router.post("/v1/audit/digest") { request, context in
-            let principal = try await context.authorize(.readAuditTrail, platform)
+        audit.post("digest") { request, context in
+            let principal = try context.requirePrincipal()
             struct Body: Decodable { let text: String; let json: Bool? }
             let body = try await request.decode(as: Body.self, context: context)
             do {
@@ -79,8 +77,8 @@ extension SamarindaService {
                 throw APIError.badRequest("invalid_json", "with \"json\": true, \(error.message)")
             }
         }
-        router.get("/v1/audit/receipt/{seq}") { _, context in
-            let principal = try await context.authorize(.readAuditTrail, platform)
+        audit.get("receipt/{seq}") { _, context in
+            let principal = try context.requirePrincipal()
             guard let seq = context.parameters.get("seq", as: Int64.self) else {
                 throw APIError.badRequest("invalid_seq", "the event number must be a whole number, e.g. /v1/audit/receipt/42")
             }
@@ -93,8 +91,7 @@ extension SamarindaService {
             let data = try JSONEncoder.sorted.encode(receipt)
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        router.get("/v1/audit/report") { request, context in
-            try await context.authorize(.readAuditTrail, platform)
+        audit.get("report") { request, context in
             let month = request.uri.queryParameters["month"].map(String.init) ?? currentMonth()
             let report: TransparencyReport
             do {
@@ -121,21 +118,21 @@ extension SamarindaService {
     /// fingerprint and the chain after rotations), a fresh signed checkpoint to keep as a witness, and
     /// the export. Taking a checkpoint or an export is recorded.
     func addAuditorSelfServiceRoutes(to router: Router<ServerContext>) {
+        let audit = router.guarded("/v1/audit", by: .readAuditTrail, platform)
         let log = platform.auditLog
-        router.get("/v1/audit/key") { _, context in
-            try await context.authorize(.readAuditTrail, platform)
+        audit.get("key") { _, context in
             let key = log.verifierKey
             return try jsonResponse(["key": key.description, "fingerprint": key.fingerprint, "chain": try log.keyChain()])
         }
-        router.get("/v1/audit/checkpoint") { _, context in
-            let principal = try await context.authorize(.readAuditTrail, platform)
+        audit.get("checkpoint") { _, context in
+            let principal = try context.requirePrincipal()
             let checkpoint = try await log.checkpoint()
             try await log.record(AuditEvent(actor: AuditActor(principal), action: "audit.checkpoint", target: "tree:\(checkpoint.treeSize)",
                                             requestID: context.requestID))
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: checkpoint.note)))
         }
-        router.get("/v1/audit/export") { request, context in
-            let principal = try await context.authorize(.readAuditTrail, platform)
+        audit.get("export") { request, context in
+            let principal = try context.requirePrincipal()
             var since: Date?
             if let text = request.uri.queryParameters["since"].map(String.init), !text.isEmpty {
                 guard let d = parseDay(text) else { throw APIError.badRequest("invalid_date", "since must be YYYY-MM-DD or an ISO 8601 time, e.g. 2026-11-01") }

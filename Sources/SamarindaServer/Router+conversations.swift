@@ -10,21 +10,21 @@ extension SamarindaService {
     /// have conversations at all is the policy's chat rule (auditors and the dpo see no content), as for
     /// `samarinda conversations`.
     func addConversationRoutes(to router: Router<ServerContext>) {
+        let conversations = router.guarded("/v1/conversations", by: .chat(classification: nil), platform)
         let store = platform.conversations
-        let platform = self.platform
-        router.get("/v1/conversations") { _, context in
-            let principal = try await context.authorize(.chat(classification: nil), platform)
+        conversations.get { _, context in
+            let principal = try context.requirePrincipal()
             return try jsonResponse(["object": "list", "data": try store.list(owner: principal.id).map(Self.conversationJSON)])
         }
-        router.get("/v1/conversations/{id}") { _, context in
-            let principal = try await context.authorize(.chat(classification: nil), platform)
+        conversations.get("{id}") { _, context in
+            let principal = try context.requirePrincipal()
             let conversation = try Self.owned(store, try context.parameters.require("id"), principal)
             var object = Self.conversationJSON(conversation)
             object["messages"] = try store.messages(of: conversation).map(Self.messageJSON)
             return try jsonResponse(object)
         }
-        router.delete("/v1/conversations/{id}") { _, context in
-            let principal = try await context.authorize(.chat(classification: nil), platform)
+        conversations.delete("{id}") { _, context in
+            let principal = try context.requirePrincipal()
             let id = try context.parameters.require("id")
             guard try store.delete(id: id, owner: principal.id) else { throw Self.notYours(id) }
             return try jsonResponse(["id": id, "object": "conversation.deleted", "deleted": true])

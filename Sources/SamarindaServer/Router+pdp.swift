@@ -11,14 +11,13 @@ extension SamarindaService {
     /// with its `access.deny` event. The work, and its audit events, are `PDPService`'s, as for the CLI
     /// and the web desk.
     func addPDPRoutes(to router: Router<ServerContext>) {
-        let platform = self.platform
+        let dpo = router.guarded("/v1/pdp", by: .runDataProtection, platform)
         let pdp = platform.pdp
-        router.get("/v1/pdp/register") { _, context in
-            try await context.authorize(.runDataProtection, platform)
+        dpo.get("register") { _, context in
             return try Self.pdpJSON(try pdp.register())
         }
-        router.post("/v1/pdp/requests") { request, context in
-            let principal = try await context.authorize(.runDataProtection, platform)
+        dpo.post("requests") { request, context in
+            let principal = try context.requirePrincipal()
             struct Body: Decodable { let subject: String; let name: String?; let phone: String?; let kind: String? }
             let body = try await request.decode(as: Body.self, context: context)
             guard let kind = RequestKind(rawValue: body.kind ?? "access") else {
@@ -28,21 +27,19 @@ extension SamarindaService {
             // The answer holds the content found, once, for the subject's copy; the request is kept without it.
             return try Self.pdpJSON(try await pdp.openRequest(subject, kind: kind, by: principal), status: .created)
         }
-        router.get("/v1/pdp/requests") { _, context in
-            try await context.authorize(.runDataProtection, platform)
+        dpo.get("requests") { _, context in
             let requests = try pdp.requests().map { r in var r = r; r.items = []; return r }
             return try Self.pdpJSON(PDPList(data: requests))
         }
-        router.get("/v1/pdp/requests/{id}") { _, context in
-            try await context.authorize(.runDataProtection, platform)
+        dpo.get("requests/{id}") { _, context in
             return try Self.pdpJSON(try pdp.request(id: try Self.pdpID(context, "request")))
         }
-        router.post("/v1/pdp/requests/{id}/lift") { _, context in
-            let principal = try await context.authorize(.runDataProtection, platform)
+        dpo.post("requests/{id}/lift") { _, context in
+            let principal = try context.requirePrincipal()
             return try Self.pdpJSON(try await pdp.liftRestriction(request: try Self.pdpID(context, "request"), by: principal))
         }
-        router.post("/v1/pdp/incidents") { request, context in
-            let principal = try await context.authorize(.runDataProtection, platform)
+        dpo.post("incidents") { request, context in
+            let principal = try context.requirePrincipal()
             struct Body: Decodable { let description: String; let measures: String?; let discovered: String?; let since: String?; let departments: [String]? }
             let body = try await request.decode(as: Body.self, context: context)
             let incident = try await pdp.openIncident(description: body.description, measures: body.measures,
@@ -51,21 +48,19 @@ extension SamarindaService {
                                                       departments: body.departments ?? [], by: principal)
             return try Self.pdpJSON(incident, status: .created)
         }
-        router.get("/v1/pdp/incidents") { _, context in
-            try await context.authorize(.runDataProtection, platform)
+        dpo.get("incidents") { _, context in
             return try Self.pdpJSON(PDPList(data: try pdp.incidents()))
         }
-        router.get("/v1/pdp/incidents/{id}") { _, context in
-            try await context.authorize(.runDataProtection, platform)
+        dpo.get("incidents/{id}") { _, context in
             return try Self.pdpJSON(try pdp.incident(id: try Self.pdpID(context, "incident")))
         }
         // Producing the written notices is the explicit act the trail records (`pdp.incident.notice`).
-        router.get("/v1/pdp/incidents/{id}/notice") { _, context in
-            let principal = try await context.authorize(.runDataProtection, platform)
+        dpo.get("incidents/{id}/notice") { _, context in
+            let principal = try context.requirePrincipal()
             return try Self.pdpJSON(PDPList(data: try await pdp.notices(incident: try Self.pdpID(context, "incident"), by: principal)))
         }
-        router.post("/v1/pdp/incidents/{id}/close") { _, context in
-            let principal = try await context.authorize(.runDataProtection, platform)
+        dpo.post("incidents/{id}/close") { _, context in
+            let principal = try context.requirePrincipal()
             return try Self.pdpJSON(try await pdp.closeIncident(id: try Self.pdpID(context, "incident"), by: principal))
         }
     }

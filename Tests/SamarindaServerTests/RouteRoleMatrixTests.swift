@@ -44,6 +44,8 @@ import SamarindaCore
         Route(method: "GET", path: "/v1/pdp/incidents", json: nil, allowed: ["admin", "dpo"]),
         Route(method: "GET", path: "/v1/pdp/incidents/1", json: nil, allowed: ["admin", "dpo"]),
         Route(method: "GET", path: "/v1/pdp/incidents/1/notice", json: nil, allowed: ["admin", "dpo"]),
+        Route(method: "POST", path: "/v1/pdp/incidents/1/close", json: nil, allowed: ["admin", "dpo"]),
+        Route(method: "GET", path: "/v1/conversations", json: nil, allowed: everyoneButAuditor),
     ]
     static let roles = ["admin", "staff-dinkes", "deptadmin-bapenda", "auditor", "service-dinkes"]
 
@@ -71,6 +73,29 @@ import SamarindaCore
         let pdpDenials = try await server.auditEvents(action: "access.deny").filter { $0.target == "pdp" }
         #expect(Set(pdpDenials.compactMap(\.keyID)).count == Self.roles.filter { $0 != "admin" }.count, "\(pdpDenials.map(\.keyID))")
         #expect(try await server.request("GET", "/healthz").status == 200)
+        await server.stop()
+    }
+
+    /// The audit, DPO and conversation routes are groups whose policy check is declared once (`PolicyGuard`):
+    /// it runs only for a route that exists, so a path under the prefix that is no route is 404 for every
+    /// role (no refusal recorded for it), while every real route of the group refuses the roles it should
+    /// (the matrix above).
+    @Test func aPathUnderAGuardedPrefixThatIsNoRouteIsNotFoundForEveryRole() async throws {
+        let server = try await TestServer()
+        let dpoKey = try await server.platform.keys.create(name: "ppid", department: "diskominfo", role: .dpo).key
+        let before = try await server.auditEvents(action: "access.deny").count
+        for path in ["/v1/audit/nothing", "/v1/pdp/nothing/here", "/v1/conversations/x/y"] {
+            for role in Self.roles + ["dpo"] {
+                let reply = try await server.request("GET", path, key: role == "dpo" ? dpoKey : server.key(role))
+                #expect(reply.status == 404, "GET \(path) as \(role): \(reply.status) \(reply.text.prefix(200))")
+            }
+            #expect(try await server.request("GET", path).status == 401, "GET \(path) without a key")
+        }
+        #expect(try await server.auditEvents(action: "access.deny").count == before)
+        // The guard stands before the handler: a refused caller's body is never read (a DPO request with a
+        // body the handler would reject as 400 is 403 for staff).
+        let refused = try await server.request("POST", "/v1/pdp/requests", key: server.key("staff-dinkes"), json: ["subject": 5])
+        #expect(refused.status == 403, "\(refused.text)")
         await server.stop()
     }
 
