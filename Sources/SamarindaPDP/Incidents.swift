@@ -17,12 +17,6 @@ public struct IncidentAssessment: Sendable, Codable, Equatable {
     public var events: Int
     /// Providers outside the city's machines that received personal data in the window.
     public var externalRecipients: [String]
-
-    enum CodingKeys: String, CodingKey {
-        case departments, categories, subjects, events
-        case subjectsEstimated = "subjects_estimated"
-        case externalRecipients = "external_recipients"
-    }
 }
 
 public struct Incident: Sendable, Codable, Equatable {
@@ -37,16 +31,6 @@ public struct Incident: Sendable, Codable, Equatable {
     public var closedAt: String?
     public var openedBy: String
     public var assessment: IncidentAssessment
-
-    enum CodingKeys: String, CodingKey {
-        case id, description, measures, status, assessment
-        case discoveredAt = "discovered_at"
-        case windowStart = "window_start"
-        case openedAt = "opened_at"
-        case dueAt = "due_at"
-        case closedAt = "closed_at"
-        case openedBy = "opened_by"
-    }
 }
 
 /// A written breach notice in Bahasa Indonesia, to the data subjects or to the authority.
@@ -90,7 +74,7 @@ extension PDPService {
         let due = discoveredAt.addingTimeInterval(Self.deadline)
         let measuresText = measures?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             ?? "Akses yang terdampak telah dihentikan dan sedang diperiksa; langkah pemulihan akan disampaikan kemudian."
-        let json = String(decoding: try JSONEncoder().encode(assessment), as: UTF8.self)
+        let json = String(decoding: try PDPJSON.encoder().encode(assessment), as: UTF8.self)
         let event = AuditEvent(actor: AuditActor(principal), action: "pdp.incident.open", target: "incident",
                                fields: ["discovered_at": Self.iso(discoveredAt), "subjects": String(assessment.subjects),
                                         "departments": assessment.departments.joined(separator: ","), "categories": assessment.categories.joined(separator: ",")])
@@ -178,7 +162,7 @@ extension PDPService {
                          windowStart: Self.iso(Date(timeIntervalSince1970: s.double(4))), openedAt: Self.iso(Date(timeIntervalSince1970: s.double(5))),
                          dueAt: Self.iso(Date(timeIntervalSince1970: s.double(6))), status: s.text(7),
                          closedAt: s.isNull(8) ? nil : Self.iso(Date(timeIntervalSince1970: s.double(8))), openedBy: s.text(9),
-                         assessment: (try? JSONDecoder().decode(IncidentAssessment.self, from: Data(s.text(10).utf8)))
+                         assessment: (try? PDPJSON.decoder().decode(IncidentAssessment.self, from: Data(s.text(10).utf8)))
                             ?? IncidentAssessment(departments: [], categories: [], subjects: 0, subjectsEstimated: false, events: 0, externalRecipients: []))
             }
         }

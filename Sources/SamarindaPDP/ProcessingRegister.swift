@@ -18,12 +18,6 @@ public struct ProcessingRegister: Sendable, Codable {
         public var classification: String
         /// Who may receive the data beyond the department: model providers (model.generate) and HTTP hosts.
         public var recipients: [String]
-        enum CodingKeys: String, CodingKey {
-            case tool, department, description, purpose, retention, classification, recipients
-            case personalData = "personal_data"
-            case specificData = "specific_data"
-            case legalBasis = "legal_basis"
-        }
     }
     public struct Provider: Sendable, Codable {
         public var name: String
@@ -32,10 +26,6 @@ public struct ProcessingRegister: Sendable, Codable {
         public var maxClassification: String
         public var hosts: [String]
         public var redacted: Bool
-        enum CodingKeys: String, CodingKey {
-            case name, kind, external, hosts, redacted
-            case maxClassification = "max_classification"
-        }
     }
     public struct Collection: Sendable, Codable {
         public var name: String
@@ -43,10 +33,6 @@ public struct ProcessingRegister: Sendable, Codable {
         public var documents: Int
         public var highestClassification: String
         public var retention: String
-        enum CodingKeys: String, CodingKey {
-            case name, department, documents, retention
-            case highestClassification = "highest_classification"
-        }
     }
     public var generatedAt: String
     public var controller: String
@@ -59,15 +45,6 @@ public struct ProcessingRegister: Sendable, Codable {
     public var retentionEvery: String
     /// Tools that handle personal data without a purpose or legal basis: the DPO's to-do list.
     public var warnings: [String]
-
-    enum CodingKeys: String, CodingKey {
-        case controller, activities, providers, collections, warnings
-        case generatedAt = "generated_at"
-        case conversationRetention = "conversation_retention"
-        case auditFullContentDepartments = "audit_full_content_departments"
-        case refuseSensitiveExternal = "refuse_sensitive_external"
-        case retentionEvery = "retention_every"
-    }
 
     public var markdown: String {
         func days(_ s: String) -> String { s }

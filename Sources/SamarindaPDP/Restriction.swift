@@ -10,13 +10,6 @@ public struct LiftReport: Sendable, Codable, Equatable {
     public var restored: [String: Int]
     /// Items not put back, each with the reason (erased since, document removed, key rewritten by its plugin).
     public var notRestored: [String]
-
-    enum CodingKeys: String, CodingKey {
-        case restored
-        case requestID = "request_id"
-        case liftedAt = "lifted_at"
-        case notRestored = "not_restored"
-    }
 }
 
 /// Restriction (UU 27/2022 Pasal 11: "menunda atau membatasi pemrosesan") and its lifting.
