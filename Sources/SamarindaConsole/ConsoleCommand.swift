@@ -22,6 +22,19 @@ public struct ConsoleCommand: Sendable {
         self.run = run
     }
 
+    /// A command that reads the same thing from either place the console works against: `local` with the
+    /// data folder's platform, `remote` (with --url) from the running service over its HTTP API.
+    init(name: String, usage: String, summary: String, help: String = "",
+         local: @escaping @Sendable (Console, ConsoleArguments, SamarindaRuntime.Platform) async throws -> Console.Result,
+         remote: @escaping @Sendable (Console, ConsoleArguments, RemoteService) async throws -> Console.Result) {
+        self.init(name: name, usage: usage, summary: summary, help: help) { console, args in
+            switch console.backend {
+            case .local(let platform): return try await local(console, args, platform)
+            case .remote(let service): return try await remote(console, args, service)
+            }
+        }
+    }
+
     /// Every command, in the order `help` lists them.
     static var all: [ConsoleCommand] {
         [.status, .plugins, .plugin, .reload, .call, .ask, .search, .analyze, .docs, .keys, .key, .audit, .budget, .config, .lua, .help, .quit]

@@ -96,6 +96,23 @@ extension PolicyRefusal: MessageError {
     var message: String { "\(errorCode): \(errorMessage)" }
 }
 
+/// Runs `body`; an `E` it throws is said in one line (`describe`) and ends the command with exit `code`.
+/// For the errors a command ends with another status than the 1 that `Samarinda.main` gives every
+/// `MessageError` (2: the input could not be used), or says with more than their message.
+func exiting<T, E: Error>(_ code: Int32, on _: E.Type, saying describe: (E) -> String, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as E {
+        printError(describe(error))
+        throw ExitCode(code)
+    }
+}
+
+/// `exiting(_:on:saying:_:)` saying the error's message.
+func exiting<T, E: MessageError>(_ code: Int32, on type: E.Type, _ body: () async throws -> T) async throws -> T {
+    try await exiting(code, on: type, saying: \.message, body)
+}
+
 /// A platform opened by the CLI, acting as the local operator.
 struct PlatformHandle {
     let platform: Platform

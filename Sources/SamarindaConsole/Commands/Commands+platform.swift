@@ -9,10 +9,8 @@ import SamarindaRuntime
 extension ConsoleCommand {
     static let status = ConsoleCommand(
         name: "status", usage: "status", summary: "service, storage, providers, plugins, documents, audit head",
-        help: "Locally: the database (path, size, schema version per module), each model provider with its circuit state, plugins loaded and failed, document counts, and the audit trail's size and last signed checkpoint. Over --url: /healthz, the model aliases, and the plugins (/v1/plugins with an admin key, else the tools the key may call)."
-    ) { console, _ in
-        switch console.backend {
-        case .local(let p):
+        help: "Locally: the database (path, size, schema version per module), each model provider with its circuit state, plugins loaded and failed, document counts, and the audit trail's size and last signed checkpoint. Over --url: /healthz, the model aliases, and the plugins (/v1/plugins with an admin key, else the tools the key may call).",
+        local: { console, _, p in
             var lines: [String] = [console.style.bold("Samarinda.ai \(SamarindaVersion.current)") + "  config: \(p.config.sourcePath ?? "embedded defaults")"]
             let path = p.config.storage.path
             let size = ["", "-wal"].compactMap { (try? FileManager.default.attributesOfItem(atPath: path + $0))?[.size] as? Int }.reduce(0, +)
@@ -37,7 +35,8 @@ extension ConsoleCommand {
             let last = (try? p.auditLog.checkpoints())?.last
             lines.append("audit:     \(count) events; last checkpoint " + (last.map { "at size \($0.treeSize)" } ?? "none yet") + "  (run 'audit verify' to check the trail)")
             return .ok(lines.joined(separator: "\n"))
-        case .remote(let r):
+        },
+        remote: { _, _, r in
             var lines: [String] = []
             let health = try await r.call("GET", "/healthz") as? [String: Any] ?? [:]
             lines.append("service:   \(r.baseURL)  status \(health["status"] as? String ?? "?")  version \(health["version"] as? String ?? "?")")
@@ -52,8 +51,7 @@ extension ConsoleCommand {
                 lines.append("plugins:   \(plugins.count) with \(tools.count) tools this key may call")
             }
             return .ok(lines.joined(separator: "\n"))
-        }
-    }
+        })
 
     static let ask = ConsoleCommand(
         name: "ask", usage: "ask [--store | --conversation <id>] <question> [as <principal>]", summary: "answer a question from the documents, with citations",

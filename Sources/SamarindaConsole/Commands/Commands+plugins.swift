@@ -81,10 +81,8 @@ func describe(_ error: PluginError, plugin: String) -> String {
 extension ConsoleCommand {
     static let plugins = ConsoleCommand(
         name: "plugins", usage: "plugins", summary: "the plugins found, loaded or not",
-        help: "One row per plugin folder: state (loaded, failed, disabled), version, department, tools, and the first load error. 'plugin <id>' shows one in full."
-    ) { console, _ in
-        switch console.backend {
-        case .local(let p):
+        help: "One row per plugin folder: state (loaded, failed, disabled), version, department, tools, and the first load error. 'plugin <id>' shows one in full.",
+        local: { console, _, p in
             let list = await console.loadedPlugins(p)
             if list.isEmpty { return .ok("No plugins in \(p.config.plugins.dir). Create one with 'samarinda plugin new'.") }
             let rows = list.map { s in
@@ -92,7 +90,8 @@ extension ConsoleCommand {
                  String(s.tools.count), s.errors.first.map { String($0.prefix(80)) } ?? ""]
             }
             return .ok(console.style.fit(TextTable(["PLUGIN", "STATE", "VERSION", "DEPT", "TOOLS", "PROBLEM"], rows).render(), hint: "use 'plugin <id>' for one plugin"))
-        case .remote(let r):
+        },
+        remote: { _, _, r in
             // An admin key sees every plugin (/v1/plugins); any other key, the tools it may call.
             if let list = try? await r.call("GET", "/v1/plugins") as? [String: Any], let items = list["data"] as? [[String: Any]] {
                 if items.isEmpty { return .ok("No plugins on \(r.baseURL).") }
@@ -108,8 +107,7 @@ extension ConsoleCommand {
             }
             if byPlugin.isEmpty { return .ok("No tools this key may call.") }
             return .ok(TextTable(["PLUGIN", "TOOLS"], byPlugin.sorted { $0.key < $1.key }.map { [$0.key, $0.value.sorted().joined(separator: ", ")] }).render())
-        }
-    }
+        })
 
     static let plugin = ConsoleCommand(
         name: "plugin", usage: "plugin <id>", summary: "one plugin: manifest, tools, capabilities, errors, calls",

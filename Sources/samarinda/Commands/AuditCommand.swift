@@ -76,24 +76,19 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Language of the verdict: id (Bahasa Indonesia) or en.") var lang: VerdictLanguage = .id
 
         func run() async throws {
-            let verdict: AuditVerdict
-            do {
+            let verdict = try await exiting(2, on: AuditError.self) { () async throws -> AuditVerdict in
                 let held = try witnesses.map { try Witness(file: $0) }
                 if let exportFile {
                     // An auditor off the machine has no database: do not open (or create) one.
                     let trusted = try key ?? AuditLog.localPublicKey(config: options.load())
-                    verdict = try AuditLog.verify(exportFile: exportFile, publicKey: trusted, witnesses: held)
-                } else {
-                    verdict = try await onExistingTrail(options) { handle in
-                        if let key, try NoteVerifierKey(parsing: key) != handle.platform.auditLog.verifierKey {
-                            printError("--key is not this trail's current signing key (\(handle.platform.auditLog.publicKey)); checking against --key anyway")
-                        }
-                        return try handle.platform.auditLog.verify(witnesses: held)
-                    }
+                    return try AuditLog.verify(exportFile: exportFile, publicKey: trusted, witnesses: held)
                 }
-            } catch let error as AuditError {
-                printError(error.message)
-                throw ExitCode(2)
+                return try await onExistingTrail(options) { handle in
+                    if let key, try NoteVerifierKey(parsing: key) != handle.platform.auditLog.verifierKey {
+                        printError("--key is not this trail's current signing key (\(handle.platform.auditLog.publicKey)); checking against --key anyway")
+                    }
+                    return try handle.platform.auditLog.verify(witnesses: held)
+                }
             }
             // One rule for every case: verified on standard output with exit 0; anything else (a problem,
             // a witness that could not be checked, removed triggers) on standard error with exit 1.
@@ -149,10 +144,8 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            let key: NoteVerifierKey
-            do { key = try NoteVerifierKey(parsing: AuditLog.localPublicKey(config: config)) } catch let error as AuditError {
-                printError("\(error.message) Nothing was created.")
-                throw ExitCode(2)
+            let key = try await exiting(2, on: AuditError.self, saying: { "\($0.message) Nothing was created." }) {
+                try NoteVerifierKey(parsing: AuditLog.localPublicKey(config: config))
             }
             print(key.description)
             print("fingerprint: \(key.fingerprint)")
@@ -184,7 +177,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "How many matching events to list.") var limit = 1000
 
         func run() async throws {
-            if let exportFile { return try lookUpInExport(exportFile) }
+            if let exportFile { return try await lookUpInExport(exportFile) }
             try await onExistingTrail(options) { handle in
                 let log = handle.platform.auditLog
                 let digest: String
@@ -207,11 +200,11 @@ struct AuditCommand: AsyncParsableCommand {
             }
         }
 
-        func lookUpInExport(_ file: String) throws {
+        func lookUpInExport(_ file: String) async throws {
             guard let key, !lookupKeys.isEmpty else {
                 throw ValidationError("--from-export needs --key (the audit public key) and --lookup-key (the month's lookup key from the operator)")
             }
-            do {
+            try await exiting(2, on: AuditError.self) {
                 let (verdict, records) = try AuditExport.verifiedRecords(exportFile: file, publicKey: key)
                 if verdict.status == .failed { printError(verdict.paragraph(.id)) }
                 let (found, missing) = try SubjectLookup.find(text, in: records, lookupKeys: lookupKeys, recognizer: Platform.identifierRecognizer)
@@ -219,9 +212,6 @@ struct AuditCommand: AsyncParsableCommand {
                 printError("\(found.count) event(s) in \(file) mention this identifier"
                            + (missing.isEmpty ? "" : "; months without a lookup key were not searched: \(missing.joined(separator: ", "))"))
                 if verdict.status == .failed { throw ExitCode(1) }
-            } catch let error as AuditError {
-                printError(error.message)
-                throw ExitCode(2)
             }
         }
     }
@@ -260,12 +250,9 @@ struct AuditCommand: AsyncParsableCommand {
                 printError("cannot read the receipt '\(file)': check the path")
                 throw ExitCode(2)
             }
-            do {
+            try await exiting(1, on: AuditError.self, saying: { "receipt NOT valid: \($0.message)" }) {
                 let trusted = try key ?? AuditLog.localPublicKey(config: options.load())
                 print(try AuditReceipt.check(data, publicKey: trusted).description)
-            } catch let error as AuditError {
-                printError("receipt NOT valid: \(error.message)")
-                throw ExitCode(1)
             }
         }
     }
@@ -288,24 +275,17 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let report: TransparencyReport
-            let verdict: AuditVerdict
-            do {
+            let (verdict, report) = try await exiting(2, on: AuditError.self) { () async throws -> (AuditVerdict, TransparencyReport) in
                 if let exportFile, let key {
-                    let (v, records) = try AuditExport.verifiedRecords(exportFile: exportFile, publicKey: key)
-                    verdict = v
-                    var r = try TransparencyReport.make(month: month, events: records.map(\.event), config: try options.load())
-                    r.verification = .init(v, lang: lang)
-                    report = r
-                } else {
-                    (verdict, report) = try await onExistingTrail(options) { handle in
-                        let verdict = try handle.platform.auditLog.verify()
-                        return (verdict, try handle.platform.auditLog.report(month: month, verdict: verdict, lang: lang))
-                    }
+                    let (verdict, records) = try AuditExport.verifiedRecords(exportFile: exportFile, publicKey: key)
+                    var report = try TransparencyReport.make(month: month, events: records.map(\.event), config: try options.load())
+                    report.verification = .init(verdict, lang: lang)
+                    return (verdict, report)
                 }
-            } catch let error as AuditError {
-                printError(error.message)
-                throw ExitCode(2)
+                return try await onExistingTrail(options) { handle in
+                    let verdict = try handle.platform.auditLog.verify()
+                    return (verdict, try handle.platform.auditLog.report(month: month, verdict: verdict, lang: lang))
+                }
             }
             if verdict.status != .verified { printError(verdict.paragraph(lang)) }
             try writeOutput(Data(((format == "json" ? report.json : report.markdown) + "\n").utf8), to: output)
@@ -323,12 +303,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await onExistingTrail(options) { handle in
-                do {
-                    print(try await handle.platform.auditLog.issueLookupKey(month: month, to: handle.operatorPrincipal))
-                } catch let error as AuditError {
-                    printError(error.message)
-                    throw ExitCode(2)
-                }
+                print(try await exiting(2, on: AuditError.self) { try await handle.platform.auditLog.issueLookupKey(month: month, to: handle.operatorPrincipal) })
             }
         }
     }

@@ -104,10 +104,10 @@ struct DocsCommand: AsyncParsableCommand {
     struct Show: PlatformCommand {
         static let configuration = CommandConfiguration(abstract: "Show a document: metadata, history and chunks with their sections.")
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The document id (see 'docs list').") var id: Int64
+        @OptionGroup var document: DocumentArgument
 
         func run(on handle: PlatformHandle) async throws {
-            let (d, chunks, history) = try await handle.platform.documents.document(id: id, for: handle.operatorPrincipal)
+            let (d, chunks, history) = try await handle.platform.documents.document(id: document.id, for: handle.operatorPrincipal)
             print("""
                 Document \(d.id): \(d.title)
                   collection:     \(d.collection) (\(d.department))
@@ -133,12 +133,12 @@ struct DocsCommand: AsyncParsableCommand {
             abstract: "Remove a document version (its text, index entries and embeddings); the removal is audited.",
             discussion: "Older versions stay as history (see 'docs show ID') unless --all-versions; nothing is promoted back to current.")
         @OptionGroup var options: ConfigOptions
-        @Argument(help: "The document id (see 'docs list').") var id: Int64
+        @OptionGroup var document: DocumentArgument
         @Flag(help: "Also remove the older versions this one replaced.") var allVersions = false
 
         func run(on handle: PlatformHandle) async throws {
-            try await handle.platform.documents.remove(id: id, allVersions: allVersions, by: handle.operatorPrincipal)
-            print(allVersions ? "removed document \(id) and its older versions" : "removed document \(id)")
+            try await handle.platform.documents.remove(id: document.id, allVersions: allVersions, by: handle.operatorPrincipal)
+            print(allVersions ? "removed document \(document.id) and its older versions" : "removed document \(document.id)")
         }
     }
 
@@ -158,6 +158,11 @@ struct DocsCommand: AsyncParsableCommand {
             for s in summary.skipped { print("kept keyword-only: \(s.file): \(s.reason)") }
         }
     }
+}
+
+/// The document `docs show` and `docs remove` act on.
+struct DocumentArgument: ParsableArguments {
+    @Argument(help: "The document id (see 'docs list').") var id: Int64
 }
 
 /// What `docs search` and `docs explain` share: the question, where to search, how much, as whom, and how to print.

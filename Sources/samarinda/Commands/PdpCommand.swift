@@ -29,18 +29,24 @@ struct PdpCommand: AsyncParsableCommand {
         }
     }
 
-    struct Register: AsyncParsableCommand {
+    /// A `pdp` subcommand that works out one result as the operator (`PdpCommand.run`) and prints it:
+    /// as JSON with `--json`, else for a person (`printText`).
+    protocol ResultCommand: AsyncParsableCommand {
+        associatedtype Output: Encodable
+        var options: ConfigOptions { get }
+        var json: Bool { get }
+        func result(_ pdp: PDPService, by principal: Principal) async throws -> Output
+        func printText(_ output: Output)
+    }
+
+    struct Register: ResultCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the record of processing activities (Pasal 31), generated from plugin manifests, providers, collections and config.")
         @OptionGroup var options: ConfigOptions
         @Flag(help: "Print JSON instead of Markdown.") var json = false
 
-        func run() async throws {
-            try await PdpCommand.run(options) { pdp, _ in
-                let register = try pdp.register()
-                if json { try PdpCommand.printJSON(register) } else { print(register.markdown) }
-            }
-        }
+        func result(_ pdp: PDPService, by _: Principal) throws -> ProcessingRegister { try pdp.register() }
+        func printText(_ register: ProcessingRegister) { print(register.markdown) }
     }
 
     struct Request: AsyncParsableCommand {
@@ -48,7 +54,7 @@ struct PdpCommand: AsyncParsableCommand {
             abstract: "Data subject requests: access, erasure, restriction (answered within 3 × 24 hours).",
             subcommands: [Open.self, List.self, Show.self, Lift.self])
 
-        struct Open: AsyncParsableCommand {
+        struct Open: ResultCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Find everything held about a person and print the access report; with --erase or --restrict, act on it.",
                 discussion: """
@@ -70,80 +76,75 @@ struct PdpCommand: AsyncParsableCommand {
                 if erase && restrict { throw ValidationError("give --erase or --restrict, not both") }
             }
 
-            func run() async throws {
-                try await PdpCommand.run(options) { pdp, principal in
-                    let person = try DataSubject(subject: subject, name: name, phone: phone)
-                    let report = try await pdp.openRequest(person, kind: erase ? .erase : restrict ? .restrict : .access, by: principal)
-                    if json { try PdpCommand.printJSON(report) } else { print(report.markdown) }
-                }
+            func result(_ pdp: PDPService, by principal: Principal) async throws -> AccessReport {
+                let person = try DataSubject(subject: subject, name: name, phone: phone)
+                return try await pdp.openRequest(person, kind: erase ? .erase : restrict ? .restrict : .access, by: principal)
             }
+
+            func printText(_ report: AccessReport) { print(report.markdown) }
         }
 
-        struct List: AsyncParsableCommand {
+        struct List: ResultCommand {
             static let configuration = CommandConfiguration(abstract: "List data subject requests with their status and due time.")
             @OptionGroup var options: ConfigOptions
             @Flag(help: "Print JSON instead of a table.") var json = false
 
-            func run() async throws {
-                try await PdpCommand.run(options) { pdp, _ in
-                    let requests = try pdp.requests().map { r in var r = r; r.items = []; return r }
-                    if json { return try PdpCommand.printJSON(requests) }
-                    if requests.isEmpty { return print("No data subject requests yet. Open one with: samarinda pdp request open --subject \"NIK …\"") }
-                    print(TextTable(["ID", "KIND", "STATUS", "SUBJECT", "OPENED", "DUE", "COMPLETED", "ITEMS"],
-                                    requests.map { [String($0.requestID), $0.kind, $0.status, $0.subject, $0.openedAt, $0.dueAt, $0.completedAt ?? "-",
-                                                    String($0.counts.values.reduce(0, +))] }).render())
-                }
+            func result(_ pdp: PDPService, by _: Principal) throws -> [AccessReport] {
+                try pdp.requests().map { r in var r = r; r.items = []; return r }
+            }
+
+            func printText(_ requests: [AccessReport]) {
+                if requests.isEmpty { return print("No data subject requests yet. Open one with: samarinda pdp request open --subject \"NIK …\"") }
+                print(TextTable(["ID", "KIND", "STATUS", "SUBJECT", "OPENED", "DUE", "COMPLETED", "ITEMS"],
+                                requests.map { [String($0.requestID), $0.kind, $0.status, $0.subject, $0.openedAt, $0.dueAt, $0.completedAt ?? "-",
+                                                String($0.counts.values.reduce(0, +))] }).render())
             }
         }
 
-        struct Show: AsyncParsableCommand {
+        struct Show: ResultCommand {
             static let configuration = CommandConfiguration(abstract: "Show one request's report (locations, purposes, providers; never content).")
             @OptionGroup var options: ConfigOptions
             @Argument(help: "The request id (see 'pdp request list').") var id: Int64
             @Flag(help: "Print JSON instead of Markdown.") var json = false
 
-            func run() async throws {
-                try await PdpCommand.run(options) { pdp, _ in
-                    let report = try pdp.request(id: id)
-                    if json { try PdpCommand.printJSON(report) } else { print(report.markdown) }
-                }
-            }
+            func result(_ pdp: PDPService, by _: Principal) throws -> AccessReport { try pdp.request(id: id) }
+            func printText(_ report: AccessReport) { print(report.markdown) }
         }
 
-        struct Lift: AsyncParsableCommand {
+        struct Lift: ResultCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Lift a restriction: put back exactly what that --restrict request withheld (search, documents, conversations, plugin values).")
             @OptionGroup var options: ConfigOptions
             @Argument(help: "The id of the restriction request (see 'pdp request list').") var id: Int64
             @Flag(help: "Print JSON.") var json = false
 
-            func run() async throws {
-                try await PdpCommand.run(options) { pdp, principal in
-                    let lifted = try await pdp.liftRestriction(request: id, by: principal)
-                    if json { return try PdpCommand.printJSON(lifted) }
-                    let counts = lifted.restored.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-                    print("restriction of request #\(id) lifted at \(lifted.liftedAt); put back: \(counts)")
-                    for line in lifted.notRestored { print("not put back: \(line)") }
-                }
+            func result(_ pdp: PDPService, by principal: Principal) async throws -> LiftReport {
+                try await pdp.liftRestriction(request: id, by: principal)
+            }
+
+            func printText(_ lifted: LiftReport) {
+                let counts = lifted.restored.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                print("restriction of request #\(id) lifted at \(lifted.liftedAt); put back: \(counts)")
+                for line in lifted.notRestored { print("not put back: \(line)") }
             }
         }
     }
 
-    struct Retention: AsyncParsableCommand {
+    struct Retention: ResultCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show what [retention] makes due now (a dry run), or delete it with --apply (each deletion audited).")
         @OptionGroup var options: ConfigOptions
         @Flag(help: "Delete what is due instead of listing it.") var apply = false
         @Flag(help: "Print JSON instead of a table.") var json = false
 
-        func run() async throws {
-            try await PdpCommand.run(options) { pdp, principal in
-                let items = apply ? try await pdp.applyRetention(by: principal) : try pdp.retentionPlan()
-                if json { return try PdpCommand.printJSON(items) }
-                if items.isEmpty { return print(apply ? "Nothing was due: nothing deleted." : "Nothing is due under [retention].") }
-                print(TextTable(["KIND", "WHERE", "SINCE", "DUE SINCE"], items.map { [$0.kind.rawValue, $0.location, $0.since, $0.dueSince] }).render())
-                print(apply ? "deleted \(items.count) item(s); each is a pdp.retention.delete audit event" : "dry run: \(items.count) item(s) due; run with --apply to delete them")
-            }
+        func result(_ pdp: PDPService, by principal: Principal) async throws -> [RetentionItem] {
+            apply ? try await pdp.applyRetention(by: principal) : try pdp.retentionPlan()
+        }
+
+        func printText(_ items: [RetentionItem]) {
+            if items.isEmpty { return print(apply ? "Nothing was due: nothing deleted." : "Nothing is due under [retention].") }
+            print(TextTable(["KIND", "WHERE", "SINCE", "DUE SINCE"], items.map { [$0.kind.rawValue, $0.location, $0.since, $0.dueSince] }).render())
+            print(apply ? "deleted \(items.count) item(s); each is a pdp.retention.delete audit event" : "dry run: \(items.count) item(s) due; run with --apply to delete them")
         }
     }
 
@@ -152,7 +153,7 @@ struct PdpCommand: AsyncParsableCommand {
             abstract: "Personal data breaches: record one (3 × 24 h clock), list them, print the written notices (Pasal 46).",
             subcommands: [Open.self, List.self, Notice.self, Close.self])
 
-        struct Open: AsyncParsableCommand {
+        struct Open: ResultCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Record a breach; the audit trail between --since and discovery gives departments, data categories and subjects.")
             @OptionGroup var options: ConfigOptions
@@ -163,52 +164,48 @@ struct PdpCommand: AsyncParsableCommand {
             @Option(name: .customLong("department"), help: "Limit the assessment to this department (repeatable).") var departments: [String] = []
             @Flag(help: "Print JSON.") var json = false
 
-            func run() async throws {
-                try await PdpCommand.run(options) { pdp, principal in
-                    let incident = try await pdp.openIncident(description: description, measures: measures,
-                                                              discovered: try discovered.map(PDPService.parseTime), since: try since.map(PDPService.parseTime),
-                                                              departments: departments, by: principal)
-                    if json { return try PdpCommand.printJSON(incident) }
-                    let a = incident.assessment
-                    print("incident #\(incident.id) opened; discovered \(incident.discoveredAt); notices due by \(incident.dueAt)")
-                    print("departments: \(a.departments.isEmpty ? "-" : a.departments.joined(separator: ", "))")
-                    print("data categories: \(a.categories.isEmpty ? "-" : a.categories.joined(separator: ", "))")
-                    print("subjects: \(a.subjects)\(a.subjectsEstimated ? " (at most; estimated from redaction counts)" : "") in \(a.events) event(s)")
-                    print("next: samarinda pdp incident notice \(incident.id)")
-                }
+            func result(_ pdp: PDPService, by principal: Principal) async throws -> SamarindaPDP.Incident {
+                try await pdp.openIncident(description: description, measures: measures,
+                                           discovered: try discovered.map(PDPService.parseTime), since: try since.map(PDPService.parseTime),
+                                           departments: departments, by: principal)
+            }
+
+            func printText(_ incident: SamarindaPDP.Incident) {
+                let a = incident.assessment
+                print("incident #\(incident.id) opened; discovered \(incident.discoveredAt); notices due by \(incident.dueAt)")
+                print("departments: \(a.departments.isEmpty ? "-" : a.departments.joined(separator: ", "))")
+                print("data categories: \(a.categories.isEmpty ? "-" : a.categories.joined(separator: ", "))")
+                print("subjects: \(a.subjects)\(a.subjectsEstimated ? " (at most; estimated from redaction counts)" : "") in \(a.events) event(s)")
+                print("next: samarinda pdp incident notice \(incident.id)")
             }
         }
 
-        struct List: AsyncParsableCommand {
+        struct List: ResultCommand {
             static let configuration = CommandConfiguration(abstract: "List incidents with their status and notice deadline.")
             @OptionGroup var options: ConfigOptions
             @Flag(help: "Print JSON instead of a table.") var json = false
 
-            func run() async throws {
-                try await PdpCommand.run(options) { pdp, _ in
-                    let incidents = try pdp.incidents()
-                    if json { return try PdpCommand.printJSON(incidents) }
-                    if incidents.isEmpty { return print("No incidents recorded.") }
-                    print(TextTable(["ID", "STATUS", "DISCOVERED", "DUE", "SUBJECTS", "DEPARTMENTS", "DESCRIPTION"],
-                                    incidents.map { [String($0.id), $0.status, $0.discoveredAt, $0.dueAt, String($0.assessment.subjects),
-                                                     $0.assessment.departments.joined(separator: ","), String($0.description.prefix(60))] }).render())
-                }
+            func result(_ pdp: PDPService, by _: Principal) throws -> [SamarindaPDP.Incident] { try pdp.incidents() }
+
+            func printText(_ incidents: [SamarindaPDP.Incident]) {
+                if incidents.isEmpty { return print("No incidents recorded.") }
+                print(TextTable(["ID", "STATUS", "DISCOVERED", "DUE", "SUBJECTS", "DEPARTMENTS", "DESCRIPTION"],
+                                incidents.map { [String($0.id), $0.status, $0.discoveredAt, $0.dueAt, String($0.assessment.subjects),
+                                                 $0.assessment.departments.joined(separator: ","), String($0.description.prefix(60))] }).render())
             }
         }
 
-        struct Notice: AsyncParsableCommand {
+        struct Notice: ResultCommand {
             static let configuration = CommandConfiguration(abstract: "Print the written notices in Bahasa Indonesia: to the data subjects and to the authority.")
             @OptionGroup var options: ConfigOptions
             @Argument(help: "The incident id (see 'pdp incident list').") var id: Int64
             @Flag(help: "Print JSON (each notice's fields and text).") var json = false
 
-            func run() async throws {
-                try await PdpCommand.run(options) { pdp, principal in
-                    let notices = try await pdp.notices(incident: id, by: principal)
-                    if json { return try PdpCommand.printJSON(notices) }
-                    print(notices.map(\.text).joined(separator: "\n---\n\n"))
-                }
+            func result(_ pdp: PDPService, by principal: Principal) async throws -> [BreachNotice] {
+                try await pdp.notices(incident: id, by: principal)
             }
+
+            func printText(_ notices: [BreachNotice]) { print(notices.map(\.text).joined(separator: "\n---\n\n")) }
         }
 
         struct Close: AsyncParsableCommand {
@@ -222,6 +219,15 @@ struct PdpCommand: AsyncParsableCommand {
                     print("incident #\(incident.id) \(incident.status) at \(incident.closedAt ?? "-")")
                 }
             }
+        }
+    }
+}
+
+extension PdpCommand.ResultCommand {
+    func run() async throws {
+        try await PdpCommand.run(options) { pdp, principal in
+            let output = try await result(pdp, by: principal)
+            if json { try PdpCommand.printJSON(output) } else { printText(output) }
         }
     }
 }

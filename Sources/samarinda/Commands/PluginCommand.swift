@@ -111,13 +111,13 @@ struct PluginCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             await platform.plugins.refresh()
-            do {
+            // A Lua error's traceback goes on the lines below the error.
+            try await exiting(1, on: PluginError.self, saying: { error in
+                guard case .pluginError(_, let traceback?) = error else { return "\(error.code): \(error.message)" }
+                return "\(error.code): \(error.message)\n\(traceback)"
+            }) {
                 let result = try await platform.plugins.invoke(plugin: pluginID, tool: toolName, arguments: arguments, as: who, requestID: "cli-\(UUID().uuidString.prefix(8))")
                 print(result.prettyText)
-            } catch {
-                printError("\(error.code): \(error.message)")
-                if case .pluginError(_, let tb?) = error { FileHandle.standardError.write(Data((tb + "\n").utf8)) }
-                throw ExitCode(1)
             }
         }
     }
