@@ -74,7 +74,7 @@ extension PDPService {
         let due = discoveredAt.addingTimeInterval(Self.deadline)
         let measuresText = measures?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             ?? "Akses yang terdampak telah dihentikan dan sedang diperiksa; langkah pemulihan akan disampaikan kemudian."
-        let json = String(decoding: try PDPJSON.encoder().encode(assessment), as: UTF8.self)
+        let json = String(decoding: try SnakeCaseJSON.encoder().encode(assessment), as: UTF8.self)
         let event = AuditEvent(actor: AuditActor(principal), action: "pdp.incident.open", target: "incident",
                                fields: ["discovered_at": Self.iso(discoveredAt), "subjects": String(assessment.subjects),
                                         "departments": assessment.departments.joined(separator: ","), "categories": assessment.categories.joined(separator: ",")])
@@ -162,7 +162,7 @@ extension PDPService {
                          windowStart: Self.iso(Date(timeIntervalSince1970: s.double(4))), openedAt: Self.iso(Date(timeIntervalSince1970: s.double(5))),
                          dueAt: Self.iso(Date(timeIntervalSince1970: s.double(6))), status: s.text(7),
                          closedAt: s.isNull(8) ? nil : Self.iso(Date(timeIntervalSince1970: s.double(8))), openedBy: s.text(9),
-                         assessment: (try? PDPJSON.decoder().decode(IncidentAssessment.self, from: Data(s.text(10).utf8)))
+                         assessment: (try? SnakeCaseJSON.decoder().decode(IncidentAssessment.self, from: Data(s.text(10).utf8)))
                             ?? IncidentAssessment(departments: [], categories: [], subjects: 0, subjectsEstimated: false, events: 0, externalRecipients: []))
             }
         }

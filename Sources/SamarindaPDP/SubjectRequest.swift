@@ -216,7 +216,7 @@ extension PDPService {
         var stored = report
         // Kept without content, and with the subject's identifiers masked where a location names them (a plugin key, say).
         stored.items = stored.items.map { var i = $0; i.content = nil; i.location = subject.masking(i.location); i.id = subject.masking(i.id); return i }
-        let json = String(decoding: try PDPJSON.encoder().encode(stored), as: UTF8.self)
+        let json = String(decoding: try SnakeCaseJSON.encoder().encode(stored), as: UTF8.self)
         try database.write { c in
             try c.run("UPDATE pdp_requests SET status = 'completed', completed_at = ?, report = ? WHERE id = ?",
                       [.real(completed.timeIntervalSince1970), .text(json), .integer(requestID)])
@@ -305,7 +305,7 @@ extension PDPService {
     public func requests() throws -> [AccessReport] {
         try database.read { c in
             try c.query("SELECT report, id, kind, status, subject, opened_at, due_at, lifted_at, lifted_by FROM pdp_requests ORDER BY id DESC") { s in
-                var report = (try? PDPJSON.decoder().decode(AccessReport.self, from: Data(s.text(0).utf8)))
+                var report = (try? SnakeCaseJSON.decoder().decode(AccessReport.self, from: Data(s.text(0).utf8)))
                     ?? Self.report(requestID: s.int64(1), kind: s.text(2), status: s.text(3), subject: s.text(4),
                                    openedAt: Date(timeIntervalSince1970: s.double(5)), dueAt: Date(timeIntervalSince1970: s.double(6)),
                                    completedAt: nil, items: [])

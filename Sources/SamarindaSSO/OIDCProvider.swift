@@ -3,7 +3,8 @@ import JWTKit
 import SamarindaCore
 import SamarindaModels
 
-/// The provider's discovery document (OpenID Connect Discovery 1.0 §3), the fields this client uses.
+/// The provider's discovery document (OpenID Connect Discovery 1.0 §3), the fields this client uses
+/// (snake_case keys, read with `SnakeCaseJSON`).
 public struct ProviderMetadata: Sendable, Decodable, Equatable {
     public var issuer: String
     public var authorizationEndpoint: String
@@ -12,16 +13,6 @@ public struct ProviderMetadata: Sendable, Decodable, Equatable {
     public var userinfoEndpoint: String?
     public var endSessionEndpoint: String?
     public var codeChallengeMethodsSupported: [String]?
-
-    enum CodingKeys: String, CodingKey {
-        case issuer
-        case authorizationEndpoint = "authorization_endpoint"
-        case tokenEndpoint = "token_endpoint"
-        case jwksURI = "jwks_uri"
-        case userinfoEndpoint = "userinfo_endpoint"
-        case endSessionEndpoint = "end_session_endpoint"
-        case codeChallengeMethodsSupported = "code_challenge_methods_supported"
-    }
 }
 
 /// What the token endpoint answered (RFC 6749 §5.1). Held only long enough to validate and store.
@@ -30,9 +21,6 @@ public struct TokenResponse: Sendable, Decodable {
     public var idToken: String?
     public var refreshToken: String?
     public var expiresIn: Int?
-    enum CodingKeys: String, CodingKey {
-        case accessToken = "access_token", idToken = "id_token", refreshToken = "refresh_token", expiresIn = "expires_in"
-    }
 }
 
 /// The configured OpenID provider: discovery, the JWKS cache, the token and userinfo endpoints, and
@@ -67,7 +55,7 @@ public actor OIDCProvider {
         let url = config.issuer.hasSuffix("/") ? config.issuer + ".well-known/openid-configuration"
                                                 : config.issuer + "/.well-known/openid-configuration"
         let body = try await get(url, what: "discovery document")
-        guard let m = try? JSONDecoder().decode(ProviderMetadata.self, from: body) else {
+        guard let m = try? SnakeCaseJSON.decoder().decode(ProviderMetadata.self, from: body) else {
             throw OIDCError(.discoveryInvalid, "the discovery document at \(url) is not valid JSON with issuer, authorization_endpoint, token_endpoint and jwks_uri")
         }
         // Discovery §4.3: the issuer in the document must be exactly the one configured.
@@ -212,7 +200,7 @@ public actor OIDCProvider {
             let error = (try? JSONDecoder().decode([String: JSONValue].self, from: response.body))?["error"]?.stringValue ?? "HTTP \(response.status)"
             throw OIDCError(error == "invalid_grant" ? .grantRefused : .tokenEndpoint, "the provider's token endpoint refused the request (\(error))")
         }
-        guard let tokens = try? JSONDecoder().decode(TokenResponse.self, from: response.body) else {
+        guard let tokens = try? SnakeCaseJSON.decoder().decode(TokenResponse.self, from: response.body) else {
             throw OIDCError(.tokenEndpoint, "the provider's token endpoint answered something that is not a token response")
         }
         return tokens

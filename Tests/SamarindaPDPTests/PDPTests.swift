@@ -317,7 +317,7 @@ import Testing
         let markdown = register.markdown
         #expect(markdown.contains("| disdukcapil.pemohon.ambil | disdukcapil | Melacak status permohonan KTP-el warga |"))
         #expect(markdown.contains("kesehatan (spesifik)"))
-        let json = try JSONSerialization.jsonObject(with: try PDPJSON.encoder().encode(register)) as? [String: Any]
+        let json = try JSONSerialization.jsonObject(with: try SnakeCaseJSON.encoder().encode(register)) as? [String: Any]
         #expect((json?["activities"] as? [[String: Any]])?.first?["personal_data"] != nil)
         try await seeded.platform.close()
     }

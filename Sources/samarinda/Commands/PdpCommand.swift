@@ -13,7 +13,7 @@ struct PdpCommand: AsyncParsableCommand {
 
     /// Prints `value` as indented JSON with sorted keys.
     static func printJSON(_ value: some Encodable) throws {
-        print(String(decoding: try PDPJSON.encoder(pretty: true).encode(value), as: UTF8.self))
+        print(String(decoding: try SnakeCaseJSON.encoder(pretty: true).encode(value), as: UTF8.self))
     }
 
     /// Runs `body` on an opened platform, turning the module's errors into one line and exit 1
