@@ -17,11 +17,8 @@ struct BackupCommand: AsyncParsableCommand {
     struct KeyOption: ParsableArguments {
         @Option(name: .customLong("key-file"), help: ArgumentHelp("The archive key (from 'backup keygen').", valueName: "file")) var keyFile: String?
 
-        func secret(_ config: SamarindaConfig?) throws -> BackupSecret {
-            do { return try BackupSecret.resolve(keyFile: keyFile, configured: config?.backup.keyFile ?? "") } catch let error as BackupError {
-                printError(error.message)
-                throw ExitCode(2)
-            }
+        func secret(_ config: SamarindaConfig?) async throws -> BackupSecret {
+            try await exiting(2, on: BackupError.self) { try BackupSecret.resolve(keyFile: keyFile, configured: config?.backup.keyFile ?? "") }
         }
     }
 
@@ -34,7 +31,7 @@ struct BackupCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            let secret = try key.secret(config)
+            let secret = try await key.secret(config)
             // A BackupError is printed by main (exit 1).
             try await CLIPlatform.run(config: config) { handle in
                 let created = try await Backup.create(database: handle.platform.database, auditLog: handle.platform.auditLog, config: config,
@@ -55,7 +52,7 @@ struct BackupCommand: AsyncParsableCommand {
         @Argument(help: "The archive (.sambackup).") var file: String
 
         func run() async throws {
-            let secret = try key.secret(try? options.load())
+            let secret = try await key.secret(try? options.load())
             try await checkArchive(failure: "backup NOT valid") { try await Backup.verify(archive: file, secret: secret) }
             print("backup OK: \(file)")
         }
@@ -71,22 +68,19 @@ struct BackupCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("The folder to restore into; it must be empty or not exist yet.", valueName: "dir")) var to: String
 
         func run() async throws {
-            let secret = try key.secret(try? options.load())
+            let secret = try await key.secret(try? options.load())
             let checked = try await checkArchive(failure: "restore failed") { try await Backup.restore(archive: file, secret: secret, to: to) }
             print("restored into \(to); start it with: samarinda serve --config \(checked.configPath ?? to + "/samarinda.toml")")
         }
     }
 
-    struct Keygen: ParsableCommand {
+    struct Keygen: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a new random archive key file (readable by its owner only).")
         @Option(help: ArgumentHelp("Where to write the key; never overwritten.", valueName: "file")) var out: String
 
-        func run() throws {
-            do { try BackupSecret.generateKeyFile(at: out) } catch let error as BackupError {
-                printError(error.message)
-                throw ExitCode(1)
-            }
+        func run() async throws {
+            try await exiting(1, on: BackupError.self) { try BackupSecret.generateKeyFile(at: out) }
             print("wrote \(out); keep a copy off this machine: without it no archive can be restored")
         }
     }
@@ -95,11 +89,7 @@ struct BackupCommand: AsyncParsableCommand {
 /// Runs a verify or restore and prints what the archive holds; a bad archive prints `failure: why` and exits 1.
 @discardableResult
 private func checkArchive(failure: String, _ body: () async throws -> Backup.Checked) async throws -> Backup.Checked {
-    let checked: Backup.Checked
-    do { checked = try await body() } catch let error as BackupError {
-        printError("\(failure): \(error.message)")
-        throw ExitCode(1)
-    }
+    let checked = try await exiting(1, on: BackupError.self, saying: { "\(failure): \($0.message)" }, body)
     let m = checked.manifest
     print("taken \(ISO8601DateFormatter().string(from: m.createdAt)) on \(m.host) by samarinda \(m.samarindaVersion)")
     print("\(m.files.count) files, \(m.files.reduce(0) { $0 + $1.size }) bytes; audit tree size \(m.audit.treeSize), root \(m.audit.rootHash)")
