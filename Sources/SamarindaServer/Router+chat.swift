@@ -42,7 +42,8 @@ extension SamarindaService {
                                           toolCalls: answer.toolCalls.isEmpty ? nil : answer.toolCalls)
                 let reply = ChatResponse(id: answer.id, created: answer.created, message: message, finishReason: answer.finishReason,
                                          usage: answer.usage, provider: answer.provider, model: chat.model)
-                return try jsonResponse(encoding: CompletionReply(response: reply, answer: answer))
+                return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: try CompletionReply(response: reply, answer: answer).jsonBytes())))
             } catch let e as ModelError {
                 metrics.modelCall(provider: "-", outcome: e.code.rawValue, tokensIn: 0, tokensOut: 0)
                 throw APIError(e)
@@ -103,6 +104,52 @@ struct CompletionReply: Encodable {
     }
 
     enum Keys: String, CodingKey { case classification, citations, samarinda }
+
+    /// The JSON that `jsonResponse(encoding:)` makes of this reply (keys sorted, slashes unescaped),
+    /// written by hand: JSONEncoder's generic containers were a visible share of the CPU of every
+    /// completion (perf, issue 18). Citations and tool calls, absent from most answers, still go
+    /// through JSONEncoder. A test checks these bytes against JSONEncoder's.
+    func jsonBytes() throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + (response.message.content?.utf8.count ?? 0))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func raw(_ text: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+        func string(_ s: String) { JSONValue.quote(s, into: &out) }
+        func int(_ n: Int) { out.append(contentsOf: String(n).utf8) }
+        let m = response.message
+        raw(#"{"choices":[{"finish_reason":"#); string(response.finishReason)
+        raw(#","index":0,"message":{"content":"#)
+        if let c = m.content { string(c) } else { raw("null") }
+        if let name = m.name { raw(#","name":"#); string(name) }
+        raw(#","role":"#); string(m.role.rawValue)
+        if let id = m.toolCallID { raw(#","tool_call_id":"#); string(id) }
+        if let calls = m.toolCalls { raw(#","tool_calls":"#); out.append(contentsOf: try encoder.encode(calls)) }
+        raw(#"}}],"citations":"#)
+        if citations.isEmpty { raw("[]") } else { out.append(contentsOf: try encoder.encode(citations)) }
+        raw(#","classification":"#); string(classification)
+        raw(#","created":"#); int(response.created)
+        raw(#","id":"#); string(response.id)
+        raw(#","model":"#); string(response.model)
+        raw(#","object":"chat.completion","provider":"#); string(response.provider)
+        raw(#","samarinda":{"ai_generated":"#); raw(samarinda.ai_generated ? "true" : "false")
+        raw(#","classification":"#); string(samarinda.classification)
+        if let id = samarinda.conversation_id { raw(#","conversation_id":"#); string(id) }
+        if let n = samarinda.history_turns_omitted { raw(#","history_turns_omitted":"#); int(n) }
+        raw(#","provider":"#); string(samarinda.provider)
+        raw(#","request_id":"#); string(samarinda.request_id)
+        raw("}")
+        if let u = response.usage {
+            raw(#","usage":{"completion_tokens":"#); int(u.completionTokens)
+            raw(#","prompt_tokens":"#); int(u.promptTokens)
+            raw(#","total_tokens":"#); int(u.totalTokens)
+            raw("}")
+        }
+        raw("}")
+        return out
+    }
 
     func encode(to encoder: any Encoder) throws {
         try response.encode(to: encoder)
