@@ -113,6 +113,12 @@ private func measureGateway(_ ctx: BenchContext, server: BenchServer, backendPor
     // Warm up: connection pools, SQLite pages, the budget rows of this month.
     _ = try wrk(ours, plain, seconds: 2)
     _ = try wrk(ours, streamed, seconds: 1)
+    // For profiling by hand (`perf record -p PID` while wrk drives the printed URL): the service and
+    // backend stay up, warmed, for SAMARINDA_BENCH_HOLD seconds before the measured runs.
+    if let hold = ProcessInfo.processInfo.environment["SAMARINDA_BENCH_HOLD"].flatMap(Int.init), hold > 0 {
+        FileHandle.standardError.write(Data("  holding \(hold) s: service \(ours) (pid \(server.pid)), key \(server.key), backend \(direct); wrk script \(ctx.scratch)/post.lua\n".utf8))
+        try await Task.sleep(for: .seconds(hold))
+    }
     let rssBefore = server.serviceRSSKiB()
     var rss = [rssBefore]
 

@@ -151,6 +151,8 @@ final class BenchServer: @unchecked Sendable {
         throw ServerBenchFailure(message: "samarinda serve did not answer /healthz within 30 s")
     }
 
+    var pid: Int32 { process.processIdentifier }
+
     /// VmRSS of the service process, in KiB.
     func serviceRSSKiB() -> Double { residentKiB(ofProcess: process.processIdentifier) }
 

@@ -17,22 +17,19 @@ struct RequestDeadline: Sendable {
     let principal: Principal
     let requestID: String
     let target: String
-    /// Where the deadline's timer runs: the request's own connection loop (see `DeadlineTimer`).
-    let eventLoop: any EventLoop
 
     init(millis: Int, audit: any AuditSink, principal: Principal, request: Request, context: ServerContext) {
         self.init(millis: millis, audit: audit, principal: principal, requestID: context.requestID,
-                  target: "\(request.method) \(request.uri.path)", eventLoop: context.eventLoop)
+                  target: "\(request.method) \(request.uri.path)")
     }
 
-    init(millis: Int, audit: any AuditSink, principal: Principal, requestID: String, target: String, eventLoop: any EventLoop) {
+    init(millis: Int, audit: any AuditSink, principal: Principal, requestID: String, target: String) {
         self.millis = millis
         self.end = .now + .milliseconds(millis)
         self.audit = audit
         self.principal = principal
         self.requestID = requestID
         self.target = target
-        self.eventLoop = eventLoop
     }
 
     var expired: Bool { ContinuousClock.now >= end }
@@ -57,7 +54,7 @@ struct RequestDeadline: Sendable {
             await withCheckedContinuation { continuation in
                 race.start(continuation,
                            work: Task { race.finish(await Result(awaiting: operation)) },
-                           timer: DeadlineTimer(at: end, on: eventLoop) { race.finish(.failure(Expired())) })
+                           timer: DeadlineTimer(at: end) { race.finish(.failure(Expired())) })
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))
@@ -76,7 +73,7 @@ struct RequestDeadline: Sendable {
                                 _ start: (AsyncStream<Event>.Continuation) -> Task<Void, Never>) -> AsyncStream<Event> {
         let (out, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .unbounded)
         let message = error.message
-        let timer = DeadlineTimer(at: end, on: eventLoop) {
+        let timer = DeadlineTimer(at: end) {
             continuation.yield(timeout(ModelError(.timeout, message)))
             continuation.finish()
         }
@@ -138,11 +135,15 @@ private final class Race<T: Sendable>: Sendable {
     }
 }
 
-/// Runs `action` at a deadline unless cancelled first, as a task scheduled on a NIO event loop.
+/// Runs `action` at a deadline unless cancelled first.
 /// Why not a task sleeping until the deadline: on Linux a cancelled `Task.sleep` stays queued in
 /// Dispatch until its deadline, holding the sleeping task and what it captured (about 0.35 KiB). With
 /// one per request and `request_timeout_ms` = 120 s that was 120 s × the request rate of memory,
-/// issue 18's growing RSS. A cancelled NIO scheduled task is taken out of the loop's queue at once.
+/// issue 18's growing RSS. Why not a NIO scheduled task on the connection's loop (the fix before this
+/// one): scheduling and cancelling it from the route's task each woke the event loop through its
+/// eventfd (strace: two of the three loop wake-ups of every chat completion). `DeadlineScheduler`
+/// lets a timer go at once when cancelled, and wakes its one thread only for a deadline earlier than
+/// every other (never, when every request has the same timeout).
 struct DeadlineTimer: Sendable {
     /// Actions still held by their scheduler (waiting for the deadline, or not yet let go after it
     /// fired or was cancelled): read by the test that keeps the leak from coming back.
@@ -150,7 +151,7 @@ struct DeadlineTimer: Sendable {
     /// Timers ever scheduled (the same test checks that requests do use this timer).
     static let scheduled = Atomic<Int>(0)
 
-    private final class Held: Sendable {
+    final class Held: Sendable {
         let action: @Sendable () -> Void
         init(_ action: @escaping @Sendable () -> Void) {
             self.action = action
@@ -159,17 +160,116 @@ struct DeadlineTimer: Sendable {
         deinit { DeadlineTimer.held.subtract(1, ordering: .relaxed) }
     }
 
-    private let scheduled: Scheduled<Void>
+    private let id: UInt64
 
-    init(at end: ContinuousClock.Instant, on eventLoop: any EventLoop, _ action: @escaping @Sendable () -> Void) {
-        let held = Held(action)
+    init(at end: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
         Self.scheduled.add(1, ordering: .relaxed)
-        let left = (end - .now).components
-        let nanoseconds = left.seconds * 1_000_000_000 + left.attoseconds / 1_000_000_000
-        scheduled = eventLoop.scheduleTask(in: .nanoseconds(max(0, nanoseconds))) { held.action() }
+        id = DeadlineScheduler.shared.schedule(at: end, Held(action))
     }
 
-    func cancel() { scheduled.cancel() }
+    func cancel() { DeadlineScheduler.shared.cancel(id) }
+}
+
+/// The one thread that runs every request's deadline action. Timers live in a dictionary (cancelling
+/// removes the action at once, so nothing is held for a finished request) and in a min-heap of
+/// (deadline, id) ordered by deadline, from which cancelled ids are dropped lazily: when they outnumber
+/// the live timers, the heap is rebuilt, so it never holds more than about twice the timers in flight.
+final class DeadlineScheduler: @unchecked Sendable {
+    // @unchecked: every field is guarded by `condition`.
+    static let shared = DeadlineScheduler()
+
+    private let condition = NSCondition()
+    private var live: [UInt64: (end: ContinuousClock.Instant, held: DeadlineTimer.Held)] = [:]
+    private var heap: [(end: ContinuousClock.Instant, id: UInt64)] = []
+    private var nextID: UInt64 = 0
+    /// The deadline the thread sleeps until; nil while it waits for any timer at all.
+    private var sleepingUntil: ContinuousClock.Instant?
+    private var started = false
+
+    func schedule(at end: ContinuousClock.Instant, _ held: DeadlineTimer.Held) -> UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        if !started {
+            started = true
+            let thread = Thread { [self] in run() }
+            thread.name = "samarinda-deadlines"
+            thread.start()
+        }
+        nextID &+= 1
+        live[nextID] = (end, held)
+        push((end, nextID))
+        // Only a deadline earlier than the one the thread waits for needs it awake.
+        if sleepingUntil.map({ end < $0 }) ?? true { condition.signal() }
+        return nextID
+    }
+
+    func cancel(_ id: UInt64) {
+        condition.lock()
+        let removed = live.removeValue(forKey: id)
+        if heap.count > 2 * live.count + 1024 {
+            heap = live.map { ($0.value.end, $0.key) }
+            heap.sort { $0.end < $1.end } // a sorted array is a valid min-heap
+        }
+        condition.unlock()
+        _ = removed // released outside the lock (its deinit counts `held` down)
+    }
+
+    private func run() {
+        condition.lock()
+        while true {
+            let now = ContinuousClock.now
+            var due: [DeadlineTimer.Held] = []
+            while let top = heap.first, top.end <= now {
+                pop()
+                if let entry = live.removeValue(forKey: top.id) { due.append(entry.held) }
+            }
+            if !due.isEmpty {
+                condition.unlock()
+                for held in due { held.action() }
+                due.removeAll()
+                condition.lock()
+                continue
+            }
+            // Skip cancelled timers at the top, so the thread does not wake for them.
+            while let top = heap.first, live[top.id] == nil { pop() }
+            if let next = heap.first?.end {
+                sleepingUntil = next
+                let left = (next - now).components
+                let seconds = Double(left.seconds) + Double(left.attoseconds) / 1e18
+                _ = condition.wait(until: Date().addingTimeInterval(seconds))
+            } else {
+                sleepingUntil = nil
+                condition.wait()
+            }
+        }
+    }
+
+    private func push(_ element: (end: ContinuousClock.Instant, id: UInt64)) {
+        heap.append(element)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].end < heap[parent].end else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private func pop() {
+        let last = heap.removeLast()
+        guard !heap.isEmpty else { return }
+        heap[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < heap.count, heap[left].end < heap[smallest].end { smallest = left }
+            if right < heap.count, heap[right].end < heap[smallest].end { smallest = right }
+            guard smallest != parent else { return }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
 }
 
 extension Result where Failure == any Error {

@@ -42,7 +42,8 @@ extension SamarindaService {
                                           toolCalls: answer.toolCalls.isEmpty ? nil : answer.toolCalls)
                 let reply = ChatResponse(id: answer.id, created: answer.created, message: message, finishReason: answer.finishReason,
                                          usage: answer.usage, provider: answer.provider, model: chat.model)
-                return try jsonResponse(encoding: CompletionReply(response: reply, answer: answer))
+                return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: try CompletionReply(response: reply, answer: answer).jsonBytes())))
             } catch let e as ModelError {
                 metrics.modelCall(provider: "-", outcome: e.code.rawValue, tokensIn: 0, tokensOut: 0)
                 throw APIError(e)
@@ -104,6 +105,52 @@ struct CompletionReply: Encodable {
 
     enum Keys: String, CodingKey { case classification, citations, samarinda }
 
+    /// The JSON that `jsonResponse(encoding:)` makes of this reply (keys sorted, slashes unescaped),
+    /// written by hand: JSONEncoder's generic containers were a visible share of the CPU of every
+    /// completion (perf, issue 18). Citations and tool calls, absent from most answers, still go
+    /// through JSONEncoder. A test checks these bytes against JSONEncoder's.
+    func jsonBytes() throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + (response.message.content?.utf8.count ?? 0))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func raw(_ text: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+        func string(_ s: String) { JSONValue.quote(s, into: &out) }
+        func int(_ n: Int) { out.append(contentsOf: String(n).utf8) }
+        let m = response.message
+        raw(#"{"choices":[{"finish_reason":"#); string(response.finishReason)
+        raw(#","index":0,"message":{"content":"#)
+        if let c = m.content { string(c) } else { raw("null") }
+        if let name = m.name { raw(#","name":"#); string(name) }
+        raw(#","role":"#); string(m.role.rawValue)
+        if let id = m.toolCallID { raw(#","tool_call_id":"#); string(id) }
+        if let calls = m.toolCalls { raw(#","tool_calls":"#); out.append(contentsOf: try encoder.encode(calls)) }
+        raw(#"}}],"citations":"#)
+        if citations.isEmpty { raw("[]") } else { out.append(contentsOf: try encoder.encode(citations)) }
+        raw(#","classification":"#); string(classification)
+        raw(#","created":"#); int(response.created)
+        raw(#","id":"#); string(response.id)
+        raw(#","model":"#); string(response.model)
+        raw(#","object":"chat.completion","provider":"#); string(response.provider)
+        raw(#","samarinda":{"ai_generated":"#); raw(samarinda.ai_generated ? "true" : "false")
+        raw(#","classification":"#); string(samarinda.classification)
+        if let id = samarinda.conversation_id { raw(#","conversation_id":"#); string(id) }
+        if let n = samarinda.history_turns_omitted { raw(#","history_turns_omitted":"#); int(n) }
+        raw(#","provider":"#); string(samarinda.provider)
+        raw(#","request_id":"#); string(samarinda.request_id)
+        raw("}")
+        if let u = response.usage {
+            raw(#","usage":{"completion_tokens":"#); int(u.completionTokens)
+            raw(#","prompt_tokens":"#); int(u.promptTokens)
+            raw(#","total_tokens":"#); int(u.totalTokens)
+            raw("}")
+        }
+        raw("}")
+        return out
+    }
+
     func encode(to encoder: any Encoder) throws {
         try response.encode(to: encoder)
         // A second keyed container on the same encoder adds to the same object.
@@ -162,51 +209,62 @@ private func streamResponse(_ service: ChatService, _ prepared: ChatService.Prep
         // text are made once per stream, and each piece only has its text escaped (no encoder per piece).
         let piece = ChunkTemplate(id: id, created: created, model: model)
 
-        func send(_ object: some Encodable) async throws {
-            var buffer = ByteBuffer(string: "data: ")
-            buffer.writeBytes(try encoder.encode(object))
-            buffer.writeString("\n\n")
-            try await writer.write(buffer)
+        // The chunks of one batch of events (what one read from the provider gave) go out in one write.
+        var out = ByteBuffer()
+        func append(_ object: some Encodable) throws {
+            out.writeString("data: ")
+            out.writeBytes(try encoder.encode(object))
+            out.writeString("\n\n")
         }
-        func sendRaw(_ text: String) async throws { try await writer.write(ByteBuffer(string: text)) }
+        func flush() async throws {
+            guard out.readableBytes > 0 else { return }
+            try await writer.write(out)
+            out = ByteBuffer()
+        }
         /// Ends the stream with an error event in the API's error shape (the status line went out already).
         func finish(with error: APIError) async throws {
-            try await writer.write(ByteBuffer(string: "data: "))
-            try await writer.write(ByteBuffer(bytes: error.body))
-            try await sendRaw("\n\ndata: [DONE]\n\n")
+            out.writeString("data: ")
+            out.writeBytes(error.body)
+            out.writeString("\n\ndata: [DONE]\n\n")
+            try await flush()
             try await writer.finish(nil)
         }
 
-        for await event in deadline.bound(timeout: { .failed($0) }, { service.run(prepared, into: $0) }) {
-            switch event {
-            case .start(let p, _):
-                provider = p
-                try await send(ChatStreamChunk(id: id, created: created, model: model,
+        for await events in deadline.bound(timeout: { [.failed($0)] }, { service.run(prepared, into: $0) }) {
+            for event in events {
+                switch event {
+                case .start(let p, _):
+                    provider = p
+                    try append(ChatStreamChunk(id: id, created: created, model: model,
                                                choices: [.init(delta: .init(role: .assistant, content: ""))], provider: p))
-            case .delta(let text):
-                try await writer.write(piece.chunk(text))
-            case .done(let answer):
-                // Client-side tools are the client's to run: pass them on as OpenAI does.
-                for (index, call) in answer.toolCalls.enumerated() {
-                    try await send(ChatStreamChunk(id: id, created: created, model: model, choices: [.init(delta: .init(toolCalls: [
-                        ToolCallDelta(index: index, id: call.id, name: call.function.name, arguments: call.function.arguments)]))]))
+                case .delta(let text):
+                    var chunk = piece.chunk(text)
+                    out.writeBuffer(&chunk)
+                case .done(let answer):
+                    // Client-side tools are the client's to run: pass them on as OpenAI does.
+                    for (index, call) in answer.toolCalls.enumerated() {
+                        try append(ChatStreamChunk(id: id, created: created, model: model, choices: [.init(delta: .init(toolCalls: [
+                            ToolCallDelta(index: index, id: call.id, name: call.function.name, arguments: call.function.arguments)]))]))
+                    }
+                    try append(FinalChunk(id: id, created: created, model: model, answer: answer))
+                    metrics.modelCall(provider: answer.provider, outcome: "ok", tokensIn: answer.usage.promptTokens, tokensOut: answer.usage.completionTokens)
+                    out.writeString("data: [DONE]\n\n")
+                    try await flush()
+                    try await writer.finish(nil)
+                    return
+                case .failed(let error):
+                    metrics.modelCall(provider: provider.isEmpty ? "-" : provider, outcome: error.code.rawValue, tokensIn: 0, tokensOut: 0)
+                    var shaped = APIError(error)
+                    if error.code == .timeout, deadline.expired {
+                        // The status line went out long ago: the 504 travels as the stream's last event.
+                        shaped = deadline.error
+                        try await deadline.recordTimeout()
+                    }
+                    try await finish(with: shaped)
+                    return
                 }
-                try await send(FinalChunk(id: id, created: created, model: model, answer: answer))
-                metrics.modelCall(provider: answer.provider, outcome: "ok", tokensIn: answer.usage.promptTokens, tokensOut: answer.usage.completionTokens)
-                try await sendRaw("data: [DONE]\n\n")
-                try await writer.finish(nil)
-                return
-            case .failed(let error):
-                metrics.modelCall(provider: provider.isEmpty ? "-" : provider, outcome: error.code.rawValue, tokensIn: 0, tokensOut: 0)
-                var shaped = APIError(error)
-                if error.code == .timeout, deadline.expired {
-                    // The status line went out long ago: the 504 travels as the stream's last event.
-                    shaped = deadline.error
-                    try await deadline.recordTimeout()
-                }
-                try await finish(with: shaped)
-                return
             }
+            try await flush()
         }
         try await finish(with: APIError.internalError("the model stream ended without finishing; the answer is incomplete"))
     })

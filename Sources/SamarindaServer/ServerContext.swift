@@ -16,8 +16,6 @@ public struct ServerContext: RequestContext {
     /// The entry point the request came through, as refusal events name it (`via`): the staff web
     /// (a session), MCP, or the HTTP API. Set by AuthMiddleware.
     public var entry: Entry = .http
-    /// The connection's event loop: request deadlines schedule their timers on it (`DeadlineTimer`).
-    let eventLoop: any EventLoop
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -25,7 +23,6 @@ public struct ServerContext: RequestContext {
         maxUploadSize = 16 * 1024 * 1024  // replaced per service by RequestLimitsMiddleware
         principal = nil
         remoteAddress = source.channel.remoteAddress?.ipAddress
-        eventLoop = source.channel.eventLoop
         logger[metadataKey: "request_id"] = .string(requestID)
         // One request id everywhere: Hummingbird's own log lines name the request by this id too.
         logger[metadataKey: "hb.request.id"] = .string(requestID)

@@ -41,3 +41,48 @@ import Testing
         #expect(second.keys.contains("content") && second["content"] is NSNull)
     }
 }
+
+/// The request body is written by hand (issue 18: JSONEncoder was a tenth of the gateway's CPU):
+/// whatever the request holds, it must be the JSON that encoding `WireRequest` gives.
+@Suite struct OpenAIWireBytesTests {
+    static let hostile: [String] = [
+        "", "halo", "\"kutip\" dan \\garis miring\\", "baris\nbaru\r\ndan\ttab", "\u{0}\u{1}\u{8}\u{c}\u{1b}\u{1f}\u{7f}",
+        "</script>a/b//c", "Syarat KTP-el ✔ 🇮🇩 👨‍👩‍👧", "\u{2028}\u{2029}", "{\"model\":\"lain\"}", String(repeating: "é\"\\", count: 500),
+    ]
+
+    func parsed(_ bytes: some Sequence<UInt8>) throws -> NSDictionary {
+        try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? NSDictionary)
+    }
+
+    @Test(arguments: hostile)
+    func handWrittenBodyIsTheEncodersJSON(text: String) throws {
+        var assistant = ChatMessage(role: .assistant, content: nil, toolCalls: [ToolCall(id: "c-\(text)", name: "f\(text)", arguments: text)])
+        assistant.name = text
+        let requests = [
+            ChatRequest(model: text, messages: [.system(text), .user(text)]),
+            ChatRequest(model: "m", messages: [.user(text), assistant, .tool(text, callID: text)],
+                        tools: [ToolDefinition(name: "t", description: text, parameters: ["type": "object", "properties": [text: ["type": "string"]]]),
+                                ToolDefinition(name: text)],
+                        maxTokens: 64, temperature: 0.7, stream: true),
+            ChatRequest(model: "m", messages: [.user(text)], maxTokens: 1, temperature: 1, stream: false),
+        ]
+        for var request in requests {
+            request.toolChoice = text.isEmpty ? nil : .object(["type": "function", "function": ["name": .string(text)]])
+            for includeUsage in [false, true] {
+                let ours = try parsed(OpenAIProvider.wireJSON(request, includeUsage: includeUsage))
+                let encoded = try parsed(JSONEncoder().encode(OpenAIProvider.WireRequest(request: request, includeUsage: includeUsage)))
+                #expect(ours == encoded, "\(String(decoding: OpenAIProvider.wireJSON(request, includeUsage: includeUsage).prefix(300), as: UTF8.self))")
+            }
+        }
+    }
+
+    /// Ids drawn eight bytes at a time (one system call per eight, not per byte) are still the asked
+    /// length of lowercase hex, for lengths that are not a multiple of eight too, and do not repeat.
+    @Test func randomIDsKeepTheirLengthAndDoNotRepeat() {
+        for bytes in [1, 3, 8, 12, 17] {
+            let ids = (0..<500).map { _ in randomID(bytes: bytes) }
+            #expect(ids.allSatisfy { $0.count == 2 * bytes && $0.allSatisfy { "0123456789abcdef".contains($0) } })
+            if bytes >= 8 { #expect(Set(ids).count == ids.count) }
+        }
+    }
+}

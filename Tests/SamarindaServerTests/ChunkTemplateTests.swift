@@ -1,6 +1,7 @@
 import Foundation
 import SamarindaCore
 import SamarindaModels
+@testable import SamarindaRuntime
 @testable import SamarindaServer
 import Testing
 
@@ -31,6 +32,39 @@ struct ChunkTemplateTests {
             // And it decodes back to exactly the text.
             let decoded = try JSONDecoder().decode(ChatStreamChunk.self, from: Data(wire.dropFirst(6).dropLast(2).utf8))
             #expect(decoded.choices.first?.delta.content == text && decoded.id == id && decoded.model == model)
+        }
+    }
+}
+
+/// The non-streamed reply is written by hand (issue 18): it must be the JSON that
+/// `jsonResponse(encoding:)` (JSONEncoder, keys sorted) makes of `CompletionReply`, for any content.
+struct CompletionReplyBytesTests {
+    @Test(arguments: ChunkTemplateTests.hostile)
+    func handWrittenReplyIsTheEncodersJSON(text: String) throws {
+        let citation = Citation(n: 1, documentID: 7, chunkID: nil, title: text, section: "a/b", collection: "umum", classification: "biasa", snippet: text)
+        let plain = ChatService.Answer(id: "chatcmpl-1", created: 1_764_460_800, content: text, toolCalls: [], finishReason: "stop",
+                                       usage: Usage(promptTokens: 31, completionTokens: 24), provider: "canned", model: "m", classification: .biasa,
+                                       passages: [], citations: [], conversationID: nil, requestID: "r1")
+        var full = plain
+        full.citations = [citation]
+        full.conversationID = text
+        full.historyTurnsOmitted = 3
+        full.toolCalls = [ToolCall(id: text, name: "f", arguments: text)]
+        for (answer, content, usage) in [(plain, Optional(text), Optional(plain.usage)), (full, nil, nil)] {
+            let message = ChatMessage(role: .assistant, content: content, toolCalls: answer.toolCalls.isEmpty ? nil : answer.toolCalls)
+            let response = ChatResponse(id: answer.id, created: answer.created, message: message, finishReason: answer.finishReason,
+                                        usage: usage, provider: answer.provider, model: text)
+            let reply = CompletionReply(response: response, answer: answer)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let encoded = try encoder.encode(reply)
+            let ours = try reply.jsonBytes()
+            #expect(try JSONSerialization.jsonObject(with: Data(ours)) as? NSDictionary == JSONSerialization.jsonObject(with: encoded) as? NSDictionary,
+                    "\(String(decoding: ours.prefix(300), as: UTF8.self))")
+            // Keys sorted as before: for text without control characters the bytes are the same.
+            if !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                #expect(ours == Array(encoded), "\(String(decoding: ours.prefix(300), as: UTF8.self))")
+            }
         }
     }
 }

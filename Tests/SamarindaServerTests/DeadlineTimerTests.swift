@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import SamarindaServer
 
@@ -30,5 +31,40 @@ import Testing
         let held = DeadlineTimer.held.load(ordering: .relaxed)
         #expect(held < 20, "\(held) deadline timers still held after \(rounds + 10) finished requests")
         await server.stop()
+    }
+}
+
+/// The deadline thread (issue 18: timers no longer wake the connection's event loop): a timer fires,
+/// an earlier deadline scheduled after a later one fires first, a cancelled timer never fires, and a
+/// cancelled timer's action (and what it captured) is let go at once, not at its deadline.
+@Suite(.serialized) struct DeadlineSchedulerTests {
+    final class Probe: Sendable {
+        let fired = Mutex<[String]>([])
+    }
+
+    @Test func firesInDeadlineOrderAndLetsCancelledTimersGoAtOnce() async throws {
+        let probe = Probe()
+        let late = DeadlineTimer(at: .now + .seconds(3600)) { probe.fired.withLock { $0.append("late") } }
+        let cancelled = DeadlineTimer(at: .now + .milliseconds(20)) { probe.fired.withLock { $0.append("cancelled") } }
+        cancelled.cancel()
+        let second = DeadlineTimer(at: .now + .milliseconds(120)) { probe.fired.withLock { $0.append("second") } }
+        let first = DeadlineTimer(at: .now + .milliseconds(60)) { probe.fired.withLock { $0.append("first") } }
+        _ = (second, first)
+        for _ in 0..<500 where probe.fired.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(100)) // room for a wrongly fired cancelled timer to show
+        #expect(probe.fired.withLock { $0 } == ["first", "second"])
+
+        // What a cancelled timer captured is released when it is cancelled, an hour before its deadline.
+        final class Captured: Sendable {}
+        weak var weakCaptured: Captured?
+        do {
+            let captured = Captured()
+            weakCaptured = captured
+            let timer = DeadlineTimer(at: .now + .seconds(3600)) { _ = captured }
+            #expect(weakCaptured != nil)
+            timer.cancel()
+        }
+        #expect(weakCaptured == nil, "a cancelled timer still holds its action")
+        late.cancel()
     }
 }

@@ -129,7 +129,7 @@ extension JSONValue {
     }
 
     /// A JSON string literal: runs of bytes that need no escaping are copied whole.
-    static func quote(_ s: String, into out: inout [UInt8]) {
+    public static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in

@@ -116,11 +116,43 @@ public final class ModelRouter: Sendable {
     public func stream(_ request: ChatRequest, context: ModelCallContext) -> AsyncStream<ChatStreamEvent> {
         let (stream, continuation) = AsyncStream<ChatStreamEvent>.makeStream(bufferingPolicy: .unbounded)
         let task = Task {
-            await self.runStream(request, context: context, continuation)
+            let out = StreamOut { for event in $0 { continuation.yield(event) } }
+            await self.runStream(request, context: context, out)
+            out.flush()
             continuation.finish()
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    /// `stream`'s events in the batches they arrived in from the provider (what one read from the
+    /// network gave): a consumer that writes them on (the streamed chat route) hops and writes once
+    /// per batch instead of once per event.
+    public func streamBatches(_ request: ChatRequest, context: ModelCallContext) -> AsyncStream<[ChatStreamEvent]> {
+        let (stream, continuation) = AsyncStream<[ChatStreamEvent]>.makeStream(bufferingPolicy: .unbounded)
+        let task = Task {
+            let out = StreamOut { continuation.yield($0) }
+            await self.runStream(request, context: context, out)
+            out.flush()
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// Collects the events `runStream` yields and hands them on together at each `flush` (after each
+    /// batch from the provider, before waiting on anything else, and at the end). Used by one task.
+    final class StreamOut: @unchecked Sendable {
+        private var pending: [ChatStreamEvent] = []
+        private let deliver: ([ChatStreamEvent]) -> Void
+        init(_ deliver: @escaping ([ChatStreamEvent]) -> Void) { self.deliver = deliver }
+        func yield(_ event: ChatStreamEvent) { pending.append(event) }
+        func flush() {
+            guard !pending.isEmpty else { return }
+            let events = pending
+            pending = []
+            deliver(events)
+        }
     }
 
     /// Embeddings through the alias chain (same classification, redaction, budget and audit rules).
@@ -427,7 +459,7 @@ public final class ModelRouter: Sendable {
 
     // MARK: Streaming
 
-    private func runStream(_ request: ChatRequest, context: ModelCallContext, _ out: AsyncStream<ChatStreamEvent>.Continuation) async {
+    private func runStream(_ request: ChatRequest, context: ModelCallContext, _ out: StreamOut) async {
         let started = ContinuousClock.now
         var record = CallRecord(request: request, context: context, operation: "stream")
         let plan: Plan
@@ -491,6 +523,7 @@ public final class ModelRouter: Sendable {
                         case .start, .error: break
                         }
                         }
+                        out.flush()
                     }
                 } catch {
                     throw StreamFault(error: modelError(error), emitted: emitted)
@@ -508,6 +541,7 @@ public final class ModelRouter: Sendable {
                 let used = usage ?? Usage(promptTokens: TextAnalysis.estimateTokens(candidate.call.request.messages),
                                           completionTokens: TextAnalysis.estimateTokens(text))
                 record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
+                out.flush() // the answer's text goes on while its audit event is written
                 // The stream is done only once its audit event is: settle and write it before `.finish`.
                 let settled: BudgetSettlement
                 do {

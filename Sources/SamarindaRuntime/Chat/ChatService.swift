@@ -222,6 +222,27 @@ public struct ChatService: Sendable {
         }
     }
 
+    /// `run`, with the events handed on in batches: those that one read from the provider produced
+    /// together travel (and are written to the client) together, instead of one hop and one network
+    /// write each (issue 18). The order and the events are the same.
+    public func run(_ prepared: Prepared, upstreamStreaming: Bool = true, into continuation: AsyncStream<[Event]>.Continuation) -> Task<Void, Never> {
+        Task {
+            let pending = PendingEvents()
+            await self.rounds(prepared, upstreamStreaming: upstreamStreaming, emit: { pending.events.append($0) }, flush: {
+                guard !pending.events.isEmpty else { return }
+                continuation.yield(pending.events)
+                pending.events = []
+            })
+            if !pending.events.isEmpty { continuation.yield(pending.events) }
+            continuation.finish()
+        }
+    }
+
+    /// The events of a batch not yet handed on (touched by one task only).
+    private final class PendingEvents: @unchecked Sendable {
+        var events: [Event] = []
+    }
+
     /// The whole answer: the same rounds as `stream`, run in the caller's task (no stream or task of
     /// its own in between), each round asking the provider for a whole answer.
     public func complete(_ prepared: Prepared) async throws -> Answer {
@@ -238,7 +259,7 @@ public struct ChatService: Sendable {
     }
 
     /// The one round loop: model → the plugin tools it called, run as the caller → model …, at most `maxRounds`.
-    private func rounds(_ prepared: Prepared, upstreamStreaming: Bool, emit: (Event) -> Void) async {
+    private func rounds(_ prepared: Prepared, upstreamStreaming: Bool, emit: (Event) -> Void, flush: () -> Void = {}) async {
         var request = prepared.request
         request.stream = upstreamStreaming
         let id = "chatcmpl-" + randomID()
@@ -281,7 +302,10 @@ public struct ChatService: Sendable {
                 return true
             }
             if upstreamStreaming {
-                for await event in platform.models.stream(request, context: ctx) { guard take(event) else { return } }
+                for await batch in platform.models.streamBatches(request, context: ctx) {
+                    for event in batch { guard take(event) else { return } }
+                    flush()
+                }
             } else {
                 for event in await wholeAnswer(request, context: ctx) { guard take(event) else { return } }
             }
@@ -294,6 +318,7 @@ public struct ChatService: Sendable {
             let ours = calls.filter { prepared.pluginTools[$0.function.name] != nil }
             if !ours.isEmpty, round < Self.maxRounds {
                 request.messages.append(ChatMessage(role: .assistant, content: roundText.isEmpty ? nil : roundText, toolCalls: ours))
+                flush() // before the tools run: they may take a while
                 for (message, level) in await runTools(ours, offered: prepared.pluginTools) {
                     request.messages.append(message)
                     toolClassifications.append(level)
