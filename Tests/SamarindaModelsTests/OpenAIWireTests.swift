@@ -109,12 +109,12 @@ import Testing
             }
             // Strings escaped byte for byte as JSONEncoder escapes them.
             var quoted: [UInt8] = []
-            ChatMessage.encoderQuote(text, into: &quoted)
+            JSONValue.quote(text, into: &quoted, likeJSONEncoder: true)
             #expect(quoted == Array(try JSONEncoder().encode(text)), "\(String(decoding: quoted.prefix(200), as: UTF8.self))")
         }
         for byte in UInt8(0)..<128 {
             var quoted: [UInt8] = []
-            ChatMessage.encoderQuote(String(UnicodeScalar(byte)), into: &quoted)
+            JSONValue.quote(String(UnicodeScalar(byte)), into: &quoted, likeJSONEncoder: true)
             #expect(quoted == Array(try JSONEncoder().encode(String(UnicodeScalar(byte)))), "byte \(byte)")
         }
         // One order, fixed: the same prompt gives the same bytes, and so the same digest, every time.

@@ -505,7 +505,7 @@ extension ChatMessage {
         func raw(_ text: StaticString) {
             out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         }
-        func string(_ s: String) { encoderQuote(s, into: &out) }
+        func string(_ s: String) { JSONValue.quote(s, into: &out, likeJSONEncoder: true) }
         raw("[")
         for (i, m) in messages.enumerated() {
             if i > 0 { raw(",") }
@@ -530,36 +530,5 @@ extension ChatMessage {
         }
         raw("]")
         return out
-    }
-
-    /// A string literal as JSONEncoder writes it by default: `"`, `\` and `/` escaped, the usual short
-    /// escapes for control characters, `\u00XX` for the others, everything else as UTF-8.
-    static func encoderQuote(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { bytes in
-            var runStart = 0
-            for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x2F {
-                out += bytes[runStart..<i]
-                runStart = i + 1
-                switch byte {
-                case 0x22: out += #"\""#.utf8
-                case 0x5C: out += #"\\"#.utf8
-                case 0x2F: out += #"\/"#.utf8
-                case 0x08: out += #"\b"#.utf8
-                case 0x0C: out += #"\f"#.utf8
-                case 0x0A: out += #"\n"#.utf8
-                case 0x0D: out += #"\r"#.utf8
-                case 0x09: out += #"\t"#.utf8
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out += #"\u00"#.utf8
-                    out.append(hex[Int(byte >> 4)])
-                    out.append(hex[Int(byte & 0xF)])
-                }
-            }
-            out += bytes[runStart...]
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }
