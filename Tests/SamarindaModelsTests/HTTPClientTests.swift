@@ -17,6 +17,30 @@ struct HTTPClientTests {
         #expect(models.text.contains("fake-model"))
     }
 
+    /// Easy handles are reused after `curl_easy_reset` (issue 18): nothing of one transfer may carry
+    /// over to the next on the same handle — not a POST's method and body, not a public-only
+    /// restriction, and a public-only transfer after a normal one is still refused on loopback.
+    @Test func reusedHandlesCarryNothingOverBetweenTransfers() async throws {
+        let key = uniqueKey()
+        let client = HTTPClient() // its own engine: the handles below are this test's, one after the other
+        for round in 0..<3 {
+            let posted = try await client.send(.json(server.openAI("ok", key: key) + "/chat/completions",
+                                                     body: Data(#"{"messages":[{"role":"user","content":"r\#(round)"}]}"#.utf8)))
+            #expect(posted.status == 200 && posted.text.contains("r\(round)"))
+            var guarded = HTTPRequest(url: server.openAI("ok", key: key) + "/models")
+            guarded.publicAddressesOnly = true
+            await #expect(throws: ModelError.self) { _ = try await client.send(guarded) }
+            let fetched = try await client.send(HTTPRequest(url: server.openAI("ok", key: key) + "/models"))
+            #expect(fetched.status == 200 && fetched.text.contains("fake-model"))
+        }
+        // Three POSTs with their own bodies and three GETs (a GET after a POST on a reused handle is a GET);
+        // the refused public-only requests never reached the server.
+        let log = try await server.log(key)
+        #expect(log.count == 6)
+        #expect(log.filter { $0 == "GET /v1/models" }.count == 3)
+        #expect((0..<3).allSatisfy { r in log.contains { $0.contains("\"r\(r)\"") } })
+    }
+
     @Test func manyConcurrentTransfersAllComplete() async throws {
         let key = uniqueKey()
         let results = try await withThrowingTaskGroup(of: Int.self) { group in

@@ -86,3 +86,39 @@ import Testing
         }
     }
 }
+
+/// The prompt digest of every `model.call` event is taken over the messages' JSON. JSONEncoder wrote
+/// their keys in hash order, different from call to call, so the same prompt could give different
+/// digests; the bytes are now written by hand in one fixed order (issue 18). They must be the same
+/// JSON as JSONEncoder's, escaped the same way, and the same bytes every time.
+@Suite struct PromptBytesTests {
+    @Test func handWrittenMessagesAreJSONEncodersJSONInOneOrder() throws {
+        var texts = OpenAIWireBytesTests.hostile
+        texts.append(String((0..<128).map { Character(Unicode.Scalar(UInt8($0))) }))
+        texts.append("http://kota.example/a/b?c=d&e=\u{7f}\u{80}\u{ff}\u{fffd}\u{10ffff}")
+        for text in texts {
+            var assistant = ChatMessage(role: .assistant, content: nil, toolCalls: [ToolCall(id: text, name: "f/\(text)", arguments: text)])
+            assistant.name = text
+            let messages: [ChatMessage] = [.system(text), .user(text), assistant, .tool(text, callID: text), ChatMessage(role: .developer, content: text, name: "n")]
+            for slice in [Array(messages.prefix(1)), messages, []] {
+                let ours = ChatMessage.encoderJSON(slice)
+                let encoded = try JSONEncoder().encode(slice)
+                #expect(try JSONSerialization.jsonObject(with: Data(ours)) as? NSArray == JSONSerialization.jsonObject(with: encoded) as? NSArray,
+                        "\(String(decoding: ours.prefix(200), as: UTF8.self))")
+                #expect(ours == ChatMessage.encoderJSON(slice))
+            }
+            // Strings escaped byte for byte as JSONEncoder escapes them.
+            var quoted: [UInt8] = []
+            JSONValue.quote(text, into: &quoted, likeJSONEncoder: true)
+            #expect(quoted == Array(try JSONEncoder().encode(text)), "\(String(decoding: quoted.prefix(200), as: UTF8.self))")
+        }
+        for byte in UInt8(0)..<128 {
+            var quoted: [UInt8] = []
+            JSONValue.quote(String(UnicodeScalar(byte)), into: &quoted, likeJSONEncoder: true)
+            #expect(quoted == Array(try JSONEncoder().encode(String(UnicodeScalar(byte)))), "byte \(byte)")
+        }
+        // One order, fixed: the same prompt gives the same bytes, and so the same digest, every time.
+        #expect(String(decoding: ChatMessage.encoderJSON([.user("a/b"), ChatMessage(role: .tool, content: nil, toolCallID: "c", name: "n")]), as: UTF8.self)
+                == #"[{"role":"user","content":"a\/b"},{"role":"tool","content":null,"tool_call_id":"c","name":"n"}]"#)
+    }
+}

@@ -128,21 +128,27 @@ extension JSONValue {
         return String(n)
     }
 
-    /// A JSON string literal: runs of bytes that need no escaping are copied whole.
-    public static func quote(_ s: String, into out: inout [UInt8]) {
+    /// A JSON string literal: runs of bytes that need no escaping are copied whole. `likeJSONEncoder`
+    /// escapes exactly as Foundation's JSONEncoder does by default (also `/` as `\/`, and `\b`, `\f`),
+    /// for bytes that must equal what it wrote (a digest's input).
+    public static func quote(_ s: String, into out: inout [UInt8], likeJSONEncoder: Bool = false) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
             var runStart = 0
-            for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            for (i, byte) in bytes.enumerated()
+            where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || (likeJSONEncoder && byte == UInt8(ascii: "/")) {
                 out += bytes[runStart..<i]
                 runStart = i + 1
                 switch byte {
                 case UInt8(ascii: "\""): out += #"\""#.utf8
                 case UInt8(ascii: "\\"): out += #"\\"#.utf8
+                case UInt8(ascii: "/"): out += #"\/"#.utf8
                 case 0x0A: out += #"\n"#.utf8
                 case 0x0D: out += #"\r"#.utf8
                 case 0x09: out += #"\t"#.utf8
+                case 0x08 where likeJSONEncoder: out += #"\b"#.utf8
+                case 0x0C where likeJSONEncoder: out += #"\f"#.utf8
                 default:
                     let hex = Array("0123456789abcdef".utf8)
                     out += #"\u00"#.utf8

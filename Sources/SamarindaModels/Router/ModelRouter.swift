@@ -633,8 +633,7 @@ public final class ModelRouter: Sendable {
             department = context.principal.department
             requestID = context.requestID
             plugin = context.plugin
-            let prompt = (try? JSONEncoder().encode(request.messages)) ?? Data()
-            promptJSON = prompt
+            promptJSON = Data(ChatMessage.encoderJSON(request.messages)) // fixed key order: the same prompt, the same digest
         }
 
         mutating func tried(_ name: String) {
