@@ -495,6 +495,13 @@ extension ChatMessage {
     public static func encoderJSON(_ messages: [ChatMessage]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(messages.reduce(2) { $0 + ($1.content?.utf8.count ?? 0) + 40 })
+        writeJSON(messages, into: &out)
+        return out
+    }
+
+    /// Appends `encoderJSON`'s bytes to `out`: also the `messages` of the body sent to an OpenAI-compatible
+    /// provider (`OpenAIProvider.wireJSON`), so the two cannot drift apart.
+    public static func writeJSON(_ messages: [ChatMessage], into out: inout [UInt8]) {
         func raw(_ text: StaticString) {
             out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         }
@@ -522,6 +529,5 @@ extension ChatMessage {
             raw("}")
         }
         raw("]")
-        return out
     }
 }

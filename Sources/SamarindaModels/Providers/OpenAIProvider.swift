@@ -33,34 +33,7 @@ public struct OpenAIProvider: HTTPModelProvider {
         func value(_ v: JSONValue) { out.append(contentsOf: v.jsonBytes) }
         out.append(UInt8(ascii: "{"))
         key("model", first: true); string(r.model)
-        key("messages")
-        out.append(UInt8(ascii: "["))
-        for (i, m) in r.messages.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "{"))
-            key("role", first: true); string(m.role.rawValue)
-            // `"content": null` on tool-calling assistant turns, as ChatMessage.encode writes it.
-            key("content"); if let c = m.content { string(c) } else { out.append(contentsOf: "null".utf8) }
-            if let calls = m.toolCalls {
-                key("tool_calls")
-                out.append(UInt8(ascii: "["))
-                for (j, t) in calls.enumerated() {
-                    if j > 0 { out.append(UInt8(ascii: ",")) }
-                    out.append(UInt8(ascii: "{"))
-                    key("id", first: true); string(t.id)
-                    key("type"); string(t.type)
-                    key("function"); out.append(UInt8(ascii: "{"))
-                    key("name", first: true); string(t.function.name)
-                    key("arguments"); string(t.function.arguments)
-                    out.append(contentsOf: "}}".utf8)
-                }
-                out.append(UInt8(ascii: "]"))
-            }
-            if let id = m.toolCallID { key("tool_call_id"); string(id) }
-            if let name = m.name { key("name"); string(name) }
-            out.append(UInt8(ascii: "}"))
-        }
-        out.append(UInt8(ascii: "]"))
+        key("messages"); ChatMessage.writeJSON(r.messages, into: &out)
         if let tools = r.tools {
             key("tools")
             out.append(UInt8(ascii: "["))
