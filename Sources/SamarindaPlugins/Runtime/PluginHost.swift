@@ -33,6 +33,10 @@ public struct PluginToolInfo: Sendable {
     public let readOnly: Bool
     public let inputSchema: JSONValue
     public let outputSchema: JSONValue?
+    /// `inputSchema` and `outputSchema` as compact JSON (sorted keys), serialized once when the plugin
+    /// loads: tool listings splice these instead of serializing every schema on every request.
+    public let inputSchemaJSON: Data
+    public let outputSchemaJSON: Data?
 }
 
 /// What the operator console's `lua` mode gets back from a snippet.
@@ -49,12 +53,21 @@ final class LoadedPlugin: Sendable {
     let worker: PluginWorker
     let folder: String
     let idleMemory: Int
+    /// Each tool of the manifest with its listing, built once per load: a reload replaces the whole
+    /// `LoadedPlugin`, so these can never outlive the manifest they came from.
+    let tools: [(manifest: ToolManifest, info: PluginToolInfo)]
     init(manifest: PluginManifest, grants: PluginGrants, worker: PluginWorker, folder: String, idleMemory: Int) {
         self.manifest = manifest
         self.grants = grants
         self.worker = worker
         self.folder = folder
         self.idleMemory = idleMemory
+        self.tools = manifest.tools.map { t in
+            (t, PluginToolInfo(plugin: manifest.id, pluginVersion: manifest.version.description, tool: t.name, description: t.description,
+                               classification: t.classification, readOnly: t.readOnly, inputSchema: t.inputSchema.source,
+                               outputSchema: t.outputSchema?.source, inputSchemaJSON: Data(t.inputSchema.source.jsonBytes),
+                               outputSchemaJSON: t.outputSchema.map { Data($0.source.jsonBytes) }))
+        }
     }
 }
 
@@ -297,12 +310,10 @@ public final class PluginHost: Sendable {
     /// The tools `principal` may call, with their schemas.
     public func tools(for principal: Principal) -> [PluginToolInfo] {
         let loaded = slots.withLock { $0.values.compactMap(\.plugin) }
+        // The policy runs on every call (who may use what can differ per caller and per load); the
+        // listings themselves were built when the plugin loaded.
         return loaded.flatMap { p in
-            p.manifest.tools.filter { Self.denial(policy, principal, $0, p.manifest.id) == nil }.map { t in
-                PluginToolInfo(plugin: p.manifest.id, pluginVersion: p.manifest.version.description, tool: t.name, description: t.description,
-                               classification: t.classification, readOnly: t.readOnly, inputSchema: t.inputSchema.source,
-                               outputSchema: t.outputSchema?.source)
-            }
+            p.tools.filter { Self.denial(policy, principal, $0.manifest, p.manifest.id) == nil }.map(\.info)
         }.sorted { $0.qualifiedName < $1.qualifiedName }
     }
 
