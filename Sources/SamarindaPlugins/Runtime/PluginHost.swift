@@ -26,8 +26,8 @@ public struct PluginToolInfo: Sendable {
     public let plugin: String
     public let pluginVersion: String
     public let tool: String
-    /// `<plugin>.<tool>`, e.g. `disdukcapil.syarat.cek_syarat`.
-    public var qualifiedName: String { "\(plugin).\(tool)" }
+    /// `<plugin>.<tool>`, e.g. `disdukcapil.syarat.cek_syarat` (stored: every listing sorts by it).
+    public let qualifiedName: String
     public let description: String
     public let classification: Classification
     public let readOnly: Bool
@@ -55,7 +55,7 @@ final class LoadedPlugin: Sendable {
     let idleMemory: Int
     /// Each tool of the manifest with its listing, built once per load: a reload replaces the whole
     /// `LoadedPlugin`, so these can never outlive the manifest they came from.
-    let tools: [(manifest: ToolManifest, info: PluginToolInfo)]
+    let tools: [(access: ToolAccess, info: PluginToolInfo)]
     init(manifest: PluginManifest, grants: PluginGrants, worker: PluginWorker, folder: String, idleMemory: Int) {
         self.manifest = manifest
         self.grants = grants
@@ -63,7 +63,9 @@ final class LoadedPlugin: Sendable {
         self.folder = folder
         self.idleMemory = idleMemory
         self.tools = manifest.tools.map { t in
-            (t, PluginToolInfo(plugin: manifest.id, pluginVersion: manifest.version.description, tool: t.name, description: t.description,
+            let access = t.access(plugin: manifest.id)
+            return (access, PluginToolInfo(plugin: manifest.id, pluginVersion: manifest.version.description, tool: t.name,
+                               qualifiedName: access.name, description: t.description,
                                classification: t.classification, readOnly: t.readOnly, inputSchema: t.inputSchema.source,
                                outputSchema: t.outputSchema?.source, inputSchemaJSON: Data(t.inputSchema.source.jsonBytes),
                                outputSchemaJSON: t.outputSchema.map { Data($0.source.jsonBytes) }))
@@ -303,7 +305,12 @@ public final class PluginHost: Sendable {
     /// Whether `principal` may call `tool`, by the platform's policy (department `allowed`, `roles`,
     /// clearance; auditors call no tools). Nil when allowed, else why not.
     static func denial(_ policy: any AccessAuthority, _ principal: Principal, _ tool: ToolManifest, _ plugin: String) -> AccessDecision? {
-        let decision = policy.decide(.callTool(tool.access(plugin: plugin)), for: principal)
+        denial(policy, principal, tool.access(plugin: plugin))
+    }
+
+    /// `denial` for a tool whose policy view was built when its plugin loaded.
+    static func denial(_ policy: any AccessAuthority, _ principal: Principal, _ access: ToolAccess) -> AccessDecision? {
+        let decision = policy.decide(.callTool(access), for: principal)
         return decision.allowed ? nil : decision
     }
 
@@ -313,7 +320,7 @@ public final class PluginHost: Sendable {
         // The policy runs on every call (who may use what can differ per caller and per load); the
         // listings themselves were built when the plugin loaded.
         return loaded.flatMap { p in
-            p.tools.filter { Self.denial(policy, principal, $0.manifest, p.manifest.id) == nil }.map(\.info)
+            p.tools.filter { Self.denial(policy, principal, $0.access) == nil }.map(\.info)
         }.sorted { $0.qualifiedName < $1.qualifiedName }
     }
 
