@@ -127,6 +127,13 @@ import SamarindaCore
         let other = try await server.request("GET", "/v1/tools", key: server.key("staff-bapenda"))
         let otherCek = (other.json["data"] as? [[String: Any]])?.first { $0["name"] as? String == "dinkes.ubah.cek" }
         #expect((otherCek?["input_schema"] as? [String: Any])?["required"] as? [String] == ["kode"], "\(other.text)")
+
+        // The plugin's folder removed: unloaded on the next rescan, gone from every listing at once.
+        try FileManager.default.removeItem(atPath: folder)
+        await server.platform.plugins.refresh()
+        let gone = try await listed()
+        #expect(gone.http.isEmpty && gone.mcp.isEmpty, "an unloaded plugin lists no tools: \(gone)")
+        #expect(try await chat().contains("tidak ada alat dinkes__ubah__hapus"))
         await server.stop()
     }
 }
