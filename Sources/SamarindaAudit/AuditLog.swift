@@ -26,6 +26,9 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
     let signerBox: Mutex<NoteSigner>
     var signer: NoteSigner { signerBox.withLock { $0 } }
     let contentKey: SymmetricKey
+    /// HMAC under `contentKey` with its key set up (padded key, both pads hashed) once: each digest
+    /// starts from a copy of it instead of redoing that for every `model.call`/`tool.call` content.
+    let contentMAC: HMAC<SHA256>
     /// The secret behind the person-lookup digests (`subjects`): its own file, untouched by key rotation.
     let lookupSecret: SymmetricKey
     /// Finds personal identifiers in a text (the PII recognisers, wired in by the runtime), normalised.
@@ -121,6 +124,7 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
         // rotation they are kept in `audit-digest.keys` instead, so digests stay comparable across keys.
         let keys = try DigestKeys.load(path: Self.digestKeysPath(config: config)) ?? DigestKeys(signer: signer)
         self.contentKey = keys.content
+        self.contentMAC = HMAC<SHA256>(key: keys.content)
         self.lookupSecret = keys.lookup
         self.checkpointFilePath = ((keyPath as NSString).deletingLastPathComponent.isEmpty ? "." : (keyPath as NSString).deletingLastPathComponent)
             + "/audit-checkpoint.latest"
@@ -139,7 +143,11 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
     /// can check a given text with `samarinda audit digest`), but not computable without the key, so a
     /// NIK in tool arguments cannot be found by hashing every possible NIK.
     public func contentDigest(_ text: String) -> String {
-        let digest = "hmac-sha256:" + Digest.hex(Array(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: contentKey)))
+        // A copy of the prepared HMAC: its hash states are copy-on-write, so the shared one is never changed.
+        var mac = contentMAC
+        var text = text
+        text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        let digest = "hmac-sha256:" + Digest.hex(Array(mac.finalize()))
         rememberIdentifiers(in: text, digest: digest)
         return digest
     }

@@ -13,16 +13,28 @@ extension SamarindaService {
         router.get("/v1/tools") { _, context in
             let principal = try await context.authorize(.listTools, platform)
             let list = await tools.tools(for: principal)
-            let items: [[String: Any]] = list.map { t in
-                var item: [String: Any] = [
-                    "name": t.name, "plugin": t.plugin, "tool": t.tool, "description": t.description,
-                    "read_only": t.readOnly, "classification": t.classification.name,
-                    "input_schema": (try? JSONSerialization.jsonObject(with: t.inputSchema)) ?? [:],
-                ]
-                if let o = t.outputSchema { item["output_schema"] = (try? JSONSerialization.jsonObject(with: o)) ?? [:] }
-                return item
+            // Written by hand so the schemas go in as the JSON text serialized when the plugin loaded,
+            // instead of being parsed and serialized again on every request. Keys sorted, slashes
+            // unescaped: the same text `jsonResponse` wrote.
+            var out: [UInt8] = []
+            func key(_ name: String) { out += ",\"\(name)\":".utf8 }
+            func string(_ s: String) { JSONValue.quote(s, into: &out) }
+            func schema(_ data: Data) { if data.isEmpty { out += "{}".utf8 } else { out += data } }
+            out += "{\"data\":[".utf8
+            for (i, t) in list.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out += "{\"classification\":".utf8; string(t.classification.name)
+                key("description"); string(t.description)
+                key("input_schema"); schema(t.inputSchema)
+                key("name"); string(t.name)
+                if let o = t.outputSchema { key("output_schema"); schema(o) }
+                key("plugin"); string(t.plugin)
+                key("read_only"); out += (t.readOnly ? "true" : "false").utf8
+                key("tool"); string(t.tool)
+                out.append(UInt8(ascii: "}"))
             }
-            return try jsonResponse(["object": "list", "data": items])
+            out += "],\"object\":\"list\"}".utf8
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: out)))
         }
         router.post("/v1/tools/{plugin}/{tool}") { request, context in
             let (principal, deadline) = try await context.begin(.listTools, platform, request)

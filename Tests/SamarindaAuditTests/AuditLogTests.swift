@@ -146,6 +146,38 @@ import Testing
         #expect(MemoryAuditSink().contentDigest("") == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
+    /// The content HMAC is set up once per key and copied per digest: the digests must stay the ones
+    /// the per-call `HMAC<SHA256>.authenticationCode` wrote (the expected values are from Python's
+    /// `hmac.new(key, text, sha256)`, an independent implementation), also for an empty text, a text
+    /// longer than a hash block, and many digests at once sharing the prepared key.
+    @Test func contentDigestsWithThePreparedKeyEqualThePlainHMAC() async throws {
+        let f = try TrailFixture()
+        // A fixed content key (bytes 1…32), as a key rotation keeps it in `audit-digest.keys`.
+        let path = AuditLog.digestKeysPath(config: f.config)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try "CONTENT+AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\nLOOKUP+QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI=\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let log = try f.open()
+        let long = String(repeating: "ü✓ ", count: 40)
+        let expected = [
+            "NIK saya 6472011234560001": "hmac-sha256:ec106352bdbef9d43e812cd8391cff854eb03baa79e12ff8bc861f30381743e6",
+            "": "hmac-sha256:462476a897ddfdbd40d1420e08a5bcfeeb25c3e2ade6a0a9083b327b9ef9fca1",
+            long: "hmac-sha256:d381f9f3f93f9d131b37bcfabb800069ff88768b9322db1e874fe45d0b3ab43f",
+        ]
+        for (text, digest) in expected { #expect(log.contentDigest(text) == digest, "\(text.prefix(20))") }
+        // Twice in a row and from many tasks at once: no digest leaves state behind in the shared key.
+        let results = await withTaskGroup(of: (String, String).self) { group in
+            for i in 0..<64 {
+                let text = Array(expected.keys)[i % expected.count]
+                group.addTask { (text, log.contentDigest(text)) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 64)
+        for (text, digest) in results { #expect(digest == expected[text], "\(text.prefix(20))") }
+        try await log.close()
+    }
+
     @Test func hostileEntriesAreRefusedByTheDecoder() throws {
         let good = AuditEntry.encode(sampleEvent(1), seq: 1)
         #expect(throws: AuditError.self) { try AuditEntry.decode(Array(good.dropLast())) }

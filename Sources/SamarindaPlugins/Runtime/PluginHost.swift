@@ -26,13 +26,17 @@ public struct PluginToolInfo: Sendable {
     public let plugin: String
     public let pluginVersion: String
     public let tool: String
-    /// `<plugin>.<tool>`, e.g. `disdukcapil.syarat.cek_syarat`.
-    public var qualifiedName: String { "\(plugin).\(tool)" }
+    /// `<plugin>.<tool>`, e.g. `disdukcapil.syarat.cek_syarat` (stored: every listing sorts by it).
+    public let qualifiedName: String
     public let description: String
     public let classification: Classification
     public let readOnly: Bool
     public let inputSchema: JSONValue
     public let outputSchema: JSONValue?
+    /// `inputSchema` and `outputSchema` as compact JSON (sorted keys), serialized once when the plugin
+    /// loads: tool listings splice these instead of serializing every schema on every request.
+    public let inputSchemaJSON: Data
+    public let outputSchemaJSON: Data?
 }
 
 /// What the operator console's `lua` mode gets back from a snippet.
@@ -49,12 +53,23 @@ final class LoadedPlugin: Sendable {
     let worker: PluginWorker
     let folder: String
     let idleMemory: Int
+    /// Each tool of the manifest with its listing, built once per load: a reload replaces the whole
+    /// `LoadedPlugin`, so these can never outlive the manifest they came from.
+    let tools: [(access: ToolAccess, info: PluginToolInfo)]
     init(manifest: PluginManifest, grants: PluginGrants, worker: PluginWorker, folder: String, idleMemory: Int) {
         self.manifest = manifest
         self.grants = grants
         self.worker = worker
         self.folder = folder
         self.idleMemory = idleMemory
+        self.tools = manifest.tools.map { t in
+            let access = t.access(plugin: manifest.id)
+            return (access, PluginToolInfo(plugin: manifest.id, pluginVersion: manifest.version.description, tool: t.name,
+                               qualifiedName: access.name, description: t.description,
+                               classification: t.classification, readOnly: t.readOnly, inputSchema: t.inputSchema.source,
+                               outputSchema: t.outputSchema?.source, inputSchemaJSON: Data(t.inputSchema.source.jsonBytes),
+                               outputSchemaJSON: t.outputSchema.map { Data($0.source.jsonBytes) }))
+        }
     }
 }
 
@@ -290,19 +305,22 @@ public final class PluginHost: Sendable {
     /// Whether `principal` may call `tool`, by the platform's policy (department `allowed`, `roles`,
     /// clearance; auditors call no tools). Nil when allowed, else why not.
     static func denial(_ policy: any AccessAuthority, _ principal: Principal, _ tool: ToolManifest, _ plugin: String) -> AccessDecision? {
-        let decision = policy.decide(.callTool(tool.access(plugin: plugin)), for: principal)
+        denial(policy, principal, tool.access(plugin: plugin))
+    }
+
+    /// `denial` for a tool whose policy view was built when its plugin loaded.
+    static func denial(_ policy: any AccessAuthority, _ principal: Principal, _ access: ToolAccess) -> AccessDecision? {
+        let decision = policy.decide(.callTool(access), for: principal)
         return decision.allowed ? nil : decision
     }
 
     /// The tools `principal` may call, with their schemas.
     public func tools(for principal: Principal) -> [PluginToolInfo] {
         let loaded = slots.withLock { $0.values.compactMap(\.plugin) }
+        // The policy runs on every call (who may use what can differ per caller and per load); the
+        // listings themselves were built when the plugin loaded.
         return loaded.flatMap { p in
-            p.manifest.tools.filter { Self.denial(policy, principal, $0, p.manifest.id) == nil }.map { t in
-                PluginToolInfo(plugin: p.manifest.id, pluginVersion: p.manifest.version.description, tool: t.name, description: t.description,
-                               classification: t.classification, readOnly: t.readOnly, inputSchema: t.inputSchema.source,
-                               outputSchema: t.outputSchema?.source)
-            }
+            p.tools.filter { Self.denial(policy, principal, $0.access) == nil }.map(\.info)
         }.sorted { $0.qualifiedName < $1.qualifiedName }
     }
 

@@ -10,10 +10,11 @@ public struct PlatformTools: ToolProvider {
 
     public init(platform: Platform) { self.platform = platform }
 
+    /// The schemas' JSON text comes serialized from the plugin's load; only the caller's filter runs here.
     public func tools(for principal: Principal) async -> [ToolDescriptor] {
         platform.plugins.tools(for: principal).map { t in
             ToolDescriptor(plugin: t.plugin, tool: t.tool, description: t.description,
-                           inputSchema: Data(t.inputSchema.jsonText.utf8), outputSchema: t.outputSchema.map { Data($0.jsonText.utf8) },
+                           inputSchema: t.inputSchemaJSON, outputSchema: t.outputSchemaJSON,
                            readOnly: t.readOnly, classification: t.classification, parameters: t.inputSchema)
         }
     }

@@ -8,7 +8,7 @@ public struct ToolDescriptor: Sendable {
     public var plugin: String
     public var tool: String
     public var description: String
-    /// The JSON Schema of the arguments, as JSON text.
+    /// The JSON Schema of the arguments, as JSON text (valid JSON: `GET /v1/tools` splices it in unparsed).
     public var inputSchema: Data
     public var outputSchema: Data?
     /// The input schema as a value, when the provider has it as one (offered to models without parsing `inputSchema` again).
