@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SamarindaCore
+import SamarindaTestSupport
 
 /// Issue 15, items 10 and 14: metric labels never carry raw values from the request, and a tool
 /// message in chat carries the level of the tool that produced it, failures included.
@@ -46,20 +47,7 @@ import SamarindaCore
         let model = try ScriptedModel()
         // Arguments the schema refuses: the call fails with invalid_arguments.
         let url = model.baseURL(calling: "disdukcapil__cek-nik__cek_nik", arguments: "{\"nik\": 12}")
-        let server = try await TestServer(configText: """
-            [[providers]]
-            name = "offline"
-            kind = "offline"
-            [[providers]]
-            name = "lokal"
-            kind = "openai"
-            base_url = "\(url)"
-            model = "scripted"
-            max_classification = "rahasia"
-            [models]
-            samarinda-default = ["offline"]
-            lokal = ["lokal"]
-            """, withPlugins: true)
+        let server = try await TestServer(configText: TestConfigs.withScriptedLokal(url, extra: #"max_classification = "rahasia""#), withPlugins: true)
         let reply = try await server.request("POST", "/v1/chat/completions", key: server.key("staff-dinkes"), json: [
             "model": "lokal", "stream": stream, "messages": [["role": "user", "content": "Periksa NIK"]]])
         #expect(reply.status == 200, "\(reply.text)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SamarindaCore
+import SamarindaTestSupport
 
 /// Issue 18: tool listings (schemas serialized once per plugin load) follow a reload on the very next
 /// request — `GET /v1/tools`, MCP `tools/list` and the tools offered to a model alike.
@@ -49,19 +50,7 @@ import SamarindaCore
 
     @Test func aReloadThatChangesASchemaOrRemovesAToolIsSeenByTheNextListing() async throws {
         let model = try ScriptedModel()
-        let server = try await TestServer(configText: """
-            [[providers]]
-            name = "offline"
-            kind = "offline"
-            [[providers]]
-            name = "lokal"
-            kind = "openai"
-            base_url = "\(model.baseURL(calling: "dinkes__ubah__hapus", arguments: "{}"))"
-            model = "scripted"
-            [models]
-            samarinda-default = ["offline"]
-            lokal = ["lokal"]
-            """)
+        let server = try await TestServer(configText: TestConfigs.withScriptedLokal(model.baseURL(calling: "dinkes__ubah__hapus", arguments: "{}")))
         let folder = server.dir.path + "/Plugins/dinkes.ubah"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Self.manifest(version: "1.0.0", required: "nik", withHapus: true).write(toFile: folder + "/plugin.toml", atomically: true, encoding: .utf8)

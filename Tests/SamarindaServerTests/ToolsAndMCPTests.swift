@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SamarindaCore
+import SamarindaTestSupport
 
 @Suite(.serialized) struct ToolsAndMCPTests {
     let validNIK = "6472054501900003"  // Samarinda (64.72), born 5 Jan 1990 (+40: woman), serial 0003
@@ -106,20 +107,7 @@ import SamarindaCore
     func modelCallsAPluginToolAsTheCallerAndAnswersWithItsResult(stream: Bool) async throws {
         let model = try ScriptedModel()
         let url = model.baseURL(calling: "disdukcapil__cek-nik__cek_nik", arguments: "{\"nik\": \"\(validNIK)\"}")
-        let server = try await TestServer(configText: """
-            [[providers]]
-            name = "offline"
-            kind = "offline"
-            [[providers]]
-            name = "lokal"
-            kind = "openai"
-            base_url = "\(url)"
-            model = "scripted"
-            max_classification = "rahasia"
-            [models]
-            samarinda-default = ["offline"]
-            lokal = ["lokal"]
-            """, withPlugins: true)
+        let server = try await TestServer(configText: TestConfigs.withScriptedLokal(url, extra: #"max_classification = "rahasia""#), withPlugins: true)
         let reply = try await server.request("POST", "/v1/chat/completions", key: server.key("staff-dinkes"), json: [
             "model": "lokal", "stream": stream, "messages": [["role": "user", "content": "Periksa NIK \(validNIK)"]]])
         #expect(reply.status == 200, "\(reply.text)")

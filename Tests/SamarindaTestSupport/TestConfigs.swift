@@ -16,4 +16,24 @@ public enum TestConfigs {
         samarinda-default = ["offline"]
         publik = ["luar"]
         """
+
+    /// The offline provider behind `samarinda-default` and the alias `lokal` to an OpenAI-compatible
+    /// provider at `url` (a `ScriptedModel` or another stand-in for a model server), with `extra` lines
+    /// (e.g. `max_classification`) in its table.
+    public static func withScriptedLokal(_ url: String, extra: String = "") -> String {
+        """
+        [[providers]]
+        name = "offline"
+        kind = "offline"
+        [[providers]]
+        name = "lokal"
+        kind = "openai"
+        base_url = "\(url)"
+        model = "scripted"
+        \(extra)
+        [models]
+        samarinda-default = ["offline"]
+        lokal = ["lokal"]
+        """
+    }
 }
