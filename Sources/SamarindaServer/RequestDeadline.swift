@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOCore
 import SamarindaCore
 import SamarindaModels
 import SamarindaRuntime
