@@ -46,7 +46,7 @@ extension SamarindaService {
             if let until { records = records.filter { $0.event.timestamp < until } }
             let items = records.map(AuditRecordJSON.init)
             let data = try JSONEncoder.sorted.encode(AuditPage(object: "list", data: items, total: try log.count()))
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return jsonResponse(bytes: data)
         }
         audit.get("verify") { request, context in
             let verdict = try log.verify()
@@ -89,7 +89,7 @@ extension SamarindaService {
                 throw APIError.notFound(error.message, code: "no_such_event")
             }
             let data = try JSONEncoder.sorted.encode(receipt)
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return jsonResponse(bytes: data)
         }
         audit.get("report") { request, context in
             let month = request.uri.queryParameters["month"].map(String.init) ?? currentMonth()

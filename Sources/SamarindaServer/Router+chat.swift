@@ -42,8 +42,7 @@ extension SamarindaService {
                                           toolCalls: answer.toolCalls.isEmpty ? nil : answer.toolCalls)
                 let reply = ChatResponse(id: answer.id, created: answer.created, message: message, finishReason: answer.finishReason,
                                          usage: answer.usage, provider: answer.provider, model: chat.model)
-                return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(bytes: try CompletionReply(response: reply, answer: answer).jsonBytes())))
+                return jsonResponse(bytes: try CompletionReply(response: reply, answer: answer).jsonBytes())
             } catch let e as ModelError {
                 metrics.modelCall(provider: "-", outcome: e.code.rawValue, tokensIn: 0, tokensOut: 0)
                 throw APIError(e)
@@ -58,8 +57,7 @@ extension SamarindaService {
             do {
                 let call = ModelCallContext(principal: principal, requestID: context.requestID)
                 let response = try await deadline.run { try await platform.models.embed(embedding, context: call) }
-                return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(bytes: try response.openAIJSON())))
+                return jsonResponse(bytes: try response.openAIJSON())
             } catch let e as ModelError { throw APIError(e) }
         }
     }
@@ -112,11 +110,13 @@ struct CompletionReply: Encodable {
     func jsonBytes() throws -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512 + (response.message.content?.utf8.count ?? 0))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        func raw(_ text: StaticString) {
-            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        // Made only for the parts most answers lack (tool calls, citations).
+        func encoded(_ value: some Encodable) throws -> Data {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return try encoder.encode(value)
         }
+        func raw(_ text: StaticString) { out.append(text) }
         func string(_ s: String) { JSONValue.quote(s, into: &out) }
         func int(_ n: Int) { out.append(contentsOf: String(n).utf8) }
         let m = response.message
@@ -126,9 +126,9 @@ struct CompletionReply: Encodable {
         if let name = m.name { raw(#","name":"#); string(name) }
         raw(#","role":"#); string(m.role.rawValue)
         if let id = m.toolCallID { raw(#","tool_call_id":"#); string(id) }
-        if let calls = m.toolCalls { raw(#","tool_calls":"#); out.append(contentsOf: try encoder.encode(calls)) }
+        if let calls = m.toolCalls { raw(#","tool_calls":"#); out.append(contentsOf: try encoded(calls)) }
         raw(#"}}],"citations":"#)
-        if citations.isEmpty { raw("[]") } else { out.append(contentsOf: try encoder.encode(citations)) }
+        if citations.isEmpty { raw("[]") } else { out.append(contentsOf: try encoded(citations)) }
         raw(#","classification":"#); string(classification)
         raw(#","created":"#); int(response.created)
         raw(#","id":"#); string(response.id)

@@ -78,7 +78,6 @@ extension SamarindaService {
     }
 
     private static func pdpJSON(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: try SnakeCaseJSON.encoder().encode(value))))
+        jsonResponse(bytes: try SnakeCaseJSON.encoder().encode(value), status: status)
     }
 }

@@ -34,7 +34,7 @@ extension SamarindaService {
                 out.append(UInt8(ascii: "}"))
             }
             out += "],\"object\":\"list\"}".utf8
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: out)))
+            return jsonResponse(bytes: out)
         }
         router.post("/v1/tools/{plugin}/{tool}") { request, context in
             let (principal, deadline) = try await context.begin(.listTools, platform, request)
@@ -53,9 +53,9 @@ extension SamarindaService {
             switch outcome {
             case .success(let output, let classification):
                 metrics.toolCall(plugin: pluginLabel, tool: toolLabel, outcome: "ok")
-                var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-                headers[HTTPField.Name("X-Samarinda-Classification")!] = classification.name
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: output)))
+                var response = jsonResponse(bytes: output)
+                response.headers[HTTPField.Name("X-Samarinda-Classification")!] = classification.name
+                return response
             case .failure(let kind, let code, let message):
                 metrics.toolCall(plugin: pluginLabel, tool: toolLabel, outcome: known ? code : "not_found")
                 var error = APIError(kind: kind, code: code, message: message)
@@ -89,14 +89,18 @@ func readBody(_ request: Request, _ context: ServerContext) async throws -> Data
 func jsonResponse(encoding value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    return jsonResponse(bytes: try encoder.encode(value), status: status)
+}
+
+/// A JSON response from bytes that are JSON already (written by hand, embedded, or from an encoder).
+func jsonResponse(bytes: some Sequence<UInt8>, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 /// A JSON response from Foundation objects (for shapes that are easier to build than to declare).
 func jsonResponse(_ object: Any, status: HTTPResponse.Status = .ok) throws -> Response {
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-    return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    return jsonResponse(bytes: data, status: status)
 }
 
 extension SamarindaService {

@@ -162,6 +162,14 @@ extension JSONValue {
     }
 }
 
+extension Array where Element == UInt8 {
+    /// Appends a literal's UTF-8 bytes as they are (no copy into a String first): the hand-written
+    /// JSON writers of the chat path use it for their fixed keys and punctuation.
+    public mutating func append(_ text: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+}
+
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
     public init(stringLiteral value: String) { self = .string(value) }

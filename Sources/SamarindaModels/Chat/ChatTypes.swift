@@ -502,9 +502,7 @@ extension ChatMessage {
     /// Appends `encoderJSON`'s bytes to `out`: also the `messages` of the body sent to an OpenAI-compatible
     /// provider (`OpenAIProvider.wireJSON`), so the two cannot drift apart.
     public static func writeJSON(_ messages: [ChatMessage], into out: inout [UInt8]) {
-        func raw(_ text: StaticString) {
-            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        }
+        func raw(_ text: StaticString) { out.append(text) }
         func string(_ s: String) { JSONValue.quote(s, into: &out, likeJSONEncoder: true) }
         raw("[")
         for (i, m) in messages.enumerated() {

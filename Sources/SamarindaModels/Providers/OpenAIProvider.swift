@@ -26,7 +26,7 @@ public struct OpenAIProvider: HTTPModelProvider {
         func key(_ name: StaticString, first: Bool = false) {
             if !first { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(name)
             out.append(contentsOf: "\":".utf8)
         }
         func string(_ s: String) { JSONValue.quote(s, into: &out) }
