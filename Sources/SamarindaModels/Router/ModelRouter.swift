@@ -114,45 +114,28 @@ public final class ModelRouter: Sendable {
     /// or `.error` (routing refusals, every provider failing, or a provider breaking off mid-answer).
     /// Stopping iteration cancels the provider call.
     public func stream(_ request: ChatRequest, context: ModelCallContext) -> AsyncStream<ChatStreamEvent> {
-        let (stream, continuation) = AsyncStream<ChatStreamEvent>.makeStream(bufferingPolicy: .unbounded)
-        let task = Task {
-            let out = StreamOut { for event in $0 { continuation.yield(event) } }
-            await self.runStream(request, context: context, out)
-            out.flush()
-            continuation.finish()
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+        streaming(request, context) { continuation, batch in for event in batch { continuation.yield(event) } }
     }
 
     /// `stream`'s events in the batches they arrived in from the provider (what one read from the
     /// network gave): a consumer that writes them on (the streamed chat route) hops and writes once
     /// per batch instead of once per event.
     public func streamBatches(_ request: ChatRequest, context: ModelCallContext) -> AsyncStream<[ChatStreamEvent]> {
-        let (stream, continuation) = AsyncStream<[ChatStreamEvent]>.makeStream(bufferingPolicy: .unbounded)
+        streaming(request, context) { continuation, batch in continuation.yield(batch) }
+    }
+
+    /// `runStream` in a task of its own, its batches handed to `deliver`; ending the stream cancels the task.
+    private func streaming<Element: Sendable>(_ request: ChatRequest, _ context: ModelCallContext,
+                                              _ deliver: @escaping @Sendable (AsyncStream<Element>.Continuation, [ChatStreamEvent]) -> Void) -> AsyncStream<Element> {
+        let (stream, continuation) = AsyncStream<Element>.makeStream(bufferingPolicy: .unbounded)
         let task = Task {
-            let out = StreamOut { continuation.yield($0) }
+            let out = EventBatch<ChatStreamEvent> { deliver(continuation, $0) }
             await self.runStream(request, context: context, out)
             out.flush()
             continuation.finish()
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
-    }
-
-    /// Collects the events `runStream` yields and hands them on together at each `flush` (after each
-    /// batch from the provider, before waiting on anything else, and at the end). Used by one task.
-    final class StreamOut: @unchecked Sendable {
-        private var pending: [ChatStreamEvent] = []
-        private let deliver: ([ChatStreamEvent]) -> Void
-        init(_ deliver: @escaping ([ChatStreamEvent]) -> Void) { self.deliver = deliver }
-        func yield(_ event: ChatStreamEvent) { pending.append(event) }
-        func flush() {
-            guard !pending.isEmpty else { return }
-            let events = pending
-            pending = []
-            deliver(events)
-        }
     }
 
     /// Embeddings through the alias chain (same classification, redaction, budget and audit rules).
@@ -459,7 +442,7 @@ public final class ModelRouter: Sendable {
 
     // MARK: Streaming
 
-    private func runStream(_ request: ChatRequest, context: ModelCallContext, _ out: StreamOut) async {
+    private func runStream(_ request: ChatRequest, context: ModelCallContext, _ out: EventBatch<ChatStreamEvent>) async {
         let started = ContinuousClock.now
         var record = CallRecord(request: request, context: context, operation: "stream")
         let plan: Plan

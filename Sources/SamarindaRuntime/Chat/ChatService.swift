@@ -227,20 +227,11 @@ public struct ChatService: Sendable {
     /// write each (issue 18). The order and the events are the same.
     public func run(_ prepared: Prepared, upstreamStreaming: Bool = true, into continuation: AsyncStream<[Event]>.Continuation) -> Task<Void, Never> {
         Task {
-            let pending = PendingEvents()
-            await self.rounds(prepared, upstreamStreaming: upstreamStreaming, emit: { pending.events.append($0) }, flush: {
-                guard !pending.events.isEmpty else { return }
-                continuation.yield(pending.events)
-                pending.events = []
-            })
-            if !pending.events.isEmpty { continuation.yield(pending.events) }
+            let batch = EventBatch<Event> { continuation.yield($0) }
+            await self.rounds(prepared, upstreamStreaming: upstreamStreaming, emit: batch.yield, flush: batch.flush)
+            batch.flush()
             continuation.finish()
         }
-    }
-
-    /// The events of a batch not yet handed on (touched by one task only).
-    private final class PendingEvents: @unchecked Sendable {
-        var events: [Event] = []
     }
 
     /// The whole answer: the same rounds as `stream`, run in the caller's task (no stream or task of
