@@ -56,6 +56,39 @@ import Testing
         #expect(lab.audit.events.contains { $0.action == "plugin.unload" })
     }
 
+    /// Replacing a folder (`rm -rf` / `mv` the old one, then copy the new one in) leaves a moment with no folder:
+    /// a rescan there does not drop the plugin, so a broken new copy still falls back on the loaded version.
+    @Test func aFolderGoneForLessThanAWatchIntervalKeepsServing() async throws {
+        let lab = try PluginLab(watchIntervalMillis: 400)
+        let folder = try lab.write(id: "dinkes.ganti", tools: tool, main: "return { versi = function() return { v = 1 } end }")
+        _ = await lab.start()
+        try FileManager.default.moveItem(atPath: folder, toPath: lab.directory.path + "/ganti-lama")
+        await lab.host.refresh()
+        #expect(await lab.call("dinkes.ganti", "versi") == .success(["v": 1]), "still serving while the folder is away")
+        let warning = lab.host.status().first?.warnings.first ?? ""
+        #expect(warning.contains("is missing"), "plugin list says why: \(lab.host.status())")
+        #expect(!lab.audit.events.contains { $0.action == "plugin.unload" })
+
+        // The new copy arrives broken: the loaded version keeps serving and the error is reported.
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "local M = {\n".write(toFile: folder + "/main.lua", atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(450))
+        await lab.host.refresh()
+        #expect(await lab.call("dinkes.ganti", "versi") == .success(["v": 1]))
+        let status = try #require(lab.host.status().first)
+        #expect(!status.errors.isEmpty && !status.warnings.contains { $0.contains("is missing") }, "\(status)")
+
+        // Gone for good: unloaded at the first rescan one interval after it was first missed.
+        try FileManager.default.removeItem(atPath: folder)
+        await lab.host.refresh()
+        #expect(await lab.call("dinkes.ganti", "versi") == .success(["v": 1]))
+        try await Task.sleep(for: .milliseconds(450))
+        await lab.host.refresh()
+        #expect(await lab.call("dinkes.ganti", "versi").error?.code == "not_found")
+        #expect(lab.host.status().isEmpty)
+        #expect(lab.audit.events.filter { $0.action == "plugin.unload" }.count == 1)
+    }
+
     @Test func aPluginThatFailsToLoadDoesNotStopTheOthers() async throws {
         let lab = try PluginLab()
         try lab.writeWellBehaved()

@@ -117,9 +117,13 @@ import SamarindaTestSupport
         let otherCek = (other.json["data"] as? [[String: Any]])?.first { $0["name"] as? String == "dinkes.ubah.cek" }
         #expect((otherCek?["input_schema"] as? [String: Any])?["required"] as? [String] == ["kode"], "\(other.text)")
 
-        // The plugin's folder removed: unloaded on the next rescan, gone from every listing at once.
+        // The plugin's folder removed: unloaded by the rescan after it stayed away one watch interval, gone
+        // from every listing at once.
         try FileManager.default.removeItem(atPath: folder)
-        await server.platform.plugins.refresh()
+        for _ in 0..<25 where server.platform.plugins.status().contains(where: { $0.id == "dinkes.ubah" }) {
+            await server.platform.plugins.refresh()
+            try await Task.sleep(for: .milliseconds(200))
+        }
         let gone = try await listed()
         #expect(gone.http.isEmpty && gone.mcp.isEmpty, "an unloaded plugin lists no tools: \(gone)")
         #expect(try await chat().contains("tidak ada alat dinkes__ubah__hapus"))

@@ -16,7 +16,7 @@ public struct PluginStatus: Sendable {
     public let grants: PluginGrants?
     /// Why it did not load (each names file, key and line where it can).
     public let errors: [String]
-    public let warnings: [String]
+    public internal(set) var warnings: [String]
     /// Bytes the loaded Lua state holds when idle.
     public let idleMemoryBytes: Int
 }
@@ -94,6 +94,8 @@ public final class PluginHost: Sendable {
         var status: PluginStatus
         var fingerprint: String
         var lastChecked: Int64
+        /// When a rescan first found the folder gone (ns, `clua_now_ns`); nil while it is there.
+        var missingSince: Int64? = nil
     }
     private let slots = Mutex<[String: Slot]>([:])
     private let watcher = Mutex<Task<Void, Never>?>(nil)
@@ -133,15 +135,36 @@ public final class PluginHost: Sendable {
     // MARK: Discovery and reload
 
     /// Rescans the plugins folder: loads new plugins, reloads changed ones, unloads removed ones.
+    ///
+    /// A folder that vanished is unloaded once it has stayed away for one watch interval, not at the first scan
+    /// that misses it: replacing a plugin the usual way (`rm -rf` or `mv` the old folder, then copy the new one
+    /// in) leaves a moment with no folder, and a scan landing there would otherwise drop a plugin that is being
+    /// replaced, with nothing to fall back on if the new copy turns out broken. Until then the loaded version
+    /// keeps serving and `plugin list` says the folder is missing.
     public func refresh() async {
         let dir = config.plugins.dir
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
             .filter { !$0.hasPrefix(".") && !$0.hasPrefix("_") }
             .filter { var isDir: ObjCBool = false; return FileManager.default.fileExists(atPath: dir + "/" + $0, isDirectory: &isDir) && isDir.boolValue }
             .sorted()
-        let known = slots.withLock { Set($0.keys) }
-        for removed in known.subtracting(names) {
-            slots.withLock { _ = $0.removeValue(forKey: removed) }
+        let now = clua_now_ns()
+        let grace = Int64(config.plugins.watchIntervalMillis) * 1_000_000
+        let present = Set(names)
+        let unloaded = slots.withLock { s -> [String] in
+            var gone: [String] = []
+            for id in Array(s.keys) {
+                if present.contains(id) { s[id]?.missingSince = nil; continue }
+                let since = s[id]?.missingSince ?? now
+                if now - since >= grace {
+                    s.removeValue(forKey: id)
+                    gone.append(id)
+                } else {
+                    s[id]?.missingSince = since
+                }
+            }
+            return gone.sorted()
+        }
+        for removed in unloaded {
             try? await audit.record(AuditEvent(actor: AuditActor(.system), action: "plugin.unload", target: removed,
                                                fields: ["reason": "folder removed"]))
         }
@@ -297,7 +320,14 @@ public final class PluginHost: Sendable {
 
     /// Every plugin found, loaded or not.
     public func status() -> [PluginStatus] {
-        slots.withLock { $0.values.map(\.status) }.sorted { $0.id < $1.id }
+        slots.withLock { s in
+            s.values.map { slot in
+                guard slot.missingSince != nil else { return slot.status }
+                var status = slot.status
+                status.warnings.insert("the folder \(status.folder) is missing; the loaded version is unloaded at the next check if it stays away", at: 0)
+                return status
+            }
+        }.sorted { $0.id < $1.id }
     }
 
     // MARK: Policy
