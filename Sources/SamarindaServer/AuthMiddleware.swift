@@ -77,7 +77,9 @@ struct AuthMiddleware: RouterMiddleware {
             try await fail(reason: "not_bearer", keyID: nil, request: request, context: context)
             throw APIError.unauthorized("invalid_authorization", "the Authorization header must be 'Bearer <api key>'")
         }
-        let presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        // Trimmed without Foundation's CharacterSet, which was 1 % of a chat completion (perf, issue 18).
+        let key = parts[1].drop { $0.isWhitespace }
+        let presented = String(key[..<(key.lastIndex { !$0.isWhitespace }.map(key.index(after:)) ?? key.startIndex)])
         // Not an API key: an extension may know it (an OIDC access token from the city's provider).
         if !presented.hasPrefix(KeyStore.prefix) {
             for e in extensions {

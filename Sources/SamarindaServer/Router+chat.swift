@@ -67,6 +67,7 @@ extension SamarindaService {
 /// an example of a good one.
 func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: ServerContext, what: String, example: String) async throws -> T {
     let body = try await readBody(request, context)
+    if T.self == ChatCompletionBody.self, let fast = ChatCompletionBody.fastRead(body) { return fast as! T }
     do {
         return try JSONDecoder().decode(T.self, from: body)
     } catch let e as RequestFieldError {
@@ -84,6 +85,52 @@ struct ChatCompletionBody: Decodable {
     init(from decoder: any Decoder) throws {
         request = try ChatRequest(from: decoder)
         extras = try ChatExtras(from: decoder)
+    }
+
+    init(request: ChatRequest, extras: ChatExtras) {
+        self.request = request
+        self.extras = extras
+    }
+
+    /// The usual request — model, messages with text, `max_tokens`, `temperature`, `stream` and our
+    /// `retrieval`, `conversation_id`, `store` — read in place (issue 18); nil for any other key or shape,
+    /// and for a value out of range, which JSONDecoder then reads or refuses with its precise message.
+    /// `ChatFastReadingTests` holds it to JSONDecoder's result.
+    static func fastRead(_ data: Data) -> ChatCompletionBody? {
+        JSONCursor.read(data) { c in
+            var model = "samarinda-default", messages: [ChatMessage]?, maxTokens: Int?, temperature: Double?, stream: Bool?
+            var extras = ChatExtras()
+            var seen = Set<String>()
+            try c.object { c, key in
+                guard seen.insert(key).inserted else { throw JSONCursor.Miss() }
+                switch key {
+                case "model": if !c.null() { model = try c.string() }
+                case "messages":
+                    var list: [ChatMessage] = []
+                    try c.array { c in list.append(try ChatMessage.read(&c)) }
+                    messages = list
+                case "max_tokens":
+                    if c.null() { break }
+                    let n = try c.integer()
+                    guard RequestLimits.maxTokens.contains(n) else { throw JSONCursor.Miss() }
+                    maxTokens = n
+                case "temperature":
+                    if c.null() { break }
+                    let t = try c.number()
+                    guard RequestLimits.temperature.contains(t) else { throw JSONCursor.Miss() }
+                    temperature = t
+                case "stream": stream = c.null() ? nil : try c.bool()
+                case "retrieval": extras.retrieval = c.null() ? nil : try c.bool()
+                case "store": extras.store = c.null() ? nil : try c.bool()
+                case "conversation_id": extras.conversation_id = c.null() ? nil : try c.string()
+                default: throw JSONCursor.Miss()
+                }
+            }
+            guard let messages else { throw JSONCursor.Miss() }
+            return ChatCompletionBody(request: ChatRequest(model: model, messages: messages, maxTokens: maxTokens,
+                                                           temperature: temperature, stream: stream),
+                                      extras: extras)
+        }
     }
 }
 
@@ -163,12 +210,12 @@ struct CompletionReply: Encodable {
 
 /// What the client asked for beyond OpenAI's fields.
 struct ChatExtras: Decodable {
-    var retrieval: Bool?
-    var stream_options: StreamOptions?
+    var retrieval: Bool? = nil
+    var stream_options: StreamOptions? = nil
     /// Continue this stored conversation of the caller (its turns are put before `messages`).
-    var conversation_id: String?
+    var conversation_id: String? = nil
     /// Keep this exchange as a new stored conversation (as OpenAI's `store`); its id comes back in `samarinda.conversation_id`.
-    var store: Bool?
+    var store: Bool? = nil
     struct StreamOptions: Decodable { var include_usage: Bool? }
 }
 

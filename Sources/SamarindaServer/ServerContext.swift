@@ -22,9 +22,12 @@ public struct ServerContext: RequestContext {
         maxUploadSize = 16 * 1024 * 1024  // replaced per service by RequestLimitsMiddleware
         principal = nil
         remoteAddress = source.channel.remoteAddress?.ipAddress
-        logger[metadataKey: "request_id"] = .string(requestID)
-        // One request id everywhere: Hummingbird's own log lines name the request by this id too.
-        logger[metadataKey: "hb.request.id"] = .string(requestID)
+        // One request id everywhere: Hummingbird's own log lines name the request by this id too. Set in
+        // one assignment: the stream log handler re-renders all its metadata on every change (perf, issue 18).
+        var metadata = logger.handler.metadata
+        metadata["request_id"] = .string(requestID)
+        metadata["hb.request.id"] = .string(requestID)
+        logger.handler.metadata = metadata
     }
 
     /// 16 lowercase hex digits from 64 random bits (Foundation's UUID string and its replacing were a

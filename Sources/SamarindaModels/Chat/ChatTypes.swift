@@ -83,7 +83,7 @@ public struct ChatMessage: Sendable, Codable, Equatable {
             content = text
         } else if let parts = try? c.decodeIfPresent([ContentPart].self, forKey: .content) {
             content = parts.compactMap { $0.type == "text" ? $0.text : nil }.joined()
-        } else if try c.decodeNil(forKey: .content) || !c.contains(.content) {
+        } else if try !c.contains(.content) || c.decodeNil(forKey: .content) {  // absent first: decodeNil throws on a missing key
             content = nil
         } else {
             throw DecodingError.dataCorruptedError(forKey: .content, in: c, debugDescription: "content must be a string, null or an array of text parts")

@@ -78,7 +78,8 @@ public struct OpenAIProvider: HTTPModelProvider {
 
     public func chat(_ call: ProviderCall) async throws -> ChatResponse {
         let response = try await endpoint.send("/chat/completions", body: body(call, stream: false))
-        var answer = try decodeJSON(ChatResponse.self, response.body, provider: config.name, what: "chat completion")
+        var answer = try ChatResponse.fastRead(response.body)
+            ?? decodeJSON(ChatResponse.self, response.body, provider: config.name, what: "chat completion")
         answer.provider = config.name
         if answer.model.isEmpty { answer.model = call.model }
         return answer
@@ -96,7 +97,7 @@ public struct OpenAIProvider: HTTPModelProvider {
                 defer { if !batch.isEmpty { continuation.yield(batch) } }
                 for event in try parser.feed(chunk) {
                     if event.data == "[DONE]" { done = true; break outer }
-                    let c = try decodeJSON(ChatStreamChunk.self, Data(event.data.utf8), provider: name, what: "stream chunk")
+                    let c = try streamChunk(event.data, provider: name)
                     for e in events(of: c) {
                         if case .finish = e { finished = true }
                         batch.append(e)
@@ -106,7 +107,7 @@ public struct OpenAIProvider: HTTPModelProvider {
             var tail: [ChatStreamEvent] = []
             if !done {
                 for event in parser.finish() where event.data != "[DONE]" {
-                    let c = try decodeJSON(ChatStreamChunk.self, Data(event.data.utf8), provider: name, what: "stream chunk")
+                    let c = try streamChunk(event.data, provider: name)
                     for e in events(of: c) {
                         if case .finish = e { finished = true }
                         tail.append(e)
@@ -148,6 +149,13 @@ public struct OpenAIProvider: HTTPModelProvider {
 }
 
 /// Our events for one OpenAI chunk (only the first choice is used).
+/// One SSE event's data as a chunk: read in place when it has the common shape, else with JSONDecoder.
+func streamChunk(_ data: String, provider: String) throws -> ChatStreamChunk {
+    var data = data
+    if let fast = data.withUTF8({ ChatStreamChunk.fastRead(UnsafeRawBufferPointer($0)) }) { return fast }
+    return try decodeJSON(ChatStreamChunk.self, Data(data.utf8), provider: provider, what: "stream chunk")
+}
+
 func events(of chunk: ChatStreamChunk) -> [ChatStreamEvent] {
     var out: [ChatStreamEvent] = []
     if let choice = chunk.choices.first {
