@@ -151,17 +151,21 @@ import Testing
             hosts.append(host)
         }
         let calls = 40
-        let failures = await withTaskGroup(of: Bool.self) { group in
+        let errors = await withTaskGroup(of: String?.self) { group in
             for i in 0..<calls {
                 let host = hosts[i % hosts.count]
-                group.addTask { (try? await host.invoke(plugin: "dinkes.jadwal", tool: "run", arguments: [:], as: PluginLab.staff)) == nil }
+                group.addTask {
+                    do { _ = try await host.invoke(plugin: "dinkes.jadwal", tool: "run", arguments: [:], as: PluginLab.staff); return nil }
+                    catch { return "\(error)" }
+                }
             }
-            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            return await group.reduce(into: [String]()) { if let e = $1 { $0.append(e) } }
         }
+        let failures = errors.count
         let list = try PluginKV(database: lab.database).get(plugin: "dinkes.jadwal", key: "antrian")?.arrayValue ?? []
         // Every update that reported success is in the list exactly once, in order.
         #expect(list.count == calls - failures)
         #expect(list == (0..<list.count).map { .number(Double($0 + 1)) })
-        #expect(failures == 0, "with 4 contenders 16 attempts should not run out")
+        #expect(failures == 0, "with 4 contenders 16 attempts should not run out: \(errors)")
     }
 }

@@ -117,6 +117,16 @@ import SamarindaModels
         #expect(Self.fastBody(Data(Self.requests[0].utf8))?.request.maxTokens == 64)
     }
 
+    /// Found by the differential test: a message without a `content` key (OpenAI omits it on turns that only
+    /// call tools) was refused, because `decodeNil` throws on a missing key.
+    @Test func aMessageWithoutContentHasNoContent() throws {
+        let toolTurn = #"{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]}"#
+        let message = try JSONDecoder().decode(ChatMessage.self, from: Data(toolTurn.utf8))
+        #expect(message.content == nil && message.toolCalls?.first?.id == "c1")
+        #expect(try JSONDecoder().decode(ChatMessage.self, from: Data(#"{"role":"user"}"#.utf8)).content == nil)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(ChatMessage.self, from: Data(#"{"role":"user","content":7}"#.utf8)) }
+    }
+
     @Test func otherShapesAreLeftToJSONDecoder() {
         for a in Self.answersLeftToJSONDecoder {
             Self.check(a, fast: ChatResponse.fastRead, slow: { try JSONDecoder().decode(ChatResponse.self, from: $0) }, expectFast: false)

@@ -171,7 +171,7 @@ extension ConsoleCommand {
         }
         // What changed is read back from the audit trail: each (re)load writes one plugin.load event.
         let mark = try p.auditLog.count()
-        await p.plugins.refresh()
+        await p.plugins.refresh(unloadMissingNow: true)
         let after = Dictionary(uniqueKeysWithValues: p.plugins.status().map { ($0.id, $0) })
         let loads = try p.auditLog.tail(limit: 10_000, action: "plugin.load", afterSeq: mark)
         var rows: [[String]] = []

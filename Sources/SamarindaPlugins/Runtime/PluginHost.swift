@@ -140,15 +140,16 @@ public final class PluginHost: Sendable {
     /// that misses it: replacing a plugin the usual way (`rm -rf` or `mv` the old folder, then copy the new one
     /// in) leaves a moment with no folder, and a scan landing there would otherwise drop a plugin that is being
     /// replaced, with nothing to fall back on if the new copy turns out broken. Until then the loaded version
-    /// keeps serving and `plugin list` says the folder is missing.
-    public func refresh() async {
+    /// keeps serving and `plugin list` says the folder is missing. An operator's explicit reload (the
+    /// console's `reload`) passes `unloadMissingNow`: what they removed is gone when the command returns.
+    public func refresh(unloadMissingNow: Bool = false) async {
         let dir = config.plugins.dir
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
             .filter { !$0.hasPrefix(".") && !$0.hasPrefix("_") }
             .filter { var isDir: ObjCBool = false; return FileManager.default.fileExists(atPath: dir + "/" + $0, isDirectory: &isDir) && isDir.boolValue }
             .sorted()
         let now = clua_now_ns()
-        let grace = Int64(config.plugins.watchIntervalMillis) * 1_000_000
+        let grace = unloadMissingNow ? 0 : Int64(config.plugins.watchIntervalMillis) * 1_000_000
         let present = Set(names)
         let unloaded = slots.withLock { s -> [String] in
             var gone: [String] = []

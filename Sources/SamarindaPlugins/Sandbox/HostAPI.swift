@@ -546,7 +546,11 @@ extension LuaSandbox {
                         }
                     }
                     do {
-                        lua_pushboolean(L, try kv.swap(plugin: plugin, key: key, expected: expected, value: value) ? 1 : 0)
+                        let swapped = try kv.swap(plugin: plugin, key: key, expected: expected, value: value)
+                        // Lost to another writer: wait a random 0.1–2 ms before kv.update reads again, so
+                        // contenders that lost together do not retry in lock-step and lose together again.
+                        if !swapped { usleep(UInt32.random(in: 100...2_000)) }
+                        lua_pushboolean(L, swapped ? 1 : 0)
                         return 1
                     } catch let e as PluginError {
                         return raise(L, "\(fname): \(e.message)")
