@@ -119,14 +119,19 @@ public struct JSONCursor {
         try expect(UInt8(ascii: "\""))
         let start = at
         // The common case: no escapes, copied straight from the input.
+        var ascii = true
         while let b = peek(), b != UInt8(ascii: "\""), b != UInt8(ascii: "\\") {
             guard b >= 0x20 else { throw Miss() }
+            if b >= 0x80 { ascii = false }
             at += 1
         }
         guard let end = peek() else { throw Miss() }
         if end == UInt8(ascii: "\"") {
             defer { at += 1 }
-            guard let s = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self) else { throw Miss() }
+            let text = UnsafeRawBufferPointer(rebasing: bytes[start..<at]).assumingMemoryBound(to: UInt8.self)
+            // ASCII needs no validation (and the generic validating initialiser costs a metadata lookup).
+            if ascii { return String(decoding: text, as: UTF8.self) }
+            guard let s = String(validating: text, as: UTF8.self) else { throw Miss() }
             return s
         }
         var out = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<at]))
