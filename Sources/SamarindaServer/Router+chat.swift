@@ -67,7 +67,7 @@ extension SamarindaService {
 /// an example of a good one.
 func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: ServerContext, what: String, example: String) async throws -> T {
     let body = try await readBody(request, context)
-    if T.self == ChatCompletionBody.self, let fast = ChatCompletionBody.fastRead(body) { return fast as! T }
+    if let readable = T.self as? any ReadInPlace.Type, let fast = readable.fastRead(body) as? T { return fast }
     do {
         return try JSONDecoder().decode(T.self, from: body)
     } catch let e as RequestFieldError {
@@ -77,8 +77,13 @@ func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request, _ context: Ser
     }
 }
 
+/// A body with a reader for its common shape that `decodeBody` tries before JSONDecoder (nil: not that shape).
+protocol ReadInPlace {
+    static func fastRead(_ data: Data) -> Self?
+}
+
 /// A chat completion request as sent: OpenAI's fields and ours, decoded from one parse of the body.
-struct ChatCompletionBody: Decodable {
+struct ChatCompletionBody: Decodable, ReadInPlace {
     var request: ChatRequest
     var extras: ChatExtras
 
