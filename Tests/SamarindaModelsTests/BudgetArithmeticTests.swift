@@ -169,4 +169,30 @@ struct BudgetArithmeticTests {
         #expect(try users.user(named: "budi")?.principal.monthlyTokens == 700)
         #expect(try users.verify(name: "budi", password: "kuda-lari-cepat-99").principal.monthlyTokens == 700)
     }
+
+    /// Issue 18: a scope without a limit is held by adding in SQL, without reading it first. What it holds
+    /// in flight is still exact, and a stored hold beyond the ceiling is clamped before anything is added to it.
+    @Test func unlimitedScopesHoldWhatIsInFlightExactly() throws {
+        let (ledger, dir) = try freshLedger(budgets: ["dinkes": 10_000])
+        defer { _ = dir }
+        let holder = BudgetHolder(department: "dinkes", principal: "key:a")
+        let a = try ledger.reserve(holder, provider: "lokal", alias: "x", tokens: 300)
+        let b = try ledger.reserve(holder, provider: "lokal", alias: "x", tokens: 200)
+        #expect(try ledger.status(.principal("key:a")).reserved == 500)
+        #expect(try ledger.status(.provider("lokal")).reserved == 500)
+        #expect(try ledger.status(department: "dinkes").reserved == 500)
+        ledger.release(a)
+        #expect(try ledger.status(.principal("key:a")).reserved == 200)
+        try ledger.settle(b, provider: "lokal", model: "m", tokensIn: 50, tokensOut: 70)
+        let settled = try ledger.status(.principal("key:a"))
+        #expect(settled.reserved == 0 && settled.used == 120)
+        #expect(try ledger.status(department: "dinkes").reserved == 0)
+        for (stored, expected) in [(Int.max, BudgetMath.ceiling), (BudgetMath.ceiling - 3, BudgetMath.ceiling), (0, 7)] {
+            try ledger.database.write { c in
+                _ = try c.run("UPDATE budget_totals SET reserved = ? WHERE scope = ?", [SQLValue(stored), .text(BudgetScope.principal("key:a").key)])
+            }
+            _ = try ledger.reserve(holder, provider: "lokal", alias: "x", tokens: 7)
+            #expect(try ledger.status(.principal("key:a")).reserved == expected, "stored \(stored)")
+        }
+    }
 }

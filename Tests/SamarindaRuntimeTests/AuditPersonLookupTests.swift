@@ -1,6 +1,7 @@
 import Foundation
 import SamarindaAudit
 @testable import SamarindaCore
+import SamarindaModels
 import SamarindaPlugins
 import Testing
 @testable import SamarindaRuntime
@@ -117,5 +118,22 @@ import Testing
         let (none, notSearched) = try SubjectLookup.find(Self.nik, in: records, lookupKeys: [other], recognizer: Platform.identifierRecognizer)
         #expect(none.isEmpty && notSearched == [month])
         #expect(throws: AuditError.self) { _ = try SubjectLookup.find(Self.nik, in: records, lookupKeys: ["not-a-key"], recognizer: nil) }
+    }
+
+    /// Issue 18: the recognizer skips ASCII text with no digit and no `@`. Over the PII harness's corpus
+    /// (every identifier kind in every context and written form, valid and look-alike) it finds exactly
+    /// what the full scan finds; full-width digits are still scanned.
+    @Test func theRecognizersShortcutLosesNoIdentifier() {
+        func fullScan(_ text: String) -> [String] { PIIRedactor().findings(in: text).filter { $0.kind != .address }.map(\.value) }
+        var withFindings = 0
+        for c in PIIHarness.corpus() {
+            let expected = fullScan(c.text)
+            if !expected.isEmpty { withFindings += 1 }
+            #expect(Platform.identifierRecognizer(c.text) == expected, "\(c.identifier) in \(c.context): \(c.text)")
+        }
+        #expect(withFindings > 100, "the corpus exercises the recognizer: \(withFindings)")
+        let fullWidth = "NIK ６４７２０１１５０８９００００１"
+        #expect(Platform.identifierRecognizer(fullWidth) == fullScan(fullWidth))
+        #expect(Platform.identifierRecognizer("Mohon dicek atas nama Budi Santoso, terima kasih.").isEmpty)
     }
 }

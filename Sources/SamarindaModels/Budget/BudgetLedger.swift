@@ -149,10 +149,12 @@ public final class BudgetLedger: Sendable {
             return try database.writeDeferringSync { c in
                 var totals: [(BudgetScope, Int?, Int)] = []
                 var tightest: (scope: BudgetScope, left: Int, limit: Int)?
+                // Only a scope with a limit is read before it is held: one without can refuse nothing, and its
+                // hold is added in SQL below (three reads fewer per call for most callers; issue 18).
                 for (scope, limit) in scopes {
+                    guard let limit else { continue }
                     let (used, held) = try Self.totals(c, scope, month)
                     totals.append((scope, limit, held))
-                    guard let limit else { continue }
                     let left = BudgetMath.remaining(limit: limit, used: used, held: held)
                     if tokens > left, tightest.map({ left < $0.left }) ?? true { tightest = (scope, left, limit) }
                 }
@@ -163,6 +165,14 @@ public final class BudgetLedger: Sendable {
                         ON CONFLICT (scope, month) DO UPDATE SET reserved = excluded.reserved, limit_tokens = excluded.limit_tokens
                         """, [.text(scope.key), .text(month), limit.map { SQLValue($0) } ?? .null,
                               SQLValue(BudgetMath.clamp(BudgetMath.add(held, tokens)))])
+                }
+                // The stored hold is clamped like any count before the sum (each term ≤ 2^50: no overflow).
+                for (scope, limit) in scopes where limit == nil {
+                    try c.run("""
+                        INSERT INTO budget_totals (scope, month, limit_tokens, reserved) VALUES (?, ?, NULL, ?)
+                        ON CONFLICT (scope, month) DO UPDATE SET reserved = MIN(MIN(MAX(reserved, 0), \(BudgetMath.ceiling)) + excluded.reserved, \(BudgetMath.ceiling)),
+                            limit_tokens = NULL
+                        """, [.text(scope.key), .text(month), SQLValue(tokens)])
                 }
                 try c.run("""
                     INSERT INTO model_usage (created_at, month, request_id, principal, department, alias, provider, state, reserved_tokens, held_scopes)
