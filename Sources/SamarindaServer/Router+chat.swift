@@ -105,9 +105,7 @@ struct ChatCompletionBody: Decodable, ReadInPlace {
         JSONCursor.read(data) { c in
             var model = "samarinda-default", messages: [ChatMessage]?, maxTokens: Int?, temperature: Double?, stream: Bool?
             var extras = ChatExtras()
-            var seen = Set<String>()
             try c.object { c, key in
-                guard seen.insert(key).inserted else { throw JSONCursor.Miss() }
                 switch key {
                 case "model": if !c.null() { model = try c.string() }
                 case "messages":

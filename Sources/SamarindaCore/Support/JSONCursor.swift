@@ -7,7 +7,8 @@ import Foundation
 /// were about 8 % of the CPU of every completion (perf on the running service, issue 18). It is strict
 /// (RFC 8259) and conservative: anything it is not sure it reads exactly as JSONDecoder would —
 /// a number with a fraction where a whole one is wanted, any exponent, an escape it cannot turn into valid UTF-8,
-/// a non-ASCII byte in a string it skips, nesting deeper than 64, a shape the caller did not expect —
+/// a non-ASCII byte in a string it skips, a key given twice in one object, nesting deeper than 64, a
+/// shape the caller did not expect —
 /// throws `JSONCursor.Miss`. Callers then decode the same bytes with JSONDecoder, which either reads
 /// them or says precisely what is wrong; so the fast path can only ever be faster, never different
 /// (a differential test holds each caller to that).
@@ -34,15 +35,19 @@ public struct JSONCursor {
 
     // MARK: Values
 
-    /// An object: `field` is called with each key in order and must read (or `skip`) its value.
+    /// An object: `field` is called with each key in order and must read (or `skip`) its value. A key
+    /// that comes twice misses: which of the two JSONDecoder keeps is its own choice to make.
     public mutating func object(_ field: (inout JSONCursor, String) throws -> Void) throws {
         skipSpace()
         try expect(UInt8(ascii: "{"))
         skipSpace()
         if peek() == UInt8(ascii: "}") { at += 1; return }
+        var keys: [String] = []  // the objects read here have a handful of keys: a list beats hashing
         while true {
             skipSpace()
             let key = try string()
+            guard !keys.contains(key) else { throw Miss() }
+            keys.append(key)
             skipSpace()
             try expect(UInt8(ascii: ":"))
             try field(&self, key)

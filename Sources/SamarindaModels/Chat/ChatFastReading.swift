@@ -7,33 +7,20 @@ import SamarindaCore
 // refuse) so that the caller decodes with JSONDecoder as before. `ChatFastReadingTests` holds them to
 // JSONDecoder's result on ordinary and hostile input.
 
-/// Throws `JSONCursor.Miss` when `key` was already seen in this object (JSONDecoder's choice between
-/// duplicates is its own to make).
-struct SeenKeys {
-    private var bits: UInt32 = 0
-    mutating func first(_ bit: Int) throws {
-        let mask: UInt32 = 1 << UInt32(bit)
-        guard bits & mask == 0 else { throw JSONCursor.Miss() }
-        bits |= mask
-    }
-}
-
 extension ChatMessage {
     /// A message with text (or null) content: role, content, name, tool_call_id; misses on tool calls and
     /// on content given as parts.
     public static func read(_ c: inout JSONCursor) throws -> ChatMessage {
         var role: ChatRole?, content: String?, name: String?, toolCallID: String?
-        var seen = SeenKeys()
         try c.object { c, key in
             switch key {
             case "role":
-                try seen.first(0)
                 guard let r = ChatRole(rawValue: try c.string()) else { throw JSONCursor.Miss() }
                 role = r
-            case "content": try seen.first(1); content = c.null() ? nil : try c.string()
-            case "name": try seen.first(2); name = c.null() ? nil : try c.string()
-            case "tool_call_id": try seen.first(3); toolCallID = c.null() ? nil : try c.string()
-            case "tool_calls": try seen.first(4); guard c.null() else { throw JSONCursor.Miss() }
+            case "content": content = c.null() ? nil : try c.string()
+            case "name": name = c.null() ? nil : try c.string()
+            case "tool_call_id": toolCallID = c.null() ? nil : try c.string()
+            case "tool_calls": guard c.null() else { throw JSONCursor.Miss() }
             default: try c.skip()
             }
         }
@@ -45,11 +32,10 @@ extension ChatMessage {
 extension Usage {
     static func read(_ c: inout JSONCursor) throws -> Usage {
         var prompt = 0, completion = 0
-        var seen = SeenKeys()
         try c.object { c, key in
             switch key {
-            case "prompt_tokens": try seen.first(0); prompt = c.null() ? 0 : try c.integer()
-            case "completion_tokens": try seen.first(1); completion = c.null() ? 0 : try c.integer()
+            case "prompt_tokens": prompt = c.null() ? 0 : try c.integer()
+            case "completion_tokens": completion = c.null() ? 0 : try c.integer()
             default: try c.skip()
             }
         }
@@ -63,16 +49,14 @@ extension ChatResponse {
         JSONCursor.read(data) { c in
             var id = "", created = 0, model = "", provider = "", usage: Usage?
             var first: (message: ChatMessage, finishReason: String?)?
-            var seen = SeenKeys()
             try c.object { c, key in
                 switch key {
-                case "id": try seen.first(0); id = c.null() ? "" : try c.string()
-                case "created": try seen.first(1); created = c.null() ? 0 : try c.integer()
-                case "model": try seen.first(2); model = c.null() ? "" : try c.string()
-                case "provider": try seen.first(3); provider = c.null() ? "" : try c.string()
-                case "usage": try seen.first(4); usage = c.null() ? nil : try Usage.read(&c)
+                case "id": id = c.null() ? "" : try c.string()
+                case "created": created = c.null() ? 0 : try c.integer()
+                case "model": model = c.null() ? "" : try c.string()
+                case "provider": provider = c.null() ? "" : try c.string()
+                case "usage": usage = c.null() ? nil : try Usage.read(&c)
                 case "choices":
-                    try seen.first(5)
                     try c.array { c in
                         let choice = try readChoice(&c)
                         if first == nil { first = choice }
@@ -88,12 +72,11 @@ extension ChatResponse {
 
     private static func readChoice(_ c: inout JSONCursor) throws -> (message: ChatMessage, finishReason: String?) {
         var index: Int?, message: ChatMessage?, finishReason: String?
-        var seen = SeenKeys()
         try c.object { c, key in
             switch key {
-            case "index": try seen.first(0); index = try c.integer()
-            case "message": try seen.first(1); message = try ChatMessage.read(&c)
-            case "finish_reason": try seen.first(2); finishReason = c.null() ? nil : try c.string()
+            case "index": index = try c.integer()
+            case "message": message = try ChatMessage.read(&c)
+            case "finish_reason": finishReason = c.null() ? nil : try c.string()
             default: try c.skip()
             }
         }
@@ -108,17 +91,15 @@ extension ChatStreamChunk {
         JSONCursor.read(data) { c in
             var id = "", object = "chat.completion.chunk", created = 0, model = "", provider: String?
             var choices: [Choice] = [], usage: Usage?
-            var seen = SeenKeys()
             try c.object { c, key in
                 switch key {
-                case "id": try seen.first(0); id = c.null() ? "" : try c.string()
-                case "object": try seen.first(1); object = c.null() ? "chat.completion.chunk" : try c.string()
-                case "created": try seen.first(2); created = c.null() ? 0 : try c.integer()
-                case "model": try seen.first(3); model = c.null() ? "" : try c.string()
-                case "provider": try seen.first(4); provider = c.null() ? nil : try c.string()
-                case "usage": try seen.first(5); usage = c.null() ? nil : try Usage.read(&c)
+                case "id": id = c.null() ? "" : try c.string()
+                case "object": object = c.null() ? "chat.completion.chunk" : try c.string()
+                case "created": created = c.null() ? 0 : try c.integer()
+                case "model": model = c.null() ? "" : try c.string()
+                case "provider": provider = c.null() ? nil : try c.string()
+                case "usage": usage = c.null() ? nil : try Usage.read(&c)
                 case "choices":
-                    try seen.first(6)
                     if !c.null() { try c.array { c in choices.append(try readChoice(&c)) } }
                 default: try c.skip()
                 }
@@ -131,24 +112,20 @@ extension ChatStreamChunk {
 
     private static func readChoice(_ c: inout JSONCursor) throws -> Choice {
         var index = 0, delta = Delta(), finishReason: String?
-        var seen = SeenKeys()
         try c.object { c, key in
             switch key {
-            case "index": try seen.first(0); index = c.null() ? 0 : try c.integer()
-            case "finish_reason": try seen.first(1); finishReason = c.null() ? nil : try c.string()
+            case "index": index = c.null() ? 0 : try c.integer()
+            case "finish_reason": finishReason = c.null() ? nil : try c.string()
             case "delta":
-                try seen.first(2)
                 if c.null() { break }
-                var deltaSeen = SeenKeys()
                 try c.object { c, key in
                     switch key {
                     case "role":
-                        try deltaSeen.first(0)
                         if c.null() { break }
                         guard let r = ChatRole(rawValue: try c.string()) else { throw JSONCursor.Miss() }
                         delta.role = r
-                    case "content": try deltaSeen.first(1); delta.content = c.null() ? nil : try c.string()
-                    case "tool_calls": try deltaSeen.first(2); guard c.null() else { throw JSONCursor.Miss() }
+                    case "content": delta.content = c.null() ? nil : try c.string()
+                    case "tool_calls": guard c.null() else { throw JSONCursor.Miss() }
                     default: try c.skip()
                     }
                 }
