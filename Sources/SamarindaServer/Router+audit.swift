@@ -155,14 +155,6 @@ struct AuditPage: Encodable {
     let total: Int64
 }
 
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }
-}
-
 /// `YYYY-MM-DD` (midnight WITA, the city's time) or a full ISO 8601 time.
 func parseDay(_ text: String) -> Date? {
     if let d = ISO8601DateFormatter().date(from: text) { return d }

@@ -161,11 +161,7 @@ struct CompletionReply: Encodable {
         var out: [UInt8] = []
         out.reserveCapacity(512 + (response.message.content?.utf8.count ?? 0))
         // Made only for the parts most answers lack (tool calls, citations).
-        func encoded(_ value: some Encodable) throws -> Data {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return try encoder.encode(value)
-        }
+        func encoded(_ value: some Encodable) throws -> Data { try JSONEncoder.sorted.encode(value) }
         func raw(_ text: StaticString) { out.append(text) }
         func string(_ s: String) { JSONValue.quote(s, into: &out) }
         func int(_ n: Int) { out.append(contentsOf: String(n).utf8) }

@@ -85,11 +85,18 @@ func readBody(_ request: Request, _ context: ServerContext) async throws -> Data
     }
 }
 
+extension JSONEncoder {
+    /// How the API writes JSON: keys sorted, `/` not escaped.
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}
+
 /// A JSON response from an `Encodable`, in one encoding pass (the same options as below).
 func jsonResponse(encoding value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return jsonResponse(bytes: try encoder.encode(value), status: status)
+    jsonResponse(bytes: try JSONEncoder.sorted.encode(value), status: status)
 }
 
 /// A JSON response from bytes that are JSON already (written by hand, embedded, or from an encoder).
