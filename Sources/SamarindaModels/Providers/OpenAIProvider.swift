@@ -148,7 +148,6 @@ public struct OpenAIProvider: HTTPModelProvider {
     }
 }
 
-/// Our events for one OpenAI chunk (only the first choice is used).
 /// One SSE event's data as a chunk: read in place when it has the common shape, else with JSONDecoder.
 func streamChunk(_ data: String, provider: String) throws -> ChatStreamChunk {
     var data = data
@@ -156,6 +155,7 @@ func streamChunk(_ data: String, provider: String) throws -> ChatStreamChunk {
     return try decodeJSON(ChatStreamChunk.self, Data(data.utf8), provider: provider, what: "stream chunk")
 }
 
+/// Our events for one OpenAI chunk (only the first choice is used).
 func events(of chunk: ChatStreamChunk) -> [ChatStreamEvent] {
     var out: [ChatStreamEvent] = []
     if let choice = chunk.choices.first {
