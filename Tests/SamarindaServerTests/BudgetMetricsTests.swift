@@ -9,23 +9,9 @@ import Testing
     /// a refused call spends nothing and a scope without a budget has no left/limit gauge.
     @Test func budgetGaugesShowSpentLeftReservedAndLimitPerDepartmentKeyAndProvider() async throws {
         let model = try ScriptedModel()  // every answer uses 10 + 5 = 15 tokens
-        let server = try await TestServer(configText: """
-            [[providers]]
-            name = "offline"
-            kind = "offline"
-            [[providers]]
-            name = "lokal"
-            kind = "openai"
-            base_url = "\(model.baseURL(calling: "none", arguments: "{}"))"
-            model = "scripted"
-            max_classification = "rahasia"
-            monthly_tokens = 500000
-            [models]
-            samarinda-default = ["offline"]
-            lokal = ["lokal"]
-            [budgets]
-            dinkes = 100000
-            """)
+        let server = try await TestServer(configText: TestConfigs.withScriptedLokal(model.baseURL(calling: "none", arguments: "{}"),
+                                                                                    extra: "max_classification = \"rahasia\"\nmonthly_tokens = 500000")
+                                          + "\n[budgets]\ndinkes = 100000\n")
         let metered = try await server.platform.keys.create(name: "metered", department: "dinkes", role: .staff, monthlyTokens: 1000)
         let tight = try await server.platform.keys.create(name: "tight", department: "dinkes", role: .staff, monthlyTokens: 100)
         func ask(_ key: String) async throws -> Int {

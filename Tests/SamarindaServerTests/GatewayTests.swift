@@ -10,22 +10,8 @@ import Testing
 /// call has its durable `model.call` event with the usage it was settled with.
 @Suite(.serialized) struct GatewayTests {
     static func config(_ model: ScriptedModel, extra: String = "") -> String {
-        """
-        [[providers]]
-        name = "offline"
-        kind = "offline"
-        [[providers]]
-        name = "lokal"
-        kind = "openai"
-        base_url = "\(model.baseURL(calling: "none", arguments: "{}"))"
-        model = "scripted"
-        max_classification = "rahasia"
-        max_concurrency = 64
-        [models]
-        samarinda-default = ["offline"]
-        lokal = ["lokal"]
-        \(extra)
-        """
+        TestConfigs.withScriptedLokal(model.baseURL(calling: "none", arguments: "{}"), extra: "max_classification = \"rahasia\"\nmax_concurrency = 64")
+            + "\n" + extra
     }
 
     /// Every chunk as JSON, and whether the stream ended with `data: [DONE]`.
