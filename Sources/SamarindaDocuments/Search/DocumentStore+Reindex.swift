@@ -22,7 +22,7 @@ extension DocumentStore {
         }
         if stored == version { return 0 }
         if empty {
-            try database.write { c in try c.run("INSERT OR REPLACE INTO doc_state (key, value) VALUES ('analyzer', ?)", [.text(version)]) }
+            _ = try database.write { c in try c.run("INSERT OR REPLACE INTO doc_state (key, value) VALUES ('analyzer', ?)", [.text(version)]) }
             return 0
         }
         return try database.write { c in

@@ -137,57 +137,142 @@ public final class BudgetLedger: Sendable {
     /// when given), or throws `budget_exceeded` naming the tightest budget, what is left of it and when
     /// it resets. Exactly at the limit is allowed; one token more is not. `tokens` is clamped to 0...2^50.
     public func reserve(_ holder: BudgetHolder, provider: String?, alias: String, tokens: Int, requestID: String? = nil) throws -> BudgetReservation {
-        let tokens = BudgetMath.clamp(tokens)
-        let (month, stamp) = monthAndStamp()
-        var scopes: [(BudgetScope, Int?)] = [(.department(holder.department), budgets[holder.department]),
-                                             (.principal(holder.principal), holder.principalLimit.map(BudgetMath.clamp))]
-        if let provider { scopes.append((.provider(provider), providerBudgets[provider])) }
-        do {
-            // Not synced before the call goes on: a reservation lost to a power cut held budget for a
-            // call that was lost with it. The call's settlement, committed durably with its audit
-            // event, carries the reservation to disk with it (the WAL is one sequence).
-            return try database.writeDeferringSync { c in
-                var totals: [(BudgetScope, Int?, Int)] = []
-                var tightest: (scope: BudgetScope, left: Int, limit: Int)?
-                // Only a scope with a limit is read before it is held: one without can refuse nothing, and its
-                // hold is added in SQL below (three reads fewer per call for most callers; issue 18).
-                for (scope, limit) in scopes {
-                    guard let limit else { continue }
-                    let (used, held) = try Self.totals(c, scope, month)
-                    totals.append((scope, limit, held))
-                    let left = BudgetMath.remaining(limit: limit, used: used, held: held)
-                    if tokens > left, tightest.map({ left < $0.left }) ?? true { tightest = (scope, left, limit) }
-                }
-                if let t = tightest { throw refusal(t.scope, left: t.left, limit: t.limit, month: month, need: tokens) }
-                for (scope, limit, held) in totals {
-                    try c.run("""
-                        INSERT INTO budget_totals (scope, month, limit_tokens, reserved) VALUES (?, ?, ?, ?)
-                        ON CONFLICT (scope, month) DO UPDATE SET reserved = excluded.reserved, limit_tokens = excluded.limit_tokens
-                        """, [.text(scope.key), .text(month), limit.map { SQLValue($0) } ?? .null,
-                              SQLValue(BudgetMath.clamp(BudgetMath.add(held, tokens)))])
-                }
-                // The stored hold is clamped like any count before the sum (each term ≤ 2^50: no overflow).
-                for (scope, limit) in scopes where limit == nil {
-                    try c.run("""
-                        INSERT INTO budget_totals (scope, month, limit_tokens, reserved) VALUES (?, ?, NULL, ?)
-                        ON CONFLICT (scope, month) DO UPDATE SET reserved = MIN(MIN(MAX(reserved, 0), \(BudgetMath.ceiling)) + excluded.reserved, \(BudgetMath.ceiling)),
-                            limit_tokens = NULL
-                        """, [.text(scope.key), .text(month), SQLValue(tokens)])
-                }
-                try c.run("""
-                    INSERT INTO model_usage (created_at, month, request_id, principal, department, alias, provider, state, reserved_tokens, held_scopes)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?)
-                    """, [.text(stamp), .text(month), SQLValue(requestID), .text(holder.principal),
-                          .text(holder.department), .text(alias), .text(provider ?? ""), SQLValue(tokens),
-                          .text(scopes.map(\.0.key).joined(separator: "\n"))])
-                return BudgetReservation(id: c.lastInsertRowID, department: holder.department, tokens: tokens,
-                                         scopes: scopes.map(\.0), month: month)
-            }.0
-        } catch let e as ModelError {
-            throw e
-        } catch {
-            throw ModelError(.storage, "cannot record model usage: \(error)")
+        let ask = Ask(self, holder, provider: provider, alias: alias, tokens: tokens, requestID: requestID)
+        // Not synced before the call goes on: a reservation lost to a power cut held budget for a
+        // call that was lost with it. The call's settlement, committed durably with its audit
+        // event, carries the reservation to disk with it (the WAL is one sequence).
+        return try storing { try database.writeDeferringSync { c in try hold(ask, in: c) }.0 }
+    }
+
+    /// `reserve` for a caller on Swift's cooperative pool (the model router): the same transaction when
+    /// the database's writer lock is free, and otherwise — while the audit's group commit or another
+    /// reservation holds it — the caller is suspended instead of blocking its thread, and the reservation
+    /// joins a batch that a background queue commits in one transaction (issue 18: on two cores, a pool
+    /// thread waiting for that lock was half the service standing still). Each reservation of a batch
+    /// runs under its own savepoint and sees the holds of those before it, so a batch refuses and
+    /// admits exactly what the same reservations one by one would, and one refusal undoes only itself.
+    public func reserveWithoutBlocking(_ holder: BudgetHolder, provider: String?, alias: String, tokens: Int,
+                                       requestID: String? = nil) async throws -> BudgetReservation {
+        let ask = Ask(self, holder, provider: provider, alias: alias, tokens: tokens, requestID: requestID)
+        if let done = try storing({ try database.tryWriteDeferringSync { c in try hold(ask, in: c) }?.0 }) { return done }
+        return try await withCheckedThrowingContinuation { continuation in
+            let startsDrain = queued.withLock { q -> Bool in
+                q.waiting.append((ask, continuation))
+                defer { q.draining = true }
+                return !q.draining
+            }
+            if startsDrain { drainQueue.async { self.drainQueued() } }
         }
+    }
+
+    /// What a reservation asks for, with the month and time of asking (a batch keeps each one's own).
+    private struct Ask: Sendable {
+        let scopes: [(BudgetScope, Int?)]
+        let holder: BudgetHolder
+        let provider: String?
+        let alias: String
+        let tokens: Int
+        let requestID: String?
+        let month: String
+        let stamp: String
+
+        init(_ ledger: BudgetLedger, _ holder: BudgetHolder, provider: String?, alias: String, tokens: Int, requestID: String?) {
+            var scopes: [(BudgetScope, Int?)] = [(.department(holder.department), ledger.budgets[holder.department]),
+                                                 (.principal(holder.principal), holder.principalLimit.map(BudgetMath.clamp))]
+            if let provider { scopes.append((.provider(provider), ledger.providerBudgets[provider])) }
+            (self.scopes, self.holder, self.provider, self.alias, self.requestID) = (scopes, holder, provider, alias, requestID)
+            self.tokens = BudgetMath.clamp(tokens)
+            (month, stamp) = ledger.monthAndStamp()
+        }
+    }
+
+    /// Reservations waiting for the writer lock, and whether `drainQueue` is committing them.
+    private let queued = Mutex<(waiting: [(Ask, CheckedContinuation<BudgetReservation, any Error>)], draining: Bool)>(([], false))
+    /// Serial, and not Swift's cooperative pool: waiting here for the writer lock stalls no task.
+    private let drainQueue = DispatchQueue(label: "samarinda.budget-reservations")
+
+    /// Commits the waiting reservations, a batch per transaction, until none is left.
+    private func drainQueued() {
+        while true {
+            let batch = queued.withLock { q in
+                let batch = q.waiting
+                q.waiting = []
+                if batch.isEmpty { q.draining = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            let results: [Result<BudgetReservation, any Error>]
+            do {
+                results = try database.writeDeferringSync { c in
+                    try batch.map { ask, _ in
+                        try c.execute("SAVEPOINT budget_reserve")
+                        do {
+                            let reservation = try hold(ask, in: c)
+                            try c.execute("RELEASE budget_reserve")
+                            return .success(reservation)
+                        } catch {
+                            try c.execute("ROLLBACK TO budget_reserve")
+                            try c.execute("RELEASE budget_reserve")
+                            return .failure(error)
+                        }
+                    }
+                }.0
+            } catch {
+                results = Array(repeating: .failure(error), count: batch.count)
+            }
+            for ((_, continuation), result) in zip(batch, results) {
+                continuation.resume(with: result.mapError { Self.storageError($0) })
+            }
+        }
+    }
+
+    /// `body`'s errors as `ModelError`s (a database failure is `storage`).
+    private func storing<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw Self.storageError(error) }
+    }
+
+    private static func storageError(_ error: any Error) -> any Error {
+        error as? ModelError ?? ModelError(.storage, "cannot record model usage: \(error)")
+    }
+
+    /// The reservation's checks and holds, inside the caller's write transaction.
+    private func hold(_ ask: Ask, in c: Connection) throws -> BudgetReservation {
+        let (scopes, tokens, month) = (ask.scopes, ask.tokens, ask.month)
+        var totals: [(BudgetScope, Int?, Int)] = []
+        var tightest: (scope: BudgetScope, left: Int, limit: Int)?
+        // Only a scope with a limit is read before it is held: one without can refuse nothing, and its
+        // hold is added in SQL below (three reads fewer per call for most callers; issue 18).
+        for (scope, limit) in scopes {
+            guard let limit else { continue }
+            let (used, held) = try Self.totals(c, scope, month)
+            totals.append((scope, limit, held))
+            let left = BudgetMath.remaining(limit: limit, used: used, held: held)
+            if tokens > left, tightest.map({ left < $0.left }) ?? true { tightest = (scope, left, limit) }
+        }
+        if let t = tightest { throw refusal(t.scope, left: t.left, limit: t.limit, month: month, need: tokens) }
+        for (scope, limit, held) in totals {
+            try c.run("""
+                INSERT INTO budget_totals (scope, month, limit_tokens, reserved) VALUES (?, ?, ?, ?)
+                ON CONFLICT (scope, month) DO UPDATE SET reserved = excluded.reserved, limit_tokens = excluded.limit_tokens
+                """, [.text(scope.key), .text(month), limit.map { SQLValue($0) } ?? .null,
+                      SQLValue(BudgetMath.clamp(BudgetMath.add(held, tokens)))])
+        }
+        // The stored hold is clamped like any count before the sum (each term ≤ 2^50: no overflow).
+        for (scope, limit) in scopes where limit == nil {
+            try c.run("""
+                INSERT INTO budget_totals (scope, month, limit_tokens, reserved) VALUES (?, ?, NULL, ?)
+                ON CONFLICT (scope, month) DO UPDATE SET reserved = MIN(MIN(MAX(reserved, 0), \(BudgetMath.ceiling)) + excluded.reserved, \(BudgetMath.ceiling)),
+                    limit_tokens = NULL
+                """, [.text(scope.key), .text(month), SQLValue(tokens)])
+        }
+        try c.run("""
+            INSERT INTO model_usage (created_at, month, request_id, principal, department, alias, provider, state, reserved_tokens, held_scopes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?)
+            """, [.text(ask.stamp), .text(month), SQLValue(ask.requestID), .text(ask.holder.principal),
+                  .text(ask.holder.department), .text(ask.alias), .text(ask.provider ?? ""), SQLValue(tokens),
+                  .text(scopes.map(\.0.key).joined(separator: "\n"))])
+        return BudgetReservation(id: c.lastInsertRowID, department: ask.holder.department, tokens: tokens,
+                                 scopes: scopes.map(\.0), month: month)
     }
 
     /// A reservation against the department's budget only (and the principal's, without a limit).

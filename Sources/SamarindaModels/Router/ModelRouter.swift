@@ -167,7 +167,7 @@ public final class ModelRouter: Sendable {
             for candidate in plan.candidates {
                 // Each provider tried reserves its own worst case (its budget, its redacted prompt); retries
                 // on it run one at a time under that hold, and a failed attempt gives it back.
-                guard try plan.reserve(candidate, record: &record) else { continue }
+                guard try await plan.reserve(candidate, record: &record) else { continue }
                 do {
                     let (answer, model, usage, text) = try await attempt(candidate, record: &record) { call in try await perform(candidate, call) }
                     record.finish(provider: candidate.name, model: model, usage: usage, answer: text)
@@ -248,11 +248,11 @@ public final class ModelRouter: Sendable {
         /// Reserves the worst case of calling `c`: its prompt's upper bound plus the output cap. False when
         /// only the provider's own budget refuses (the caller tries the next provider); a refusal by the
         /// department's or the principal's budget is thrown, since no provider would change it.
-        func reserve(_ c: Candidate, record: inout CallRecord) throws -> Bool {
+        func reserve(_ c: Candidate, record: inout CallRecord) async throws -> Bool {
             guard let ledger else { return true }
             let tokens = BudgetMath.add(PromptBound.tokens(c.call.request, rules: rules), outputTokens)
             do {
-                reservation = try ledger.reserve(holder, provider: c.name, alias: alias, tokens: tokens, requestID: requestID)
+                reservation = try await ledger.reserveWithoutBlocking(holder, provider: c.name, alias: alias, tokens: tokens, requestID: requestID)
                 record.reserved = reservation?.tokens ?? 0
                 return true
             } catch let e as ModelError where e.code == .budgetExceeded && e.budgetScope?.kind == .provider {
@@ -458,7 +458,7 @@ public final class ModelRouter: Sendable {
         var lastError: ModelError?
         for candidate in plan.candidates {
             do {
-                guard try plan.reserve(candidate, record: &record) else { continue }
+                guard try await plan.reserve(candidate, record: &record) else { continue }
             } catch {
                 let e = modelError(error)
                 await write(record, outcome: .denied(code: e.code.rawValue), started: started, error: e)

@@ -1,0 +1,157 @@
+import Foundation
+import SamarindaCore
+import Synchronization
+import Testing
+@testable import SamarindaModels
+
+/// `BudgetLedger.reserveWithoutBlocking` (issue 18): while another write holds the database's writer
+/// lock, reservations wait in a queue instead of blocking Swift's cooperative threads, and are
+/// committed in batches. The batches must admit and refuse exactly what the reservations one by one
+/// would, on a real SQLite file.
+@Suite("Budget reservations queued behind the writer lock")
+struct QueuedReservationTests {
+    /// Holds the writer lock on another thread until `release()` (or 5 s, so that a regression fails
+    /// instead of hanging); `released` says whether it has let go.
+    final class WriterLockHolder: @unchecked Sendable {
+        let released = Atomic<Bool>(false)
+        private let gate = DispatchSemaphore(value: 0)
+        private let holding = DispatchSemaphore(value: 0)
+
+        init(_ database: Database) {
+            Thread.detachNewThread { [self] in
+                _ = try? database.write { _ in
+                    holding.signal()
+                    _ = gate.wait(timeout: .now() + 5)
+                    released.store(true, ordering: .sequentiallyConsistent)
+                }
+            }
+            holding.wait()
+        }
+
+        func release() { gate.signal() }
+    }
+
+    static func ledger(budgets: [String: Int] = [:], providers: [String: Int] = [:]) throws -> (BudgetLedger, TemporaryDirectory) {
+        let dir = try TemporaryDirectory(prefix: "queued-budget")
+        let db = try Database(path: dir.path + "/t.db")
+        try db.migrate([BudgetLedger.migrations])
+        return (BudgetLedger(database: db, budgets: budgets, providerBudgets: providers), dir)
+    }
+
+    static func rows(_ ledger: BudgetLedger, state: String) throws -> Int {
+        try ledger.database.read { c in
+            try c.queryFirst("SELECT COUNT(*) FROM model_usage WHERE state = ?", [.text(state)]) { $0.int(0) } ?? -1
+        }
+    }
+
+    @Test func queuedReservationsAdmitExactlyWhatTheBudgetHolds() async throws {
+        let (ledger, dir) = try Self.ledger(budgets: ["disdukcapil": 1000])
+        defer { _ = dir }
+        let holder = WriterLockHolder(ledger.database)
+        // 25 calls of 100 against 1,000 tokens, all queued while the lock is held: one batch (or a few).
+        let calls = Task {
+            await withTaskGroup(of: Result<BudgetReservation, ModelError>.self) { group in
+                for i in 0..<25 {
+                    group.addTask {
+                        do {
+                            return .success(try await ledger.reserveWithoutBlocking(
+                                BudgetHolder(department: "disdukcapil", principal: "key:\(i % 3)"), provider: nil, alias: "x", tokens: 100))
+                        } catch let e as ModelError {
+                            return .failure(e)
+                        } catch {
+                            return .failure(ModelError(.storage, "\(error)"))
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try Self.rows(ledger, state: "reserved") == 0, "nothing is written while another write holds the lock")
+        holder.release()
+        let results = await calls.value
+        let granted = results.compactMap { try? $0.get() }
+        let refused = results.compactMap { if case .failure(let e) = $0 { return e } else { return nil } }
+        #expect(granted.count == 10)
+        #expect(refused.count == 15)
+        #expect(refused.allSatisfy { $0.code == .budgetExceeded && $0.budgetScope == .department("disdukcapil") },
+                "every refusal is the department's budget: \(refused.map(\.message))")
+        #expect(Set(granted.map(\.id)).count == 10, "each admitted call has its own usage row")
+        #expect(try ledger.status(department: "disdukcapil").reserved == 1000)
+        #expect(try Self.rows(ledger, state: "reserved") == 10, "a refusal inside a batch leaves no row behind")
+        // The holds are real: settling one frees its hold, and the next reservation sees the room.
+        try ledger.settle(granted[0], provider: "lokal", model: "m", tokensIn: 10, tokensOut: 20)
+        let status = try ledger.status(department: "disdukcapil")
+        #expect(status.reserved == 900 && status.used == 30)
+        let next = try await ledger.reserveWithoutBlocking(BudgetHolder(department: "disdukcapil", principal: "key:9"),
+                                                           provider: nil, alias: "x", tokens: 70)
+        #expect(next.tokens == 70)
+        await #expect(throws: ModelError.self) {
+            _ = try await ledger.reserveWithoutBlocking(BudgetHolder(department: "disdukcapil", principal: "key:9"), provider: nil, alias: "x", tokens: 1)
+        }
+    }
+
+    @Test func oneRefusalInABatchUndoesOnlyItself() async throws {
+        // A principal limit refuses its own call; the department and provider holds of the other calls
+        // in the same batch stay, and the refused call's holds of them are undone.
+        let (ledger, dir) = try Self.ledger(providers: ["lokal": 10_000])
+        defer { _ = dir }
+        let holder = WriterLockHolder(ledger.database)
+        let tight = BudgetHolder(department: "bapenda", principal: "key:tight", principalLimit: 50)
+        let free = BudgetHolder(department: "bapenda", principal: "key:free")
+        async let a = ledger.reserveWithoutBlocking(free, provider: "lokal", alias: "x", tokens: 200)
+        async let b: Result<BudgetReservation, any Error> = {
+            do { return .success(try await ledger.reserveWithoutBlocking(tight, provider: "lokal", alias: "x", tokens: 60)) } catch { return .failure(error) }
+        }()
+        async let c = ledger.reserveWithoutBlocking(free, provider: "lokal", alias: "x", tokens: 300)
+        try await Task.sleep(for: .milliseconds(100))
+        holder.release()
+        let (first, refused, third) = try await (a, b, c)
+        #expect(first.tokens == 200 && third.tokens == 300)
+        guard case .failure(let e as ModelError) = refused else { Issue.record("the tight principal's call was admitted"); return }
+        #expect(e.code == .budgetExceeded && e.budgetScope == .principal("key:tight"))
+        #expect(try ledger.status(.provider("lokal")).reserved == 500)
+        #expect(try ledger.status(.department("bapenda")).reserved == 500)
+        #expect(try ledger.status(.principal("key:tight")).reserved == 0)
+        #expect(try ledger.status(.principal("key:free")).reserved == 500)
+    }
+
+    @Test func aQueuedReservationDoesNotHoldACooperativeThread() async throws {
+        let (ledger, dir) = try Self.ledger()
+        defer { _ = dir }
+        let holder = WriterLockHolder(ledger.database)
+        // Many more waiting reservations than the cooperative pool has threads (one per core).
+        let waiting = (0..<(4 * ProcessInfo.processInfo.activeProcessorCount + 4)).map { i in
+            Task { try await ledger.reserveWithoutBlocking(BudgetHolder(department: "dinkes", principal: "key:\(i)"),
+                                                           provider: nil, alias: "x", tokens: 10) }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        // Other work still gets a thread while they wait: had they blocked theirs, this would wait for the lock.
+        let ran = await Task.detached { 6 * 7 }.value
+        #expect(ran == 42)
+        let stillHeld = !holder.released.load(ordering: .sequentiallyConsistent)
+        #expect(stillHeld, "the work ran while the reservations were still waiting")
+        holder.release()
+        var ids: Set<Int64> = []
+        for task in waiting { ids.insert(try await task.value.id) }
+        #expect(ids.count == waiting.count)
+        #expect(try ledger.status(department: "dinkes").reserved == 10 * waiting.count)
+    }
+
+    @Test func withTheLockFreeItIsTheSameTransactionAsReserve() async throws {
+        let (ledger, dir) = try Self.ledger(budgets: ["dinkes": 100])
+        defer { _ = dir }
+        let r = try await ledger.reserveWithoutBlocking(BudgetHolder(department: "dinkes", principal: "key:a"), provider: nil, alias: "x", tokens: 100)
+        #expect(r.tokens == 100 && r.scopes == [.department("dinkes"), .principal("key:a")])
+        do {
+            _ = try await ledger.reserveWithoutBlocking(BudgetHolder(department: "dinkes", principal: "key:a"), provider: nil, alias: "x", tokens: 1)
+            Issue.record("one token past the limit was admitted")
+        } catch let e as ModelError {
+            #expect(e.code == .budgetExceeded)
+            #expect(e.message.contains("has 0 of its 100 tokens left"))
+        }
+        ledger.release(r)
+        #expect(try ledger.status(department: "dinkes").reserved == 0)
+        #expect(try Self.rows(ledger, state: "released") == 1)
+    }
+}
