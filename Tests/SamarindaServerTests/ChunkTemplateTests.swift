@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SamarindaCore
 import SamarindaModels
 @testable import SamarindaRuntime
@@ -32,6 +33,47 @@ struct ChunkTemplateTests {
             // And it decodes back to exactly the text.
             let decoded = try JSONDecoder().decode(ChatStreamChunk.self, from: Data(wire.dropFirst(6).dropLast(2).utf8))
             #expect(decoded.choices.first?.delta.content == text && decoded.id == id && decoded.model == model)
+        }
+    }
+}
+
+extension ChunkTemplateTests {
+    static func json(_ buffer: ByteBuffer) throws -> NSDictionary? {
+        var buffer = buffer
+        let wire = String(decoding: buffer.readBytes(length: buffer.readableBytes) ?? [], as: UTF8.self)
+        #expect(wire.hasPrefix("data: ") && wire.hasSuffix("}\n\n") && !wire.dropLast(2).contains("\n") && !wire.dropLast(2).contains("\r"),
+                "one SSE event: \(wire.prefix(120))")
+        return try JSONSerialization.jsonObject(with: Data(wire.dropFirst(6).dropLast(2).utf8)) as? NSDictionary
+    }
+
+    @Test(arguments: hostile)
+    func theFirstChunkIsTheOneTheEncoderWouldWrite(text: String) throws {
+        let template = ChunkTemplate(id: "chatcmpl-\(text)", created: 1_764_460_800, model: text)
+        let chunk = ChatStreamChunk(id: "chatcmpl-\(text)", created: 1_764_460_800, model: text,
+                                    choices: [.init(delta: .init(role: .assistant, content: ""))], provider: text)
+        let ours = try Self.json(template.start(provider: text))
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(chunk)) as? NSDictionary
+        #expect(ours != nil && ours == encoded)
+    }
+
+    @Test(arguments: hostile)
+    func theLastChunkIsTheOneTheEncoderWouldWrite(text: String) throws {
+        let plain = ChatService.Answer(id: "chatcmpl-1", created: 1_764_460_800, content: text, toolCalls: [], finishReason: text,
+                                       usage: Usage(promptTokens: 31, completionTokens: 24), provider: text, model: "m", classification: .terbatas,
+                                       passages: [], citations: [], conversationID: nil, requestID: text)
+        var full = plain
+        full.finishReason = "length"
+        full.citations = [Citation(n: 1, documentID: 7, chunkID: 3, title: text, section: "a/b", collection: "umum", classification: "biasa", snippet: text)]
+        full.conversationID = text
+        full.historyTurnsOmitted = 3
+        for answer in [plain, full] {
+            let template = ChunkTemplate(id: "chatcmpl-x", created: 1_764_460_800, model: text)
+            let ours = try Self.json(try template.final(answer))
+            let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(FinalChunk(id: "chatcmpl-x", created: 1_764_460_800, model: text, answer: answer)))
+            #expect(ours != nil && ours == encoded as? NSDictionary, "\(String(describing: ours))")
+            // What a client reads back: usage, the marker, the citations.
+            let decoded = try JSONDecoder().decode(ChatStreamChunk.self, from: JSONSerialization.data(withJSONObject: ours ?? [:]))
+            #expect(decoded.usage == answer.usage && decoded.provider == answer.provider && decoded.choices.first?.finishReason == answer.finishReason)
         }
     }
 }
