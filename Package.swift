@@ -208,6 +208,7 @@ let package = Package(
                 "SamarindaCore", "SamarindaRuntime", "SamarindaServer", "SamarindaWeb", "SamarindaConsole", "SamarindaAudit", "SamarindaDocuments",
                 "SamarindaPlugins", "SamarindaBackup", "SamarindaSSO", "SamarindaPDP", "SamarindaModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

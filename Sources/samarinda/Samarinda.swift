@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import SamarindaCore
+import SamarindaServer
 
 /// The `samarinda` command. This target only parses arguments: every
 /// subcommand is a thin call into a module.
@@ -38,6 +40,7 @@ struct Samarinda: AsyncParsableCommand {
         // is for its owner only unless a mode says otherwise: the city's data must not be readable by
         // every local user.
         umask(0o077)
+        LoggingSystem.bootstrap(LazyMetadataLogHandler.standardError)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
