@@ -4,9 +4,8 @@ import Synchronization
 import Testing
 @testable import SamarindaModels
 
-/// `BudgetLedger.reserveWithoutBlocking` (issue 18): while another write holds the database's writer
-/// lock, reservations wait in a queue instead of blocking Swift's cooperative threads, and are
-/// committed in batches. The batches must admit and refuse exactly what the reservations one by one
+/// `BudgetLedger.reserveWithoutBlocking` (issue 18): reservations wait suspended in a queue instead
+/// of blocking Swift's cooperative threads on the database's writer lock, and are committed in batches. The batches must admit and refuse exactly what the reservations one by one
 /// would, on a real SQLite file.
 @Suite("Budget reservations queued behind the writer lock")
 struct QueuedReservationTests {
@@ -138,7 +137,7 @@ struct QueuedReservationTests {
         #expect(try ledger.status(department: "dinkes").reserved == 10 * waiting.count)
     }
 
-    @Test func withTheLockFreeItIsTheSameTransactionAsReserve() async throws {
+    @Test func aLoneReservationIsHeldAndRefusedExactlyAsReserveDoes() async throws {
         let (ledger, dir) = try Self.ledger(budgets: ["dinkes": 100])
         defer { _ = dir }
         let r = try await ledger.reserveWithoutBlocking(BudgetHolder(department: "dinkes", principal: "key:a"), provider: nil, alias: "x", tokens: 100)

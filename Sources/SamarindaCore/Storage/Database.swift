@@ -82,10 +82,6 @@ public final class Database: @unchecked Sendable {
     public func write<T>(_ body: (Connection) throws -> T) throws -> T {
         writerLock.lock()
         defer { writerLock.unlock() }
-        return try lockedWrite(body)
-    }
-
-    private func lockedWrite<T>(_ body: (Connection) throws -> T) throws -> T {
         try writer.execute("BEGIN IMMEDIATE")
         do {
             let result = try body(writer)
@@ -105,22 +101,9 @@ public final class Database: @unchecked Sendable {
     /// commit) or are harmless to lose with the process (a budget reservation of a call that dies
     /// with it). With `synchronous = normal` configured, or without WAL, this is `write`.
     public func writeDeferringSync<T>(_ body: (Connection) throws -> T) throws -> (T, JournalSync) {
+        guard defersSync else { return (try write(body), JournalSync(file: nil)) }
         writerLock.lock()
         defer { writerLock.unlock() }
-        return try lockedWriteDeferringSync(body)
-    }
-
-    /// `writeDeferringSync` if the writer lock is free now, else nil at once (nothing run). For a
-    /// caller that must not block its thread — a task on Swift's cooperative pool, which has one
-    /// thread per core — while the audit's group commit holds the lock; it queues the work instead.
-    public func tryWriteDeferringSync<T>(_ body: (Connection) throws -> T) throws -> (T, JournalSync)? {
-        guard writerLock.try() else { return nil }
-        defer { writerLock.unlock() }
-        return try lockedWriteDeferringSync(body)
-    }
-
-    private func lockedWriteDeferringSync<T>(_ body: (Connection) throws -> T) throws -> (T, JournalSync) {
-        guard defersSync else { return (try lockedWrite(body), JournalSync(file: nil)) }
         // SQLite refuses to change the safety level inside a transaction: switch around it.
         try writer.execute("PRAGMA synchronous = NORMAL")
         defer { try? writer.execute("PRAGMA synchronous = FULL") }

@@ -144,17 +144,18 @@ public final class BudgetLedger: Sendable {
         return try storing { try database.writeDeferringSync { c in try hold(ask, in: c) }.0 }
     }
 
-    /// `reserve` for a caller on Swift's cooperative pool (the model router): the same transaction when
-    /// the database's writer lock is free, and otherwise — while the audit's group commit or another
-    /// reservation holds it — the caller is suspended instead of blocking its thread, and the reservation
-    /// joins a batch that a background queue commits in one transaction (issue 18: on two cores, a pool
-    /// thread waiting for that lock was half the service standing still). Each reservation of a batch
-    /// runs under its own savepoint and sees the holds of those before it, so a batch refuses and
-    /// admits exactly what the same reservations one by one would, and one refusal undoes only itself.
+    /// `reserve` for a caller on Swift's cooperative pool (the model router), which must not block its
+    /// thread: the caller is suspended while a serial queue commits the reservations waiting, as many
+    /// as have gathered, in one transaction (issue 18). On two cores a pool thread waiting for the
+    /// writer lock — held by the audit's group commit — was half the service standing still, and one
+    /// transaction per reservation cost three times what a batch does per reservation. Measured in
+    /// one run against taking the lock inline when it was free: +17 % completions/s, same latency at
+    /// one connection. Each reservation of a batch runs under its own savepoint and sees the holds of
+    /// those before it, so a batch admits and refuses exactly what the same reservations one by one
+    /// would, and one refusal undoes only itself.
     public func reserveWithoutBlocking(_ holder: BudgetHolder, provider: String?, alias: String, tokens: Int,
                                        requestID: String? = nil) async throws -> BudgetReservation {
         let ask = Ask(self, holder, provider: provider, alias: alias, tokens: tokens, requestID: requestID)
-        if let done = try storing({ try database.tryWriteDeferringSync { c in try hold(ask, in: c) }?.0 }) { return done }
         return try await withCheckedThrowingContinuation { continuation in
             let startsDrain = queued.withLock { q -> Bool in
                 q.waiting.append((ask, continuation))
