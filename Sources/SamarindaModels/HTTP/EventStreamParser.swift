@@ -11,22 +11,43 @@ struct LineSplitter {
         self.maxLineBytes = maxLineBytes
     }
 
-    /// The complete lines in `chunk` (without their `\n` or `\r\n`).
+    /// The complete lines in `chunk` (without their `\n` or `\r\n`). Searches the chunk's bytes for
+    /// newlines with `memchr` and copies whole pieces: going byte by byte through `Data`'s iterator was
+    /// 4 % of a streamed answer's CPU (perf, issue 18). A line within one chunk is decoded in place.
     mutating func feed(_ chunk: Data) throws -> [String] {
         var lines: [String] = []
-        for byte in chunk {
-            if byte == 0x0A {
-                if buffer.last == 0x0D { buffer.removeLast() }
-                lines.append(String(decoding: buffer, as: UTF8.self))
-                buffer.removeAll(keepingCapacity: true)
-            } else {
-                buffer.append(byte)
-                if buffer.count > maxLineBytes {
-                    throw ModelError(.malformedResponse, "the provider sent a line longer than \(maxLineBytes) bytes", beforeFirstByte: false)
+        try chunk.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            guard let base = raw.baseAddress else { return }
+            let bytes = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: raw.count)
+            var start = 0
+            while start < bytes.count {
+                guard let found = memchr(base + start, 0x0A, bytes.count - start) else {
+                    try checkLength(buffer.count + bytes.count - start)
+                    buffer.append(contentsOf: bytes[start...])
+                    return
                 }
+                let newline = base.distance(to: UnsafeRawPointer(found))
+                try checkLength(buffer.count + newline - start)
+                if buffer.isEmpty {
+                    let end = newline > start && bytes[newline - 1] == 0x0D ? newline - 1 : newline
+                    lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+                } else {
+                    buffer.append(contentsOf: bytes[start..<newline])
+                    if buffer.last == 0x0D { buffer.removeLast() }
+                    lines.append(String(decoding: buffer, as: UTF8.self))
+                    buffer.removeAll(keepingCapacity: true)
+                }
+                start = newline + 1
             }
         }
         return lines
+    }
+
+    /// A line (its `\r` included) may be at most `maxLineBytes` long.
+    private func checkLength(_ count: Int) throws {
+        if count > maxLineBytes {
+            throw ModelError(.malformedResponse, "the provider sent a line longer than \(maxLineBytes) bytes", beforeFirstByte: false)
+        }
     }
 
     /// What is left when the stream ends without a final newline.
