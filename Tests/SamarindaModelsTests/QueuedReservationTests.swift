@@ -90,6 +90,31 @@ struct QueuedReservationTests {
         }
     }
 
+    @Test func twoLedgersOnOneFileNeverOverspendTogether() async throws {
+        // As two processes would: each with its own connections to the same file, one queueing its
+        // reservations in batches, the other reserving one transaction at a time from plain threads.
+        let (first, dir) = try Self.ledger(budgets: ["dinkes": 2000])
+        defer { _ = dir }
+        let second = BudgetLedger(database: try Database(path: first.database.path), budgets: ["dinkes": 2000])
+        let granted = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<30 {
+                group.addTask {
+                    let holder = BudgetHolder(department: "dinkes", principal: "key:\(i % 4)")
+                    if i % 2 == 0 {
+                        return (try? await first.reserveWithoutBlocking(holder, provider: nil, alias: "x", tokens: 100)) != nil
+                    }
+                    return await withCheckedContinuation { done in
+                        Thread.detachNewThread { done.resume(returning: (try? second.reserve(holder, provider: nil, alias: "x", tokens: 100)) != nil) }
+                    }
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(granted == 20)
+        #expect(try first.status(department: "dinkes").reserved == 2000)
+        #expect(try Self.rows(second, state: "reserved") == 20)
+    }
+
     @Test func oneRefusalInABatchUndoesOnlyItself() async throws {
         // A principal limit refuses its own call; the department and provider holds of the other calls
         // in the same batch stay, and the refused call's holds of them are undone.
