@@ -346,7 +346,7 @@ struct ChunkTemplate {
         var out = head
         out.append(#""role":"assistant","content":""},"finish_reason":null}],"provider":"#)
         JSONValue.quote(provider, into: &out)
-        out.append(contentsOf: Array("}\n\n".utf8))
+        out.append("}\n\n")
         return ByteBuffer(bytes: out)
     }
 
@@ -379,7 +379,7 @@ struct ChunkTemplate {
 }
 
 /// The last chunk: finish reason, usage of all rounds, what the answer rests on, and the AI-generated marker.
-/// The shape of the last chunk (what `ChunkTemplate.final` writes by hand; the tests encode this to check it).
+/// `ChunkTemplate.final` writes it by hand; the tests encode this type to check those bytes.
 struct FinalChunk: Encodable {
     let id: String
     let object = "chat.completion.chunk"
