@@ -159,8 +159,9 @@ public final class BudgetLedger: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             let startsDrain = queued.withLock { q -> Bool in
                 q.waiting.append((ask, continuation))
-                defer { q.draining = true }
-                return !q.draining
+                let idle = !q.draining
+                q.draining = true
+                return idle
             }
             if startsDrain { drainQueue.async { self.drainQueued() } }
         }
