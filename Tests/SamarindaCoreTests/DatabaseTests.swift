@@ -157,6 +157,74 @@ import Testing
         try normal.writeDeferringSync { c in try c.run("INSERT INTO notes(body) VALUES ('n')") }.1.sync()
         #expect(try normal.withWriter { c in try c.queryFirst("PRAGMA synchronous") { $0.int(0) } } == 1)
     }
+
+    /// `execute` keeps short single statements prepared (transaction control runs about ten times per chat
+    /// completion): kept statements behave as `sqlite3_exec` did — reused across many transactions and
+    /// savepoints, a failure reported with its SQL and the statement usable again — while multi-statement
+    /// text still runs every statement, and text with a syntax error is refused, not kept.
+    @Test func executeKeepsShortStatementsPreparedAndBehavesAsBefore() throws {
+        let dir = try TemporaryDirectory()
+        let db = try Database(path: dir.path + "/s.db")
+        try db.migrate(sets)
+        try db.withWriter { c in
+            let atStart = c.keptStatementCount
+            var afterFirst = 0
+            for i in 0..<50 {
+                try c.execute("BEGIN IMMEDIATE")
+                try c.run("INSERT INTO notes(body) VALUES (?)", [.text("outer \(i)")])
+                try c.execute("SAVEPOINT inner")
+                try c.run("INSERT INTO notes(body) VALUES (?)", [.text("inner \(i)")])
+                // Every other inner part is undone; the outer row stays either way.
+                if i.isMultiple(of: 2) { try c.execute("ROLLBACK TO inner") }
+                try c.execute("RELEASE inner")
+                try c.execute("COMMIT")
+                if i == 0 { afterFirst = c.keptStatementCount }
+            }
+            #expect(afterFirst >= atStart + 3, "SAVEPOINT, ROLLBACK TO and RELEASE of the new savepoint kept")
+            #expect(c.keptStatementCount == afterFirst, "each prepared once, then reused")
+            #expect(try c.queryFirst("SELECT COUNT(*) FROM notes WHERE body LIKE 'outer%'") { $0.int(0) } == 50)
+            #expect(try c.queryFirst("SELECT COUNT(*) FROM notes WHERE body LIKE 'inner%'") { $0.int(0) } == 25)
+
+            // A kept statement that fails says so with its SQL, and works again afterwards.
+            #expect {
+                try c.execute("COMMIT")
+            } throws: { error in
+                let e = try #require(error as? StorageError)
+                return e.sql == "COMMIT" && e.message.contains("no transaction is active")
+            }
+            try c.execute("BEGIN IMMEDIATE")
+            try c.run("INSERT INTO notes(body) VALUES ('after')")
+            try c.execute("COMMIT")
+
+            // A statement that returns rows is stepped to its end (the setting takes effect).
+            try c.execute("PRAGMA cache_size = -1234")
+            #expect(try c.queryFirst("PRAGMA cache_size") { $0.int(0) } == -1234)
+
+            // Short text with two statements runs both (and is not kept as one).
+            let kept = c.keptStatementCount
+            try c.execute("INSERT INTO notes(body) VALUES ('x'); INSERT INTO notes(body) VALUES ('y');")
+            try c.execute("INSERT INTO notes(body) VALUES ('x'); INSERT INTO notes(body) VALUES ('y');")
+            #expect(try c.queryFirst("SELECT COUNT(*) FROM notes WHERE body IN ('x', 'y')") { $0.int(0) } == 4)
+            #expect(c.keptStatementCount == kept)
+
+            // Trailing semicolons and spaces still make one statement.
+            try c.execute("SAVEPOINT s ;  ")
+            try c.execute("RELEASE s;")
+            #expect(c.keptStatementCount == kept + 2)
+
+            // A syntax error is refused with the SQL and the reason, and nothing is kept for it.
+            #expect {
+                try c.execute("BEGN IMMEDIATE")
+            } throws: { error in
+                let e = try #require(error as? StorageError)
+                return e.sql == "BEGN IMMEDIATE" && e.message.contains("syntax error")
+            }
+            #expect(c.keptStatementCount == kept + 2)
+            // Empty text is a no-op, as with sqlite3_exec.
+            try c.execute("  ")
+        }
+        #expect(try db.read { c in try c.queryFirst("SELECT COUNT(*) FROM notes") { $0.int(0) } } == 80)
+    }
 }
 
 /// Overwrites the middle of the file (past the header page) with garbage, as a failing disk would.

@@ -20,7 +20,8 @@ struct QueuedReservationTests {
             Thread.detachNewThread { [self] in
                 _ = try? database.write { _ in
                     holding.signal()
-                    _ = gate.wait(timeout: .now() + 5)
+                    // Long: released by the test; the timeout only ends a test that failed (tests run beside it may keep the pool busy for seconds).
+                    _ = gate.wait(timeout: .now() + 60)
                     released.store(true, ordering: .sequentiallyConsistent)
                 }
             }

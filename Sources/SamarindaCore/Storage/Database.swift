@@ -202,11 +202,23 @@ public final class Connection {
 
     deinit {
         cache.removeAll()
+        controlStatements.removeAll()
         sqlite3_close_v2(handle)
     }
 
     /// Runs one or more SQL statements without parameters or results.
+    ///
+    /// A short single statement (`BEGIN IMMEDIATE`, `COMMIT`, `SAVEPOINT x`, `PRAGMA synchronous = …`) is
+    /// prepared once and kept, like `prepare`'s: `sqlite3_exec` parses and compiles its text on every
+    /// call, and a chat completion runs about ten of these (each read's BEGIN/COMMIT, each write's
+    /// transaction, synchronous switch and savepoints), a few microseconds apiece (issue 18).
+    /// Longer or multi-statement text (migrations) goes through `sqlite3_exec` as before.
     public func execute(_ sql: String) throws {
+        if let statement = try controlStatement(sql) {
+            defer { statement.reset() }
+            while try statement.step() {}
+            return
+        }
         var errorMessage: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
         if rc != SQLITE_OK {
@@ -215,6 +227,21 @@ public final class Connection {
             throw StorageError(code: rc, message: message, sql: sql)
         }
     }
+
+    /// Statements `execute` keeps (see there); nil marks text that is not one short statement.
+    private var controlStatements: [String: Statement?] = [:]
+    private static let longestControlStatement = 80
+
+    private func controlStatement(_ sql: String) throws -> Statement? {
+        if let known = controlStatements[sql] { return known }
+        guard sql.utf8.count <= Self.longestControlStatement else { return nil }
+        let statement = try Statement(singleStatement: sql, connection: self)
+        controlStatements[sql] = .some(statement)
+        return statement
+    }
+
+    /// How many statements `execute` keeps prepared (for tests).
+    var keptStatementCount: Int { controlStatements.values.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
 
     /// A prepared statement for `sql`, cached on this connection and reset for reuse.
     public func prepare(_ sql: String) throws -> Statement {
@@ -271,6 +298,33 @@ public final class Statement {
             throw StorageError(code: rc, message: connection.errorMessage, sql: sql)
         }
         self.handle = stmt
+        self.connection = connection
+        self.sql = sql
+    }
+
+    /// `sql` prepared if it is exactly one statement (trailing spaces and semicolons aside); nil for
+    /// text holding more than one, or none.
+    convenience init?(singleStatement sql: String, connection: Connection) throws {
+        var stmt: OpaquePointer?
+        var tail: UnsafePointer<CChar>?
+        let rc = sql.withCString { text -> Int32 in
+            let rc = sqlite3_prepare_v3(connection.handle, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
+            // Only whitespace and semicolons may follow the statement.
+            if rc == SQLITE_OK, var rest = tail {
+                while rest.pointee != 0 {
+                    guard rest.pointee == 0x3B || isspace(Int32(rest.pointee)) != 0 else { sqlite3_finalize(stmt); stmt = nil; break }
+                    rest += 1
+                }
+            }
+            return rc
+        }
+        guard rc == SQLITE_OK else { throw StorageError(code: rc, message: connection.errorMessage, sql: sql) }
+        guard let stmt else { return nil }
+        self.init(handle: stmt, connection: connection, sql: sql)
+    }
+
+    private init(handle: OpaquePointer, connection: Connection, sql: String) {
+        self.handle = handle
         self.connection = connection
         self.sql = sql
     }
