@@ -64,6 +64,9 @@ void *ccurl_get_private(CURL *h) {
 CURLMcode ccurl_multi_set_max_host_connections(CURLM *m, long n) {
     return curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, n);
 }
+CURLMcode ccurl_multi_set_max_connects(CURLM *m, long n) {
+    return curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, n);
+}
 
 int ccurl_multi_next_done(CURLM *m, CURL **easy, CURLcode *result) {
     int queued = 0;

@@ -57,6 +57,28 @@ struct HTTPClientTests {
         #expect(try await server.log(key).count == 40)
     }
 
+    /// Connections to a model server are kept between bursts of calls (issue 18): with libcurl's default,
+    /// the pool shrank to four idle connections per transfer still in flight, so each burst after a
+    /// quiet moment opened (and later closed) most of its connections anew — under load one chat
+    /// completion in eight paid a TCP connect. Six bursts of 16 concurrent calls now reuse the first
+    /// burst's connections.
+    @Test func connectionsAreReusedAcrossBursts() async throws {
+        let key = uniqueKey()
+        let client = HTTPClient() // its own engine and connection pool
+        for _ in 0..<6 {
+            let ok = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<16 {
+                    group.addTask { try await client.send(HTTPRequest(url: server.openAI("ok", key: key) + "/models")).status == 200 }
+                }
+                return try await group.reduce(true) { $0 && $1 }
+            }
+            #expect(ok)
+        }
+        #expect(try await server.log(key).count == 96)
+        let connections = try await server.connections(key)
+        #expect(connections >= 1 && connections <= 24, "96 calls in bursts of 16 came over \(connections) connections")
+    }
+
     @Test func hugeResponseIsCutAtTheBound() async throws {
         var request = HTTPRequest.json(server.openAI("huge", key: uniqueKey()) + "/chat/completions", body: Data("{}".utf8))
         request.maxResponseBytes = 256 * 1024

@@ -40,6 +40,8 @@ long ccurl_get_response_code(CURL *h);
 void *ccurl_get_private(CURL *h);
 
 CURLMcode ccurl_multi_set_max_host_connections(CURLM *m, long n);
+/* How many idle connections the multi handle keeps for reuse (CURLMOPT_MAXCONNECTS). */
+CURLMcode ccurl_multi_set_max_connects(CURLM *m, long n);
 
 /* A finished transfer, read from curl_multi_info_read (whose union Swift reads awkwardly). */
 int ccurl_multi_next_done(CURLM *m, CURL **easy, CURLcode *result);

@@ -230,12 +230,21 @@ final class CurlEngine: @unchecked Sendable {
         // curl_global_init is not thread-safe; the first client creates it under Swift's once-only static init.
         _ = CurlEngine.globalInit
         multi = curl_multi_init()
+        // libcurl's default keeps at most 4 idle connections per transfer *currently in the multi handle*.
+        // Under load the number of transfers in flight dips between requests, each dip closed pooled
+        // connections, and the next requests opened new ones: one in eight chat completions paid a TCP
+        // connect and close at 3,000/s (issue 18; `ss` showed 2,000 TIME-WAIT sockets to the model
+        // server in 5 s). A fixed size keeps a connection per concurrent call to every model server.
+        ccurl_multi_set_max_connects(multi, CurlEngine.maxIdleConnections)
         let thread = Thread { [self] in
             self.run()
         }
         thread.name = "samarinda-http"
         thread.start()
     }
+
+    /// Idle connections kept for reuse, over all model servers (each costs a socket and a few KiB).
+    static let maxIdleConnections = 256
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 

@@ -30,12 +30,19 @@ final class FakeModelServer: Sendable {
         return try JSONDecoder().decode([String].self, from: r.body)
     }
 
+    /// How many TCP connections (client ports) the GET requests for `key` came over.
+    func connections(_ key: String) async throws -> Int {
+        let r = try await HTTPClient.shared.send(HTTPRequest(url: "http://127.0.0.1:\(port)/_connections/\(key)"))
+        return try JSONDecoder().decode(Int.self, from: r.body)
+    }
+
     static let script = #"""
 import json, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOG = {}
 COUNT = {}
+PORTS = {}  # key -> client ports of its GETs: how many TCP connections they came over
 LOCK = threading.Lock()
 
 def echo_text(body):
@@ -73,8 +80,13 @@ class H(BaseHTTPRequestHandler):
         if parts[0] == "_log":
             with LOCK: self.send_json(200, LOG.get(parts[1], []))
             return
+        if parts[0] == "_connections":
+            with LOCK: self.send_json(200, len(PORTS.get(parts[1], ())))
+            return
         scenario, key, rest = parts[0], parts[1], "/".join(parts[2:])
-        with LOCK: LOG.setdefault(key, []).append("GET /" + rest)
+        with LOCK:
+            LOG.setdefault(key, []).append("GET /" + rest)
+            PORTS.setdefault(key, set()).add(self.client_address[1])
         if rest == "v1/models":
             self.send_json(200, {"object": "list", "data": [{"id": "fake-model", "object": "model", "owned_by": "fake"}]})
         elif rest == "api/tags":
