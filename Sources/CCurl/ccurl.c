@@ -134,3 +134,118 @@ CURLcode ccurl_set_public_only(CURL *h) {
     if ((rc = curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L)) != CURLE_OK) return rc;
     return curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 }
+
+/* {====== The event loop of the engine thread ======}
+ * Why the multi_socket API and not curl_multi_perform + curl_multi_poll: perform walks every transfer
+ * in the multi handle and poll rebuilds (and, past ten sockets, mallocs) the descriptor list of all of
+ * them on every wake-up, so with n calls in flight each request cost O(n) work on the one engine thread
+ * (issue 18). Here libcurl tells us which sockets to watch (socket callback -> epoll) and when it
+ * next needs a timeout (timer callback), and each wake-up handles only the sockets that are ready.
+ * Hand-written because libcurl leaves the event loop to the application by design. */
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+struct ccurl_loop {
+    CURLM *multi;
+    int epfd;
+    int wakefd;
+    long timeout_ms;           /* libcurl's timer: -1 none, else due timeout_ms after timer_set */
+    struct timespec timer_set;
+};
+
+static long elapsed_ms(const struct timespec *since) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+static int loop_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp) {
+    (void)easy; (void)socketp;
+    ccurl_loop *loop = userp;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(loop->epfd, EPOLL_CTL_DEL, s, NULL); /* may be closed already: nothing to undo then */
+        return 0;
+    }
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+    ev.data.fd = s;
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
+        epoll_ctl(loop->epfd, EPOLL_CTL_ADD, s, &ev);
+    }
+    return 0;
+}
+
+static int loop_timer(CURLM *multi, long timeout_ms, void *userp) {
+    (void)multi;
+    ccurl_loop *loop = userp;
+    loop->timeout_ms = timeout_ms;
+    clock_gettime(CLOCK_MONOTONIC, &loop->timer_set);
+    return 0;
+}
+
+ccurl_loop *ccurl_loop_new(CURLM *multi) {
+    ccurl_loop *loop = calloc(1, sizeof *loop);
+    if (!loop) return NULL;
+    loop->multi = multi;
+    loop->timeout_ms = -1;
+    loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+    loop->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (loop->epfd < 0 || loop->wakefd < 0) {
+        if (loop->epfd >= 0) close(loop->epfd);
+        if (loop->wakefd >= 0) close(loop->wakefd);
+        free(loop);
+        return NULL;
+    }
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN;
+    ev.data.fd = loop->wakefd;
+    epoll_ctl(loop->epfd, EPOLL_CTL_ADD, loop->wakefd, &ev);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, loop_socket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, loop);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, loop_timer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, loop);
+    return loop;
+}
+
+void ccurl_loop_wakeup(ccurl_loop *loop) {
+    uint64_t one = 1;
+    ssize_t written = write(loop->wakefd, &one, sizeof one); /* EAGAIN: a wake-up is pending anyway */
+    (void)written;
+}
+
+int ccurl_loop_run_once(ccurl_loop *loop, int max_wait_ms) {
+    int wait = max_wait_ms;
+    if (loop->timeout_ms >= 0) {
+        long left = loop->timeout_ms - elapsed_ms(&loop->timer_set);
+        if (left < wait) wait = left < 0 ? 0 : (int)left;
+    }
+    struct epoll_event events[64];
+    int n = epoll_wait(loop->epfd, events, 64, wait);
+    int running = 0;
+    for (int i = 0; i < n; i++) {
+        int fd = events[i].data.fd;
+        if (fd == loop->wakefd) {
+            uint64_t count;
+            ssize_t got = read(loop->wakefd, &count, sizeof count);
+            (void)got;
+            continue;
+        }
+        uint32_t e = events[i].events;
+        int mask = ((e & EPOLLIN) ? CURL_CSELECT_IN : 0) | ((e & EPOLLOUT) ? CURL_CSELECT_OUT : 0)
+                 | ((e & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(loop->multi, fd, mask, &running);
+    }
+    if (loop->timeout_ms >= 0 && elapsed_ms(&loop->timer_set) >= loop->timeout_ms) {
+        loop->timeout_ms = -1; /* before the call: libcurl may set the next timer from inside it */
+        curl_multi_socket_action(loop->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+    return n < 0 ? 0 : n;
+}

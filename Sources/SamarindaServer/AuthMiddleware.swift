@@ -72,7 +72,8 @@ struct AuthMiddleware: RouterMiddleware {
             try await fail(reason: "missing", keyID: nil, request: request, context: context)
             throw APIError.unauthorized("missing_api_key", "this route needs an API key: send the header 'Authorization: Bearer <api key>' (create keys with 'samarinda keys create')")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
+        // A Character separator: the String one is _StringProcessing's generic split (0.5 % of a chat completion, perf).
+        let parts = header.split(separator: " " as Character, maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             try await fail(reason: "not_bearer", keyID: nil, request: request, context: context)
             throw APIError.unauthorized("invalid_authorization", "the Authorization header must be 'Bearer <api key>'")

@@ -103,6 +103,22 @@ struct HTTPClientTests {
         }
     }
 
+    /// The whole-transfer timeout is libcurl's own timer, which the engine's epoll loop must fire
+    /// (`CURLMOPT_TIMERFUNCTION`): a server that answers after 3 s is given up at 300 ms.
+    @Test func theWholeTransferTimeoutFiresWithoutSocketActivity() async throws {
+        var request = HTTPRequest.json(server.openAI("slowfirst", key: uniqueKey()) + "/chat/completions", body: Data("{}".utf8))
+        request.timeoutMillis = 300
+        let started = ContinuousClock.now
+        do {
+            _ = try await HTTPClient.shared.send(request)
+            Issue.record("expected a timeout")
+        } catch let e as ModelError {
+            #expect(e.code == .timeout)
+            #expect(e.message.contains("did not finish within 300 ms"), "\(e.message)")
+        }
+        #expect(ContinuousClock.now - started < .milliseconds(2500), "given up before the server's 3 s answer")
+    }
+
     @Test func connectionRefusedIsAConnectError() async throws {
         do {
             _ = try await HTTPClient.shared.send(HTTPRequest(url: "http://127.0.0.1:\(closedPort())/v1/models", connectTimeoutMillis: 1000))

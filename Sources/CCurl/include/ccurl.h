@@ -46,4 +46,15 @@ CURLMcode ccurl_multi_set_max_connects(CURLM *m, long n);
 /* A finished transfer, read from curl_multi_info_read (whose union Swift reads awkwardly). */
 int ccurl_multi_next_done(CURLM *m, CURL **easy, CURLcode *result);
 
+/* The engine thread's event loop over libcurl's multi_socket API (see ccurl.c for why).
+   ccurl_loop_new installs the socket and timer callbacks on `multi`; NULL when out of descriptors. */
+typedef struct ccurl_loop ccurl_loop;
+ccurl_loop *ccurl_loop_new(CURLM *multi);
+/* Wakes a ccurl_loop_run_once that is waiting (from any thread). */
+void ccurl_loop_wakeup(ccurl_loop *loop);
+/* Waits up to max_wait_ms (less when libcurl's timer is due sooner, 0 if a wake-up is pending) and
+   drives the transfers whose sockets are ready or whose timeout is due. Read finished transfers with
+   ccurl_multi_next_done after it. */
+int ccurl_loop_run_once(ccurl_loop *loop, int max_wait_ms);
+
 #endif

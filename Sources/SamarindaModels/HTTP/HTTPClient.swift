@@ -6,7 +6,7 @@ import Synchronization
 // the design fixes libcurl from Debian as the one HTTP stack (one TLS and proxy
 // configuration for the whole core), and FoundationNetworking's URLSession on
 // Linux runs its own libcurl with a thread per session and no response bound.
-// One thread runs curl_multi_poll and drives every transfer; callers await.
+// One thread runs an epoll loop over libcurl's multi_socket API and drives every transfer; callers await.
 
 public struct HTTPHeader: Sendable, Equatable {
     public var name: String
@@ -87,7 +87,7 @@ public struct HTTPStreamingResponse: Sendable {
 }
 
 /// The HTTP client of the whole core: one background thread drives every
-/// transfer through libcurl's multi interface (`curl_multi_poll`), so a
+/// transfer through libcurl's multi_socket interface (an epoll loop), so a
 /// thousand waiting model calls cost a thousand small objects, not threads.
 /// Requests honour task cancellation, timeouts and a response size bound.
 public final class HTTPClient: Sendable {
@@ -215,7 +215,7 @@ final class Transfer: @unchecked Sendable {
 // MARK: - The engine thread
 
 /// Owns the multi handle and the one thread that drives it. Callers hand
-/// transfers over through a locked inbox and wake the thread with `curl_multi_wakeup`.
+/// transfers over through a locked inbox and wake the thread through the loop's eventfd.
 final class CurlEngine: @unchecked Sendable {
     private enum Command {
         case add(Transfer)
@@ -223,6 +223,9 @@ final class CurlEngine: @unchecked Sendable {
     }
 
     private let multi: UnsafeMutableRawPointer
+    /// The epoll loop that drives `multi` (libcurl's multi_socket API, `ccurl.c`); nil when it could
+    /// not be created (no file descriptors left), and then every request fails with that reason.
+    private let loop: OpaquePointer?
     private let inbox = Mutex<[Command]>([])
     let activeCount = Atomic<Int>(0)
 
@@ -236,6 +239,8 @@ final class CurlEngine: @unchecked Sendable {
         // connect and close at 3,000/s (issue 18; `ss` showed 2,000 TIME-WAIT sockets to the model
         // server in 5 s). A fixed size keeps a connection per concurrent call to every model server.
         ccurl_multi_set_max_connects(multi, CurlEngine.maxIdleConnections)
+        loop = ccurl_loop_new(multi)
+        guard loop != nil else { return }
         let thread = Thread { [self] in
             self.run()
         }
@@ -249,14 +254,19 @@ final class CurlEngine: @unchecked Sendable {
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     func submit(_ transfer: Transfer) {
+        guard let loop else {
+            transfer.finish(ModelError(.transport, "the HTTP engine could not start (no file descriptor for epoll or eventfd: raise the service's open-file limit and restart it)"))
+            return
+        }
         inbox.withLock { $0.append(.add(transfer)) }
-        curl_multi_wakeup(multi)
+        ccurl_loop_wakeup(loop)
     }
 
     func cancel(_ transfer: Transfer) {
         transfer.cancelled.store(true, ordering: .sequentiallyConsistent)
+        guard let loop else { return }
         inbox.withLock { $0.append(.cancel(transfer)) }
-        curl_multi_wakeup(multi)
+        ccurl_loop_wakeup(loop)
     }
 
     // Engine-thread state below.
@@ -269,6 +279,8 @@ final class CurlEngine: @unchecked Sendable {
     private static let maxIdleHandles = 256
 
     private func run() {
+        guard let loop else { return }
+        var waitMillis = 1000
         while true {
             let commands = inbox.withLock { box -> [Command] in
                 let taken = box
@@ -286,16 +298,14 @@ final class CurlEngine: @unchecked Sendable {
                     if t.easy != nil { stop(t, error: CancellationError()) }
                 }
             }
-            var running: Int32 = 0
-            curl_multi_perform(multi, &running)
+            // Added transfers set libcurl's timer to 0, so this does not wait before starting them.
+            ccurl_loop_run_once(loop, Int32(waitMillis))
             var easy: UnsafeMutableRawPointer?
             var result = CURLE_OK
             while ccurl_multi_next_done(multi, &easy, &result) != 0, let handle = easy {
                 if let t = active[handle] { complete(t, result: result) }
             }
-            let waitMillis = checkFirstByteDeadlines()
-            var fds: Int32 = 0
-            curl_multi_poll(multi, nil, 0, Int32(waitMillis), &fds)
+            waitMillis = checkFirstByteDeadlines()
         }
     }
 
