@@ -52,9 +52,25 @@ public final class ServerMetrics: Sendable {
         return MetricNameDescriptor(metricName: String(name[..<cut]), unitName: unit, helpText: help)
     }
 
+    /// The metrics every request and every model call update, found by one lookup of their label values
+    /// (no key text built per request: the name-and-labels keys above were 1 % of a chat completion).
+    private struct RequestKey: Hashable { let route: String, method: String, status: Int }
+    private struct ModelCallKey: Hashable { let provider: String, outcome: String }
+    private let requestMetrics = Mutex<[RequestKey: (count: Counter, latency: DurationHistogram)]>([:])
+    private let modelCallMetrics = Mutex<[ModelCallKey: (calls: Counter, tokensIn: Counter, tokensOut: Counter)]>([:])
+
     func request(route: String, method: String, status: Int, duration: Duration) {
-        counter("samarinda_http_requests_total", help: "HTTP requests by route, method and status", [("route", route), ("method", method), ("status", String(status))]).increment()
-        histogram("samarinda_http_request_duration_seconds", help: "HTTP request latency", [("route", route), ("method", method)], buckets: Self.latencyBuckets).record(duration)
+        let key = RequestKey(route: route, method: method, status: status)
+        let metrics = requestMetrics.withLock { $0[key] } ?? {
+            let made = (count: counter("samarinda_http_requests_total", help: "HTTP requests by route, method and status",
+                                       [("route", route), ("method", method), ("status", String(status))]),
+                        latency: histogram("samarinda_http_request_duration_seconds", help: "HTTP request latency",
+                                           [("route", route), ("method", method)], buckets: Self.latencyBuckets))
+            requestMetrics.withLock { $0[key] = made }
+            return made
+        }()
+        metrics.count.increment()
+        metrics.latency.record(duration)
     }
 
     public func toolCall(plugin: String, tool: String, outcome: String) {
@@ -62,9 +78,17 @@ public final class ServerMetrics: Sendable {
     }
 
     public func modelCall(provider: String, outcome: String, tokensIn: Int, tokensOut: Int) {
-        counter("samarinda_model_calls_total", help: "Model calls by provider and outcome", [("provider", provider), ("outcome", outcome)]).increment()
-        counter("samarinda_model_tokens_total", help: "Model tokens by provider", [("provider", provider), ("direction", "in")]).increment(by: Int64(tokensIn))
-        counter("samarinda_model_tokens_total", help: "Model tokens by provider", [("provider", provider), ("direction", "out")]).increment(by: Int64(tokensOut))
+        let key = ModelCallKey(provider: provider, outcome: outcome)
+        let metrics = modelCallMetrics.withLock { $0[key] } ?? {
+            let made = (calls: counter("samarinda_model_calls_total", help: "Model calls by provider and outcome", [("provider", provider), ("outcome", outcome)]),
+                        tokensIn: counter("samarinda_model_tokens_total", help: "Model tokens by provider", [("provider", provider), ("direction", "in")]),
+                        tokensOut: counter("samarinda_model_tokens_total", help: "Model tokens by provider", [("provider", provider), ("direction", "out")]))
+            modelCallMetrics.withLock { $0[key] = made }
+            return made
+        }()
+        metrics.calls.increment()
+        metrics.tokensIn.increment(by: Int64(tokensIn))
+        metrics.tokensOut.increment(by: Int64(tokensOut))
     }
 
     public func gauge(_ name: String, help: String, labels: [(String, String)] = [], value: Double) {

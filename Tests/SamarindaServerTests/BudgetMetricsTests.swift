@@ -52,6 +52,18 @@ import Testing
         #expect(value("limit", "provider", "lokal") == 500_000)
         #expect(value("left", "provider", "lokal") == 499_925)
         #expect(value("reserved", "provider", "lokal") == 0)
+
+        // The call and request counters of the same calls (each series found by one lookup of its label values):
+        // five answered calls with 10 + 5 tokens each, one refused, and the five 200s of the route.
+        func series(_ line: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Double($0.dropFirst(line.count + 1)) }
+        }
+        #expect(series(#"samarinda_model_calls_total{provider="lokal",outcome="ok"}"#) == 5, "\(text)")
+        #expect(series(#"samarinda_model_tokens_total{provider="lokal",direction="in"}"#) == 50)
+        #expect(series(#"samarinda_model_tokens_total{provider="lokal",direction="out"}"#) == 25)
+        let refusedCalls = text.split(separator: "\n").filter { $0.hasPrefix("samarinda_model_calls_total{") && !$0.contains(#"outcome="ok""#) }
+        #expect(refusedCalls.count == 1 && refusedCalls.first?.hasSuffix(" 1") == true, "\(refusedCalls)")
+        #expect(series(#"samarinda_http_requests_total{route="/v1/chat/completions",method="POST",status="200"}"#) == 5)
         await server.stop()
     }
 }
