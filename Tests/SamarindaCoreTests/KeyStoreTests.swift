@@ -53,6 +53,16 @@ import Testing
         #expect(throws: KeyVerificationError.unknown) { try store.verify("smd_00000000_" + String(repeating: "x", count: 43)) }
         #expect(throws: KeyVerificationError.malformed) { try store.verify("Bearer nonsense") }
         #expect(throws: KeyVerificationError.malformed) { try store.verify("smd_zz_zz") }
+        // The shape `smd_<8 hex digits>_<secret>`, read as bytes: every other shape is malformed.
+        let secret = String(repeating: "x", count: 43)
+        for shape in ["smd_\(record.id)_", "smd_\(record.id)", "smd_1234567_" + secret, "smd_123456789_" + secret,
+                      "smd__" + secret, "smd_1234567g_" + secret, "smd_１２３４５６７８_" + secret, "smd_12345678" + secret] {
+            #expect(throws: KeyVerificationError.malformed, "\(shape)") { try store.verify(shape) }
+        }
+        // Well-formed but not a key: unknown (the id is looked up; a secret may itself hold '_').
+        #expect(throws: KeyVerificationError.unknown) { try store.verify("smd_\(record.id)__" + secret) }
+        #expect(throws: KeyVerificationError.unknown) { try store.verify("smd_\(record.id.uppercased())_x") }
+        #expect(try store.verify(key).keyID == record.id, "the real key still verifies")
         try await store.revoke(id: record.id)
         #expect(throws: KeyVerificationError.revoked(id: record.id)) { try store.verify(key) }
         #expect(try store.list().first?.revokedAt != nil)

@@ -139,9 +139,14 @@ public final class KeyStore: Sendable {
     /// Verifies a presented key and returns its principal. The comparison of hashes is constant-time.
     public func verify(_ presented: String) throws -> Principal {
         guard presented.hasPrefix(Self.prefix), presented.utf8.count < 200 else { throw KeyVerificationError.malformed }
-        let parts = presented.dropFirst(Self.prefix.count).split(separator: "_", maxSplits: 1)
-        guard parts.count == 2, parts[0].count == 8, parts[0].allSatisfy(\.isHexDigit) else { throw KeyVerificationError.malformed }
-        let id = String(parts[0])
+        // `smd_` + 8 hex digits + `_` + a non-empty secret (read as bytes: `split` and `Data(utf8)` were
+        // a third of this check's time on every request, perf, issue 18).
+        let bytes = Array(presented.utf8)
+        let idBytes = bytes[Self.prefix.utf8.count...].prefix { $0 != UInt8(ascii: "_") }
+        guard idBytes.count == 8, idBytes.endIndex < bytes.count - 1,
+              idBytes.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0) })
+        else { throw KeyVerificationError.malformed }
+        let id = String(decoding: idBytes, as: UTF8.self)
         let row = try database.read { c in
             try c.queryFirst("SELECT id, name, department, role, clearance, created_at, key_hash, revoked_at, monthly_tokens FROM api_keys WHERE id = ?", [.text(id)]) { s in
                 (APIKeyRecord(id: s.text(0), name: s.text(1), department: s.text(2), role: Role(rawValue: s.text(3)) ?? .staff,
@@ -150,7 +155,7 @@ public final class KeyStore: Sendable {
                  s.blob(6), s.isNull(7) ? nil : s.double(7))
             }
         }
-        let presentedHash = Array(SHA256.hash(data: Data(presented.utf8)))
+        let presentedHash = Array(SHA256.hash(data: bytes))
         guard let (record, storedHash, revoked) = row else {
             // Hash against a dummy so an unknown id costs the same as a wrong secret.
             _ = constantTimeEquals(presentedHash, [UInt8](repeating: 0, count: 32))
