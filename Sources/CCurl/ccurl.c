@@ -155,14 +155,22 @@ struct ccurl_loop {
     CURLM *multi;
     int epfd;
     int wakefd;
-    long timeout_ms;           /* libcurl's timer: -1 none, else due timeout_ms after timer_set */
-    struct timespec timer_set;
+    int armed;               /* whether libcurl's timer is set */
+    long long due_ns;        /* when it fires, CLOCK_MONOTONIC in nanoseconds */
 };
 
-static long elapsed_ms(const struct timespec *since) {
+static long long now_ns(void) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+    return (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+/* Sets the timer `timeout_ms` from now (-1: none). Never earlier than libcurl asked: a timer fired
+   early makes libcurl find nothing due, and since its next expiry is then unchanged it does not call
+   the timer callback again, which would leave a transfer's timeout unwatched. */
+static void arm(ccurl_loop *loop, long timeout_ms) {
+    loop->armed = timeout_ms >= 0;
+    if (loop->armed) loop->due_ns = now_ns() + (long long)timeout_ms * 1000000LL;
 }
 
 static int loop_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp) {
@@ -184,9 +192,7 @@ static int loop_socket(CURL *easy, curl_socket_t s, int what, void *userp, void 
 
 static int loop_timer(CURLM *multi, long timeout_ms, void *userp) {
     (void)multi;
-    ccurl_loop *loop = userp;
-    loop->timeout_ms = timeout_ms;
-    clock_gettime(CLOCK_MONOTONIC, &loop->timer_set);
+    arm(userp, timeout_ms);
     return 0;
 }
 
@@ -194,7 +200,7 @@ ccurl_loop *ccurl_loop_new(CURLM *multi) {
     ccurl_loop *loop = calloc(1, sizeof *loop);
     if (!loop) return NULL;
     loop->multi = multi;
-    loop->timeout_ms = -1;
+    loop->armed = 0;
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
     loop->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (loop->epfd < 0 || loop->wakefd < 0) {
@@ -223,9 +229,11 @@ void ccurl_loop_wakeup(ccurl_loop *loop) {
 
 int ccurl_loop_run_once(ccurl_loop *loop, int max_wait_ms) {
     int wait = max_wait_ms;
-    if (loop->timeout_ms >= 0) {
-        long left = loop->timeout_ms - elapsed_ms(&loop->timer_set);
-        if (left < wait) wait = left < 0 ? 0 : (int)left;
+    if (loop->armed) {
+        long long left_ns = loop->due_ns - now_ns();
+        /* Rounded up to whole milliseconds (epoll's unit): the wait never ends before the timer is due. */
+        long long left_ms = left_ns <= 0 ? 0 : (left_ns + 999999) / 1000000;
+        if (left_ms < wait) wait = (int)left_ms;
     }
     struct epoll_event events[64];
     int n = epoll_wait(loop->epfd, events, 64, wait);
@@ -243,9 +251,14 @@ int ccurl_loop_run_once(ccurl_loop *loop, int max_wait_ms) {
                  | ((e & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
         curl_multi_socket_action(loop->multi, fd, mask, &running);
     }
-    if (loop->timeout_ms >= 0 && elapsed_ms(&loop->timer_set) >= loop->timeout_ms) {
-        loop->timeout_ms = -1; /* before the call: libcurl may set the next timer from inside it */
+    if (loop->armed && now_ns() >= loop->due_ns) {
+        loop->armed = 0; /* before the call: libcurl sets the next timer from inside it when it changes */
         curl_multi_socket_action(loop->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        if (!loop->armed) {
+            /* Not called back (the next expiry equals the one just handled, as libcurl sees it): ask. */
+            long next = -1;
+            if (curl_multi_timeout(loop->multi, &next) == CURLM_OK && next >= 0) arm(loop, next > 0 ? next : 1);
+        }
     }
     return n < 0 ? 0 : n;
 }
