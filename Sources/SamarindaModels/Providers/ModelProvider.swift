@@ -111,21 +111,68 @@ extension HTTPClient {
     }
 }
 
-/// A provider's streamed answer as batches of events, produced by `produce` in its own task: the
-/// stream finishes when `produce` returns, fails with what it throws, and stopping iteration
-/// cancels the task (and with it the HTTP transfer).
-func eventStream(_ produce: @escaping @Sendable (AsyncThrowingStream<[ChatStreamEvent], any Error>.Continuation) async throws -> Void)
+/// How a provider's streamed body becomes our events, one chunk of bytes at a time.
+protocol ProviderStreamDecoder: Sendable {
+    /// The events `chunk` completes (none while an event is still partial), and the error that stopped
+    /// the reading after them, if one did: the caller receives the events, then the error.
+    mutating func feed(_ chunk: Data) -> (events: [ChatStreamEvent], failure: (any Error)?)
+    /// True once the provider has said the answer is over: later bytes are not read.
+    var isComplete: Bool { get }
+    /// After the last chunk: the events still held, and the error to raise after them when the answer
+    /// is incomplete (the caller receives what did arrive first, then the error).
+    mutating func finish() -> (events: [ChatStreamEvent], failure: (any Error)?)
+}
+
+/// A provider's streamed answer as batches of events, decoded from `body` by `decoder` in the task
+/// that reads the answer. Why no task of its own: a producer task between the HTTP body and the router
+/// added a task and a hand-off from one task to the other for every batch (issue 18); here each read
+/// of the events pulls the next chunk of the body directly. Stopping the iteration, or cancelling the
+/// reading task, ends the body's stream and with it the HTTP transfer, as before.
+func eventStream<Decoder: ProviderStreamDecoder>(_ body: AsyncThrowingStream<Data, any Error>, _ decoder: Decoder)
     -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
-    AsyncThrowingStream { continuation in
-        let task = Task {
-            do {
-                try await produce(continuation)
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
+    let reader = EventStreamReader(body, decoder)
+    return AsyncThrowingStream(unfolding: { try await reader.next() })
+}
+
+/// The state of one `eventStream`. @unchecked Sendable: `AsyncThrowingStream(unfolding:)` calls `next`
+/// only from the one task iterating the stream, one call at a time, so nothing here is shared.
+private final class EventStreamReader<Decoder: ProviderStreamDecoder>: @unchecked Sendable {
+    private var body: AsyncThrowingStream<Data, any Error>.AsyncIterator
+    private var decoder: Decoder
+    private var ended = false
+    private var failure: (any Error)?
+
+    init(_ body: AsyncThrowingStream<Data, any Error>, _ decoder: Decoder) {
+        self.body = body.makeAsyncIterator()
+        self.decoder = decoder
+    }
+
+    func next() async throws -> [ChatStreamEvent]? {
+        if let failure {
+            self.failure = nil
+            throw failure
         }
-        continuation.onTermination = { _ in task.cancel() }
+        guard !ended else { return nil }
+        while !decoder.isComplete, let chunk = try await body.next() {
+            let (events, failure) = decoder.feed(chunk)
+            if failure != nil { ended = true }
+            if let batch = try deliver(events, then: failure) { return batch }
+        }
+        ended = true
+        // A cancelled reader's body stream ends early: the iteration ends, as a cancelled stream does.
+        if Task.isCancelled { return nil }
+        let (events, failure) = decoder.finish()
+        return try deliver(events, then: failure)
+    }
+
+    /// `events` now and `failure` at the next read; `failure` now if there are no events.
+    private func deliver(_ events: [ChatStreamEvent], then failure: (any Error)?) throws -> [ChatStreamEvent]? {
+        if events.isEmpty {
+            if let failure { throw failure }
+            return nil
+        }
+        self.failure = failure
+        return events
     }
 }
 

@@ -69,38 +69,58 @@ public struct OllamaProvider: HTTPModelProvider {
 
     public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
         let response = try await endpoint.stream("/api/chat", body: body(call, stream: true))
-        let name = config.name
-        return eventStream { continuation in
-            var lines = LineSplitter()
-            var done = false
-            var toolIndex = 0
+        return eventStream(response.body, StreamDecoder(provider: config.name))
+    }
+
+    /// Ollama's NDJSON answer as our events: one JSON object per line, until the one with `done: true`
+    /// (lines after it in the same chunk are still read; later chunks are not). Ending without it is
+    /// an interrupted answer.
+    struct StreamDecoder: ProviderStreamDecoder {
+        let provider: String
+        private var lines = LineSplitter()
+        private var toolIndex = 0
+        private(set) var isComplete = false
+
+        init(provider: String) { self.provider = provider }
+
+        /// A line that cannot be read fails the chunk it came in, as it always has (its earlier lines' events are dropped).
+        mutating func feed(_ chunk: Data) -> (events: [ChatStreamEvent], failure: (any Error)?) {
             var batch: [ChatStreamEvent] = []
-            func handle(_ line: String) throws {
-                guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
-                let a = try decodeJSON(WireAnswer.self, Data(line.utf8), provider: name, what: "stream line")
-                if let e = a.error { throw ModelError(.providerError, "provider '\(name)': \(e)", beforeFirstByte: false) }
-                if let text = a.message?.content, !text.isEmpty { batch.append(.delta(text)) }
-                for c in Self.toolCalls(a.message?.tool_calls) ?? [] {
-                    batch.append(.toolCall(ToolCallDelta(index: toolIndex, id: c.id, name: c.function.name, arguments: c.function.arguments)))
-                    toolIndex += 1
-                }
-                if a.done == true {
-                    done = true
-                    if a.prompt_eval_count != nil || a.eval_count != nil {
-                        batch.append(.usage(Usage(promptTokens: a.prompt_eval_count ?? 0, completionTokens: a.eval_count ?? 0)))
-                    }
-                    batch.append(.finish(reason: toolIndex > 0 ? "tool_calls" : (a.done_reason == "length" ? "length" : "stop")))
-                }
+            do {
+                for line in try lines.feed(chunk) { try handle(line, into: &batch) }
+            } catch {
+                return ([], error)
             }
-            for try await chunk in response.body {
-                for line in try lines.feed(chunk) { try handle(line) }
-                if !batch.isEmpty { continuation.yield(batch); batch = [] }
-                if done { break }
+            return (batch, nil)
+        }
+
+        mutating func finish() -> (events: [ChatStreamEvent], failure: (any Error)?) {
+            var batch: [ChatStreamEvent] = []
+            if !isComplete, let rest = lines.finish() {
+                do { try handle(rest, into: &batch) } catch { return ([], error) }
             }
-            if !done, let rest = lines.finish() { try handle(rest) }
-            if !batch.isEmpty { continuation.yield(batch); batch = [] }
-            if !done {
-                throw ModelError(.streamInterrupted, "provider '\(name)' closed the stream before the answer was complete", beforeFirstByte: false)
+            guard isComplete else {
+                return (batch, ModelError(.streamInterrupted, "provider '\(provider)' closed the stream before the answer was complete",
+                                          beforeFirstByte: false))
+            }
+            return (batch, nil)
+        }
+
+        private mutating func handle(_ line: String, into batch: inout [ChatStreamEvent]) throws {
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+            let a = try decodeJSON(WireAnswer.self, Data(line.utf8), provider: provider, what: "stream line")
+            if let e = a.error { throw ModelError(.providerError, "provider '\(provider)': \(e)", beforeFirstByte: false) }
+            if let text = a.message?.content, !text.isEmpty { batch.append(.delta(text)) }
+            for c in OllamaProvider.toolCalls(a.message?.tool_calls) ?? [] {
+                batch.append(.toolCall(ToolCallDelta(index: toolIndex, id: c.id, name: c.function.name, arguments: c.function.arguments)))
+                toolIndex += 1
+            }
+            if a.done == true {
+                isComplete = true
+                if a.prompt_eval_count != nil || a.eval_count != nil {
+                    batch.append(.usage(Usage(promptTokens: a.prompt_eval_count ?? 0, completionTokens: a.eval_count ?? 0)))
+                }
+                batch.append(.finish(reason: toolIndex > 0 ? "tool_calls" : (a.done_reason == "length" ? "length" : "stop")))
             }
         }
     }

@@ -87,40 +87,7 @@ public struct OpenAIProvider: HTTPModelProvider {
 
     public func stream(_ call: ProviderCall) async throws -> AsyncThrowingStream<[ChatStreamEvent], any Error> {
         let response = try await endpoint.stream("/chat/completions", body: body(call, stream: true))
-        let name = config.name
-        return eventStream { continuation in
-            var parser = ServerSentEventParser()
-            var finished = false
-            var done = false
-            outer: for try await chunk in response.body {
-                var batch: [ChatStreamEvent] = []
-                defer { if !batch.isEmpty { continuation.yield(batch) } }
-                for event in try parser.feed(chunk) {
-                    if event.data == "[DONE]" { done = true; break outer }
-                    let c = try streamChunk(event.data, provider: name)
-                    for e in events(of: c) {
-                        if case .finish = e { finished = true }
-                        batch.append(e)
-                    }
-                }
-            }
-            var tail: [ChatStreamEvent] = []
-            if !done {
-                for event in parser.finish() where event.data != "[DONE]" {
-                    let c = try streamChunk(event.data, provider: name)
-                    for e in events(of: c) {
-                        if case .finish = e { finished = true }
-                        tail.append(e)
-                    }
-                }
-            }
-            if !tail.isEmpty { continuation.yield(tail) }
-            if !finished && !done {
-                throw ModelError(.streamInterrupted, "provider '\(name)' closed the stream before the answer was complete",
-                                 beforeFirstByte: false)
-            }
-            if !finished { continuation.yield([.finish(reason: "stop")]) }
-        }
+        return eventStream(response.body, OpenAIStreamDecoder(provider: config.name))
     }
 
     public func embed(_ inputs: [String]) async throws -> EmbeddingResponse {
@@ -145,6 +112,57 @@ public struct OpenAIProvider: HTTPModelProvider {
         struct Answer: Decodable { var data: [ModelInfo] }
         let response = try await endpoint.send("/models", body: nil)
         return try decodeJSON(Answer.self, response.body, provider: config.name, what: "model list").data
+    }
+}
+
+/// An OpenAI-compatible SSE answer as our events: one `chat.completion.chunk` per event, until
+/// `data: [DONE]` (bytes after it are not read). Ending without `[DONE]` is complete if a finish
+/// reason came (the last events are read from what is left), and interrupted otherwise.
+struct OpenAIStreamDecoder: ProviderStreamDecoder {
+    let provider: String
+    private var parser = ServerSentEventParser()
+    private var finished = false
+    private(set) var isComplete = false
+
+    init(provider: String) { self.provider = provider }
+
+    /// The events before a chunk that cannot be read still reach the caller, then the error: an
+    /// answer that broke off after some text is interrupted, not one that never started.
+    mutating func feed(_ chunk: Data) -> (events: [ChatStreamEvent], failure: (any Error)?) {
+        var batch: [ChatStreamEvent] = []
+        do {
+            for event in try parser.feed(chunk) {
+                if event.data == "[DONE]" { isComplete = true; break }
+                try append(event.data, to: &batch)
+            }
+        } catch {
+            return (batch, error)
+        }
+        return (batch, nil)
+    }
+
+    mutating func finish() -> (events: [ChatStreamEvent], failure: (any Error)?) {
+        var tail: [ChatStreamEvent] = []
+        if !isComplete {
+            do {
+                for event in parser.finish() where event.data != "[DONE]" { try append(event.data, to: &tail) }
+            } catch {
+                return (tail, error)
+            }
+        }
+        if !finished && !isComplete {
+            return (tail, ModelError(.streamInterrupted, "provider '\(provider)' closed the stream before the answer was complete",
+                                     beforeFirstByte: false))
+        }
+        if !finished { tail.append(.finish(reason: "stop")) }
+        return (tail, nil)
+    }
+
+    private mutating func append(_ data: String, to batch: inout [ChatStreamEvent]) throws {
+        for e in events(of: try streamChunk(data, provider: provider)) {
+            if case .finish = e { finished = true }
+            batch.append(e)
+        }
     }
 }
 
