@@ -29,20 +29,25 @@ public final class ServerMetrics: Sendable {
         return key
     }
 
+    /// What `cache` holds under `key`, made by `make` and kept on first use. Two first uses at once may
+    /// both make it; the registry gives the same metric for the same name and labels, so either is kept.
+    private static func cached<Key: Hashable & Sendable, Value: Sendable>(_ cache: borrowing Mutex<[Key: Value]>, _ key: Key, make: () -> Value) -> Value {
+        if let value = cache.withLock({ $0[key] }) { return value }
+        let value = make()
+        cache.withLock { $0[key] = value }
+        return value
+    }
+
     private func counter(_ name: String, help: String, _ labels: [(String, String)]) -> Counter {
-        let key = Self.key(name, labels)
-        if let counter = counters.withLock({ $0[key] }) { return counter }
-        let counter = registry.makeCounter(descriptor: Self.descriptor(name, help: help), labels: labels)
-        counters.withLock { $0[key] = counter }
-        return counter
+        Self.cached(counters, Self.key(name, labels)) {
+            registry.makeCounter(descriptor: Self.descriptor(name, help: help), labels: labels)
+        }
     }
 
     private func histogram(_ name: String, help: String, _ labels: [(String, String)], buckets: [Duration]) -> DurationHistogram {
-        let key = Self.key(name, labels)
-        if let histogram = histograms.withLock({ $0[key] }) { return histogram }
-        let histogram = registry.makeDurationHistogram(descriptor: Self.descriptor(name, help: help), labels: labels, buckets: buckets)
-        histograms.withLock { $0[key] = histogram }
-        return histogram
+        Self.cached(histograms, Self.key(name, labels)) {
+            registry.makeDurationHistogram(descriptor: Self.descriptor(name, help: help), labels: labels, buckets: buckets)
+        }
     }
 
     /// A full metric name as the registry's descriptor (the last `_` part is the unit: `…_total`, `…_seconds`).
@@ -60,15 +65,12 @@ public final class ServerMetrics: Sendable {
     private let modelCallMetrics = Mutex<[ModelCallKey: (calls: Counter, tokensIn: Counter, tokensOut: Counter)]>([:])
 
     func request(route: String, method: String, status: Int, duration: Duration) {
-        let key = RequestKey(route: route, method: method, status: status)
-        let metrics = requestMetrics.withLock { $0[key] } ?? {
-            let made = (count: counter("samarinda_http_requests_total", help: "HTTP requests by route, method and status",
-                                       [("route", route), ("method", method), ("status", String(status))]),
-                        latency: histogram("samarinda_http_request_duration_seconds", help: "HTTP request latency",
-                                           [("route", route), ("method", method)], buckets: Self.latencyBuckets))
-            requestMetrics.withLock { $0[key] = made }
-            return made
-        }()
+        let metrics = Self.cached(requestMetrics, RequestKey(route: route, method: method, status: status)) {
+            (count: counter("samarinda_http_requests_total", help: "HTTP requests by route, method and status",
+                            [("route", route), ("method", method), ("status", String(status))]),
+             latency: histogram("samarinda_http_request_duration_seconds", help: "HTTP request latency",
+                                [("route", route), ("method", method)], buckets: Self.latencyBuckets))
+        }
         metrics.count.increment()
         metrics.latency.record(duration)
     }
@@ -78,14 +80,11 @@ public final class ServerMetrics: Sendable {
     }
 
     public func modelCall(provider: String, outcome: String, tokensIn: Int, tokensOut: Int) {
-        let key = ModelCallKey(provider: provider, outcome: outcome)
-        let metrics = modelCallMetrics.withLock { $0[key] } ?? {
-            let made = (calls: counter("samarinda_model_calls_total", help: "Model calls by provider and outcome", [("provider", provider), ("outcome", outcome)]),
-                        tokensIn: counter("samarinda_model_tokens_total", help: "Model tokens by provider", [("provider", provider), ("direction", "in")]),
-                        tokensOut: counter("samarinda_model_tokens_total", help: "Model tokens by provider", [("provider", provider), ("direction", "out")]))
-            modelCallMetrics.withLock { $0[key] = made }
-            return made
-        }()
+        let metrics = Self.cached(modelCallMetrics, ModelCallKey(provider: provider, outcome: outcome)) {
+            (calls: counter("samarinda_model_calls_total", help: "Model calls by provider and outcome", [("provider", provider), ("outcome", outcome)]),
+             tokensIn: counter("samarinda_model_tokens_total", help: "Model tokens by provider", [("provider", provider), ("direction", "in")]),
+             tokensOut: counter("samarinda_model_tokens_total", help: "Model tokens by provider", [("provider", provider), ("direction", "out")]))
+        }
         metrics.calls.increment()
         metrics.tokensIn.increment(by: Int64(tokensIn))
         metrics.tokensOut.increment(by: Int64(tokensOut))
