@@ -134,6 +134,11 @@ func eventStream<Decoder: ProviderStreamDecoder>(_ body: AsyncThrowingStream<Dat
     return AsyncThrowingStream(unfolding: { try await reader.next() })
 }
 
+/// The error of a streamed answer whose body ended before the provider said it was complete.
+func streamClosedEarly(_ provider: String) -> ModelError {
+    ModelError(.streamInterrupted, "provider '\(provider)' closed the stream before the answer was complete", beforeFirstByte: false)
+}
+
 /// The state of one `eventStream`. @unchecked Sendable: `AsyncThrowingStream(unfolding:)` calls `next`
 /// only from the one task iterating the stream, one call at a time, so nothing here is shared.
 private final class EventStreamReader<Decoder: ProviderStreamDecoder>: @unchecked Sendable {

@@ -100,8 +100,7 @@ public struct OllamaProvider: HTTPModelProvider {
                 do { try handle(rest, into: &batch) } catch { return ([], error) }
             }
             guard isComplete else {
-                return (batch, ModelError(.streamInterrupted, "provider '\(provider)' closed the stream before the answer was complete",
-                                          beforeFirstByte: false))
+                return (batch, streamClosedEarly(provider))
             }
             return (batch, nil)
         }

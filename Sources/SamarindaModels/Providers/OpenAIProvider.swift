@@ -151,8 +151,7 @@ struct OpenAIStreamDecoder: ProviderStreamDecoder {
             }
         }
         if !finished && !isComplete {
-            return (tail, ModelError(.streamInterrupted, "provider '\(provider)' closed the stream before the answer was complete",
-                                     beforeFirstByte: false))
+            return (tail, streamClosedEarly(provider))
         }
         if !finished { tail.append(.finish(reason: "stop")) }
         return (tail, nil)
