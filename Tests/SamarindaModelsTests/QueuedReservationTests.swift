@@ -160,7 +160,45 @@ struct QueuedReservationTests {
         var ids: Set<Int64> = []
         for task in waiting { ids.insert(try await task.value.id) }
         #expect(ids.count == waiting.count)
+        // Even the first, sparse one: the writer lock was taken, so it queued instead of waiting for it.
+        #expect(ledger.queuedBatches.load(ordering: .relaxed) >= 1)
         #expect(try ledger.status(department: "dinkes").reserved == 10 * waiting.count)
+    }
+
+    /// Reservations that come one at a time are committed on the caller's thread (no hand-off to the
+    /// queue and back); a burst goes through the queue; both admit and refuse exactly.
+    @Test func sparseReservationsAreCommittedWhereTheyAreAskedAndABurstIsQueued() async throws {
+        let (ledger, dir) = try Self.ledger(budgets: ["dinkes": 1000])
+        defer { _ = dir }
+        var held: [BudgetReservation] = []
+        for i in 0..<5 {
+            try await Task.sleep(for: BudgetLedger.sparseGap * 3)
+            held.append(try await ledger.reserveWithoutBlocking(BudgetHolder(department: "dinkes", principal: "key:\(i)"),
+                                                                provider: nil, alias: "x", tokens: 100))
+        }
+        #expect(ledger.queuedBatches.load(ordering: .relaxed) == 0, "a sparse reservation went through the queue")
+        #expect(try ledger.status(department: "dinkes").reserved == 500)
+        #expect(Set(held.map(\.id)).count == 5)
+        try await Task.sleep(for: BudgetLedger.sparseGap * 3)
+        do {
+            _ = try await ledger.reserveWithoutBlocking(BudgetHolder(department: "dinkes", principal: "key:x"), provider: nil, alias: "x", tokens: 501)
+            Issue.record("501 tokens were admitted with 500 left")
+        } catch let e as ModelError {
+            #expect(e.code == .budgetExceeded)
+            #expect(e.message.contains("has 500 of its 1000 tokens left"))
+        }
+        // A burst of 24: at most the first is sparse; the rest are committed in queued batches, and
+        // exactly five of them fit in what is left.
+        let burst = (0..<24).map { i in
+            Task { try? await ledger.reserveWithoutBlocking(BudgetHolder(department: "dinkes", principal: "key:b\(i)"),
+                                                            provider: nil, alias: "x", tokens: 100) }
+        }
+        var admitted = 0
+        for task in burst where await task.value != nil { admitted += 1 }
+        #expect(admitted == 5)
+        #expect(ledger.queuedBatches.load(ordering: .relaxed) >= 1, "a burst did not use the queue")
+        #expect(try ledger.status(department: "dinkes").reserved == 1000)
+        #expect(try Self.rows(ledger, state: "reserved") == 10)
     }
 
     @Test func aLoneReservationIsHeldAndRefusedExactlyAsReserveDoes() async throws {

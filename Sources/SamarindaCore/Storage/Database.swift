@@ -82,6 +82,11 @@ public final class Database: @unchecked Sendable {
     public func write<T>(_ body: (Connection) throws -> T) throws -> T {
         writerLock.lock()
         defer { writerLock.unlock() }
+        return try transaction(body)
+    }
+
+    /// `body` in a write transaction; the caller holds the writer lock.
+    private func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
         try writer.execute("BEGIN IMMEDIATE")
         do {
             let result = try body(writer)
@@ -104,18 +109,24 @@ public final class Database: @unchecked Sendable {
         guard defersSync else { return (try write(body), JournalSync(file: nil)) }
         writerLock.lock()
         defer { writerLock.unlock() }
+        return try committingWithoutSync(body)
+    }
+
+    /// `writeDeferringSync` if the writer lock is free at once; nil, without running `body`, if another
+    /// writer of this process holds it (for callers on Swift's cooperative pool, which must not wait).
+    public func writeDeferringSyncIfIdle<T>(_ body: (Connection) throws -> T) throws -> (T, JournalSync)? {
+        guard writerLock.try() else { return nil }
+        defer { writerLock.unlock() }
+        guard defersSync else { return (try transaction(body), JournalSync(file: nil)) }
+        return try committingWithoutSync(body)
+    }
+
+    /// `body` in a write transaction committed with `synchronous = NORMAL`; the caller holds the writer lock.
+    private func committingWithoutSync<T>(_ body: (Connection) throws -> T) throws -> (T, JournalSync) {
         // SQLite refuses to change the safety level inside a transaction: switch around it.
         try writer.execute("PRAGMA synchronous = NORMAL")
         defer { try? writer.execute("PRAGMA synchronous = FULL") }
-        try writer.execute("BEGIN IMMEDIATE")
-        do {
-            let result = try body(writer)
-            try writer.execute("COMMIT")
-            return (result, JournalSync(file: csqlite_journal_file(writer.handle)))
-        } catch {
-            try? writer.execute("ROLLBACK")
-            throw error
-        }
+        return (try transaction(body), JournalSync(file: csqlite_journal_file(writer.handle)))
     }
 
     /// Makes a `writeDeferringSync` commit durable: an fsync of the WAL file, outside the writer lock.
