@@ -156,8 +156,11 @@ public final class BudgetLedger: Sendable {
     public func reserveWithoutBlocking(_ holder: BudgetHolder, provider: String?, alias: String, tokens: Int,
                                        requestID: String? = nil) async throws -> BudgetReservation {
         let ask = Ask(self, holder, provider: provider, alias: alias, tokens: tokens, requestID: requestID)
-        if let reservation = try reserveHereIfSparse(ask) { return reservation }
-        return try await withCheckedThrowingContinuation { continuation in
+        if let reservation = try reserveHereIfAlone(ask) {
+            outstanding.add(1, ordering: .relaxed)
+            return reservation
+        }
+        let reservation = try await withCheckedThrowingContinuation { continuation in
             let startsDrain = queued.withLock { q -> Bool in
                 q.waiting.append((ask, continuation))
                 let idle = !q.draining
@@ -166,27 +169,23 @@ public final class BudgetLedger: Sendable {
             }
             if startsDrain { drainQueue.async { self.drainQueued() } }
         }
+        outstanding.add(1, ordering: .relaxed)
+        return reservation
     }
 
-    /// How far apart reservations must come for one to be committed on the caller's thread.
-    static let sparseGap: Duration = .milliseconds(1)
-
-    /// Commits `ask` on the caller's thread when reservations are sparse — none queued or committing,
-    /// none started in the last `sparseGap` — and the writer lock is free at once; nil otherwise, and
-    /// then the caller queues. Under load the queue's batches are cheaper per reservation (one
-    /// transaction for many), but when calls come one at a time a batch holds one reservation, and the
-    /// two thread hand-offs to the queue and back were most of its cost: at one connection the service
-    /// switched threads about 16 times per completion, each switch tens of µs of CPU on this VM (perf,
-    /// issue 18). The gap keeps load on the queue: at 3,000 calls/s a call is this sparse only 5 % of
-    /// the time (they come 0.3 ms apart), at one connection always. (Like the queue's, this transaction
-    /// waits out SQLite's busy timeout if another *process* is writing; the lock of this one is never waited for.)
-    private func reserveHereIfSparse(_ ask: Ask) throws -> BudgetReservation? {
-        let now = ContinuousClock.now
-        let sparse = queued.withLock { q -> Bool in
-            defer { q.lastAsked = now }
-            return !q.draining && q.waiting.isEmpty && now - q.lastAsked >= Self.sparseGap
-        }
-        guard sparse else { return nil }
+    /// Commits `ask` on the caller's thread when it is alone — no other reservation of this ledger
+    /// outstanding (held and not yet settled or released), none queued or committing — and the writer
+    /// lock is free at once; nil otherwise, and then the caller queues. Under load the queue's batches
+    /// are cheaper per reservation (one transaction for many), but a call that comes alone makes a batch
+    /// of one, and the two thread hand-offs to the queue and back were most of its cost: at one
+    /// connection the service switched threads 17 times per completion, each switch tens of µs of CPU
+    /// on this VM (perf, issue 18). A gap in time is not the test: under load calls come in bursts
+    /// (each audit group commit answers many at once) with gaps between them. (Like the queue's, this
+    /// transaction waits out SQLite's busy timeout if another *process* is writing; the writer lock of
+    /// this one is never waited for.)
+    private func reserveHereIfAlone(_ ask: Ask) throws -> BudgetReservation? {
+        guard outstanding.load(ordering: .relaxed) <= 0, // below 0 when `reserve` (not counted) was settled here
+              queued.withLock({ q in !q.draining && q.waiting.isEmpty }) else { return nil }
         return try storing { try database.writeDeferringSyncIfIdle { c in try hold(ask, in: c) }?.0 }
     }
 
@@ -212,13 +211,10 @@ public final class BudgetLedger: Sendable {
     }
 
     /// Reservations waiting for the writer lock, and whether `drainQueue` is committing them.
-    private let queued = Mutex<Queue>(Queue())
-    private struct Queue {
-        var waiting: [(Ask, CheckedContinuation<BudgetReservation, any Error>)] = []
-        var draining = false
-        /// When the last reservation was asked for (queued or not).
-        var lastAsked = ContinuousClock.Instant.now - BudgetLedger.sparseGap
-    }
+    private let queued = Mutex<(waiting: [(Ask, CheckedContinuation<BudgetReservation, any Error>)], draining: Bool)>(([], false))
+    /// Reservations made by `reserveWithoutBlocking` and not yet settled or released (an estimate of
+    /// the calls in flight, for choosing where to commit the next one; never for admitting it).
+    let outstanding = Atomic<Int>(0)
     /// Serial, and not Swift's cooperative pool: waiting here for the writer lock stalls no task.
     private let drainQueue = DispatchQueue(label: "samarinda.budget-reservations")
     /// Batches `drainQueue` has committed (for tests: which path reservations took).
@@ -346,6 +342,7 @@ public final class BudgetLedger: Sendable {
         do {
             guard let state = try c.queryFirst("SELECT state FROM model_usage WHERE id = ?", [.integer(r.id)], { $0.text(0) }),
                   state != "settled" else { return BudgetSettlement() }
+            if state == "reserved" { outstanding.subtract(1, ordering: .relaxed) }
             try c.run("""
                 UPDATE model_usage SET state = 'settled', reserved_tokens = 0, provider = ?, model = ?, tokens_in = ?, tokens_out = ?,
                        overrun_tokens = ? WHERE id = ?
@@ -385,6 +382,7 @@ public final class BudgetLedger: Sendable {
     public func release(_ r: BudgetReservation) {
         _ = try? database.writeDeferringSync { c in
             guard try c.run("UPDATE model_usage SET state = 'released', reserved_tokens = 0 WHERE id = ? AND state = 'reserved'", [.integer(r.id)]) > 0 else { return }
+            outstanding.subtract(1, ordering: .relaxed)
             for scope in r.scopes { try Self.unhold(c, scope, r.month, r.tokens) }
         }
     }
