@@ -273,7 +273,8 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
             let journal: Database.JournalSync
             ((newHead, seqs, written), journal) = try database.writeDeferringSync { c -> (Head, [Int: Int64], Checkpoint?) in
                 var h = try currentHead(c)
-                let signer = try currentSigner(c)
+                // Picks up a key handed over by another process (and refuses a retired one); the signing below uses `self.signer`.
+                _ = try currentSigner(c)
                 var seqs: [Int: Int64] = [:]
                 let insert = "INSERT INTO audit_events (seq, ts, department, action, outcome, entry, chain) VALUES (?, ?, ?, ?, ?, ?, ?)"
                 for (position, request) in batch.enumerated() {
