@@ -141,7 +141,9 @@ public final class BudgetLedger: Sendable {
         // Not synced before the call goes on: a reservation lost to a power cut held budget for a
         // call that was lost with it. The call's settlement, committed durably with its audit
         // event, carries the reservation to disk with it (the WAL is one sequence).
-        return try storing { try database.writeDeferringSync { c in try hold(ask, in: c) }.0 }
+        let reservation = try storing { try database.writeDeferringSync { c in try hold(ask, in: c) }.0 }
+        outstanding.add(1, ordering: .relaxed)
+        return reservation
     }
 
     /// `reserve` for a caller on Swift's cooperative pool (the model router), which must not block its
@@ -156,18 +158,19 @@ public final class BudgetLedger: Sendable {
     public func reserveWithoutBlocking(_ holder: BudgetHolder, provider: String?, alias: String, tokens: Int,
                                        requestID: String? = nil) async throws -> BudgetReservation {
         let ask = Ask(self, holder, provider: provider, alias: alias, tokens: tokens, requestID: requestID)
-        if let reservation = try reserveHereIfAlone(ask) {
-            outstanding.add(1, ordering: .relaxed)
-            return reservation
-        }
-        let reservation = try await withCheckedThrowingContinuation { continuation in
-            let startsDrain = queued.withLock { q -> Bool in
-                q.waiting.append((ask, continuation))
-                let idle = !q.draining
-                q.draining = true
-                return idle
+        let reservation: BudgetReservation
+        if let here = try reserveHereIfAlone(ask) {
+            reservation = here
+        } else {
+            reservation = try await withCheckedThrowingContinuation { continuation in
+                let startsDrain = queued.withLock { q -> Bool in
+                    q.waiting.append((ask, continuation))
+                    let idle = !q.draining
+                    q.draining = true
+                    return idle
+                }
+                if startsDrain { drainQueue.async { self.drainQueued() } }
             }
-            if startsDrain { drainQueue.async { self.drainQueued() } }
         }
         outstanding.add(1, ordering: .relaxed)
         return reservation
@@ -184,7 +187,7 @@ public final class BudgetLedger: Sendable {
     /// transaction waits out SQLite's busy timeout if another *process* is writing; the writer lock of
     /// this one is never waited for.)
     private func reserveHereIfAlone(_ ask: Ask) throws -> BudgetReservation? {
-        guard outstanding.load(ordering: .relaxed) <= 0, // below 0 when `reserve` (not counted) was settled here
+        guard outstanding.load(ordering: .relaxed) == 0,
               queued.withLock({ q in !q.draining && q.waiting.isEmpty }) else { return nil }
         return try storing { try database.writeDeferringSyncIfIdle { c in try hold(ask, in: c) }?.0 }
     }
@@ -212,8 +215,8 @@ public final class BudgetLedger: Sendable {
 
     /// Reservations waiting for the writer lock, and whether `drainQueue` is committing them.
     private let queued = Mutex<(waiting: [(Ask, CheckedContinuation<BudgetReservation, any Error>)], draining: Bool)>(([], false))
-    /// Reservations made by `reserveWithoutBlocking` and not yet settled or released (an estimate of
-    /// the calls in flight, for choosing where to commit the next one; never for admitting it).
+    /// Reservations of this ledger not yet settled or released (an estimate of the calls in flight, for
+    /// choosing where to commit the next one; never for admitting it).
     let outstanding = Atomic<Int>(0)
     /// Serial, and not Swift's cooperative pool: waiting here for the writer lock stalls no task.
     private let drainQueue = DispatchQueue(label: "samarinda.budget-reservations")
