@@ -13,13 +13,18 @@ import Synchronization
 /// queue, writes everything queued in one transaction, and resumes all of them
 /// after the commit. Under load the batches grow by themselves (what arrives
 /// during one commit forms the next), so the cost of the fsync is shared.
+/// An append that comes alone (nothing queued or being written, and the last
+/// batch had no company) is written by its caller on its own thread instead:
+/// a batch of one gains nothing from the writer thread and would pay two
+/// thread hand-offs, there and back (issue 18, one connection).
 ///
 /// Several processes may write the same file (the server and a CLI command):
 /// each batch checks, inside its write transaction, that the trail's head is the
 /// one this process last wrote, and reloads it otherwise.
 public final class AuditLog: AuditSink, @unchecked Sendable {
-    // @unchecked: `pending`/`closed` are guarded by `condition`; `head` is touched
-    // only by the writer thread; everything else is immutable.
+    // @unchecked: `pending`/`closed`/`writing`/`lastBatch` are guarded by `condition`; `head` is
+    // touched only by whoever holds `writing` (the writer thread, or a caller writing its lone
+    // append); everything else is immutable.
     public let database: Database
     public let config: SamarindaConfig
     /// Swapped only by a key rotation (`rotateKey`), read under its lock.
@@ -46,6 +51,12 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [Request] = []
     private var closed = false
+    /// A batch is being written, by the writer thread or by a caller leading its own (one at a time).
+    private var writing = false
+    /// Requests in the last batch written: more than one means appenders are concurrent.
+    private var lastBatch = 0
+    /// Batches written by the writer thread (not by a caller whose append came alone): read by tests.
+    let writerBatches = Atomic<Int>(0)
     private var head: Head?
 
     private enum Request {
@@ -223,18 +234,46 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
             return
         }
         if case .close = request { closed = true }
+        if leadsAlone(request) {
+            writing = true
+            condition.unlock()
+            let written = process([request], unlessDatabaseBusy: true) != nil
+            condition.lock()
+            writing = false
+            if written {
+                lastBatch = 1
+            } else {
+                // Another writer of the database holds it (a long ingestion, say): the writer thread
+                // waits for it, not this task-pool thread.
+                pending.append(request)
+            }
+            // What queued meanwhile is the writer thread's.
+            if !pending.isEmpty { condition.signal() }
+            condition.unlock()
+            return
+        }
         pending.append(request)
         condition.signal()
         condition.unlock()
     }
 
+    /// Whether the caller writes `request` itself, now (called under `condition`): an append or
+    /// commit with nothing queued or being written, after a batch that had no company. Under load the
+    /// batches have company, so the writer thread keeps grouping them and no task-pool thread waits
+    /// for a disk flush while others queue behind it.
+    private func leadsAlone(_ request: Request) -> Bool {
+        switch request {
+        case .append, .commit: return pending.isEmpty && !writing && lastBatch <= 1
+        case .checkpoint, .close: return false
+        }
+    }
+
     private func writerLoop() {
-        var lastBatch = 0
         var lastStart = Date.distantPast
         let linger = Double(config.audit.groupCommitMillis) / 1000
         while true {
             condition.lock()
-            while pending.isEmpty { condition.wait() }
+            while pending.isEmpty || writing { condition.wait() }
             // Linger only when appenders are evidently concurrent (the last batch had company):
             // a lone caller never waits, a busy server shares more fsyncs. The linger counts from the
             // start of the last batch: a slow disk's fsync has already gathered this one.
@@ -244,14 +283,22 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
             lastStart = Date()
             let batch = pending
             pending = []
-            condition.unlock()
+            writing = true
             lastBatch = batch.count
-            if process(batch) { return }
+            condition.unlock()
+            writerBatches.add(1, ordering: .relaxed)
+            let closing = process(batch) ?? false
+            condition.lock()
+            writing = false
+            condition.unlock()
+            if closing { return }
         }
     }
 
-    /// Writes one batch in one transaction and resumes its callers. True when the batch closed the trail.
-    private func process(_ batch: [Request]) -> Bool {
+    /// Writes one batch in one transaction and resumes its callers. True when the batch closed the trail;
+    /// nil, with nothing written and no caller resumed, when `unlessDatabaseBusy` and another writer
+    /// holds the database.
+    private func process(_ batch: [Request], unlessDatabaseBusy: Bool = false) -> Bool? {
         var wantsCheckpoint = false
         var closing = false
         for request in batch {
@@ -270,8 +317,7 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
         do {
             // The commit does not fsync under the writer lock; the WAL is synced just below, before any
             // caller is resumed, so budget reservations and other writers go on during the disk flush.
-            let journal: Database.JournalSync
-            ((newHead, seqs, written), journal) = try database.writeDeferringSync { c -> (Head, [Int: Int64], Checkpoint?) in
+            func write(_ c: Connection) throws -> (Head, [Int: Int64], Checkpoint?) {
                 var h = try currentHead(c)
                 // Picks up a key handed over by another process (and refuses a retired one); the signing below uses `self.signer`.
                 _ = try currentSigner(c)
@@ -320,6 +366,13 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
                     written = checkpoint
                 }
                 return (h, seqs, written)
+            }
+            let journal: Database.JournalSync
+            if unlessDatabaseBusy {
+                guard let done = try database.writeDeferringSyncIfIdle(write) else { return nil }
+                ((newHead, seqs, written), journal) = done
+            } else {
+                ((newHead, seqs, written), journal) = try database.writeDeferringSync(write)
             }
             try journal.sync()
         } catch {

@@ -1,0 +1,89 @@
+import Foundation
+import SamarindaCore
+import Synchronization
+import Testing
+@testable import SamarindaAudit
+
+/// An append that comes alone is written by its caller, on its own thread; appends that come together
+/// are grouped by the writer thread (issue 18: a batch of one paid two thread hand-offs).
+@Suite struct LoneAppendTests {
+    @Test func aLoneAppendIsWrittenByItsCallerAndABurstIsGroupedByTheWriter() async throws {
+        let fixture = try TrailFixture()
+        let log = try fixture.open()
+        for n in 1...8 {
+            let seq = try await log.append(sampleEvent(n))
+            #expect(seq == Int64(n))
+        }
+        #expect(log.writerBatches.load(ordering: .relaxed) == 0, "an append that came alone went through the writer thread")
+        #expect(try log.count() == 8)
+
+        // Many at once (they queue while another transaction holds the database, so they are
+        // concurrent on any machine): the writer thread takes them together.
+        let other = try HeldDatabase(log.database)
+        let burst = Task {
+            try await withThrowingTaskGroup(of: Int64.self) { group in
+                for n in 9...72 { group.addTask { try await log.append(sampleEvent(n)) } }
+                var seqs: Set<Int64> = []
+                for try await seq in group { seqs.insert(seq) }
+                return seqs
+            }
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        other.release()
+        #expect(try await burst.value == Set(9...72))
+        let grouped = log.writerBatches.load(ordering: .relaxed)
+        #expect((1...3).contains(grouped), "64 queued appends took \(grouped) batches")
+        // After a batch with company the writer thread keeps the next one (appenders are evidently
+        // concurrent); one that then comes alone is its caller's again.
+        try await log.append(sampleEvent(73))
+        #expect(log.writerBatches.load(ordering: .relaxed) == grouped + 1)
+        try await log.append(sampleEvent(74))
+        #expect(log.writerBatches.load(ordering: .relaxed) == grouped + 1)
+        #expect(try log.count() == 74)
+        #expect(try log.verify().ok)
+        try await log.close()
+    }
+
+    /// While another writer holds the database (a long transaction elsewhere), a lone append is handed
+    /// to the writer thread instead of holding a task-pool thread, and is recorded once it lets go.
+    @Test func aLoneAppendWaitsOnTheWriterThreadWhileTheDatabaseIsBusy() async throws {
+        let fixture = try TrailFixture()
+        let log = try fixture.open()
+        try await log.append(sampleEvent(1))
+        #expect(log.writerBatches.load(ordering: .relaxed) == 0)
+        let other = try HeldDatabase(log.database)
+        let appended = Task { try await log.append(sampleEvent(2)) }
+        // Not written while the other transaction holds the database…
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try log.count() == 1)
+        other.release()
+        // …and written by the writer thread as soon as it lets go.
+        #expect(try await appended.value == 2)
+        #expect(log.writerBatches.load(ordering: .relaxed) == 1)
+        // The next lone append is its caller's again.
+        try await log.append(sampleEvent(3))
+        #expect(log.writerBatches.load(ordering: .relaxed) == 1)
+        #expect(try log.verify().ok)
+        try await log.close()
+    }
+}
+
+/// Another writer's transaction held open on a thread of its own until `release()`.
+final class HeldDatabase: Sendable {
+    private let released = DispatchSemaphore(value: 0)
+
+    init(_ database: Database) throws {
+        let holding = DispatchSemaphore(value: 0)
+        let released = self.released
+        let thread = Thread {
+            try? database.write { _ in
+                holding.signal()
+                released.wait()
+            }
+        }
+        thread.start()
+        holding.wait()
+    }
+
+    func release() { released.signal() }
+}
