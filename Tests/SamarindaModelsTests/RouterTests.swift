@@ -1,5 +1,6 @@
 import Foundation
 import SamarindaCore
+import Synchronization
 import Testing
 @testable import SamarindaModels
 
@@ -184,6 +185,35 @@ struct RouterTests {
         task.cancel()
         _ = await task.value
         // The audit event is written as the cancelled call unwinds: wait for it (bounded), not a fixed time.
+        for _ in 0..<400 where audit.events.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(audit.events.count == 1)
+        #expect(audit.events.first?.outcome == .error(code: "cancelled"))
+    }
+
+    /// The stream run in the caller's task (what the chat service uses): the same events as the
+    /// stream's, and cancelling the caller stops the provider call just the same.
+    @Test func aStreamRunInTheCallersTaskGivesTheSameEventsAndStopsWhenCancelled() async throws {
+        let key = uniqueKey()
+        let router = Fixture.router(Fixture.config([Fixture.openAI("lokal", scenario: "ok", key: key)], alias: ["lokal"]))
+        let expected = await router.stream(Fixture.ask("selamat pagi"), context: ctx).collect()
+        let received = Mutex<[[ChatStreamEvent]]>([])
+        await router.stream(Fixture.ask("selamat pagi"), context: ctx) { batch in received.withLock { $0.append(batch) } }
+        let batches = received.withLock { $0 }
+        #expect(!batches.contains { $0.isEmpty })
+        #expect(batches.flatMap { $0 } == expected)
+        #expect(expected.text == "Jawaban: selamat pagi")
+
+        let audit = MemoryAuditSink()
+        let slow = Fixture.router(Fixture.config([Fixture.openAI("lambat", scenario: "slowfirst", key: uniqueKey())], alias: ["lambat"]), audit: audit)
+        let task = Task {
+            let events = Mutex<[ChatStreamEvent]>([])
+            await slow.stream(Fixture.ask("halo"), context: ctx) { batch in events.withLock { $0 += batch } }
+            return events.withLock { $0 }
+        }
+        try await Task.sleep(for: .milliseconds(150))
+        task.cancel()
+        let events = await task.value
+        #expect(events.contains { if case .error(let e) = $0 { return e.code == .cancelled } else { return false } }, "\(events)")
         for _ in 0..<400 where audit.events.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
         #expect(audit.events.count == 1)
         #expect(audit.events.first?.outcome == .error(code: "cancelled"))

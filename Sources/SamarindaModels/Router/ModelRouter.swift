@@ -124,6 +124,17 @@ public final class ModelRouter: Sendable {
         streaming(request, context) { continuation, batch in continuation.yield(batch) }
     }
 
+    /// `streamBatches` without a task or stream of its own: the call runs in the caller's task and
+    /// hands each batch to `receive` there (issue 18: a task per streamed answer, and a thread hand-off
+    /// per batch between it and the consumer, were a share of every stream's cost). Returns once the
+    /// last batch (ending with `.finish` or `.error`) has been received; cancelling the caller's task
+    /// cancels the provider call.
+    public func stream(_ request: ChatRequest, context: ModelCallContext, receive: @escaping ([ChatStreamEvent]) -> Void) async {
+        let out = EventBatch<ChatStreamEvent>(receive)
+        await runStream(request, context: context, out)
+        out.flush()
+    }
+
     /// `runStream` in a task of its own, its batches handed to `deliver`; ending the stream cancels the task.
     private func streaming<Element: Sendable>(_ request: ChatRequest, _ context: ModelCallContext,
                                               _ deliver: @escaping @Sendable (AsyncStream<Element>.Continuation, [ChatStreamEvent]) -> Void) -> AsyncStream<Element> {
@@ -470,6 +481,7 @@ public final class ModelRouter: Sendable {
             var pieces = 0 // deltas received: what a cut-off stream is settled with
             var usage: Usage?
             var finishReason = "stop"
+            var finished = false // the provider said why it stopped (what may follow is usage)
             var restorer = candidate.session.map { PlaceholderRestorer(mapping: $0.mapping) }
             var toolRestorers: [Int: PlaceholderRestorer] = [:]
             do {
@@ -502,11 +514,14 @@ public final class ModelRouter: Sendable {
                             text += d.function?.arguments ?? ""
                             out.yield(.toolCall(d))
                         case .usage(let u): usage = u
-                        case .finish(let reason): finishReason = reason
+                        case .finish(let reason): finishReason = reason; finished = true
                         case .start, .error: break
                         }
                         }
-                        out.flush()
+                        // Once the provider has finished, its last text travels with the answer's end
+                        // (after the audit event, a fraction of a millisecond later) in one write to the
+                        // client instead of two (issue 18).
+                        if !finished { out.flush() }
                     }
                 } catch {
                     throw StreamFault(error: modelError(error), emitted: emitted)
@@ -524,7 +539,6 @@ public final class ModelRouter: Sendable {
                 let used = usage ?? Usage(promptTokens: TextAnalysis.estimateTokens(candidate.call.request.messages),
                                           completionTokens: TextAnalysis.estimateTokens(text))
                 record.finish(provider: candidate.name, model: candidate.call.model, usage: used, answer: text)
-                out.flush() // the answer's text goes on while its audit event is written
                 // The stream is done only once its audit event is: settle and write it before `.finish`.
                 let settled: BudgetSettlement
                 do {

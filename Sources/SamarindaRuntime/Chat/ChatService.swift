@@ -250,7 +250,7 @@ public struct ChatService: Sendable {
     }
 
     /// The one round loop: model → the plugin tools it called, run as the caller → model …, at most `maxRounds`.
-    private func rounds(_ prepared: Prepared, upstreamStreaming: Bool, emit: (Event) -> Void, flush: () -> Void = {}) async {
+    private func rounds(_ prepared: Prepared, upstreamStreaming: Bool, emit: @escaping (Event) -> Void, flush: @escaping () -> Void = {}) async {
         var request = prepared.request
         request.stream = upstreamStreaming
         let id = "chatcmpl-" + randomID()
@@ -293,10 +293,14 @@ public struct ChatService: Sendable {
                 return true
             }
             if upstreamStreaming {
-                for await batch in platform.models.streamBatches(request, context: ctx) {
-                    for event in batch { guard take(event) else { return } }
+                // In this task: no task and stream of the router's between the provider and here.
+                var ended = false
+                await platform.models.stream(request, context: ctx) { batch in
+                    guard !ended else { return }
+                    for event in batch { guard take(event) else { ended = true; return } }
                     flush()
                 }
+                if ended { return }
             } else {
                 for event in await wholeAnswer(request, context: ctx) { guard take(event) else { return } }
             }
