@@ -26,7 +26,7 @@ extension SamarindaService {
                 do {
                     prepared = try await deadline.run { try await service.prepare(chat, options: options) }
                 } catch let e as ModelError { throw APIError(e) } catch let e as ChatError { throw APIError(e) }
-                return streamResponse(service, prepared, metrics: metrics, deadline: deadline)
+                return try await streamResponse(service, prepared, metrics: metrics, deadline: deadline)
             }
             do {
                 // Preparing and answering under one deadline (one timer, one race).
@@ -242,79 +242,117 @@ struct AnswerMarker: Encodable {
 /// Streams the exchange as OpenAI chunks. Plugin tool calls are run server-side between rounds (in
 /// `ChatService`) and never shown as tool-call chunks; a failure mid-way ends the stream with an
 /// error event, never a silently truncated answer.
+///
+/// The response starts with the exchange's first batch of events, not before it: when that batch
+/// already ends the exchange (an answer that came whole, as from a fast model or a cache), head, chunks
+/// and end go to the client in one write instead of three (issue 18); otherwise the head and that batch
+/// go out together and the rest streams as it comes. The status is 200 either way, and a failure is
+/// the stream's last event, as before.
 private func streamResponse(_ service: ChatService, _ prepared: ChatService.Prepared, metrics: ServerMetrics,
-                            deadline: RequestDeadline) -> Response {
+                            deadline: RequestDeadline) async throws -> Response {
     let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
-    return Response(status: .ok, headers: headers, body: .init { writer in
-        let id = "chatcmpl-" + randomID()
-        let created = Int(Date().timeIntervalSince1970)
-        let model = prepared.request.model
-        let encoder = JSONEncoder()
-        var provider = ""
-        // Every text piece is the same chunk around different text: its bytes before and after the
-        // text are made once per stream, and each piece only has its text escaped (no encoder per piece).
-        let piece = ChunkTemplate(id: id, created: created, model: model)
-
-        // The chunks of one batch of events (what one read from the provider gave) go out in one write.
-        var out = ByteBuffer()
-        func append(_ object: some Encodable) throws {
-            out.writeString("data: ")
-            out.writeBytes(try encoder.encode(object))
-            out.writeString("\n\n")
+    let batches = BatchReader(deadline.bound(timeout: { [.failed($0)] }, { service.run(prepared, into: $0) }))
+    var chunks = StreamChunks(model: prepared.request.model, metrics: metrics, deadline: deadline)
+    var out = ByteBuffer()
+    if try await chunks.append(await batches.next(), to: &out) {
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: out))
+    }
+    let first = out
+    return Response(status: .ok, headers: headers, body: .init { [chunks] writer in
+        var chunks = chunks
+        try await writer.write(first)
+        while true {
+            var out = ByteBuffer()
+            let ended = try await chunks.append(await batches.next(), to: &out)
+            if out.readableBytes > 0 { try await writer.write(out) }
+            if ended { break }
         }
-        func flush() async throws {
-            guard out.readableBytes > 0 else { return }
-            try await writer.write(out)
-            out = ByteBuffer()
-        }
-        /// Ends the stream with an error event in the API's error shape (the status line went out already).
-        func finish(with error: APIError) async throws {
-            out.writeString("data: ")
-            out.writeBytes(error.body)
-            out.writeString("\n\ndata: [DONE]\n\n")
-            try await flush()
-            try await writer.finish(nil)
-        }
-
-        for await events in deadline.bound(timeout: { [.failed($0)] }, { service.run(prepared, into: $0) }) {
-            for event in events {
-                switch event {
-                case .start(let p, _):
-                    provider = p
-                    var chunk = piece.start(provider: p)
-                    out.writeBuffer(&chunk)
-                case .delta(let text):
-                    var chunk = piece.chunk(text)
-                    out.writeBuffer(&chunk)
-                case .done(let answer):
-                    // Client-side tools are the client's to run: pass them on as OpenAI does.
-                    for (index, call) in answer.toolCalls.enumerated() {
-                        try append(ChatStreamChunk(id: id, created: created, model: model, choices: [.init(delta: .init(toolCalls: [
-                            ToolCallDelta(index: index, id: call.id, name: call.function.name, arguments: call.function.arguments)]))]))
-                    }
-                    var chunk = try piece.final(answer)
-                    out.writeBuffer(&chunk)
-                    metrics.modelCall(provider: answer.provider, outcome: "ok", tokensIn: answer.usage.promptTokens, tokensOut: answer.usage.completionTokens)
-                    out.writeString("data: [DONE]\n\n")
-                    try await flush()
-                    try await writer.finish(nil)
-                    return
-                case .failed(let error):
-                    metrics.modelCall(provider: provider.isEmpty ? "-" : provider, outcome: error.code.rawValue, tokensIn: 0, tokensOut: 0)
-                    var shaped = APIError(error)
-                    if error.code == .timeout, deadline.expired {
-                        // The status line went out long ago: the 504 travels as the stream's last event.
-                        shaped = deadline.error
-                        try await deadline.recordTimeout()
-                    }
-                    try await finish(with: shaped)
-                    return
-                }
-            }
-            try await flush()
-        }
-        try await finish(with: APIError.internalError("the model stream ended without finishing; the answer is incomplete"))
+        try await writer.finish(nil)
     })
+}
+
+/// The exchange's batches of events, read by one task at a time (the route, then its response body).
+private final class BatchReader: @unchecked Sendable {
+    // @unchecked: the iterator is used by one task at a time: the route reads the first batch before
+    // it returns the response whose body reads the rest.
+    private var iterator: AsyncStream<[ChatService.Event]>.Iterator
+
+    init(_ stream: AsyncStream<[ChatService.Event]>) { iterator = stream.makeAsyncIterator() }
+
+    /// The next batch; nil when the exchange's stream ended.
+    func next() async -> [ChatService.Event]? { await iterator.next() }
+}
+
+/// The SSE bytes of one streamed exchange, batch by batch.
+private struct StreamChunks: Sendable {
+    let id = "chatcmpl-" + randomID()
+    let created = Int(Date().timeIntervalSince1970)
+    let model: String
+    let metrics: ServerMetrics
+    let deadline: RequestDeadline
+    /// Every text piece is the same chunk around different text: its bytes before and after the text
+    /// are made once per stream, and each piece only has its text escaped (no encoder per piece).
+    let piece: ChunkTemplate
+    var provider = ""
+
+    init(model: String, metrics: ServerMetrics, deadline: RequestDeadline) {
+        self.model = model
+        self.metrics = metrics
+        self.deadline = deadline
+        piece = ChunkTemplate(id: id, created: created, model: model)
+    }
+
+    /// Appends the chunks of `events` (nil: the stream ended) to `out`; true when the exchange ended,
+    /// its last event and `[DONE]` written.
+    mutating func append(_ events: [ChatService.Event]?, to out: inout ByteBuffer) async throws -> Bool {
+        guard let events else {
+            finish(with: APIError.internalError("the model stream ended without finishing; the answer is incomplete"), into: &out)
+            return true
+        }
+        for event in events {
+            switch event {
+            case .start(let p, _):
+                provider = p
+                var chunk = piece.start(provider: p)
+                out.writeBuffer(&chunk)
+            case .delta(let text):
+                var chunk = piece.chunk(text)
+                out.writeBuffer(&chunk)
+            case .done(let answer):
+                // Client-side tools are the client's to run: pass them on as OpenAI does.
+                let encoder = JSONEncoder()
+                for (index, call) in answer.toolCalls.enumerated() {
+                    out.writeString("data: ")
+                    out.writeBytes(try encoder.encode(ChatStreamChunk(id: id, created: created, model: model, choices: [.init(delta: .init(toolCalls: [
+                        ToolCallDelta(index: index, id: call.id, name: call.function.name, arguments: call.function.arguments)]))])))
+                    out.writeString("\n\n")
+                }
+                var chunk = try piece.final(answer)
+                out.writeBuffer(&chunk)
+                metrics.modelCall(provider: answer.provider, outcome: "ok", tokensIn: answer.usage.promptTokens, tokensOut: answer.usage.completionTokens)
+                out.writeString("data: [DONE]\n\n")
+                return true
+            case .failed(let error):
+                metrics.modelCall(provider: provider.isEmpty ? "-" : provider, outcome: error.code.rawValue, tokensIn: 0, tokensOut: 0)
+                var shaped = APIError(error)
+                if error.code == .timeout, deadline.expired {
+                    // A stream's status is 200 (its head may have gone out long ago): the 504 travels as its last event.
+                    shaped = deadline.error
+                    try await deadline.recordTimeout()
+                }
+                finish(with: shaped, into: &out)
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Ends the stream with an error event in the API's error shape (the status line is 200).
+    private func finish(with error: APIError, into out: inout ByteBuffer) {
+        out.writeString("data: ")
+        out.writeBytes(error.body)
+        out.writeString("\n\ndata: [DONE]\n\n")
+    }
 }
 
 /// The bytes of a stream's chunks, written by hand from a per-stream prefix (issue 18): JSONEncoder's

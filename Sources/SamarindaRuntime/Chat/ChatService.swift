@@ -298,7 +298,9 @@ public struct ChatService: Sendable {
                 await platform.models.stream(request, context: ctx) { batch in
                     guard !ended else { return }
                     for event in batch { guard take(event) else { ended = true; return } }
-                    flush()
+                    // A batch that finished the round goes on with what follows it (the answer's end,
+                    // or the tools' round, which flushes before the tools run): one hop, one write.
+                    if finishReason == nil { flush() }
                 }
                 if ended { return }
             } else {
