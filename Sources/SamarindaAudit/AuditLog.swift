@@ -57,6 +57,12 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
     private var lastBatch = 0
     /// Batches written by the writer thread (not by a caller whose append came alone): read by tests.
     let writerBatches = Atomic<Int>(0)
+    /// Requests waiting for the writer thread, and in the batch last taken (for tests).
+    var queuedCount: (waiting: Int, lastBatch: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (pending.count, lastBatch)
+    }
     private var head: Head?
 
     private enum Request {
@@ -237,10 +243,10 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
         if leadsAlone(request) {
             writing = true
             condition.unlock()
-            let written = process([request], unlessDatabaseBusy: true) != nil
+            let written = process([request], unlessDatabaseBusy: true)
             condition.lock()
             writing = false
-            if written {
+            if written != nil {
                 lastBatch = 1
             } else {
                 // Another writer of the database holds it (a long ingestion, say): the writer thread
@@ -250,6 +256,7 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
             // What queued meanwhile is the writer thread's.
             if !pending.isEmpty { condition.signal() }
             condition.unlock()
+            written?.resume()
             return
         }
         pending.append(request)
@@ -287,18 +294,26 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
             lastBatch = batch.count
             condition.unlock()
             writerBatches.add(1, ordering: .relaxed)
-            let closing = process(batch) ?? false
+            let written = process(batch) // never nil here: it waits for the database
             condition.lock()
             writing = false
             condition.unlock()
-            if closing { return }
+            // Callers resume once the next batch may start: one that appends again at once is not
+            // queued behind a batch already done.
+            written?.resume()
+            if written?.closing == true { return }
         }
     }
 
-    /// Writes one batch in one transaction and resumes its callers. True when the batch closed the trail;
-    /// nil, with nothing written and no caller resumed, when `unlessDatabaseBusy` and another writer
-    /// holds the database.
-    private func process(_ batch: [Request], unlessDatabaseBusy: Bool = false) -> Bool? {
+    /// A batch written (or failed): whether it closed the trail, and how to resume its callers.
+    private struct Written {
+        let closing: Bool
+        let resume: () -> Void
+    }
+
+    /// Writes one batch in one transaction; its callers are resumed by the result's `resume`. Nil, with
+    /// nothing written, when `unlessDatabaseBusy` and another writer holds the database.
+    private func process(_ batch: [Request], unlessDatabaseBusy: Bool = false) -> Written? {
         var wantsCheckpoint = false
         var closing = false
         for request in batch {
@@ -380,30 +395,32 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
             // is recorded. Reload the head from the file next time.
             head = nil
             let failure = (error as? AuditError) ?? AuditError(.storage, "the audit trail could not be written, so the action was not recorded: \(error)")
-            for (position, request) in batch.enumerated() {
-                switch request {
-                case .append(_, let c): c.resume(throwing: failure)
-                case .commit(_, let c): c.resume(throwing: bodyErrors[position] ?? failure)
-                case .checkpoint(let c), .close(let c): c.resume(throwing: failure)
+            return Written(closing: closing) { [bodyErrors] in
+                for (position, request) in batch.enumerated() {
+                    switch request {
+                    case .append(_, let c): c.resume(throwing: failure)
+                    case .commit(_, let c): c.resume(throwing: bodyErrors[position] ?? failure)
+                    case .checkpoint(let c), .close(let c): c.resume(throwing: failure)
+                    }
                 }
             }
-            return closing
         }
         head = newHead
         if let written { saveCheckpointFile(written) }
-        for (position, request) in batch.enumerated() {
-            switch request {
-            case .append(_, let c), .commit(_, let c):
-                if let seq = seqs[position] { c.resume(returning: seq) } else { c.resume(throwing: bodyErrors[position]!) }
-            case .checkpoint(let c), .close(let c):
-                if let latest = newHead.lastCheckpoint {
-                    c.resume(returning: latest)
-                } else {
-                    c.resume(throwing: AuditError(.storage, "no checkpoint could be written"))
+        return Written(closing: closing) { [seqs, bodyErrors, newHead] in
+            for (position, request) in batch.enumerated() {
+                switch request {
+                case .append(_, let c), .commit(_, let c):
+                    if let seq = seqs[position] { c.resume(returning: seq) } else { c.resume(throwing: bodyErrors[position]!) }
+                case .checkpoint(let c), .close(let c):
+                    if let latest = newHead.lastCheckpoint {
+                        c.resume(returning: latest)
+                    } else {
+                        c.resume(throwing: AuditError(.storage, "no checkpoint could be written"))
+                    }
                 }
             }
         }
-        return closing
     }
 
     /// The head as stored, reusing the cached one when no other process wrote since.

@@ -2,6 +2,8 @@
 #   --hang                 read the request, then never answer (until the test process goes away)
 #   --retry-after VALUE    answer 429 with `Retry-After: VALUE` (e.g. 1e300, inf)
 #   --slow SECONDS         answer after SECONDS with a plain chat completion "ok"
+#   --drip SECONDS         stream "Halo dunia": the first piece at once, the rest SECONDS later
+#                          (0: the whole stream in one write)
 # GET /_seen answers how many requests have arrived (a test waits for its call to reach the model).
 # Prints its port on the first line of stdout; exits when its stdin closes (--exit-with-stdin).
 import json, os, sys, threading, time
@@ -39,6 +41,28 @@ class H(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            return
+        if opt("--drip") is not None:
+            def chunk(delta, finish=None, usage=None):
+                c = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                     "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                if usage: c["usage"] = usage
+                return ("data: " + json.dumps(c) + "\n\n").encode()
+            first = chunk({"role": "assistant", "content": "Halo "})
+            rest = chunk({"content": "dunia"}) + chunk({}, "stop", {"prompt_tokens": 2, "completion_tokens": 2, "total_tokens": 4}) + b"data: [DONE]\n\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            delay = float(opt("--drip"))
+            if delay == 0:
+                self.wfile.write(first + rest)
+            else:
+                self.wfile.write(first)
+                self.wfile.flush()
+                time.sleep(delay)
+                self.wfile.write(rest)
+            self.wfile.flush()
+            self.close_connection = True
             return
         time.sleep(float(opt("--slow") or 0))
         body = json.dumps({"id": "c1", "object": "chat.completion", "created": 1, "model": "m",

@@ -28,11 +28,15 @@ import Testing
                 return seqs
             }
         }
-        try await Task.sleep(for: .milliseconds(200))
+        // All 64 wait: the first taken by the writer thread (which waits for the database), the rest queued behind.
+        try await waitUntil {
+            let (waiting, taken) = log.queuedCount
+            return log.writerBatches.load(ordering: .relaxed) == 1 && waiting + taken == 64
+        }
         other.release()
         #expect(try await burst.value == Set(9...72))
         let grouped = log.writerBatches.load(ordering: .relaxed)
-        #expect((1...3).contains(grouped), "64 queued appends took \(grouped) batches")
+        #expect((1...2).contains(grouped), "64 queued appends took \(grouped) batches (expected: what the writer took first, then all queued behind it)")
         // After a batch with company the writer thread keeps the next one (appenders are evidently
         // concurrent); one that then comes alone is its caller's again.
         try await log.append(sampleEvent(73))
@@ -53,8 +57,9 @@ import Testing
         #expect(log.writerBatches.load(ordering: .relaxed) == 0)
         let other = try HeldDatabase(log.database)
         let appended = Task { try await log.append(sampleEvent(2)) }
-        // Not written while the other transaction holds the database…
-        try await Task.sleep(for: .milliseconds(200))
+        // Handed to the writer thread, and not written while the other transaction holds the database…
+        try await waitUntil { log.writerBatches.load(ordering: .relaxed) == 1 }
+        try await Task.sleep(for: .milliseconds(100))
         #expect(try log.count() == 1)
         other.release()
         // …and written by the writer thread as soon as it lets go.
@@ -66,6 +71,12 @@ import Testing
         #expect(try log.verify().ok)
         try await log.close()
     }
+}
+
+/// Waits (up to 20 s) until `condition` holds; fails the test if it never does.
+func waitUntil(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    for _ in 0..<2000 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
+    try #require(condition(), "waited 20 s", sourceLocation: sourceLocation)
 }
 
 /// Another writer's transaction held open on a thread of its own until `release()`.
