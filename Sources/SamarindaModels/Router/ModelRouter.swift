@@ -114,39 +114,24 @@ public final class ModelRouter: Sendable {
     /// or `.error` (routing refusals, every provider failing, or a provider breaking off mid-answer).
     /// Stopping iteration cancels the provider call.
     public func stream(_ request: ChatRequest, context: ModelCallContext) -> AsyncStream<ChatStreamEvent> {
-        streaming(request, context) { continuation, batch in for event in batch { continuation.yield(event) } }
-    }
-
-    /// `stream`'s events in the batches they arrived in from the provider (what one read from the
-    /// network gave): a consumer that writes them on (the streamed chat route) hops and writes once
-    /// per batch instead of once per event.
-    public func streamBatches(_ request: ChatRequest, context: ModelCallContext) -> AsyncStream<[ChatStreamEvent]> {
-        streaming(request, context) { continuation, batch in continuation.yield(batch) }
-    }
-
-    /// `streamBatches` without a task or stream of its own: the call runs in the caller's task and
-    /// hands each batch to `receive` there (issue 18: a task per streamed answer, and a thread hand-off
-    /// per batch between it and the consumer, were a share of every stream's cost). Returns once the
-    /// last batch (ending with `.finish` or `.error`) has been received; cancelling the caller's task
-    /// cancels the provider call.
-    public func stream(_ request: ChatRequest, context: ModelCallContext, receive: @escaping ([ChatStreamEvent]) -> Void) async {
-        let out = EventBatch<ChatStreamEvent>(receive)
-        await runStream(request, context: context, out)
-        out.flush()
-    }
-
-    /// `runStream` in a task of its own, its batches handed to `deliver`; ending the stream cancels the task.
-    private func streaming<Element: Sendable>(_ request: ChatRequest, _ context: ModelCallContext,
-                                              _ deliver: @escaping @Sendable (AsyncStream<Element>.Continuation, [ChatStreamEvent]) -> Void) -> AsyncStream<Element> {
-        let (stream, continuation) = AsyncStream<Element>.makeStream(bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncStream<ChatStreamEvent>.makeStream(bufferingPolicy: .unbounded)
         let task = Task {
-            let out = EventBatch<ChatStreamEvent> { deliver(continuation, $0) }
-            await self.runStream(request, context: context, out)
-            out.flush()
+            await self.stream(request, context: context) { batch in for event in batch { continuation.yield(event) } }
             continuation.finish()
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    /// The streamed answer run in the caller's task, in the batches it arrived in from the provider
+    /// (what one read from the network gave), each handed to `receive` there: no task or stream of its
+    /// own (issue 18: a task per streamed answer, and a thread hand-off per batch between it and the
+    /// consumer, were a share of every stream's cost). Returns once the last batch (ending with
+    /// `.finish` or `.error`) has been received; cancelling the caller's task cancels the provider call.
+    public func stream(_ request: ChatRequest, context: ModelCallContext, receive: @escaping ([ChatStreamEvent]) -> Void) async {
+        let out = EventBatch<ChatStreamEvent>(receive)
+        await runStream(request, context: context, out)
+        out.flush()
     }
 
     /// Embeddings through the alias chain (same classification, redaction, budget and audit rules).
