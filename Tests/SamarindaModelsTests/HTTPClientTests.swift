@@ -100,6 +100,7 @@ struct HTTPClientTests {
             #expect(e.code == .timeout)
             #expect(e.beforeFirstByte)
             #expect(e.isTransient)
+            #expect(e.message.contains("timed out: no response within 200 ms"), "\(e.message)")
         }
     }
 

@@ -325,7 +325,9 @@ final class CurlEngine: @unchecked Sendable {
             }
         }
         for t in overdue {
-            stop(t, error: ModelError(.timeout, "no response from \(hostOf(t.request.url)) within \(t.request.firstByteTimeoutMillis ?? 0) ms",
+            // Says "timed out" as libcurl's whole-transfer timeout does: with both limits equal, which
+            // of the two fires first is chance, and the caller is told the same thing either way.
+            stop(t, error: ModelError(.timeout, "\(hostOf(t.request.url)) timed out: no response within \(t.request.firstByteTimeoutMillis ?? 0) ms",
                                       beforeFirstByte: true))
         }
         return wait
