@@ -159,6 +159,8 @@ let package = Package(
                 // The DPO API (Router+pdp.swift).
                 "SamarindaPDP",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Serving each connection on its own event loop (EventLoopExecutor.swift).
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MCP", package: "swift-sdk"),
@@ -263,7 +265,9 @@ let package = Package(
                                                              "SamarindaDocuments", "SamarindaModels",
                                                              .product(name: "Yams", package: "Yams"),
                                                              .product(name: "Logging", package: "swift-log"),
-                                                             .product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
+                                                             .product(name: "NIOCore", package: "swift-nio"),
+                                                             // A route of the test's own (EventLoopExecutorTests).
+                                                             .product(name: "Hummingbird", package: "hummingbird")], swiftSettings: swiftSettings),
         .testTarget(name: "SamarindaSSOTests", dependencies: ["SamarindaSSO", "SamarindaCore", "SamarindaTestSupport",
                                                           .product(name: "JWTKit", package: "jwt-kit"),
                                                           .product(name: "Crypto", package: "swift-crypto"),

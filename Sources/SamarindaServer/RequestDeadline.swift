@@ -52,7 +52,7 @@ struct RequestDeadline: Sendable {
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 race.start(continuation,
-                           work: Task { race.finish(await Result(awaiting: operation)) },
+                           work: Task(executorPreference: EventLoopTaskExecutor.current) { race.finish(await Result(awaiting: operation)) },
                            timer: DeadlineTimer(at: end) { race.finish(.failure(Expired())) })
             }
         } onCancel: {

@@ -251,7 +251,7 @@ struct AnswerMarker: Encodable {
 private func streamResponse(_ service: ChatService, _ prepared: ChatService.Prepared, metrics: ServerMetrics,
                             deadline: RequestDeadline) async throws -> Response {
     let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
-    let batches = BatchReader(deadline.bound(timeout: { [.failed($0)] }, { service.run(prepared, into: $0) }))
+    let batches = BatchReader(deadline.bound(timeout: { [.failed($0)] }, { service.run(prepared, on: EventLoopTaskExecutor.current, into: $0) }))
     var chunks = StreamChunks(model: prepared.request.model, metrics: metrics, deadline: deadline)
     var out = ByteBuffer()
     if try await chunks.append(await batches.next(), to: &out) {

@@ -9,6 +9,8 @@ import SamarindaRuntime
 public struct SamarindaService: Sendable {
     public let platform: Platform
     public let metrics = ServerMetrics()
+    /// How many requests ran on their connection's event loop and how many on the global pool.
+    public let executorChoices = ExecutorChoices()
     public var logger: Logger
     public var extensions: [any ServiceExtension]
     /// The plugin tools, as the HTTP, OpenAI and MCP surfaces call them.
@@ -27,6 +29,7 @@ public struct SamarindaService: Sendable {
     public func makeRouter() -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         let jsonLog = platform.config.server.logFormat == "json"
+        router.add(middleware: ExecutorChoiceMiddleware(choices: executorChoices))
         if jsonLog { router.add(middleware: AccessLogMiddleware(write: AccessLogMiddleware.standardOutput)) }
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorShapeMiddleware())
@@ -72,6 +75,7 @@ public struct SamarindaService: Sendable {
                                 onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol & Service {
         Application(
             router: makeRouter(),
+            server: .http1OnEventLoop(),
             configuration: .init(address: .hostname(host ?? platform.config.server.host, port: port ?? platform.config.server.port),
                                  serverName: "samarinda/\(SamarindaVersion.current)"),
             onServerRunning: { [platform] channel in

@@ -19,7 +19,7 @@ final class TestServer: @unchecked Sendable {
     static let shippedPlugins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Plugins").path
 
-    init(configText: String = "", withPlugins: Bool = false) async throws {
+    init(configText: String = "", withPlugins: Bool = false, extensions: [any ServiceExtension] = []) async throws {
         dir = try TemporaryDirectory(prefix: "samarinda-server")
         let text = """
             [storage]
@@ -33,7 +33,7 @@ final class TestServer: @unchecked Sendable {
             """
         let config = try SamarindaConfig.parse(text, file: "test.toml")
         platform = try await Platform.open(config: config)
-        service = SamarindaService(platform: platform)
+        service = SamarindaService(platform: platform, extensions: extensions)
         for (name, department, role) in [("admin", "diskominfo", Role.admin), ("staff-dinkes", "dinkes", .staff),
                                          ("staff-bapenda", "bapenda", .staff), ("deptadmin-bapenda", "bapenda", .deptAdmin),
                                          ("auditor", "inspektorat", .auditor), ("service-dinkes", "dinkes", .service)] {

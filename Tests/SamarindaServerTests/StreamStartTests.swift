@@ -81,9 +81,9 @@ struct RawHTTPReading {
 
     /// Reads on a thread of its own: its blocking reads must not hold one of the few task-pool threads
     /// that the service under test (and the tests beside it) run on.
-    static func onItsOwnThread(port: Int, request: String) async throws -> RawHTTPReading {
+    static func onItsOwnThread(port: Int, request: String, limitSeconds: Double = 20) async throws -> RawHTTPReading {
         try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try RawHTTPReading(port: port, request: request) }) }.start()
+            Thread { continuation.resume(with: Result { try RawHTTPReading(port: port, request: request, limitSeconds: limitSeconds) }) }.start()
         }
     }
 

@@ -224,9 +224,11 @@ public struct ChatService: Sendable {
 
     /// `run`, with the events handed on in batches: those that one read from the provider produced
     /// together travel (and are written to the client) together, instead of one hop and one network
-    /// write each (issue 18). The order and the events are the same.
-    public func run(_ prepared: Prepared, upstreamStreaming: Bool = true, into continuation: AsyncStream<[Event]>.Continuation) -> Task<Void, Never> {
-        Task {
+    /// write each (issue 18). The order and the events are the same. The task runs on `executor` when
+    /// given (the server passes the connection's event loop, so the work does not change threads).
+    public func run(_ prepared: Prepared, upstreamStreaming: Bool = true, on executor: (any TaskExecutor)? = nil,
+                    into continuation: AsyncStream<[Event]>.Continuation) -> Task<Void, Never> {
+        Task(executorPreference: executor) {
             let batch = EventBatch<Event> { continuation.yield($0) }
             await self.rounds(prepared, upstreamStreaming: upstreamStreaming, emit: batch.yield, flush: batch.flush)
             batch.flush()
