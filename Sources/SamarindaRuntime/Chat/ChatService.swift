@@ -149,7 +149,11 @@ public struct ChatService: Sendable {
         if options.retrieval ?? request.model.hasPrefix("samarinda-") {
             let question = request.lastUserText
             if !question.isEmpty {
-                passages = try await platform.retriever.retrieve(question: question, for: principal, limit: 5, requestID: requestID)
+                // On Swift's global pool: a search of a large index may hold its thread for
+                // milliseconds, and the server runs chat on the connection's event loop.
+                passages = try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                    try await platform.retriever.retrieve(question: question, for: principal, limit: 5, requestID: requestID)
+                }
             }
             if !passages.isEmpty {
                 let context = RetrievalPrompt.messages(question: question, passages: passages)[0].content ?? ""
