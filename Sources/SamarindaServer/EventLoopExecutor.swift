@@ -1,6 +1,6 @@
+import Hummingbird
 import HummingbirdCore
 import Logging
-import Hummingbird
 import NIOCore
 import Synchronization
 
@@ -10,8 +10,9 @@ import Synchronization
 /// crossed threads twice — the event loop read the request and woke a pool thread to handle it,
 /// and the pool thread handed the response back to the event loop to write. With the event loop as
 /// the task's executor the handler runs on the thread that read the request, and its response is
-/// written inline. Work that blocks (SQLite, Lua, subprocesses) already runs on threads of its own or
-/// is short; routes that may hold a thread long opt out with `offTheEventLoop`.
+/// written inline (at one connection: 14 → 6.7 thread switches per chat completion). What the gateway
+/// waits for (model calls, plugin calls, the audit's group commit) runs on threads of its own; routes
+/// that may hold their thread for long are sent to the global pool by `ExecutorChoiceMiddleware`.
 final class EventLoopTaskExecutor: TaskExecutor {
     /// The executor of the connection the current task serves, for the unstructured tasks a request
     /// starts (`Task {}` does not inherit a task executor preference; child tasks do).
