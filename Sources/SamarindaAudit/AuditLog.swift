@@ -260,7 +260,8 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
             return
         }
         pending.append(request)
-        condition.signal()
+        // The writer waits for a first request, or lingers until as many as its last batch had.
+        if pending.count == 1 || pending.count >= lastBatch || closed { condition.signal() }
         condition.unlock()
     }
 
@@ -283,9 +284,13 @@ public final class AuditLog: AuditSink, @unchecked Sendable {
             while pending.isEmpty || writing { condition.wait() }
             // Linger only when appenders are evidently concurrent (the last batch had company):
             // a lone caller never waits, a busy server shares more fsyncs. The linger counts from the
-            // start of the last batch: a slow disk's fsync has already gathered this one.
-            if linger > 0, lastBatch > 1, pending.count < lastBatch, !closed {
-                _ = condition.wait(until: lastStart.addingTimeInterval(linger))
+            // start of the last batch (a slow disk's fsync has already gathered this one) and lasts
+            // until as many are queued as that batch had: appends in between do not wake the writer
+            // (`enqueue` signals only the first and that one), so they neither end the linger with a
+            // batch of two nor cost a wake-up each (issue 18: 14 % fewer futex calls per completion).
+            if linger > 0, lastBatch > 1 {
+                let until = lastStart.addingTimeInterval(linger)
+                while pending.count < lastBatch, !closed, condition.wait(until: until) {}
             }
             lastStart = Date()
             let batch = pending

@@ -73,6 +73,55 @@ import Testing
     }
 }
 
+/// The writer's linger (`[audit] group_commit_ms`) waits for as many appends as its last batch had,
+/// not for the next one: a busy server's batches stay as large as its load (issue 18: the first
+/// append to arrive used to end the linger, so batches, fsyncs and wake-ups came in pairs).
+@Suite struct WriterLingerTests {
+    @Test func theLingerWaitsForAsManyAppendsAsTheLastBatchHad() async throws {
+        let fixture = try TrailFixture(groupCommitMillis: 1000)
+        let log = try fixture.open()
+        // A batch with company: while another transaction holds the database, the writer thread
+        // waits there with one append, and eight more queue behind it.
+        let other = try HeldDatabase(log.database)
+        let first = Task { try await log.append(sampleEvent(1)) }
+        try await waitUntil { log.writerBatches.load(ordering: .relaxed) == 1 }
+        let queued = Task {
+            try await withThrowingTaskGroup(of: Int64.self) { group in
+                for n in 2...9 { group.addTask { try await log.append(sampleEvent(n)) } }
+                for try await _ in group {}
+            }
+        }
+        try await waitUntil { log.queuedCount.waiting == 8 }
+        other.release()
+        _ = try await first.value
+        try await queued.value
+        let company = log.queuedCount.lastBatch
+        #expect(company == 8, "the eight queued appends made one batch")
+        let before = log.writerBatches.load(ordering: .relaxed)
+
+        // As many again, one every 20 ms (well inside the 1 s linger): one batch, not one per pair.
+        try await withThrowingTaskGroup(of: Int64.self) { group in
+            for i in 0..<company {
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(20 * i))
+                    return try await log.append(sampleEvent(100 + i))
+                }
+            }
+            for try await _ in group {}
+        }
+        #expect(log.writerBatches.load(ordering: .relaxed) == before + 1,
+                "\(company) appends arriving within the linger took \(log.writerBatches.load(ordering: .relaxed) - before) batches")
+        #expect(log.queuedCount.lastBatch == company)
+
+        // Fewer than that: the linger still ends at its deadline.
+        try await log.append(sampleEvent(200))
+        #expect(log.writerBatches.load(ordering: .relaxed) == before + 2)
+        #expect(try log.count() == 10 + company)
+        #expect(try log.verify().ok)
+        try await log.close()
+    }
+}
+
 /// Waits (up to 20 s) until `condition` holds; fails the test if it never does.
 func waitUntil(_ condition: () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
     for _ in 0..<2000 where !condition() { try await Task.sleep(for: .milliseconds(10)) }

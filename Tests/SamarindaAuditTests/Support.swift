@@ -8,11 +8,12 @@ struct TrailFixture {
     let config: SamarindaConfig
     let dbPath: String
 
-    init(checkpointEvery: Int = 10) throws {
+    init(checkpointEvery: Int = 10, groupCommitMillis: Int = 2) throws {
         dir = try TemporaryDirectory(prefix: "samarinda-audit")
         var config = SamarindaConfig()
         config.storage.path = dir.path + "/samarinda.db"
         config.audit.checkpointEvery = checkpointEvery
+        config.audit.groupCommitMillis = groupCommitMillis
         config.storage.synchronousFull = false
         self.config = config
         dbPath = config.storage.path
